@@ -1,0 +1,5 @@
+"""``python -m correlate`` runs the ``bsrcorr`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,78 @@
+"""Last stage, bundle: write the output directory, every file whole or not at all.
+
+Each file is written under a temporary name inside ``OUT`` and renamed into place, so a
+full disk or a killed run never leaves a half-written file under a final name. Nothing is
+written outside ``OUT``: names come from this module, never from log text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .errors import OutputError
+
+TIME_COLUMNS = ("local_time", "time")
+
+
+def prepare(out: Path) -> Path:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{out}: cannot create the output directory: {exc.strerror or exc}"
+        ) from None
+    if not os.access(out, os.W_OK):
+        raise OutputError(f"{out}: output directory is not writable")
+    return out
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        raise OutputError(f"{path}: could not write: {reason}") from None
+
+
+def iso_time(col: str) -> pl.Expr:
+    """Datetime -> ``YYYY-MM-DDTHH:MM:SS.fffffff``: the 100 ns the log had, no more."""
+    c = pl.col(col)
+    return (
+        c.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        + "."
+        + (c.dt.nanosecond() // 100).cast(pl.String).str.zfill(7)
+    ).alias(col)
+
+
+def write_timeline(out: Path, timeline: pl.DataFrame) -> None:
+    _atomic(out / "timeline.parquet", lambda p: timeline.write_parquet(p, statistics=False))
+    csv = timeline.with_columns([iso_time(c) for c in TIME_COLUMNS if c in timeline.columns])
+    _atomic(out / "timeline.csv", lambda p: csv.write_csv(p))
+
+
+def write_json(out: Path, name: str, data: Any) -> None:
+    def write(p: Path) -> None:
+        with open(p, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False, sort_keys=False)
+            fh.write("\n")
+
+    _atomic(out / name, write)
+
+
+def write_text(out: Path, name: str, text: str) -> None:
+    def write(p: Path) -> None:
+        with open(p, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+    _atomic(out / name, write)

@@ -1,0 +1,106 @@
+"""The ``bsrcorr`` command: options, progress on stderr, exit codes. No analysis here.
+
+Exit codes: 0 ok; 1 ran, with warnings that matter; 2 usage error or unreadable input;
+3 the bundle could not be written. Diagnostics go to stderr, one line each; the summary
+goes to stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import EXIT_OK, EXIT_WARNINGS, BsrcorrError, Notices
+from .pipeline import Options, analyse, write
+from .render import text
+
+PROGRESS_BYTES = 64 * 1024**2
+
+
+class _Progress:
+    """A progress bar on stderr, only when stderr is a terminal and the input is large."""
+
+    def __init__(self, total: int) -> None:
+        self.bar = None
+        if total >= PROGRESS_BYTES and sys.stderr.isatty():
+            self.bar = click.progressbar(
+                length=total, label="reading logs", file=sys.stderr, show_eta=True
+            )
+            self.bar.__enter__()
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _input_size(specs: tuple[str, ...]) -> int:
+    total = 0
+    for spec in specs:
+        path = Path(spec.partition("=")[2] if "=" in spec and not Path(spec).exists() else spec)
+        try:
+            if path.is_file():
+                total += path.stat().st_size
+            elif path.is_dir():
+                total += sum(p.stat().st_size for p in path.glob("**/bsr.log*") if p.is_file())
+        except OSError:
+            pass
+    return total
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("srcs", nargs=-1, required=True, metavar="SRC...")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("bsrcorr-out"),
+    show_default=True,
+    help="Output directory for the bundle.",
+)
+@click.option(
+    "--max-extract-mb",
+    type=click.IntRange(1),
+    default=4096,
+    show_default=True,
+    help="Cap on bytes decompressed from archives (zip-bomb guard).",
+)
+@click.version_option(__version__, prog_name="bsrcorr")
+def main(srcs: tuple[str, ...], out: Path, max_extract_mb: int) -> None:
+    """Correlate the BSR driver logs of a cluster's nodes into one timeline.
+
+    Each SRC is one node: a log file, a directory of a node's bsr.log and rotated
+    bsr.log_* files, or a .zip/.tar.gz/.gz of those. NAME=SRC names the node; otherwise
+    the file stem or directory name does.
+    """
+    notices = Notices()
+    options = Options(out=out, max_extract=max_extract_mb * 1024**2)
+    progress = _Progress(_input_size(srcs))
+    try:
+        analysis = analyse(srcs, options, notices, progress)
+        progress.close()
+        write(analysis, options)
+    except BsrcorrError as exc:
+        progress.close()
+        _print_notices(notices)
+        click.echo(f"bsrcorr: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        progress.close()
+        click.echo("bsrcorr: interrupted", err=True)
+        sys.exit(130)
+    _print_notices(notices)
+    click.echo(text.summary(analysis), nl=False)
+    click.echo(f"written to {out}/")
+    sys.exit(EXIT_WARNINGS if notices.matter else EXIT_OK)
+
+
+def _print_notices(notices: Notices) -> None:
+    for notice in notices.items:
+        click.echo(str(notice), err=True)

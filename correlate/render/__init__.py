@@ -1,0 +1,1 @@
+"""Renderers: terminal text, Graphviz sequence diagrams, the HTML report."""

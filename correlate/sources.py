@@ -1,0 +1,414 @@
+"""Stage 0, sources: turn the SRC arguments into nodes and their log files.
+
+A SRC is a log file, a directory holding a node's ``bsr.log`` and its rotated
+``bsr.log_YYYY-MM-DDTHHMMSS.mmm`` files, or a ``.zip``, ``.tar.gz``/``.tgz``/``.tar`` or
+``.gz`` of those. ``NAME=SRC`` names the node; otherwise the file stem or the directory
+name does. A directory or archive whose logs sit in several subdirectories (a support
+bundle with ``node0/`` and ``node1/``) yields one node per subdirectory.
+
+Archives are read into memory and never extracted to disk, so no member name can write
+anywhere; members whose names would escape the archive (``../x``, ``/etc/x``) are refused
+all the same, because an archive built that way is not to be trusted. Decompression is
+capped (``max_extract`` bytes per run) so that a zip bomb ends in a clear error.
+
+This stage does not parse lines and does not order files: the parse stage orders a
+node's files by their content (first counter and time), since rotated names alone can
+lie after a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .errors import InputError, Notices
+
+LOG_NAME = re.compile(r"^bsr\.log(_.*)?$")
+# A name given with NAME=SRC: short, printable, no path separators.
+NODE_NAME = re.compile(r"^[A-Za-z0-9_.@:+-]{1,64}$")
+DEFAULT_MAX_EXTRACT = 4 * 1024**3
+CHUNK = 1 << 20
+IDENTITY_SPAN = 1 << 20
+
+
+@dataclass
+class LogFile:
+    """One log file of a node: on disk (``path``) or decompressed in memory (``data``)."""
+
+    display: str
+    path: Path | None = None
+    data: bytes | None = None
+    size: int = 0
+    truncated: bool = False  # a compressed stream ended early; the data is what was read
+
+    def head(self, n: int = 65536) -> bytes:
+        if self.data is not None:
+            return self.data[:n]
+        assert self.path is not None
+        with open(self.path, "rb") as fh:
+            return fh.read(n)
+
+    def identity(self) -> str:
+        """Size plus a hash of the first and last MiB: enough to tell two copies of one
+        log (its counters and times make every log unique) without reading gigabytes."""
+        h = hashlib.blake2b(digest_size=16)
+        h.update(str(self.size).encode())
+        if self.data is not None:
+            h.update(self.data[:IDENTITY_SPAN])
+            h.update(self.data[-IDENTITY_SPAN:])
+        else:
+            assert self.path is not None
+            with open(self.path, "rb") as fh:
+                h.update(fh.read(IDENTITY_SPAN))
+                if self.size > IDENTITY_SPAN:
+                    fh.seek(max(self.size - IDENTITY_SPAN, 0))
+                    h.update(fh.read(IDENTITY_SPAN))
+        return h.hexdigest()
+
+
+@dataclass
+class NodeSource:
+    """A node and the files that hold its log."""
+
+    name: str
+    spec: str
+    files: list[LogFile] = field(default_factory=list)
+    named: bool = False  # True when the user gave NAME=SRC
+
+
+@dataclass
+class _Budget:
+    """Bytes still allowed to come out of archives in this run."""
+
+    left: int
+
+    def take(self, n: int, what: str) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise InputError(
+                f"{what}: archive expands beyond the {DEFAULT_MAX_EXTRACT // 1024**2} MiB "
+                "extraction cap (a zip bomb?); extract it yourself if it is genuine"
+            )
+
+
+def split_spec(spec: str) -> tuple[str | None, str]:
+    """``NAME=SRC`` -> (NAME, SRC); a bare path that exists wins over a NAME= reading."""
+    if "=" in spec and not os.path.lexists(spec):
+        name, _, src = spec.partition("=")
+        if NODE_NAME.match(name):
+            return name, src
+    return None, spec
+
+
+def resolve(
+    specs: Iterable[str], notices: Notices, max_extract: int = DEFAULT_MAX_EXTRACT
+) -> list[NodeSource]:
+    """Resolve every SRC to nodes. Raises :class:`InputError` for what stops the run."""
+    budget = _Budget(max_extract)
+    nodes: list[NodeSource] = []
+    for spec in specs:
+        name, src = split_spec(spec)
+        found = _resolve_one(src, notices, budget)
+        if name is not None:
+            if len(found) > 1:
+                subdirs = ", ".join(n.name for n in found)
+                raise InputError(
+                    f"{src}: holds the logs of {len(found)} nodes ({subdirs}); "
+                    "NAME=SRC names one node: give each node's directory as its own SRC"
+                )
+            found[0].name = name
+            found[0].named = True
+        for node in found:
+            node.spec = spec
+        nodes.extend(found)
+    _dedupe_names(nodes, notices)
+    _reject_shared_files(nodes)
+    return nodes
+
+
+def _resolve_one(src: str, notices: Notices, budget: _Budget) -> list[NodeSource]:
+    path = Path(src)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError(f"{src}: broken symbolic link") from None
+        raise InputError(f"{src}: no such file or directory") from None
+    except OSError as exc:  # ELOOP, EACCES on a parent, ...
+        raise InputError(f"{src}: cannot open: {exc.strerror or exc}") from None
+    if path.is_dir():
+        return _from_directory(src, path, notices, budget)
+    if not path.is_file():
+        raise InputError(f"{src}: not a regular file or directory")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{src}: permission denied")
+    kind = _sniff(path)
+    stem = _stem(path.name)
+    if kind in ("zip", "tar"):
+        groups = _from_archive(src, path, kind, notices, budget)
+        return _nodes_from_groups(groups, default_name=stem, where=src)
+    if kind == "gzip":
+        data, truncated = _gunzip(path.read_bytes(), src, budget)
+        inner = path.name[: -len(".gz")] if path.name.endswith(".gz") else path.name
+        if truncated:
+            notices.warn(f"{src}: gzip stream is truncated; using the {len(data)} bytes it held")
+        log = LogFile(display=src, data=data, size=len(data), truncated=truncated)
+        return [NodeSource(name=_node_name_for_file(Path(inner), stem), spec=src, files=[log])]
+    log = LogFile(display=src, path=path, size=st.st_size)
+    return [NodeSource(name=_node_name_for_file(path, stem), spec=src, files=[log])]
+
+
+def _stem(name: str) -> str:
+    """``node0.log.gz`` -> ``node0``: strip archive and log extensions, outermost first."""
+    stripped = True
+    while stripped:
+        stripped = False
+        for ext in (".tar.gz", ".tgz", ".tar", ".zip", ".gz", ".log", ".txt"):
+            if name.lower().endswith(ext) and len(name) > len(ext):
+                name = name[: -len(ext)]
+                stripped = True
+    return name
+
+
+def _node_name_for_file(path: Path, stem: str) -> str:
+    """``node0.log`` names node0; BSR's own ``bsr.log`` names nothing, so its directory does."""
+    if LOG_NAME.match(path.name) or stem == "bsr":
+        parent = path.resolve().parent.name if path.parent != Path() else Path.cwd().name
+        return parent or stem
+    return stem
+
+
+def _sniff(path: Path) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"\x1f\x8b"):
+        name = path.name.lower()
+        return "tar" if name.endswith((".tar.gz", ".tgz")) else "gzip"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    return "plain"
+
+
+def _from_directory(src: str, path: Path, notices: Notices, budget: _Budget) -> list[NodeSource]:
+    groups: dict[str, list[LogFile]] = {}
+    # Not following symbolic links to directories: a link loop cannot trap the walk.
+    for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+        depth = len(Path(dirpath).relative_to(path).parts)
+        if depth >= 3:
+            dirnames[:] = []
+        dirnames.sort()
+        for fname in sorted(filenames):
+            if not LOG_NAME.match(fname):
+                continue
+            fpath = Path(dirpath) / fname
+            shown = os.path.join(src, os.path.relpath(fpath, path))
+            try:
+                st = fpath.stat()
+                if not fpath.is_file():
+                    continue
+                with open(fpath, "rb"):
+                    pass
+            except OSError as exc:
+                notices.warn(f"{shown}: skipped: {exc.strerror or exc}")
+                continue
+            rel_dir = os.path.relpath(dirpath, path)
+            if _sniff(fpath) == "gzip":
+                data, truncated = _gunzip(fpath.read_bytes(), shown, budget)
+                if truncated:
+                    notices.warn(f"{shown}: gzip stream is truncated; using what it held")
+                log = LogFile(display=shown, data=data, size=len(data), truncated=truncated)
+            else:
+                log = LogFile(display=shown, path=fpath, size=st.st_size)
+            groups.setdefault(rel_dir, []).append(log)
+    if not groups:
+        raise InputError(f"{src}: no bsr.log or rotated bsr.log_* files in this directory")
+    default = path.resolve().name or src
+    return _nodes_from_groups(groups, default_name=default, where=src)
+
+
+def _nodes_from_groups(
+    groups: dict[str, list[LogFile]], default_name: str, where: str
+) -> list[NodeSource]:
+    """One node per directory that holds logs. Logs at the top and in subdirectories
+    at once is ambiguous (whose are the top ones?), so it stops the run."""
+    if len(groups) == 1:
+        files = next(iter(groups.values()))
+        return [NodeSource(name=default_name, spec=where, files=files)]
+    if "." in groups or "" in groups:
+        subdirs = ", ".join(sorted(k for k in groups if k not in (".", "")))
+        raise InputError(
+            f"{where}: holds bsr.log files at its top and in subdirectories ({subdirs}); "
+            "give each node's directory as its own SRC"
+        )
+    nodes = []
+    for rel_dir in sorted(groups):
+        name = PurePosixPath(rel_dir.replace(os.sep, "/")).name or rel_dir
+        nodes.append(NodeSource(name=name, spec=where, files=groups[rel_dir]))
+    return nodes
+
+
+def _unsafe_member(name: str) -> bool:
+    norm = name.replace("\\", "/")
+    p = PurePosixPath(norm)
+    return (
+        norm.startswith("/")
+        or bool(re.match(r"^[A-Za-z]:", norm))
+        or any(part == ".." for part in p.parts)
+    )
+
+
+def _from_archive(
+    src: str, path: Path, kind: str, notices: Notices, budget: _Budget
+) -> dict[str, list[LogFile]]:
+    members: list[tuple[str, bytes, bool]] = []
+    try:
+        if kind == "zip":
+            members = _read_zip(src, path, notices, budget)
+        else:
+            members = _read_tar(src, path, notices, budget)
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        raise InputError(f"{src}: corrupt or truncated archive: {exc}") from None
+    if not members:
+        raise InputError(f"{src}: archive holds no bsr.log or bsr.log_* file")
+    groups: dict[str, list[LogFile]] = {}
+    for name, data, truncated in members:
+        rel_dir = str(PurePosixPath(name.replace("\\", "/")).parent)
+        groups.setdefault(rel_dir, []).append(
+            LogFile(display=f"{src}:{name}", data=data, size=len(data), truncated=truncated)
+        )
+    return groups
+
+
+def _wanted(name: str) -> bool:
+    return bool(LOG_NAME.match(PurePosixPath(name.replace("\\", "/")).name))
+
+
+def _read_zip(
+    src: str, path: Path, notices: Notices, budget: _Budget
+) -> list[tuple[str, bytes, bool]]:
+    out = []
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if info.is_dir() or not _wanted(info.filename):
+                continue
+            if _unsafe_member(info.filename):
+                notices.warn(
+                    f"{src}: refused member {info.filename!r}: its name escapes the archive"
+                )
+                continue
+            chunks = []
+            with zf.open(info) as fh:
+                while block := fh.read(CHUNK):
+                    budget.take(len(block), src)
+                    chunks.append(block)
+            out.append((info.filename, b"".join(chunks), False))
+    return out
+
+
+def _read_tar(
+    src: str, path: Path, notices: Notices, budget: _Budget
+) -> list[tuple[str, bytes, bool]]:
+    out = []
+    with tarfile.open(path, mode="r:*") as tf:
+        for member in tf:
+            if not _wanted(member.name):
+                continue
+            if _unsafe_member(member.name):
+                notices.warn(f"{src}: refused member {member.name!r}: its name escapes the archive")
+                continue
+            if not member.isfile():
+                notices.warn(f"{src}: skipped member {member.name!r}: not a regular file")
+                continue
+            fh = tf.extractfile(member)
+            if fh is None:
+                continue
+            chunks = []
+            while block := fh.read(CHUNK):
+                budget.take(len(block), src)
+                chunks.append(block)
+            out.append((member.name, b"".join(chunks), False))
+    return out
+
+
+def _gunzip(raw: bytes, what: str, budget: _Budget) -> tuple[bytes, bool]:
+    """Decompress a gzip stream (several members, as ``cat a.gz b.gz`` makes, are fine).
+
+    Output is pulled in bounded pieces so the extraction cap stops a bomb before it
+    fills memory. A stream that ends early keeps what it held and says so (truncated).
+    """
+    out: list[bytes] = []
+    data = raw
+    while data:
+        d = zlib.decompressobj(wbits=31)
+        try:
+            buf = data
+            while buf and not d.eof:
+                block = d.decompress(buf, CHUNK)
+                budget.take(len(block), what)
+                out.append(block)
+                buf = d.unconsumed_tail
+            if not d.eof:
+                block = d.flush()
+                budget.take(len(block), what)
+                out.append(block)
+        except zlib.error as exc:
+            if not out:
+                raise InputError(f"{what}: not a readable gzip stream: {exc}") from None
+            return b"".join(out), True
+        if not d.eof:
+            return b"".join(out), True
+        # Trailing NUL padding after the last member is common and harmless.
+        data = d.unused_data.lstrip(b"\0")
+    return b"".join(out), False
+
+
+def _dedupe_names(nodes: list[NodeSource], notices: Notices) -> None:
+    seen: dict[str, int] = {}
+    for node in nodes:
+        base = node.name
+        if base in seen:
+            seen[base] += 1
+            new = f"{base}-{seen[base]}"
+            notices.note(
+                f"two sources are named {base!r}; calling {node.spec!r} {new!r} "
+                "(name nodes with NAME=SRC)"
+            )
+            node.name = new
+        else:
+            seen[base] = 1
+
+
+def _reject_shared_files(nodes: list[NodeSource]) -> None:
+    """The same log under two nodes would align a node with itself: stop early."""
+    owner: dict[str, tuple[str, str]] = {}
+    for node in nodes:
+        for log in node.files:
+            key = log.identity()
+            if key in owner and owner[key][0] != node.name:
+                other_node, other_file = owner[key]
+                raise InputError(
+                    f"the same log was given for two nodes: {other_file} ({other_node}) and "
+                    f"{log.display} ({node.name})"
+                )
+            owner.setdefault(key, (node.name, log.display))
+
+
+def read_bytes(log: LogFile) -> bytes:
+    if log.data is not None:
+        return log.data
+    assert log.path is not None
+    return log.path.read_bytes()
+
+
+def as_stream(log: LogFile) -> io.BufferedIOBase:
+    return io.BytesIO(log.data) if log.data is not None else open(log.path, "rb")  # type: ignore[arg-type]

@@ -1,0 +1,38 @@
+"""Time helpers shared by the stages that leave polars for Python.
+
+Outside polars, times are integers: nanoseconds since 1970-01-01 on the clock they were
+read from (naive: BSR writes no zone). Python ``datetime`` holds only microseconds, and
+BSR writes 100 ns, so it is never used for values that are shown or compared.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+NS = 1_000_000_000
+_EPOCH = _dt.datetime(1970, 1, 1)
+
+
+def fmt_ns(ns: int | None, sep: str = "T") -> str | None:
+    """``1603729482707961700`` -> ``2020-10-26T16:24:42.7079617`` (100 ns, as BSR writes)."""
+    if ns is None:
+        return None
+    secs, frac = divmod(int(ns), NS)
+    stamp = _EPOCH + _dt.timedelta(seconds=secs)
+    return f"{stamp:%Y-%m-%d}{sep}{stamp:%H:%M:%S}.{frac // 100:07d}"
+
+
+def fmt_clock(ns: int | None) -> str:
+    """Time of day only, for dense listings: ``16:24:42.7079617``."""
+    text = fmt_ns(ns, sep=" ")
+    return "-" if text is None else text.split(" ", 1)[1]
+
+
+def parse_iso(text: str) -> int:
+    """``2020-10-26T16:24:42.7079617`` (or with a space, or fewer digits) -> ns."""
+    text = text.strip().replace(" ", "T")
+    date_part, _, frac = text.partition(".")
+    stamp = _dt.datetime.strptime(date_part, "%Y-%m-%dT%H:%M:%S")
+    secs = int((stamp - _EPOCH).total_seconds())
+    digits = (frac + "000000000")[:9] if frac else "0"
+    return secs * NS + int(digits)
