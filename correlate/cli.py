@@ -16,6 +16,7 @@ from . import __version__
 from .errors import EXIT_OK, EXIT_WARNINGS, BsrcorrError, Notices
 from .pipeline import Options, analyse, write
 from .render import text
+from .times import parse_iso
 
 PROGRESS_BYTES = 64 * 1024**2
 
@@ -71,8 +72,42 @@ def _input_size(specs: tuple[str, ...]) -> int:
     show_default=True,
     help="Cap on bytes decompressed from archives (zip-bomb guard).",
 )
+@click.option(
+    "--reference",
+    metavar="NAME",
+    help="Node whose clock the timeline uses (default: the first SRC).",
+)
+@click.option(
+    "--offset",
+    "offsets",
+    multiple=True,
+    metavar="NAME=SECONDS",
+    help="Use this offset (node clock minus reference clock) instead of the evidence; "
+    "shown as manual. Repeatable.",
+)
+@click.option(
+    "--timeline",
+    "show_timeline",
+    is_flag=True,
+    help="Print the merged timeline to stdout (for less and grep) instead of the summary.",
+)
+@click.option(
+    "--events", "events_only", is_flag=True, help="With --timeline: protocol events only."
+)
+@click.option("--since", metavar="TIME", help="Keep rows from this aligned time (ISO 8601).")
+@click.option("--until", metavar="TIME", help="Keep rows up to this aligned time (ISO 8601).")
 @click.version_option(__version__, prog_name="bsrcorr")
-def main(srcs: tuple[str, ...], out: Path, max_extract_mb: int) -> None:
+def main(
+    srcs: tuple[str, ...],
+    out: Path,
+    max_extract_mb: int,
+    reference: str | None,
+    offsets: tuple[str, ...],
+    show_timeline: bool,
+    events_only: bool,
+    since: str | None,
+    until: str | None,
+) -> None:
     """Correlate the BSR driver logs of a cluster's nodes into one timeline.
 
     Each SRC is one node: a log file, a directory of a node's bsr.log and rotated
@@ -80,7 +115,14 @@ def main(srcs: tuple[str, ...], out: Path, max_extract_mb: int) -> None:
     the file stem or directory name does.
     """
     notices = Notices()
-    options = Options(out=out, max_extract=max_extract_mb * 1024**2)
+    options = Options(
+        out=out,
+        max_extract=max_extract_mb * 1024**2,
+        reference=reference,
+        offsets=_parse_offsets(offsets),
+        since_ns=_parse_time(since, "--since"),
+        until_ns=_parse_time(until, "--until"),
+    )
     progress = _Progress(_input_size(srcs))
     try:
         analysis = analyse(srcs, options, notices, progress)
@@ -96,9 +138,42 @@ def main(srcs: tuple[str, ...], out: Path, max_extract_mb: int) -> None:
         click.echo("bsrcorr: interrupted", err=True)
         sys.exit(130)
     _print_notices(notices)
-    click.echo(text.summary(analysis), nl=False)
-    click.echo(f"written to {out}/")
+    if show_timeline:
+        try:
+            text.write_timeline(analysis.timeline, events_only)
+        except BrokenPipeError:  # `| head` closed the pipe: not an error
+            sys.stderr.close()
+    else:
+        click.echo(text.summary(analysis), nl=False)
+        click.echo(f"written to {out}/")
     sys.exit(EXIT_WARNINGS if notices.matter else EXIT_OK)
+
+
+def _parse_offsets(items: tuple[str, ...]) -> dict[str, float]:
+    result = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name:
+                raise ValueError
+            result[name] = float(value)
+        except ValueError:
+            raise click.BadParameter(
+                f"{item!r}: expected NAME=SECONDS", param_hint="--offset"
+            ) from None
+    return result
+
+
+def _parse_time(value: str | None, option: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: expected an ISO 8601 time like 2020-10-26T16:48:52.7",
+            param_hint=option,
+        ) from None
 
 
 def _print_notices(notices: Notices) -> None:

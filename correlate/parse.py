@@ -25,7 +25,8 @@ peer_device   ``bsr r0/0 minor 2 pnode-id:1, pdsk(..), prpl(..), ..``  ``bsr r0/
 
 Entries frame columns:
 
-``node`` str, ``file`` str (as given), ``file_index`` u32 (content order of the node's
+``node`` str, ``row`` u32 (the entry's place in its node's own order, 0-based: a stable
+id for links), ``file`` str (as given), ``file_index`` u32 (content order of the node's
 files), ``line`` u32 (1-based physical line in ``file``), ``entry`` u32 (0-based entry
 within that line), ``seq`` i64 (the counter), ``epoch`` u32 (driver loads seen so far,
 from 1), ``lost_before`` i64 (counter gap before this entry), ``local_time``
@@ -108,7 +109,7 @@ OBJECT_SCHEMA = {
 }
 
 ENTRY_COLUMNS = [
-    "node", "file", "file_index", "line", "entry", "seq", "epoch", "lost_before",
+    "node", "row", "file", "file_index", "line", "entry", "seq", "epoch", "lost_before",
     "local_time", "level", "level_num", "category", "index", "function", "object",
     "resource", "volume", "minor", "peer_id", "peer_host", "thread", "object_state",
     "platform", "message", "cut", "event",
@@ -511,7 +512,7 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
         event=pl.when(pl.col("is_entry")).then(pl.lit("")).otherwise(pl.lit("unparsed")),
     )
     result = _account(source.name, frame, facts_list, total_lines)
-    result.frame = frame.select(ENTRY_COLUMNS)
+    result.frame = frame.with_row_index("row").select(ENTRY_COLUMNS)
     if result.unparsed:
         share = result.unparsed / max(result.rows, 1)
         notices.warn(

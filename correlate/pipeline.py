@@ -11,8 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
-from . import bundle, sources, timeline
-from .errors import Notices
+from . import align, bundle, events, evidence, protocol, sources, summary, timeline
+from .errors import InputError, Notices
+from .events import NodeEvents
 from .parse import NodeParse, parse_node
 
 ProgressFn = Callable[[int], None]
@@ -22,6 +23,10 @@ ProgressFn = Callable[[int], None]
 class Options:
     out: Path = Path("bsrcorr-out")
     max_extract: int = sources.DEFAULT_MAX_EXTRACT
+    reference: str | None = None
+    offsets: dict[str, float] = field(default_factory=dict)
+    since_ns: int | None = None
+    until_ns: int | None = None
 
 
 @dataclass
@@ -29,6 +34,9 @@ class Analysis:
     nodes: list[NodeParse]
     timeline: pl.DataFrame
     notices: Notices
+    events: list[NodeEvents]
+    cluster: protocol.Cluster
+    alignment: align.Alignment
     written: list[str] = field(default_factory=list)
 
     @property
@@ -48,15 +56,68 @@ def analyse(
         parsed.append(parse_node(src, notices))
         if progress:
             progress(sum(f.size for f in src.files))
-    if len(parsed) == 1:
+    names = [p.name for p in parsed]
+    reference = options.reference or names[0]
+    if reference not in names:
+        raise InputError(f"--reference {reference}: no such node (nodes: {', '.join(names)})")
+    for name in options.offsets:
+        if name not in names:
+            raise InputError(f"--offset {name}=...: no such node (nodes: {', '.join(names)})")
+    frames: list[pl.DataFrame] = []
+    node_events: list[NodeEvents] = []
+    for p in parsed:
+        frame, ev = events.extract(p)
+        frames.append(frame)
+        node_events.append(ev)
+    cluster = protocol.correlate(node_events)
+    pairs = evidence.collect(cluster)
+    clocks = [align.NodeClock.of(p.name, f) for p, f in zip(parsed, frames, strict=True)]
+    alignment = align.align(clocks, pairs, reference, options.offsets)
+    _alignment_notices(alignment, notices, len(parsed))
+    aligned = [
+        timeline.apply_offsets(f, alignment.nodes[p.name].segments)
+        for p, f in zip(parsed, frames, strict=True)
+    ]
+    merged = timeline.merge(aligned, [reference, *[n for n in names if n != reference]])
+    merged = timeline.narrow(merged, options.since_ns, options.until_ns)
+    return Analysis(
+        nodes=parsed,
+        timeline=merged,
+        notices=notices,
+        events=node_events,
+        cluster=cluster,
+        alignment=alignment,
+    )
+
+
+def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: int) -> None:
+    if n_nodes == 1:
         notices.note("one node only: a single-node timeline; clock alignment needs two nodes")
-    frames = [timeline.unaligned(p.frame) for p in parsed]
-    merged = timeline.merge(frames, [p.name for p in parsed])
-    return Analysis(nodes=parsed, timeline=merged, notices=notices)
+        return
+    for name, na in alignment.nodes.items():
+        if not na.aligned:
+            notices.warn(
+                "no protocol evidence links it to the other nodes (no shared 2PC id, bitmap "
+                "or handshake): it keeps its own clock, unaligned; are these logs of one "
+                "cluster?",
+                name,
+            )
+    if alignment.conflicts:
+        notices.warn(
+            f"{len(alignment.conflicts)} causal pair(s) contradict the rest of the evidence "
+            "(see alignment.json conflicts)"
+        )
+    if alignment.violations_after:
+        notices.warn(
+            f"{alignment.violations_after} receive(s) still precede their send after "
+            "alignment (inconsistent evidence)"
+        )
 
 
 def write(analysis: Analysis, options: Options) -> list[str]:
     out = bundle.prepare(options.out)
     bundle.write_timeline(out, analysis.timeline)
-    analysis.written = ["timeline.parquet", "timeline.csv"]
+    bundle.write_json(out, "alignment.json", summary.alignment_json(analysis))
+    bundle.write_json(out, "summary.json", summary.summary_json(analysis))
+    analysis.written = ["timeline.parquet", "timeline.csv", "alignment.json", "summary.json"]
     return analysis.written

@@ -18,6 +18,13 @@ from __future__ import annotations
 
 import polars as pl
 
+COLUMNS = [
+    "node", "file", "line", "entry", "seq", "epoch", "local_time", "offset_s", "time",
+    "level", "level_num", "category", "index", "function", "object", "resource", "volume",
+    "minor", "peer_id", "peer_host", "thread", "object_state", "platform", "event", "fields",
+    "message", "cut", "lost_before", "file_index", "row",
+]  # fmt: skip
+
 
 def merge(frames: list[pl.DataFrame], node_order: list[str]) -> pl.DataFrame:
     """Concatenate nodes' frames (``time`` and ``offset_s`` already set) and sort."""
@@ -36,7 +43,54 @@ def merge(frames: list[pl.DataFrame], node_order: list[str]) -> pl.DataFrame:
     )
     return merged.sort(
         ["_key", "_rank", "file_index", "line", "entry"], nulls_last=True, maintain_order=True
-    ).drop("_key", "_rank")
+    ).select(COLUMNS)
+
+
+def narrow(frame: pl.DataFrame, since_ns: int | None, until_ns: int | None) -> pl.DataFrame:
+    """Rows whose aligned time is within [since, until] (rows without a time stay with
+    their neighbours: they are kept when the row before them is)."""
+    if since_ns is None and until_ns is None:
+        return frame
+    t = pl.col("time").cast(pl.Int64).forward_fill().backward_fill()
+    keep = pl.lit(True)
+    if since_ns is not None:
+        keep = keep & (t >= since_ns)
+    if until_ns is not None:
+        keep = keep & (t <= until_ns)
+    return frame.filter(keep)
+
+
+def apply_offsets(frame: pl.DataFrame, segments: list) -> pl.DataFrame:
+    """Give each row its segment's offset (linear in the node's local time) and ``time``.
+
+    ``segments`` are :class:`correlate.align.Segment` in row order; a segment without an
+    offset leaves its rows on their own clock (``offset_s`` null, ``time = local_time``).
+    """
+    table = pl.DataFrame(
+        {
+            "row": [s.first_row for s in segments],
+            "_off": [s.offset_s for s in segments],
+            "_drift": [s.drift_ppm or 0.0 for s in segments],
+            "_t0": [s.start_ns for s in segments],
+        },
+        schema={"row": pl.UInt32, "_off": pl.Float64, "_drift": pl.Float64, "_t0": pl.Int64},
+    ).sort("row")
+    joined = frame.join_asof(table, on="row", strategy="backward")
+    local_ns = pl.col("local_time").cast(pl.Int64)
+    offset = pl.col("_off") + pl.col("_drift") * 1e-6 * (local_ns - pl.col("_t0")) / 1e9
+    return (
+        joined.with_columns(offset_s=offset)
+        .with_columns(
+            time=pl.when(pl.col("offset_s").is_null())
+            .then(pl.col("local_time"))
+            .otherwise(
+                (local_ns - (pl.col("offset_s") * 1e9).round().cast(pl.Int64)).cast(
+                    pl.Datetime("ns")
+                )
+            )
+        )
+        .drop("_off", "_drift", "_t0")
+    )
 
 
 def unaligned(frame: pl.DataFrame) -> pl.DataFrame:

@@ -1,27 +1,77 @@
-"""Render, text: the terminal summary a user reads after a run (stdout).
-
-Plain lines, no colour, stable wording: scripts grep it and people paste it into tickets.
+"""Render, text: what a user reads on the terminal (the summary) or pipes to ``less``
+and ``grep`` (the merged timeline). Plain lines, no colour, stable wording.
 """
 
 from __future__ import annotations
 
-from ..pipeline import Analysis
+import sys
+from collections import Counter
+from typing import TYPE_CHECKING, TextIO
+
+import polars as pl
+
+from ..catalog import uuid_meaning
 from ..times import fmt_ns
+
+if TYPE_CHECKING:
+    from ..align import NodeAlignment
+    from ..pipeline import Analysis
 
 
 def fmt_time(ns: int | None) -> str:
     return fmt_ns(ns, sep=" ") or "-"
 
 
+def clock_line(na: NodeAlignment) -> str:
+    """Offset, bounds, drift and evidence of a node, in one line."""
+    if na.reference:
+        return "reference clock (offset 0 by definition)"
+    main = na.main
+    if main is None or main.offset_s is None:
+        return "UNALIGNED: keeps its own clock (no evidence shared with the reference)"
+    lo = "-inf" if main.lower_s is None else f"{main.lower_s:+.6f}"
+    hi = "+inf" if main.upper_s is None else f"{main.upper_s:+.6f}"
+    evidence = sum(s.evidence for s in na.segments)
+    weak = sum(s.weak_evidence for s in na.segments)
+    text = (
+        f"offset {main.offset_s:+.6f} s  [{lo}, {hi}]  drift {main.drift_ppm or 0:+.1f} ppm  "
+        f"evidence {evidence} pairs" + (f" + {weak} weak" if weak else "") + f" ({main.basis}"
+    )
+    if main.via:
+        text += f" via {', '.join(main.via)}"
+    text += ")"
+    if na.manual:
+        text += "  MANUAL (--offset)"
+    if len(na.segments) > 1:
+        text += f"  {len(na.segments)} segments"
+    return text
+
+
 def summary(analysis: Analysis) -> str:
+    al, cl = analysis.alignment, analysis.cluster
     lines: list[str] = []
     total = sum(n.rows for n in analysis.nodes)
-    lines.append(f"bsrcorr: {len(analysis.nodes)} node(s), {total} rows")
-    for node in analysis.nodes:
+    lines.append(
+        f"bsrcorr: {len(analysis.nodes)} node(s), {total} rows; times on {al.reference}'s clock"
+    )
+    for node, ev in zip(analysis.nodes, analysis.events, strict=True):
+        ident, na = ev.identity, al.nodes[node.name]
         lines.append("")
-        lines.append(f"{node.name}")
+        lines.append(f"{node.name}" + ("  (reference)" if na.reference else ""))
         for facts in node.files:
             lines.append(f"  file      {facts.display} ({facts.lines} lines, {facts.bytes} bytes)")
+        who = [f"node id {ident.node_id}" if ident.node_id is not None else "node id unknown"]
+        if ident.host:
+            who.append(f"host {ident.host}")
+        who.append(ident.platform or "platform unknown")
+        who.append(f"BSR {ident.version}" if ident.version else "BSR version not logged")
+        if ident.resources:
+            who.append("resource " + ", ".join(ident.resources))
+        if ident.peer_ids:
+            peers = [cl.name_of(p) or str(p) for p in ident.peer_ids]
+            who.append("peers " + ", ".join(f"{p} ({i})" for p, i in zip(peers, ident.peer_ids,
+                                                                         strict=True)))  # fmt: skip
+        lines.append("  node      " + ", ".join(who))
         lines.append(
             f"  entries   {node.entries}   unparsed {node.unparsed}   lost {node.lost}"
             f"   epochs {node.epochs}"
@@ -32,7 +82,104 @@ def summary(analysis: Analysis) -> str:
                 "reported as 'missing log counter'"
             )
         lines.append(f"  local     {fmt_time(node.first_time)} .. {fmt_time(node.last_time)}")
+        lines.append(f"  clock     {clock_line(na)}")
+        if na.timezone:
+            tz_note = (
+                "  (a Linux BSR driver logs UTC+9)" if na.timezone in ("+09:00", "-09:00") else ""
+            )
+            lines.append(
+                f"  zone      {na.timezone} apart, residual {na.residual_s:+.6f} s{tz_note}"
+            )
+        for step in na.steps:
+            where = f"after line {step.before.line}, before line {step.after.line}"
+            if step.likely:
+                a, b = step.likely
+                where = f"between lines {a['line']} and {b['line']}"
+            lines.append(f"  step      clock stepped {step.size_s:+.6f} s {where}")
+    lines.extend(_protocol(analysis))
+    if len(analysis.nodes) > 1:
+        lines.append("")
+        lines.append(
+            f"causal    {sum(1 for p in al.pairs if p.strict)} cross-node pairs checked: "
+            f"{al.violations_after} receive-before-send"
+            + (f" ({al.violations_before} before adjusting)" if al.violations_before else "")
+            + (f", {len(al.conflicts)} conflicting" if al.conflicts else "")
+        )
     if analysis.written:
         lines.append("")
         lines.append(f"bundle: {', '.join(analysis.written)}")
     return "\n".join(lines) + "\n"
+
+
+def _protocol(analysis: Analysis) -> list[str]:
+    cl = analysis.cluster
+    out = ["", "protocol"]
+    outcomes = Counter(r.outcome for r in cl.twopc)
+    if cl.twopc:
+        parts = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
+        out.append(f"  2PC       {len(cl.twopc)} transaction(s): {parts}")
+    for pair in cl.decision_pairs:
+        a, b = pair.a, pair.b
+        state = "mirrored" if pair.mirrored else "DO NOT MIRROR"
+        out.append(
+            f"  UUID      {a.node} uuid_compare({a.result}) rule {a.rule} <-> {b.node} "
+            f"uuid_compare({b.result}) rule {b.rule}: {state}"
+        )
+    paired = {id(x) for p in cl.decision_pairs for x in (p.a, p.b)}
+    for ev in analysis.events:
+        for d in ev.decisions:
+            if id(d) not in paired and d.result is not None:
+                out.append(
+                    f"  UUID      {d.node} uuid_compare({d.result}) rule {d.rule}: "
+                    f"{uuid_meaning(d.result)} (peer's side not in these logs)"
+                )
+    for r in cl.resyncs:
+        kb = f"{r.kb} KB" if r.kb is not None else "size not logged"
+        roles = "SyncSource -> SyncTarget" if r.kind == "resync" else "verify"
+        out.append(f"  {r.kind:<9} {r.source} -> {r.target} ({roles}): {kb}, {r.outcome}")
+    for ev in analysis.events:
+        if ev.netlink:
+            open_ = sum(1 for c in ev.netlink if c.done is None)
+            out.append(
+                f"  netlink   {ev.name}: {len(ev.netlink)} command(s), {open_} never finished"
+            )
+    if len(out) == 2:
+        out.append("  no protocol events found")
+    return out
+
+
+def write_timeline(frame: pl.DataFrame, events_only: bool, stream: TextIO = sys.stdout) -> None:
+    """One line per entry: aligned time, node, local time, level, CAT:idx, message."""
+    if events_only:
+        frame = frame.filter(pl.col("event").ne("") & pl.col("event").ne("unparsed"))
+    width = max((len(n) for n in frame["node"].unique().to_list()), default=4)
+    text = frame.select(
+        pl.concat_str(
+            [
+                _stamp("time"),
+                pl.col("node").str.pad_end(width),
+                _stamp("local_time"),
+                pl.col("level").fill_null("-").str.pad_end(4),
+                (pl.col("category") + ":" + pl.col("index").cast(pl.String))
+                .fill_null("-")
+                .str.pad_end(14),
+                pl.when(pl.col("event").is_in(["", "unparsed"]))
+                .then(pl.lit(""))
+                .otherwise("<" + pl.col("event") + "> "),
+            ],
+            separator="  ",
+        )
+        + pl.col("message").fill_null("").str.replace_all(r"[\x00-\x08\x0b-\x1f\x7f]", "?")
+    ).to_series()
+    for chunk in text.to_frame().iter_slices(50_000):
+        stream.write("\n".join(chunk.to_series().to_list()))
+        stream.write("\n")
+
+
+def _stamp(col: str) -> pl.Expr:
+    c = pl.col(col)
+    return (
+        c.dt.strftime("%Y-%m-%d %H:%M:%S")
+        + "."
+        + (c.dt.nanosecond() // 100).cast(pl.String).str.zfill(7)
+    ).fill_null("-" * 27)

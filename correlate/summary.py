@@ -1,0 +1,337 @@
+"""Render, data: the analysis as the JSON documents of the output contract.
+
+``alignment.json``: reference, nodes (identity and counts), offsets (segments), per-node
+summary, steps, the causal check, conflicts and the evidence list.
+``summary.json``: twopc, resyncs, uuid_decisions, netlink, handshakes, bitmaps,
+landmarks, connection losses (and, from later stages, episodes and findings).
+
+Every time is on the reference clock unless its key says ``local``; both are ISO 8601
+with the 100 ns the log had. Node names are the names in ``alignment.json``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import align
+from .catalog import UUID_RULE_REASONS, uuid_meaning
+from .events import Ref
+from .times import fmt_ns
+
+if TYPE_CHECKING:
+    from .pipeline import Analysis
+
+EVIDENCE_LISTED = 2000  # per alignment.json; the count says how many there were in all
+
+
+def _r(x: float | None, digits: int = 6) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+class Times:
+    """Formats a line's local and aligned time."""
+
+    def __init__(self, alignment: align.Alignment) -> None:
+        self.alignment = alignment
+
+    def aligned(self, ref: Ref | None) -> str | None:
+        return fmt_ns(self.alignment.aligned_ns(ref)) if ref else None
+
+    def local(self, ref: Ref | None) -> str | None:
+        return fmt_ns(ref.local_ns) if ref else None
+
+    def line(self, ref: Ref | None) -> dict[str, Any] | None:
+        if ref is None:
+            return None
+        return {**ref.to_json(), "local_time": self.local(ref), "time": self.aligned(ref)}
+
+
+# -- alignment.json -----------------------------------------------------------------------
+
+
+def alignment_json(analysis: Analysis) -> dict[str, Any]:
+    al = analysis.alignment
+    t = Times(al)
+    nodes = {}
+    for parsed, ev in zip(analysis.nodes, analysis.events, strict=True):
+        ident = ev.identity
+        nodes[parsed.name] = {
+            **ident.to_json(),
+            "files": [f.display for f in parsed.files],
+            "lines": parsed.lines,
+            "entries": parsed.entries,
+            "unparsed": parsed.unparsed,
+            "lost": parsed.lost,
+            "epochs": parsed.epochs,
+            "first_local_time": fmt_ns(parsed.first_time),
+            "last_local_time": fmt_ns(parsed.last_time),
+        }
+    summary = {name: node_offset_summary(na) for name, na in al.nodes.items()}
+    listed = sorted(al.pairs, key=lambda p: (not p.strict, p.send.node, p.send.row))
+    return {
+        "reference": al.reference,
+        "nodes": nodes,
+        "offsets": align.to_json(al, fmt_ns),
+        "summary": summary,
+        "steps": [
+            {
+                "node": s.node,
+                "size_s": _r(s.size_s),
+                "after_line": t.line(s.before),
+                "before_line": t.line(s.after),
+                "likely_between": [
+                    {k: (fmt_ns(v) if k == "local_ns" else v) for k, v in ln.items()}
+                    for ln in s.likely
+                ]
+                if s.likely
+                else None,
+            }
+            for na in al.nodes.values()
+            for s in na.steps
+        ],
+        "causal": {
+            "pairs_checked": sum(1 for p in al.pairs if p.strict),
+            "violations_before": al.violations_before,
+            "violations_after": al.violations_after,
+            "adjustments": [
+                {
+                    "node": a.node,
+                    "segment": a.segment,
+                    "shift_s": _r(a.shift_s, 7),
+                    "pairs": [pair_json(p, t) for p in a.pairs[:10]],
+                }
+                for a in al.adjustments
+            ],
+            "violating": [pair_json(p, t) for p in al.violating[:100]],
+        },
+        "conflicts": [
+            {
+                "node": c.node,
+                "reason": c.reason,
+                "pair": pair_json(c.pair, t),
+                "against": [pair_json(p, t) for p in c.against],
+            }
+            for c in al.conflicts
+        ],
+        "evidence_total": len(al.pairs),
+        "evidence_listed": min(len(al.pairs), EVIDENCE_LISTED),
+        "evidence": [pair_json(p, t) for p in listed[:EVIDENCE_LISTED]],
+    }
+
+
+def node_offset_summary(na: align.NodeAlignment) -> dict[str, Any]:
+    main = na.main
+    return {
+        "aligned": na.aligned,
+        "reference": na.reference,
+        "manual": na.manual,
+        "offset_s": _r(main.offset_s, 7) if main else None,
+        "lower_s": _r(main.lower_s, 7) if main else None,
+        "upper_s": _r(main.upper_s, 7) if main else None,
+        "drift_ppm": _r(main.drift_ppm, 3) if main else None,
+        "evidence": sum(s.evidence for s in na.segments),
+        "weak_evidence": sum(s.weak_evidence for s in na.segments),
+        "basis": main.basis if main else "unaligned",
+        "via": main.via if main else [],
+        "segments": len(na.segments),
+        "steps": len(na.steps),
+        "timezone": na.timezone,
+        "timezone_note": timezone_note(na),
+        "residual_s": _r(na.residual_s, 7),
+        "note": na.note,
+    }
+
+
+def timezone_note(na: align.NodeAlignment) -> str | None:
+    if na.timezone is None:
+        return None
+    if na.timezone == "+09:00":
+        return "+09:00: a Linux BSR driver logs UTC+9 whatever the machine's zone"
+    if na.timezone == "-09:00":
+        return "-09:00: the reference is likely a Linux BSR driver, which logs UTC+9"
+    return f"{na.timezone}: likely a time-zone difference between the two machines"
+
+
+def pair_json(p, t: Times) -> dict[str, Any]:
+    return {
+        "kind": p.kind,
+        "tid": p.tid,
+        "strict": p.strict,
+        "delta_s": _r(p.delta_s, 7),
+        "send": t.line(p.send),
+        "recv": t.line(p.recv),
+    }
+
+
+# -- summary.json -------------------------------------------------------------------------
+
+
+def summary_json(analysis: Analysis) -> dict[str, Any]:
+    al, cl = analysis.alignment, analysis.cluster
+    t = Times(al)
+    decisions = []
+    for ev in analysis.events:
+        for d in ev.decisions:
+            twin = cl.pair_of(d)
+            pair = next((p for p in cl.decision_pairs if d in (p.a, p.b)), None)
+            decisions.append({
+                "node": d.node,
+                "peer": cl.name_of(d.peer),
+                "peer_id": d.peer,
+                "resource": d.resource,
+                "volume": d.volume,
+                "result": d.result,
+                "rule": d.rule,
+                "meaning": uuid_meaning(d.result),
+                "rule_reason": UUID_RULE_REASONS.get(d.rule or -1),
+                "rule_text": d.rule_text,
+                "time": t.aligned(d.compare or d.start),
+                "local_time": t.local(d.compare or d.start),
+                "self": d.self_uuids,
+                "peer_uuids": d.peer_uuids,
+                "matched_with": twin.node if twin else None,
+                "mirrored": pair.mirrored if pair else None,
+                "lines": [t.line(r) for r in (d.start, d.rule_ref, d.compare) if r],
+            })  # fmt: skip
+    return {
+        "reference": al.reference,
+        "nodes": [p.name for p in analysis.nodes],
+        "twopc": [twopc_json(r, t) for r in cl.twopc],
+        "resyncs": [resync_json(r, t) for r in cl.resyncs],
+        "uuid_decisions": decisions,
+        "netlink": [
+            {
+                "node": c.node,
+                "command": c.command,
+                "number": c.number,
+                "received": t.aligned(c.received),
+                "done": t.aligned(c.done),
+                "duration_ms": _r(c.duration_ms, 4),
+                "pending": c.pending,
+                "open": c.done is None,
+                "lines": [t.line(c.received), t.line(c.done)],
+            }
+            for ev in analysis.events
+            for c in ev.netlink
+        ],
+        "handshakes": [
+            {
+                "node": ev.name,
+                "peer": cl.name_of(h.peer_id),
+                "peer_id": h.peer_id,
+                "protocol": h.protocol,
+                "peer_name": h.peer_name,
+                "peer_host": h.peer_host,
+                "features": h.features,
+                "time": t.aligned(h.ref),
+                "line": t.line(h.ref),
+            }
+            for ev in analysis.events
+            for h in ev.handshakes
+        ],
+        "bitmaps": [
+            {
+                "node": b.node,
+                "peer": cl.name_of(b.peer),
+                "role": b.role,
+                "sent": _stat(b.sent),
+                "received": _stat(b.received),
+                "start": t.aligned(b.send_start),
+                "done_sent": t.aligned(b.done_sent),
+                "done_received": t.aligned(b.done_received),
+            }
+            for ev in analysis.events
+            for b in ev.bitmaps
+        ],
+        "landmarks": [
+            {
+                "node": ev.name,
+                "kind": lm.kind,
+                "time": t.aligned(lm.ref),
+                "end": t.aligned(lm.end),
+                "detail": lm.detail,
+                "line": t.line(lm.ref),
+            }
+            for ev in analysis.events
+            for lm in ev.landmarks
+        ],
+        "connection_losses": [
+            {"node": r.node, "time": t.aligned(r), "message": r.message, "line": t.line(r)}
+            for ev in analysis.events
+            for r in ev.connection_losses
+        ],
+    }
+
+
+def _stat(s) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"plain_bytes": s.plain_bytes, "plain_packets": s.plain_packets,
+            "rle_bytes": s.rle_bytes, "rle_packets": s.rle_packets, "total": s.total,
+            "compression": s.compression}  # fmt: skip
+
+
+def twopc_json(r, t: Times) -> dict[str, Any]:
+    init = r.initiator_side
+    first = None
+    if init is not None:
+        first = init.prepare or init.detail
+    else:
+        parts = r.participant_sides()
+        first = parts[0].prepare if parts else None
+    lines = []
+    for s in r.sides:
+        for ref in (s.prepare, s.detail, s.reply, s.commit, s.abort, s.rejected, *s.timeouts):
+            if ref is not None:
+                lines.append(t.line(ref))
+    return {
+        "tid": r.tid,
+        "initiator": r.initiator,
+        "initiator_id": r.initiator_id,
+        "target": r.target,
+        "participants": r.participants,
+        "outcome": r.outcome,
+        "duration_ms": _r(r.duration_ms, 4),
+        "changes": r.changes,
+        "mask": r.mask,
+        "val": r.val,
+        "abort_rv": r.abort_rv,
+        "time": t.aligned(first),
+        "problems": r.problems,
+        "lines": lines,
+    }
+
+
+def resync_json(r, t: Times) -> dict[str, Any]:
+    starts = [s.start for s in r.sides if s.start]
+    ends = [s.end for s in r.sides if s.end]
+    start_ns = min((t.alignment.aligned_ns(x) or 0 for x in starts), default=None)
+    end_ns = max((t.alignment.aligned_ns(x) or 0 for x in ends), default=None)
+    done = next((s for s in r.sides if s.total_s is not None), None)
+    return {
+        "kind": r.kind,
+        "source": r.source,
+        "target": r.target,
+        "kb": r.kb,
+        "start": fmt_ns(start_ns),
+        "end": fmt_ns(end_ns) if r.outcome != "running" else None,
+        "duration_s": _r((end_ns - start_ns) / 1e9, 6) if start_ns and end_ns else None,
+        "logged_total_s": done.total_s if done else None,
+        "paused_s": done.paused_s if done else None,
+        "rate_kps": done.rate_kps if done else None,
+        "outcome": r.outcome,
+        "sides": [
+            {
+                "node": s.node,
+                "role": s.role,
+                "peer": s.peer,
+                "start": t.aligned(s.start),
+                "end": t.aligned(s.end),
+                "outcome": s.outcome,
+                "end_reason": s.end_reason,
+                "bits": s.bits,
+                "kb": s.kb,
+            }
+            for s in r.sides
+        ],
+    }
