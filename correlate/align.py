@@ -204,8 +204,12 @@ _BIG = 1e9
 
 
 def _initial_poly() -> list[tuple[float, float]]:
-    return [(-_BIG, -MAX_DRIFT_PPM), (_BIG, -MAX_DRIFT_PPM), (_BIG, MAX_DRIFT_PPM),
-            (-_BIG, MAX_DRIFT_PPM)]  # fmt: skip
+    return [
+        (-_BIG, -MAX_DRIFT_PPM),
+        (_BIG, -MAX_DRIFT_PPM),
+        (_BIG, MAX_DRIFT_PPM),
+        (-_BIG, MAX_DRIFT_PPM),
+    ]
 
 
 def _clip(poly, alpha: float, beta: float, gamma: float, eps: float = 1e-9):
@@ -480,15 +484,18 @@ def align(
         xfits, xsteps = fits(x, y)
         if not xfits:
             break
-        result.nodes[x] = _compose(by_name[x], xfits, xsteps, result.nodes[y], by_name[y], y,
-                                   reference)  # fmt: skip
+        result.nodes[x] = _compose(
+            by_name[x], xfits, xsteps, result.nodes[y], by_name[y], y, reference
+        )
         done.add(x)
     for c in clocks:
         if c.name not in result.nodes:
             result.nodes[c.name] = NodeAlignment(
-                c.name, [_whole(c, None, "unaligned")], aligned=False,
+                c.name,
+                [_whole(c, None, "unaligned")],
+                aligned=False,
                 note="no evidence shared with the reference, directly or through another node",
-            )  # fmt: skip
+            )
     for name, seconds in manual.items():
         if name in result.nodes and name != reference:
             na = result.nodes[name]
@@ -507,12 +514,18 @@ def align(
 
 def _whole(clock: NodeClock, offset: float | None, basis: str) -> Segment:
     return Segment(
-        clock.name, 0, max(clock.rows - 1, 0),
+        clock.name,
+        0,
+        max(clock.rows - 1, 0),
         int(clock.local_ns[0]) if clock.rows else None,
         int(clock.local_ns[-1]) if clock.rows else None,
         int(clock.epochs[0]) if clock.rows else 1,
-        offset, 0.0 if offset is not None else None, offset, offset, basis=basis,
-    )  # fmt: skip
+        offset,
+        0.0 if offset is not None else None,
+        offset,
+        offset,
+        basis=basis,
+    )
 
 
 def _compose(
@@ -551,14 +564,34 @@ def _compose(
         before = max(prev.bounds, key=lambda b: b.row).pair
         after = min(nxt.bounds, key=lambda b: b.row).pair
         likely = _jump_lines(clock, prev, nxt, size)
-        na.steps.append(Step(clock.name, size, _side_ref(before, clock.name),
-                             _side_ref(after, clock.name), likely))  # fmt: skip
+        na.steps.append(
+            Step(
+                clock.name,
+                size,
+                _side_ref(before, clock.name),
+                _side_ref(after, clock.name),
+                likely,
+            )
+        )
     for f, first, last in ranges:
         start_ns, end_ns = int(clock.local_ns[first]), int(clock.local_ns[last])
         epoch = int(clock.epochs[first])
         if f is None:
-            na.segments.append(Segment(clock.name, first, last, start_ns, end_ns, epoch,
-                                       None, None, None, None, basis="carried"))  # fmt: skip
+            na.segments.append(
+                Segment(
+                    clock.name,
+                    first,
+                    last,
+                    start_ns,
+                    end_ns,
+                    epoch,
+                    None,
+                    None,
+                    None,
+                    None,
+                    basis="carried",
+                )
+            )
             continue
         t_start, t_end = start_ns / 1e9, end_ns / 1e9
         d_start, d_end = f.at(t_start), f.at(t_end)
@@ -572,13 +605,21 @@ def _compose(
         span = t_end - t_start
         drift = (off_end - off_start) / span * 1e6 if span > 0 and (f.b_ppm or ye != ys) else 0.0
         seg = Segment(
-            clock.name, first, last, start_ns, end_ns, epoch, off_start, drift,
+            clock.name,
+            first,
+            last,
+            start_ns,
+            end_ns,
+            epoch,
+            off_start,
+            drift,
             None if lo is None or ylo is None else lo + ylo,
             None if hi is None or yhi is None else hi + yhi,
             evidence=sum(1 for b in f.bounds if b.strict),
             weak_evidence=sum(1 for b in f.bounds if not b.strict),
-            basis=f.basis, via=[] if y == reference else [y, *via.segments[0].via],
-        )  # fmt: skip
+            basis=f.basis,
+            via=[] if y == reference else [y, *via.segments[0].via],
+        )
         na.segments.append(seg)
     _carry(na)
     return na

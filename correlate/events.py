@@ -36,19 +36,54 @@ _CHANGE = re.compile(
 )
 _TWOPC_CHANGE = re.compile(r"(\w[\w-]*)\(([^)]*)\)")
 INT_FIELDS = {
-    "tid", "initiator", "target", "mask", "val", "ms", "rv", "number", "pending", "peer",
-    "protocol", "bits", "rule", "result", "kb", "total_s", "paused_s", "rate_kps",
-    "plain_bytes", "plain_packets", "rle_bytes", "rle_packets", "total", "other",
-    "max_size_kb", "error", "bitmap_index", "start_sector", "blocks", "block_kb", "api",
-    "other_peer", "flags_dec",
-}  # fmt: skip
+    "tid",
+    "initiator",
+    "target",
+    "mask",
+    "val",
+    "ms",
+    "rv",
+    "number",
+    "pending",
+    "peer",
+    "protocol",
+    "bits",
+    "rule",
+    "result",
+    "kb",
+    "total_s",
+    "paused_s",
+    "rate_kps",
+    "plain_bytes",
+    "plain_packets",
+    "rle_bytes",
+    "rle_packets",
+    "total",
+    "other",
+    "max_size_kb",
+    "error",
+    "bitmap_index",
+    "start_sector",
+    "blocks",
+    "block_kb",
+    "api",
+    "other_peer",
+    "flags_dec",
+}
 UP_COMMANDS = ("NEW_RESOURCE", "NEW_MINOR", "NEW_PEER", "NEW_PATH", "ATTACH", "CONNECT")
 SYNC_STATES = {"SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT"}
 VERIFY_STATES = {"VerifyS", "VerifyT"}
 LOSS_CONN_STATES = {
-    "NetworkFailure", "BrokenPipe", "Timeout", "ProtocolError", "TearDown", "Disconnecting",
-    "Unconnected", "StandAlone", "Connecting",
-}  # fmt: skip
+    "NetworkFailure",
+    "BrokenPipe",
+    "Timeout",
+    "ProtocolError",
+    "TearDown",
+    "Disconnecting",
+    "Unconnected",
+    "StandAlone",
+    "Connecting",
+}
 
 
 # -- records ---------------------------------------------------------------------------

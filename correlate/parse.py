@@ -109,11 +109,34 @@ OBJECT_SCHEMA = {
 }
 
 ENTRY_COLUMNS = [
-    "node", "row", "file", "file_index", "line", "entry", "seq", "epoch", "lost_before",
-    "local_time", "level", "level_num", "category", "index", "function", "object",
-    "resource", "volume", "minor", "peer_id", "peer_host", "thread", "object_state",
-    "platform", "message", "cut", "event",
-]  # fmt: skip
+    "node",
+    "row",
+    "file",
+    "file_index",
+    "line",
+    "entry",
+    "seq",
+    "epoch",
+    "lost_before",
+    "local_time",
+    "level",
+    "level_num",
+    "category",
+    "index",
+    "function",
+    "object",
+    "resource",
+    "volume",
+    "minor",
+    "peer_id",
+    "peer_host",
+    "thread",
+    "object_state",
+    "platform",
+    "message",
+    "cut",
+    "event",
+]
 
 
 @dataclass
@@ -426,8 +449,14 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
 def _known_resources(cands: list[str]) -> set[str]:
     known: set[str] = set()
     for cand in cands:
-        for pattern in (_W_PEER_DEVICE, _W_DEVICE, _W_CONNECTION, _W_RESOURCE,
-                        _L_PEER_DEVICE, _L_DEVICE):  # fmt: skip
+        for pattern in (
+            _W_PEER_DEVICE,
+            _W_DEVICE,
+            _W_CONNECTION,
+            _W_RESOURCE,
+            _L_PEER_DEVICE,
+            _L_DEVICE,
+        ):
             m = pattern.match(cand)
             if m:
                 known.add(m.group(1))

@@ -420,7 +420,10 @@ def _connects(cluster: Cluster) -> list[ConnectPair]:
                         pairs.append(ConnectPair(ha, hb, by))
                         used.add(j)
                         break
-            if not used and len(a_hs) == len(b_hs):
+            # Pairing by order alone is a guess: made only for two nodes that something
+            # clock-free (a shared 2PC id or UUID handshake) shows to be peers.
+            linked = bool(set().union(*a_marks) & set().union(*b_marks))
+            if not used and linked and len(a_hs) == len(b_hs):
                 pairs.extend(
                     ConnectPair(ha, hb, "order") for ha, hb in zip(a_hs, b_hs, strict=True)
                 )

@@ -174,25 +174,27 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
         for d in ev.decisions:
             twin = cl.pair_of(d)
             pair = next((p for p in cl.decision_pairs if d in (p.a, p.b)), None)
-            decisions.append({
-                "node": d.node,
-                "peer": cl.name_of(d.peer),
-                "peer_id": d.peer,
-                "resource": d.resource,
-                "volume": d.volume,
-                "result": d.result,
-                "rule": d.rule,
-                "meaning": uuid_meaning(d.result),
-                "rule_reason": UUID_RULE_REASONS.get(d.rule or -1),
-                "rule_text": d.rule_text,
-                "time": t.aligned(d.compare or d.start),
-                "local_time": t.local(d.compare or d.start),
-                "self": d.self_uuids,
-                "peer_uuids": d.peer_uuids,
-                "matched_with": twin.node if twin else None,
-                "mirrored": pair.mirrored if pair else None,
-                "lines": [t.line(r) for r in (d.start, d.rule_ref, d.compare) if r],
-            })  # fmt: skip
+            decisions.append(
+                {
+                    "node": d.node,
+                    "peer": cl.name_of(d.peer),
+                    "peer_id": d.peer,
+                    "resource": d.resource,
+                    "volume": d.volume,
+                    "result": d.result,
+                    "rule": d.rule,
+                    "meaning": uuid_meaning(d.result),
+                    "rule_reason": UUID_RULE_REASONS.get(d.rule or -1),
+                    "rule_text": d.rule_text,
+                    "time": t.aligned(d.compare or d.start),
+                    "local_time": t.local(d.compare or d.start),
+                    "self": d.self_uuids,
+                    "peer_uuids": d.peer_uuids,
+                    "matched_with": twin.node if twin else None,
+                    "mirrored": pair.mirrored if pair else None,
+                    "lines": [t.line(r) for r in (d.start, d.rule_ref, d.compare) if r],
+                }
+            )
     return {
         "reference": al.reference,
         "nodes": [p.name for p in analysis.nodes],
@@ -266,9 +268,14 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
 def _stat(s) -> dict[str, Any] | None:
     if s is None:
         return None
-    return {"plain_bytes": s.plain_bytes, "plain_packets": s.plain_packets,
-            "rle_bytes": s.rle_bytes, "rle_packets": s.rle_packets, "total": s.total,
-            "compression": s.compression}  # fmt: skip
+    return {
+        "plain_bytes": s.plain_bytes,
+        "plain_packets": s.plain_packets,
+        "rle_bytes": s.rle_bytes,
+        "rle_packets": s.rle_packets,
+        "total": s.total,
+        "compression": s.compression,
+    }
 
 
 def twopc_json(r, t: Times) -> dict[str, Any]:

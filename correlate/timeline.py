@@ -19,11 +19,37 @@ from __future__ import annotations
 import polars as pl
 
 COLUMNS = [
-    "node", "file", "line", "entry", "seq", "epoch", "local_time", "offset_s", "time",
-    "level", "level_num", "category", "index", "function", "object", "resource", "volume",
-    "minor", "peer_id", "peer_host", "thread", "object_state", "platform", "event", "fields",
-    "message", "cut", "lost_before", "file_index", "row",
-]  # fmt: skip
+    "node",
+    "file",
+    "line",
+    "entry",
+    "seq",
+    "epoch",
+    "local_time",
+    "offset_s",
+    "time",
+    "level",
+    "level_num",
+    "category",
+    "index",
+    "function",
+    "object",
+    "resource",
+    "volume",
+    "minor",
+    "peer_id",
+    "peer_host",
+    "thread",
+    "object_state",
+    "platform",
+    "event",
+    "fields",
+    "message",
+    "cut",
+    "lost_before",
+    "file_index",
+    "row",
+]
 
 
 def merge(frames: list[pl.DataFrame], node_order: list[str]) -> pl.DataFrame:

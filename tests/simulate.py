@@ -59,8 +59,13 @@ class Line:
 
 
 class Sim:
-    def __init__(self, nodes: list[SimNode], start: datetime, seed: int = 7,
-                 latency_s: tuple[float, float] = (0.00015, 0.0004)) -> None:  # fmt: skip
+    def __init__(
+        self,
+        nodes: list[SimNode],
+        start: datetime,
+        seed: int = 7,
+        latency_s: tuple[float, float] = (0.00015, 0.0004),
+    ) -> None:
         self.nodes = {n.name: n for n in nodes}
         self.by_id = {n.node_id: n for n in nodes}
         self.origin_ns = int((start - datetime(1970, 1, 1)).total_seconds()) * NS
@@ -107,8 +112,18 @@ class Sim:
             "prpl(Established), pdvflag(0x0): ",
         }[kind]
 
-    def log(self, node: str, t_s: float, func: str, cat: str, idx: int, msg: str,
-            kind: str = "none", peer: str | None = None, level: str = "bsr_info<6>") -> float:  # fmt: skip
+    def log(
+        self,
+        node: str,
+        t_s: float,
+        func: str,
+        cat: str,
+        idx: int,
+        msg: str,
+        kind: str = "none",
+        peer: str | None = None,
+        level: str = "bsr_info<6>",
+    ) -> float:
         self.lines[node].append(
             Line(self.ns(t_s), func, cat, idx, self.obj(node, kind, peer), msg, level)
         )
@@ -116,9 +131,15 @@ class Sim:
 
     # -- scenarios -------------------------------------------------------------------
     def driver_load(self, node: str, t_s: float, first: bool = False) -> None:
-        line = Line(self.ns(t_s), "bsr_init", "DRIVER", 77, self.obj(node, "none"),
-                    "BSR driver loaded and initialized successfully. Version: 1.6.1 "
-                    "(api:2/proto:86-114)", reboot=not first)  # fmt: skip
+        line = Line(
+            self.ns(t_s),
+            "bsr_init",
+            "DRIVER",
+            77,
+            self.obj(node, "none"),
+            "BSR driver loaded and initialized successfully. Version: 1.6.1 (api:2/proto:86-114)",
+            reboot=not first,
+        )
         self.lines[node].append(line)
 
     def routine(self, node: str, t0: float, t1: float, every_s: float) -> None:
@@ -126,183 +147,463 @@ class Sim:
         i = 0
         while t < t1:
             if i % 2:
-                self.log(node, t, "state_change_lock", "STATE", 40,
-                         "Worker should not initiate state changes with CS_SERIALIZE "
-                         "current:FFFFF800A6319BD0 resource->worker.task:FFFFE0012C513C60")  # fmt: skip
+                self.log(
+                    node,
+                    t,
+                    "state_change_lock",
+                    "STATE",
+                    40,
+                    "Worker should not initiate state changes with CS_SERIALIZE "
+                    "current:FFFFF800A6319BD0 resource->worker.task:FFFFE0012C513C60",
+                )
             else:
-                self.log(node, t, "get_max_agreeable_size", "VOLUME", 98,
-                         "Skip the replication volume size comparison because it is a local "
-                         f"node id({self.nodes[node].node_id})", kind="device")  # fmt: skip
+                self.log(
+                    node,
+                    t,
+                    "get_max_agreeable_size",
+                    "VOLUME",
+                    98,
+                    "Skip the replication volume size comparison because it is a local "
+                    f"node id({self.nodes[node].node_id})",
+                    kind="device",
+                )
             t += every_s * self.rng.uniform(0.5, 1.5)
             i += 1
 
-    def twopc(self, initiator: str, t_s: float, participants: list[str],
-              change: str = "conn(-) repl(-) disk(-) pdsk(-) role(Primary) peer(-)",
-              outcome: str = "commit", target: int = -1) -> int:  # fmt: skip
+    def twopc(
+        self,
+        initiator: str,
+        t_s: float,
+        participants: list[str],
+        change: str = "conn(-) repl(-) disk(-) pdsk(-) role(Primary) peer(-)",
+        outcome: str = "commit",
+        target: int = -1,
+    ) -> int:
         """One cluster-wide state change; returns the transaction id."""
         tid = self.rng.randrange(1, 2**32)
         a = self.nodes[initiator]
         self.tids.append((tid, initiator))
         t = t_s
-        self.log(initiator, t, "change_cluster_wide_state", "TWOPC", 34,
-                 f"Preparing cluster-wide state change {tid} ({a.node_id}->{target} 496/16)",
-                 kind="resource")  # fmt: skip
+        self.log(
+            initiator,
+            t,
+            "change_cluster_wide_state",
+            "TWOPC",
+            34,
+            f"Preparing cluster-wide state change {tid} ({a.node_id}->{target} 496/16)",
+            kind="resource",
+        )
         t += self.tiny()
-        self.log(initiator, t, "change_cluster_wide_state", "TWOPC", 35,
-                 f"[TWOPC:{tid}] target_node_id({target}) {change} flags (8)", kind="resource")
+        self.log(
+            initiator,
+            t,
+            "change_cluster_wide_state",
+            "TWOPC",
+            35,
+            f"[TWOPC:{tid}] target_node_id({target}) {change} flags (8)",
+            kind="resource",
+        )
         replies = []
         for p in participants:
             tp = t + self.hop()
-            self.log(p, tp, "receive_twopc", "TWOPC", 24,
-                     f"Preparing remote state change {tid} (primary_nodes=0, weak_nodes=0)",
-                     kind="connection", peer=initiator)  # fmt: skip
+            self.log(
+                p,
+                tp,
+                "receive_twopc",
+                "TWOPC",
+                24,
+                f"Preparing remote state change {tid} (primary_nodes=0, weak_nodes=0)",
+                kind="connection",
+                peer=initiator,
+            )
             tp += self.tiny()
-            self.log(p, tp, "receive_twopc", "TWOPC", 28,
-                     f"[TWOPC:{tid}] target_node_id({target}) {change} flags (2)",
-                     kind="resource")  # fmt: skip
+            self.log(
+                p,
+                tp,
+                "receive_twopc",
+                "TWOPC",
+                28,
+                f"[TWOPC:{tid}] target_node_id({target}) {change} flags (2)",
+                kind="resource",
+            )
             replies.append(tp + self.tiny() + self.hop())
         t = max(replies) + self.tiny()
         if outcome == "timeout":
             t = t_s + 30.0
-            self.log(initiator, t, "change_cluster_wide_state", "TWOPC", 49,
-                     "twopc timeout occurred, no more retries", kind="resource",
-                     level="bsr_warn<4>")  # fmt: skip
+            self.log(
+                initiator,
+                t,
+                "change_cluster_wide_state",
+                "TWOPC",
+                49,
+                "twopc timeout occurred, no more retries",
+                kind="resource",
+                level="bsr_warn<4>",
+            )
             outcome = "abort"
         else:
-            self.log(initiator, t, "change_cluster_wide_state", "TWOPC", 36,
-                     f"[TWOPC:{tid}] target_node_id({target}) get_cluster_wide_reply "
-                     f"({3 if outcome == 'commit' else -10})", kind="resource")  # fmt: skip
+            self.log(
+                initiator,
+                t,
+                "change_cluster_wide_state",
+                "TWOPC",
+                36,
+                f"[TWOPC:{tid}] target_node_id({target}) get_cluster_wide_reply "
+                f"({3 if outcome == 'commit' else -10})",
+                kind="resource",
+            )
             t += self.tiny()
-            self.log(initiator, t, "change_cluster_wide_state", "TWOPC", 37,
-                     f"State change {tid}: primary_nodes=0, weak_nodes=0", kind="resource")
+            self.log(
+                initiator,
+                t,
+                "change_cluster_wide_state",
+                "TWOPC",
+                37,
+                f"State change {tid}: primary_nodes=0, weak_nodes=0",
+                kind="resource",
+            )
         t += self.tiny()
         ms = max(1, round((t - t_s) * 1000))
         if outcome == "commit":
-            self.log(initiator, t, "change_cluster_wide_state", "TWOPC", 39,
-                     f"Committing cluster-wide state change {tid} ({ms}ms) ({a.node_id}->{target})",
-                     kind="resource")  # fmt: skip
+            self.log(
+                initiator,
+                t,
+                "change_cluster_wide_state",
+                "TWOPC",
+                39,
+                f"Committing cluster-wide state change {tid} ({ms}ms) ({a.node_id}->{target})",
+                kind="resource",
+            )
         else:
-            self.log(initiator, t, "change_cluster_wide_state", "TWOPC", 40,
-                     f"Aborting cluster-wide state change {tid} ({ms}ms) rv = -10 "
-                     f"({a.node_id}->{target})", kind="resource")  # fmt: skip
+            self.log(
+                initiator,
+                t,
+                "change_cluster_wide_state",
+                "TWOPC",
+                40,
+                f"Aborting cluster-wide state change {tid} ({ms}ms) rv = -10 "
+                f"({a.node_id}->{target})",
+                kind="resource",
+            )
         for p in participants:
             tp = t + self.hop()
             word = "Committing" if outcome == "commit" else "Aborting"
-            self.log(p, tp, "receive_twopc", "TWOPC", 27 if outcome == "commit" else 26,
-                     f"{word} remote state change {tid}", kind="connection", peer=initiator)  # fmt: skip
-            self.log(p, tp + self.tiny(), "receive_twopc", "TWOPC", 28,
-                     f"[TWOPC:{tid}] target_node_id({target}) {change} flags (0)",
-                     kind="resource")  # fmt: skip
+            self.log(
+                p,
+                tp,
+                "receive_twopc",
+                "TWOPC",
+                27 if outcome == "commit" else 26,
+                f"{word} remote state change {tid}",
+                kind="connection",
+                peer=initiator,
+            )
+            self.log(
+                p,
+                tp + self.tiny(),
+                "receive_twopc",
+                "TWOPC",
+                28,
+                f"[TWOPC:{tid}] target_node_id({target}) {change} flags (0)",
+                kind="resource",
+            )
         return tid
 
     def handshake(self, a: str, b: str, t_s: float) -> None:
         for x, y in ((a, b), (b, a)):
             t = t_s + self.hop() + self.tiny()
             py = self.nodes[y]
-            name = f", Peer node name {py.host or py.name}" if self.nodes[x].platform == "linux" else ""
-            self.log(x, t, "bsr_do_features", "PROTOCOL", 55,
-                     f"Handshake to peer {py.node_id} successful: Agreed network protocol "
-                     f"version 114{name}", kind="connection", peer=y)  # fmt: skip
-            self.log(x, t + self.tiny(), "bsr_do_features", "PROTOCOL", 56,
-                     "Feature flags enabled on protocol level: 0x7 TRIM THIN_RESYNC WRITE_SAME.",
-                     kind="connection", peer=y)  # fmt: skip
+            name = (
+                f", Peer node name {py.host or py.name}"
+                if self.nodes[x].platform == "linux"
+                else ""
+            )
+            self.log(
+                x,
+                t,
+                "bsr_do_features",
+                "PROTOCOL",
+                55,
+                f"Handshake to peer {py.node_id} successful: Agreed network protocol "
+                f"version 114{name}",
+                kind="connection",
+                peer=y,
+            )
+            self.log(
+                x,
+                t + self.tiny(),
+                "bsr_do_features",
+                "PROTOCOL",
+                56,
+                "Feature flags enabled on protocol level: 0x7 TRIM THIN_RESYNC WRITE_SAME.",
+                kind="connection",
+                peer=y,
+            )
 
     def connect(self, a: str, b: str, t_s: float, resync_kb: int | None = None) -> float:
         """Handshake, connect 2PC (a initiates), UUIDs; with ``resync_kb``, a bitmap
         exchange and a resync with ``a`` as SyncSource. Returns the end time."""
         self.handshake(a, b, t_s)
         t = t_s + 0.01
-        self.twopc(a, t, [b], change="conn(Connected) repl(-) disk(-) pdsk(-) role(-) peer(-)",
-                   target=self.nodes[b].node_id)  # fmt: skip
+        self.twopc(
+            a,
+            t,
+            [b],
+            change="conn(Connected) repl(-) disk(-) pdsk(-) role(-) peer(-)",
+            target=self.nodes[b].node_id,
+        )
         t += 0.01
-        cur_a, cur_b = "CE5CC8B0672E645D", "A95D18E8D4AE8C78"
-        hist = "3DF87D1E1EFC3E92:3550951C1AA84A92"
+        # Each connect has its own generations, as each cluster has its own UUIDs.
+        cur_a, cur_b, h1, h2 = (f"{self.rng.getrandbits(64):016X}" for _ in range(4))
+        hist = f"{h1}:{h2}"
         sync = resync_kb is not None
         a_set = f"{cur_a}:{cur_b if sync else '0000000000000000'}:{hist}"
         b_set = f"{cur_b if sync else cur_a}:0000000000000000:{hist}"
         ra, rb = (2, -2) if sync else (0, 0)
         rule_a, rule_b = (70, 50) if sync else (40, 40)
-        for x, y, mine, theirs, res, rule in ((a, b, a_set, b_set, ra, rule_a),
-                                              (b, a, b_set, a_set, rb, rule_b)):  # fmt: skip
+        for x, y, mine, theirs, res, rule in (
+            (a, b, a_set, b_set, ra, rule_a),
+            (b, a, b_set, a_set, rb, rule_b),
+        ):
             tx = t + self.hop()
-            self.log(x, tx, "log_handshake", "RESYNC/OV", 73, "bsr_sync_handshake:",
-                     kind="peer_device", peer=y)  # fmt: skip
-            self.log(x, tx + 0.000004, "bsr_uuid_dump_self", "RESYNC/OV", 65,
-                     f"self {mine} bits:0 flags:20", kind="peer_device", peer=y)  # fmt: skip
-            self.log(x, tx + 0.000008, "bsr_uuid_dump_peer", "RESYNC/OV", 66,
-                     f"peer {theirs} bits:0 flags:100", kind="peer_device", peer=y)  # fmt: skip
-            text = {70: "Peer UUID and local bitmap UUID are the same",
-                    50: "The local current UUID is the same as the peer bitmap UUID",
-                    40: "Local and peer current UUIDs are the same"}[rule]  # fmt: skip
+            self.log(
+                x,
+                tx,
+                "log_handshake",
+                "RESYNC/OV",
+                73,
+                "bsr_sync_handshake:",
+                kind="peer_device",
+                peer=y,
+            )
+            self.log(
+                x,
+                tx + 0.000004,
+                "bsr_uuid_dump_self",
+                "RESYNC/OV",
+                65,
+                f"self {mine} bits:0 flags:20",
+                kind="peer_device",
+                peer=y,
+            )
+            self.log(
+                x,
+                tx + 0.000008,
+                "bsr_uuid_dump_peer",
+                "RESYNC/OV",
+                66,
+                f"peer {theirs} bits:0 flags:100",
+                kind="peer_device",
+                peer=y,
+            )
+            text = {
+                70: "Peer UUID and local bitmap UUID are the same",
+                50: "The local current UUID is the same as the peer bitmap UUID",
+                40: "Local and peer current UUIDs are the same",
+            }[rule]
             idx = {70: 202, 50: 198, 40: 197}[rule]
-            self.log(x, tx + 0.000012, "bsr_uuid_compare", "RESYNC/OV", idx,
-                     f"{text}. rule({rule}), res({res})", kind="device")  # fmt: skip
-            self.log(x, tx + 0.000016, "bsr_handshake", "RESYNC/OV", 75,
-                     f"uuid_compare({res}) by rule {rule}", kind="peer_device", peer=y)  # fmt: skip
+            self.log(
+                x,
+                tx + 0.000012,
+                "bsr_uuid_compare",
+                "RESYNC/OV",
+                idx,
+                f"{text}. rule({rule}), res({res})",
+                kind="device",
+            )
+            self.log(
+                x,
+                tx + 0.000016,
+                "bsr_handshake",
+                "RESYNC/OV",
+                75,
+                f"uuid_compare({res}) by rule {rule}",
+                kind="peer_device",
+                peer=y,
+            )
         t += 0.002
         if not sync:
             for x, y in ((a, b), (b, a)):
-                self.log(x, t + self.hop(), "print_state_change", "STATE", 21,
-                         "receive_state, pdsk( DUnknown -> UpToDate ) repl( Off -> Established )",
-                         kind="peer_device", peer=y)  # fmt: skip
+                self.log(
+                    x,
+                    t + self.hop(),
+                    "print_state_change",
+                    "STATE",
+                    21,
+                    "receive_state, pdsk( DUnknown -> UpToDate ) repl( Off -> Established )",
+                    kind="peer_device",
+                    peer=y,
+                )
             return t + 0.01
         return self.resync(a, b, t, resync_kb)
 
     def resync(self, src: str, tgt: str, t_s: float, kb: int) -> float:
         t = t_s
-        self.log(src, t, "print_state_change", "STATE", 21,
-                 "receive_state, pdsk( DUnknown -> Consistent ) repl( Off -> WFBitMapS )",
-                 kind="peer_device", peer=tgt)  # fmt: skip
-        self.log(tgt, t + self.hop(), "print_state_change", "STATE", 21,
-                 "receive_state, pdsk( DUnknown -> UpToDate ) repl( Off -> WFBitMapT )",
-                 kind="peer_device", peer=src)  # fmt: skip
+        self.log(
+            src,
+            t,
+            "print_state_change",
+            "STATE",
+            21,
+            "receive_state, pdsk( DUnknown -> Consistent ) repl( Off -> WFBitMapS )",
+            kind="peer_device",
+            peer=tgt,
+        )
+        self.log(
+            tgt,
+            t + self.hop(),
+            "print_state_change",
+            "STATE",
+            21,
+            "receive_state, pdsk( DUnknown -> UpToDate ) repl( Off -> WFBitMapT )",
+            kind="peer_device",
+            peer=src,
+        )
         t += 0.0005
-        self.log(src, t, "bsr_queue_bitmap_io", "RESYNC/OV", 33,
-                 "send_bitmap (WFBitMapS), worker.task(FFFFE0012C7D29A0), current(FFFFE0012C7D29A0)",
-                 kind="device")  # fmt: skip
+        self.log(
+            src,
+            t,
+            "bsr_queue_bitmap_io",
+            "RESYNC/OV",
+            33,
+            "send_bitmap (WFBitMapS), worker.task(FFFFE0012C7D29A0), current(FFFFE0012C7D29A0)",
+            kind="device",
+        )
         stats = "plain 0(0), RLE 23(1), total 23; compression: 100.0%"
         t += 0.0002
-        self.log(src, t, "INFO_bm_xfer_stats", "BITMAP", 50,
-                 f"send bitmap stats [Bytes(packets)]: {stats}", kind="peer_device", peer=tgt)
+        self.log(
+            src,
+            t,
+            "INFO_bm_xfer_stats",
+            "BITMAP",
+            50,
+            f"send bitmap stats [Bytes(packets)]: {stats}",
+            kind="peer_device",
+            peer=tgt,
+        )
         t_rt = t + self.hop()
-        self.log(tgt, t_rt, "INFO_bm_xfer_stats", "BITMAP", 50,
-                 f"receive bitmap stats [Bytes(packets)]: {stats}", kind="peer_device", peer=src)
+        self.log(
+            tgt,
+            t_rt,
+            "INFO_bm_xfer_stats",
+            "BITMAP",
+            50,
+            f"receive bitmap stats [Bytes(packets)]: {stats}",
+            kind="peer_device",
+            peer=src,
+        )
         t_st = t_rt + 0.0002
-        self.log(tgt, t_st, "INFO_bm_xfer_stats", "BITMAP", 50,
-                 f"send bitmap stats [Bytes(packets)]: {stats}", kind="peer_device", peer=src)
+        self.log(
+            tgt,
+            t_st,
+            "INFO_bm_xfer_stats",
+            "BITMAP",
+            50,
+            f"send bitmap stats [Bytes(packets)]: {stats}",
+            kind="peer_device",
+            peer=src,
+        )
         t_rs = t_st - 0.0001 + self.hop()
-        self.log(src, t_rs, "INFO_bm_xfer_stats", "BITMAP", 50,
-                 f"receive bitmap stats [Bytes(packets)]: {stats}", kind="peer_device", peer=tgt)
+        self.log(
+            src,
+            t_rs,
+            "INFO_bm_xfer_stats",
+            "BITMAP",
+            50,
+            f"receive bitmap stats [Bytes(packets)]: {stats}",
+            kind="peer_device",
+            peer=tgt,
+        )
         t_done = t_rs + self.tiny()
-        self.log(src, t_done, "receive_bitmap_finished", "BITMAP", 52,
-                 "Send that bitmap exchange has been completed", kind="peer_device", peer=tgt)
+        self.log(
+            src,
+            t_done,
+            "receive_bitmap_finished",
+            "BITMAP",
+            52,
+            "Send that bitmap exchange has been completed",
+            kind="peer_device",
+            peer=tgt,
+        )
         t_got = max(t_done + self.hop(), t_st + self.tiny())
-        self.log(tgt, t_got, "receive_bm_exchange_state", "BITMAP", 44,
-                 "bitmap exchange complete", kind="peer_device", peer=src)
+        self.log(
+            tgt,
+            t_got,
+            "receive_bm_exchange_state",
+            "BITMAP",
+            44,
+            "bitmap exchange complete",
+            kind="peer_device",
+            peer=src,
+        )
         bits = kb // 4
         secs = max(1, kb // 100_000)
         t = t_done + self.tiny()
-        self.log(src, t, "print_state_change", "STATE", 21,
-                 "bsr_start_resync, pdsk( Outdated -> Inconsistent ) repl( WFBitMapS -> SyncSource )",
-                 kind="peer_device", peer=tgt)  # fmt: skip
-        self.log(src, t + self.tiny(), "bsr_start_resync", "RESYNC/OV", 144,
-                 f"Began resync as SyncSource (will sync {kb} KB [{bits} bits set]).",
-                 kind="peer_device", peer=tgt)  # fmt: skip
+        self.log(
+            src,
+            t,
+            "print_state_change",
+            "STATE",
+            21,
+            "bsr_start_resync, pdsk( Outdated -> Inconsistent ) repl( WFBitMapS -> SyncSource )",
+            kind="peer_device",
+            peer=tgt,
+        )
+        self.log(
+            src,
+            t + self.tiny(),
+            "bsr_start_resync",
+            "RESYNC/OV",
+            144,
+            f"Began resync as SyncSource (will sync {kb} KB [{bits} bits set]).",
+            kind="peer_device",
+            peer=tgt,
+        )
         tt = t_got + self.tiny()
-        self.log(tgt, tt, "print_state_change", "STATE", 21,
-                 "bsr_start_resync, repl( WFBitMapT -> SyncTarget )", kind="peer_device", peer=src)
-        self.log(tgt, tt + self.tiny(), "bsr_start_resync", "RESYNC/OV", 144,
-                 f"Began resync as SyncTarget (will sync {kb} KB [{bits} bits set]).",
-                 kind="peer_device", peer=src)  # fmt: skip
+        self.log(
+            tgt,
+            tt,
+            "print_state_change",
+            "STATE",
+            21,
+            "bsr_start_resync, repl( WFBitMapT -> SyncTarget )",
+            kind="peer_device",
+            peer=src,
+        )
+        self.log(
+            tgt,
+            tt + self.tiny(),
+            "bsr_start_resync",
+            "RESYNC/OV",
+            144,
+            f"Began resync as SyncTarget (will sync {kb} KB [{bits} bits set]).",
+            kind="peer_device",
+            peer=src,
+        )
         end = max(t, tt) + secs
         for x, y, role in ((tgt, src, "SyncTarget"), (src, tgt, "SyncSource")):
             te = end + self.hop()
-            self.log(x, te, "bsr_resync_finished", "RESYNC/OV", 116,
-                     f"Resync done (total {secs} sec; paused 0 sec; {kb // secs} K/sec), hit bit "
-                     "(in sync 0; marked rl 0)", kind="peer_device", peer=y)  # fmt: skip
-            self.log(x, te + self.tiny(), "print_state_change", "STATE", 21,
-                     f"bsr_resync_finished, repl( {role} -> Established )",
-                     kind="peer_device", peer=y)  # fmt: skip
+            self.log(
+                x,
+                te,
+                "bsr_resync_finished",
+                "RESYNC/OV",
+                116,
+                f"Resync done (total {secs} sec; paused 0 sec; {kb // secs} K/sec), hit bit "
+                "(in sync 0; marked rl 0)",
+                kind="peer_device",
+                peer=y,
+            )
+            self.log(
+                x,
+                te + self.tiny(),
+                "print_state_change",
+                "STATE",
+                21,
+                f"bsr_resync_finished, repl( {role} -> Established )",
+                kind="peer_device",
+                peer=y,
+            )
         return end + 0.01
 
     # -- output ------------------------------------------------------------------------

@@ -115,7 +115,11 @@ def test_linux_lines_parse():
     assert (rows[3]["object"], rows[3]["resource"]) == ("resource", "r0")
     assert rows[3]["message"].startswith("Starting worker thread")
     assert (rows[5]["object"], rows[5]["resource"], rows[5]["volume"], rows[5]["minor"]) == (
-        "device", "r0", 0, 2)  # fmt: skip
+        "device",
+        "r0",
+        0,
+        2,
+    )
     assert (rows[6]["object"], rows[6]["peer_host"]) == ("connection", "beta")
     assert rows[6]["message"].startswith("Handshake to peer 1 successful")
     assert (rows[7]["object"], rows[7]["peer_host"], rows[7]["minor"]) == ("peer_device", "beta", 2)
@@ -127,8 +131,10 @@ def test_linux_lines_parse():
 
 def test_rotated_files_in_shuffled_names_come_out_in_counter_order(tmp_path):
     def block(first: int, minute: int) -> list[str]:
-        return [entry(first + i, f"10:{minute:02d}:{i:02d}.0000000", f"line {first + i}")
-                for i in range(50)]  # fmt: skip
+        return [
+            entry(first + i, f"10:{minute:02d}:{i:02d}.0000000", f"line {first + i}")
+            for i in range(50)
+        ]
 
     d = tmp_path / "node0"
     # Names that sort against their content: the oldest lines in the newest-looking name.
@@ -138,7 +144,10 @@ def test_rotated_files_in_shuffled_names_come_out_in_counter_order(tmp_path):
     node, _ = parse(d)
     assert node.frame["seq"].to_list() == list(range(1, 151))
     assert [f.display.rsplit("/", 1)[1] for f in node.files] == [
-        "bsr.log_2020-10-26T120000.000", "bsr.log_2020-10-26T100000.000", "bsr.log"]  # fmt: skip
+        "bsr.log_2020-10-26T120000.000",
+        "bsr.log_2020-10-26T100000.000",
+        "bsr.log",
+    ]
     assert (node.epochs, node.lost) == (1, 0)
 
 
@@ -162,7 +171,10 @@ def test_counter_gaps_and_missing_log_counter_are_lost_lines(tmp_path):
     assert node.frame.filter(pl.col("seq") == 16)["lost_before"][0] == 5
     missing = node.frame.filter(pl.col("seq") == 17).row(0, named=True)
     assert (missing["level"], missing["level_num"], missing["message"]) == (
-        "warn", None, "missing log counter : 7")  # fmt: skip
+        "warn",
+        None,
+        "missing log counter : 7",
+    )
 
 
 def test_glued_entries_cut_line_and_every_line_kept(tmp_path):

@@ -69,8 +69,10 @@ def summary(analysis: Analysis) -> str:
             who.append("resource " + ", ".join(ident.resources))
         if ident.peer_ids:
             peers = [cl.name_of(p) or str(p) for p in ident.peer_ids]
-            who.append("peers " + ", ".join(f"{p} ({i})" for p, i in zip(peers, ident.peer_ids,
-                                                                         strict=True)))  # fmt: skip
+            who.append(
+                "peers "
+                + ", ".join(f"{p} ({i})" for p, i in zip(peers, ident.peer_ids, strict=True))
+            )
         lines.append("  node      " + ", ".join(who))
         lines.append(
             f"  entries   {node.entries}   unparsed {node.unparsed}   lost {node.lost}"
@@ -148,8 +150,9 @@ def _protocol(analysis: Analysis) -> list[str]:
     return out
 
 
-def write_timeline(frame: pl.DataFrame, events_only: bool, stream: TextIO = sys.stdout) -> None:
+def write_timeline(frame: pl.DataFrame, events_only: bool, stream: TextIO | None = None) -> None:
     """One line per entry: aligned time, node, local time, level, CAT:idx, message."""
+    stream = stream or sys.stdout
     if events_only:
         frame = frame.filter(pl.col("event").ne("") & pl.col("event").ne("unparsed"))
     width = max((len(n) for n in frame["node"].unique().to_list()), default=4)
