@@ -264,7 +264,7 @@ KINDS: tuple[Kind, ...] = (
     _k("resync_suspended", "resync", "RESYNC/OV", [149], r"Resync suspended",
        "The resync paused (by user, peer or a dependency); paused time adds to its length."),
     _k("resync_resumed", "resync", "RESYNC/OV", [148], r"The resync will resume",
-       "A paused resync goes on."),
+       "A paused resync continues from where it stopped."),
     _k("verify_mismatch", "resync", "RESYNC/OV", [118],
        r"Online verify found (?P<blocks>\d+) (?P<block_kb>\d+)k block out of sync",
        "Online verify found blocks that differ between the nodes: they need a resync."),

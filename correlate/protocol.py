@@ -242,7 +242,7 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
             problems.append(f"{p.node} rejected it")
         if outcome == "committed" and p.commit is None and p.rejected is None:
             problems.append(f"{p.node} never logged the commit")
-        if outcome == "aborted" and p.abort is None and p.rejected is None:
+        if outcome in ("aborted", "timed out") and p.abort is None and p.rejected is None:
             problems.append(f"{p.node} never logged the abort")
     if init is not None and init.timeouts:
         problems.append(f"{init.node} timed out waiting for replies")
