@@ -11,10 +11,12 @@ from pathlib import Path
 
 import polars as pl
 
-from . import align, bundle, events, evidence, protocol, sources, summary, timeline
-from .errors import InputError, Notices
+from . import align, bundle, episodes, events, evidence, protocol, sources, summary, timeline
+from .errors import InputError, Notices, OutputError
 from .events import NodeEvents
 from .parse import NodeParse, parse_node
+from .render import sequence
+from .times import fmt_ns
 
 ProgressFn = Callable[[int], None]
 
@@ -27,6 +29,7 @@ class Options:
     offsets: dict[str, float] = field(default_factory=dict)
     since_ns: int | None = None
     until_ns: int | None = None
+    diagrams: str = "all"  # none, overview, all
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Analysis:
     events: list[NodeEvents]
     cluster: protocol.Cluster
     alignment: align.Alignment
+    episodes: list[episodes.Episode] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
 
     @property
@@ -80,6 +84,11 @@ def analyse(
     ]
     merged = timeline.merge(aligned, [reference, *[n for n in names if n != reference]])
     merged = timeline.narrow(merged, options.since_ns, options.until_ns)
+    story = episodes.build(cluster, alignment)
+    if options.since_ns is not None or options.until_ns is not None:
+        lo = options.since_ns if options.since_ns is not None else -(2**62)
+        hi = options.until_ns if options.until_ns is not None else 2**62
+        story = [e for e in story if e.end_ns >= lo and e.start_ns <= hi]
     return Analysis(
         nodes=parsed,
         timeline=merged,
@@ -87,6 +96,7 @@ def analyse(
         events=node_events,
         cluster=cluster,
         alignment=alignment,
+        episodes=story,
     )
 
 
@@ -118,6 +128,20 @@ def write(analysis: Analysis, options: Options) -> list[str]:
     out = bundle.prepare(options.out)
     bundle.write_timeline(out, analysis.timeline)
     bundle.write_json(out, "alignment.json", summary.alignment_json(analysis))
-    bundle.write_json(out, "summary.json", summary.summary_json(analysis))
+    doc = summary.summary_json(analysis)
+    doc["episodes"] = episodes.to_json(analysis.episodes, fmt_ns)
+    bundle.write_json(out, "summary.json", doc)
     analysis.written = ["timeline.parquet", "timeline.csv", "alignment.json", "summary.json"]
+    try:
+        drawn = sequence.render(analysis, analysis.episodes, out / "diagrams", options.diagrams)
+    except sequence.DotMissing:
+        analysis.written.append("diagrams/*.dot")
+        raise OutputError(
+            f"Graphviz's dot is not installed: wrote the diagram sources to "
+            f"{out / 'diagrams'}/*.dot; install it (Debian: apt-get install graphviz) and "
+            "run again, or use --diagrams none",
+            exit_code=1,
+        ) from None
+    if drawn:
+        analysis.written.append(f"diagrams/ ({len(drawn)} SVG)")
     return analysis.written

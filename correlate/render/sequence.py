@@ -1,0 +1,629 @@
+"""Render, sequence diagrams: one SVG per episode and ``overview.svg``, with Graphviz.
+
+Layout: a lifeline per node (a column of points joined by a heavy vertical edge), time
+running down in rows (one protocol event a row, labelled with its aligned time; the nodes'
+local times are in the row label's tooltip), messages as arrows from the sender's row to
+the receiver's row, local decisions and states as notes beside the lifeline (the first
+node's on its left, the others' on their right, so arrows between lifelines cross none).
+
+Escaping: every label is a Graphviz HTML label built with :func:`html.escape`. Graphviz
+expands ``\\N``-style sequences even there and in tooltips, so a backslash from a log
+(Windows paths) travels as a private-use placeholder and becomes ``&#92;`` in the SVG.
+
+Output is deterministic: ids follow the episode's own order, nothing depends on a clock
+or a hash seed.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import graphviz
+
+from ..catalog import UUID_RULE_REASONS, uuid_meaning
+from ..events import Ref
+from ..times import fmt_clock
+
+if TYPE_CHECKING:
+    from ..episodes import Episode
+    from ..pipeline import Analysis
+
+MAX_ROWS = 60
+BACKSLASH = "\ue000"
+FONT = "Helvetica"
+COLORS = {
+    "source": "#1b7a3a",
+    "target": "#1f4e9c",
+    "primary": "#8a4b00",
+    "finding": "#c0392b",
+    "muted": "#666666",
+    "note": "#fffbe6",
+    "message": "#333333",
+    "weak": "#999999",
+}
+KIND_FILL = {
+    "driver start": "#eeeeee",
+    "up": "#e8f4ea",
+    "connect": "#e6eefb",
+    "role change": "#fdf0dd",
+    "disconnect": "#f6e6f6",
+    "network failure": "#fbe4e1",
+    "down": "#eeeeee",
+}
+
+
+def h(text: object) -> str:
+    """Text from a log, safe inside a Graphviz HTML label (and, later, SVG)."""
+    s = "" if text is None else str(text)
+    s = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "?", s)
+    return html.escape(s, quote=True).replace("\\", BACKSLASH)
+
+
+def attr(text: object) -> str:
+    """Text from a log, safe as a plain Graphviz attribute (tooltips)."""
+    s = "" if text is None else str(text)
+    s = re.sub(r"[\x00-\x1f\x7f]", " ", s)
+    return graphviz.nohtml(s.replace("\\", BACKSLASH).replace('"', "'"))
+
+
+def finish_svg(svg: bytes) -> bytes:
+    return svg.replace(BACKSLASH.encode(), b"&#92;")
+
+
+@dataclass
+class Item:
+    """One row: a note on a lifeline, or one end of a message."""
+
+    ns: int
+    node: str
+    ref: Ref | None
+    text: str
+    style: str = "note"  # note, source, target, primary, finding, send, recv, muted
+    tooltip: str = ""
+    msg: int | None = None  # message id for send/recv ends
+    count: int = 1
+
+
+@dataclass
+class Message:
+    label: str
+    weak: bool = False
+    finding: bool = False
+    both_ways: bool = False
+
+
+@dataclass
+class Diagram:
+    episode: Episode
+    nodes: list[str]
+    items: list[Item] = field(default_factory=list)
+    messages: dict[int, Message] = field(default_factory=dict)
+    dropped: int = 0
+
+
+# -- what goes in an episode -----------------------------------------------------------------
+
+
+def collect(analysis: Analysis, episode: Episode) -> Diagram:
+    al, cl = analysis.alignment, analysis.cluster
+    at = al.aligned_ns
+    nodes = list(episode.nodes)
+    d = Diagram(episode, nodes)
+    lo, hi = episode.start_ns, episode.end_ns
+
+    def inside(ref: Ref | None) -> bool:
+        t = at(ref)
+        return t is not None and lo <= t <= hi and ref is not None and ref.node in nodes
+
+    def note(ref: Ref | None, text: str, style: str = "note", tip: str = "") -> None:
+        if inside(ref):
+            assert ref is not None
+            d.items.append(Item(at(ref) or 0, ref.node, ref, text, style, tip or ref.message))
+
+    mid = 0
+    for p in al.pairs:
+        if not (inside(p.send) and inside(p.recv)):
+            continue
+        label, both = _message_label(p, analysis)
+        finding = p in al.violating or any(c.pair is p for c in al.conflicts)
+        d.messages[mid] = Message(label, weak=not p.strict, finding=finding, both_ways=both)
+        d.items.append(Item(at(p.send) or 0, p.send.node, p.send, "", "send", p.send.message, mid))
+        d.items.append(Item(at(p.recv) or 0, p.recv.node, p.recv, "", "recv", p.recv.message, mid))
+        mid += 1
+    for ev in cl.nodes:
+        if ev.name not in nodes:
+            continue
+        for c in ev.netlink:
+            note(c.received, f"bsradm: {c.command} ({c.number})", "muted")
+            if c.done is None and inside(c.received):
+                d.items[-1].style = "finding"
+                d.items[-1].text += " never finished"
+        for ch in ev.state_changes:
+            if ch.what not in ("role", "conn", "peer", "disk", "pdsk", "repl"):
+                continue
+            style = "note"
+            if ch.new in ("SyncSource", "PausedSyncS"):
+                style = "source"
+            elif ch.new in ("SyncTarget", "PausedSyncT"):
+                style = "target"
+            elif ch.what == "role":
+                style = "primary"
+            elif ch.failed:
+                style = "finding"
+            prefix = "FAILED " if ch.failed else ""
+            note(ch.ref, f"{prefix}{ch.what}: {ch.old} → {ch.new}", style, ch.ref.message)
+        for dcs in ev.decisions:
+            if dcs.compare is None:
+                continue
+            twin = cl.pair_of(dcs)
+            mirrored = next((p.mirrored for p in cl.decision_pairs if dcs in (p.a, p.b)), True)
+            reason = UUID_RULE_REASONS.get(dcs.rule or -1, uuid_meaning(dcs.result))
+            role = ""
+            if dcs.result is not None and dcs.result > 0 and dcs.result < 100:
+                role = "source"
+            elif dcs.result is not None and -100 < dcs.result < 0:
+                role = "target"
+            style = "finding" if not mirrored else (role or "note")
+            text = f"uuid_compare({dcs.result}) by rule {dcs.rule}: {reason}"
+            if not mirrored and twin is not None:
+                text += f" (DOES NOT MIRROR {twin.node}'s {twin.result})"
+            note(dcs.compare, text, style, _uuid_tip(dcs))
+        for s in ev.resyncs:
+            role_style = "source" if s.role in ("SyncSource", "VerifyS") else "target"
+            size = f"{s.kb} KB" if s.kb is not None else "size not logged"
+            note(s.start, f"{s.kind} starts as {s.role}: {size}", role_style)
+            if s.end is not None:
+                if s.outcome == "done":
+                    took = f"{s.total_s} s" if s.total_s is not None else "done"
+                    rate = f", {s.rate_kps} K/s" if s.rate_kps is not None else ""
+                    note(s.end, f"{s.kind} done: {took}{rate}", role_style)
+                else:
+                    note(s.end, f"{s.kind} broken: {s.end_reason}", "finding")
+        for lm in ev.landmarks:
+            if lm.kind == "driver_loaded":
+                note(lm.ref, f"driver loaded, BSR {lm.detail.get('version') or '?'}", "muted")
+            elif lm.kind in ("attached", "detaching"):
+                note(lm.ref, f"{lm.kind} UUID {lm.detail.get('current_uuid')}", "muted")
+            elif lm.kind == "volume_lock":
+                note(lm.ref, "volume lock requested", "muted")
+                if lm.end is not None:
+                    note(lm.end, "volume unlocked", "muted")
+            elif lm.kind == "split_brain":
+                note(lm.ref, "SPLIT BRAIN", "finding")
+        for ref in ev.connection_losses:
+            note(ref, ref.message[:60], "muted")
+    for rec in cl.twopc:
+        init = rec.initiator_side
+        if init is None:
+            continue
+        if rec.outcome != "committed":
+            end = init.abort or init.prepare
+            why = f" rv {rec.abort_rv}" if rec.abort_rv is not None else ""
+            note(end, f"2PC {rec.tid} {rec.outcome}{why}", "finding")
+        for t in init.timeouts:
+            note(t, f"2PC {rec.tid}: timeout", "finding")
+    for na in al.nodes.values():
+        for step in na.steps:
+            note(step.after, f"clock step {step.size_s:+.3f} s before this line", "finding")
+    d.items.sort(
+        key=lambda it: (
+            it.ns,
+            nodes.index(it.node),
+            it.ref.row if it.ref else 0,
+            it.style != "send",
+        )
+    )
+    _collapse(d)
+    return d
+
+
+def _message_label(p, analysis: Analysis) -> tuple[str, bool]:
+    cl = analysis.cluster
+    rec = next((r for r in cl.twopc if r.tid == p.tid), None) if p.tid else None
+    what = ""
+    if rec is not None and rec.changes:
+        what = " " + " ".join(f"{k}({v})" for k, v in sorted(rec.changes.items()))
+    if p.kind == "twopc_prepare":
+        return f"2PC prepare {p.tid}{what}", False
+    if p.kind == "twopc_reply":
+        init = rec.initiator_side if rec else None
+        rv = f" rv {init.reply_rv}" if init and init.reply_rv is not None else ""
+        return f"2PC reply {p.tid}{rv}", False
+    if p.kind == "twopc_commit":
+        return f"2PC commit {p.tid}", False
+    if p.kind == "twopc_abort":
+        return f"2PC abort {p.tid}", False
+    if p.kind in ("bitmap_send", "bitmap_reply"):
+        bp = next(
+            (
+                b
+                for b in cl.bitmaps
+                if p.recv
+                in (
+                    b.target.received and b.target.received.ref,
+                    b.source.received and b.source.received.ref,
+                )
+            ),
+            None,
+        )
+        stat = None
+        if bp is not None:
+            stat = bp.source.sent if p.kind == "bitmap_send" else bp.target.sent
+        size = (
+            f": RLE {stat.rle_bytes} B/{stat.rle_packets} pkt, plain {stat.plain_bytes} B"
+            if stat
+            else ""
+        )
+        return (
+            "bitmap (source → target)" if p.kind == "bitmap_send" else "bitmap (target → source)"
+        ) + size, False
+    if p.kind == "bitmap_done":
+        return "bitmap exchange complete", False
+    if p.kind == "handshake":
+        return "feature handshake (both ways)", True
+    if p.kind == "uuid":
+        return "UUID sets (both ways)", True
+    return p.kind, False
+
+
+def _uuid_tip(d) -> str:
+    s, p = d.self_uuids, d.peer_uuids
+    return (
+        f"self {s.get('current')}:{s.get('bitmap')} bits {s.get('bits')}; "
+        f"peer {p.get('current')}:{p.get('bitmap')} bits {p.get('bits')}; {d.rule_text or ''}"
+    )
+
+
+def _collapse(d: Diagram) -> None:
+    """Runs of the same note on one node become one counted note; then the row cap."""
+    out: list[Item] = []
+    for it in d.items:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and it.msg is None
+            and prev.msg is None
+            and prev.node == it.node
+            and prev.text == it.text
+            and prev.style == it.style
+        ):
+            prev.count += 1
+            continue
+        out.append(it)
+    if len(out) > MAX_ROWS:
+        # Keep message ends together: cut at the row cap, then drop orphan message ends.
+        kept = out[:MAX_ROWS]
+        ids = {it.msg for it in kept if it.msg is not None}
+        orphans = {i for i in ids if sum(1 for it in kept if it.msg == i) < 2}
+        kept = [it for it in kept if it.msg not in orphans]
+        d.dropped = len(out) - len(kept)
+        out = kept
+    d.items = out
+
+
+# -- drawing -----------------------------------------------------------------------------------
+
+
+def _graph(name: str) -> graphviz.Digraph:
+    g = graphviz.Digraph(name=name, format="svg")
+    g.attr(
+        rankdir="TB",
+        nodesep="0.18",
+        ranksep="0.16",
+        splines="line",
+        newrank="true",
+        fontname=FONT,
+        bgcolor="white",
+        pad="0.3",
+    )
+    g.attr("node", fontname=FONT, fontsize="10", margin="0.06,0.03")
+    g.attr("edge", fontname=FONT, fontsize="9")
+    return g
+
+
+TEXT_COLORS = {k: COLORS[k] for k in ("source", "target", "primary", "finding", "muted")}
+LANE_GAP_IN = "3.6"  # room between two lifelines for a message's label
+
+
+def _note_label(it: Item) -> str:
+    color = TEXT_COLORS.get(it.style, "#222222")
+    text = h(it.text) + (f" <B>×{it.count}</B>" if it.count > 1 else "")
+    bold = it.style in ("source", "target", "primary", "finding")
+    if bold:
+        text = f"<B>{text}</B>"
+    return f'<<FONT COLOR="{color}">{text}</FONT>>'
+
+
+def draw(analysis: Analysis, d: Diagram) -> graphviz.Digraph:
+    ep = d.episode
+    g = _graph(ep.slug)
+    title = (
+        f"<<B>{h(f'#{ep.number} {ep.title}')}</B><BR/>"
+        f'<FONT POINT-SIZE="9" COLOR="#555555">{h(_span(ep))} on '
+        f"{h(analysis.alignment.reference)}'s clock</FONT>>"
+    )
+    g.attr(label=title, labelloc="t", labeljust="l", fontsize="12")
+    idents = {ev.name: ev.identity for ev in analysis.events}
+    nodes = d.nodes
+    # Lifeline heads.
+    with g.subgraph(name="heads") as s:
+        s.attr(rank="same")
+        s.node("t_head", label="<<B>time</B>>", shape="plaintext")
+        prev = "t_head"
+        for i, n in enumerate(nodes):
+            s.node(
+                f"h{i}",
+                label=_head_label(n, idents.get(n), analysis),
+                shape="box",
+                style="rounded,filled",
+                fillcolor="#f2f2f2",
+                color="#888888",
+            )
+            s.edge(prev, f"h{i}", style="invis")
+            prev = f"h{i}"
+    rows = d.items
+    # Where each message starts and ends, and the gap that carries its text: the one
+    # beside the sender, towards the receiver. Arrows always run down (a receive follows
+    # its send), so text raised above the sender's row never meets its own arrow.
+    ends: dict[int, dict[str, int]] = {}
+    for r, it in enumerate(rows):
+        if it.msg is not None:
+            ends.setdefault(it.msg, {})[it.style] = r
+    gap_text: dict[tuple[int, int], Message] = {}
+    for mid, where in ends.items():
+        if "send" in where and "recv" in where:
+            s_col = nodes.index(rows[where["send"]].node)
+            r_col = nodes.index(rows[where["recv"]].node)
+            gap = s_col + 1 if r_col > s_col else s_col
+            gap_text[(where["send"], gap)] = d.messages[mid]
+    for r, it in enumerate(rows):
+        with g.subgraph(name=f"row{r}") as s:
+            s.attr(rank="same")
+            tip = "; ".join(
+                f"{x.node} local {fmt_clock(x.ref.local_ns)}"
+                for x in rows
+                if x.ref and x.ns == it.ns
+            )
+            s.node(
+                f"t{r}",
+                label=f'<<FONT POINT-SIZE="9">{h(fmt_clock(it.ns))}</FONT>>',
+                shape="plaintext",
+                tooltip=attr(f"aligned {fmt_clock(it.ns)}; {tip}"),
+            )
+            order = [f"t{r}"]
+            for i, n in enumerate(nodes):
+                if i:
+                    msg = gap_text.get((r, i))
+                    if msg is None:
+                        s.node(
+                            f"g{r}_{i}",
+                            label="",
+                            shape="box",
+                            style="invis",
+                            width=LANE_GAP_IN,
+                            height="0.05",
+                        )
+                    else:
+                        s.node(
+                            f"g{r}_{i}",
+                            label=_raised(msg),
+                            shape="plaintext",
+                            width=LANE_GAP_IN,
+                            height="0.05",
+                            tooltip=attr(msg.label),
+                        )
+                    order.append(f"g{r}_{i}")
+                s.node(f"p{r}_{i}", label="", shape="point", width="0.06", color="#777777")
+                if it.node == n and it.msg is None:
+                    s.node(
+                        f"n{r}",
+                        label=_note_label(it),
+                        shape="note",
+                        style="filled",
+                        fillcolor="#ffecec" if it.style == "finding" else COLORS["note"],
+                        color=COLORS["finding"] if it.style == "finding" else "#bbbbbb",
+                        tooltip=attr(it.tooltip),
+                    )
+                    order += [f"n{r}", f"p{r}_{i}"] if i == 0 else [f"p{r}_{i}", f"n{r}"]
+                else:
+                    order.append(f"p{r}_{i}")
+            for a, b in itertools.pairwise(order):
+                s.edge(a, b, style="invis")
+    # Lifelines and the time column.
+    for i, _n in enumerate(nodes):
+        chain = [f"h{i}"] + [f"p{r}_{i}" for r in range(len(rows))]
+        for a, b in itertools.pairwise(chain):
+            g.edge(a, b, arrowhead="none", color="#aaaaaa", weight="100")
+    tchain = ["t_head"] + [f"t{r}" for r in range(len(rows))]
+    for a, b in itertools.pairwise(tchain):
+        g.edge(a, b, style="invis", weight="100")
+    # Messages (their text is in the gap column of the sender's row).
+    for mid, where in sorted(ends.items()):
+        if "send" not in where or "recv" not in where:
+            continue
+        msg = d.messages[mid]
+        s_row, r_row = where["send"], where["recv"]
+        s_col = nodes.index(rows[s_row].node)
+        r_col = nodes.index(rows[r_row].node)
+        color = COLORS["finding"] if msg.finding else COLORS["weak" if msg.weak else "message"]
+        g.edge(
+            f"p{s_row}_{s_col}",
+            f"p{r_row}_{r_col}",
+            constraint="false",
+            color=color,
+            style="dashed" if msg.weak else "solid",
+            dir="both" if msg.both_ways else "forward",
+            arrowsize="0.6",
+            tooltip=attr(msg.label),
+        )
+    if d.dropped:
+        g.node(
+            "more",
+            label=f"<<I>{d.dropped} more events not drawn (see the timeline)</I>>",
+            shape="plaintext",
+        )
+        if rows:
+            g.edge(f"t{len(rows) - 1}", "more", style="invis")
+    return g
+
+
+def _raised(msg: Message) -> str:
+    """A message's text, lifted above its row's centre line (an empty row below it)."""
+    color = COLORS["finding"] if msg.finding else COLORS["weak" if msg.weak else "message"]
+    lines = _wrap(msg.label, 46)
+    cells = "".join(
+        f'<TR><TD><FONT POINT-SIZE="9" COLOR="{color}">{h(x)}</FONT></TD></TR>' for x in lines
+    )
+    blank = "<TR><TD> </TD></TR>" * len(lines)
+    return f'<<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0">{cells}{blank}</TABLE>>'
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, lines, cur = text.split(" "), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    return [*lines, cur] if cur else lines or [""]
+
+
+def _span(ep: Episode) -> str:
+    return f"{fmt_clock(ep.start_ns)} – {fmt_clock(ep.end_ns)}"
+
+
+def _head_label(name: str, ident, analysis: Analysis) -> str:
+    parts = [f"<B>{h(name)}</B>"]
+    if ident is not None:
+        meta = []
+        if ident.node_id is not None:
+            meta.append(f"id {ident.node_id}")
+        if ident.host:
+            meta.append(f"host {ident.host}")
+        if ident.platform:
+            meta.append(ident.platform)
+        if meta:
+            parts.append(f'<FONT POINT-SIZE="9">{h(", ".join(meta))}</FONT>')
+    na = analysis.alignment.nodes.get(name)
+    if na is not None and not na.reference and na.main and na.main.offset_s is not None:
+        parts.append(f'<FONT POINT-SIZE="8" COLOR="#666666">clock {na.main.offset_s:+.4f} s</FONT>')
+    return "<" + "<BR/>".join(parts) + ">"
+
+
+# -- overview ----------------------------------------------------------------------------------
+
+
+def overview(analysis: Analysis, episodes: list[Episode], linked: bool) -> graphviz.Digraph:
+    g = _graph("overview")
+    g.attr(
+        label=f"<<B>{h(len(episodes))} episodes</B> on {h(analysis.alignment.reference)}'s "
+        "clock (click one for its sequence diagram)>",
+        labelloc="t",
+        fontsize="12",
+    )
+    nodes = [n.name for n in analysis.nodes]
+    with g.subgraph(name="heads") as s:
+        s.attr(rank="same")
+        prev = None
+        for i, n in enumerate(nodes):
+            s.node(
+                f"h{i}",
+                label=f"<<B>{h(n)}</B>>",
+                shape="box",
+                style="rounded,filled",
+                fillcolor="#f2f2f2",
+            )
+            if prev:
+                s.edge(prev, f"h{i}", style="invis")
+            prev = f"h{i}"
+        s.node("e_head", label="<<B>episode</B>>", shape="plaintext")
+        s.edge(prev or "h0", "e_head", style="invis")
+    for r, ep in enumerate(episodes):
+        with g.subgraph(name=f"row{r}") as s:
+            s.attr(rank="same")
+            order = []
+            for i, n in enumerate(nodes):
+                if n in ep.nodes:
+                    s.node(
+                        f"p{r}_{i}",
+                        label="",
+                        shape="circle",
+                        width="0.14",
+                        style="filled",
+                        fillcolor=KIND_FILL.get(ep.kind, "#dddddd"),
+                        color="#555555",
+                    )
+                else:
+                    s.node(f"p{r}_{i}", label="", shape="point", width="0.03", color="#bbbbbb")
+                order.append(f"p{r}_{i}")
+            label = f"<<B>#{ep.number}</B> {h(fmt_clock(ep.start_ns))}  {h(ep.title)}>"
+            extra = {"URL": f"{ep.slug}.svg", "target": "_top"} if linked else {}
+            s.node(
+                f"e{r}",
+                label=label,
+                shape="box",
+                style="filled",
+                fillcolor=KIND_FILL.get(ep.kind, "#ffffff"),
+                color="#999999",
+                tooltip=attr(f"{ep.title}: {_span(ep)}"),
+                **extra,
+            )
+            order.append(f"e{r}")
+            for a, b in itertools.pairwise(order):
+                s.edge(a, b, style="invis")
+    for i, _n in enumerate(nodes):
+        chain = [f"h{i}"] + [f"p{r}_{i}" for r in range(len(episodes))]
+        for a, b in itertools.pairwise(chain):
+            g.edge(a, b, arrowhead="none", color="#aaaaaa", weight="100")
+    echain = ["e_head"] + [f"e{r}" for r in range(len(episodes))]
+    for a, b in itertools.pairwise(echain):
+        g.edge(a, b, style="invis", weight="100")
+    return g
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+class DotMissing(Exception):
+    """Graphviz's ``dot`` is not installed: the sources were written instead."""
+
+
+def render(analysis: Analysis, episodes: list[Episode], out: Path, mode: str) -> list[Path]:
+    """Write ``overview.svg`` and (``mode == "all"``) one SVG per episode into ``out``.
+
+    Raises :class:`DotMissing` after writing the ``.dot`` sources when ``dot`` is absent.
+    """
+    if mode == "none":
+        return []
+    out.mkdir(parents=True, exist_ok=True)
+    graphs: list[tuple[str, graphviz.Digraph]] = []
+    if mode == "all":
+        for ep in episodes:
+            graphs.append((ep.slug, draw(analysis, collect(analysis, ep))))
+    graphs.append(("overview", overview(analysis, episodes, linked=mode == "all")))
+    written = []
+    missing = False
+    for name, g in graphs:
+        if missing:
+            (out / f"{name}.dot").write_text(g.source, encoding="utf-8")
+            continue
+        try:
+            svg = g.pipe(format="svg")
+        except graphviz.ExecutableNotFound:
+            missing = True
+            (out / f"{name}.dot").write_text(g.source, encoding="utf-8")
+            continue
+        path = out / f"{name}.svg"
+        tmp = out / f".{name}.svg.tmp"
+        tmp.write_bytes(finish_svg(svg))
+        tmp.replace(path)
+        written.append(path)
+    if missing:
+        raise DotMissing(str(out))
+    return written
