@@ -94,6 +94,22 @@ def _input_size(specs: tuple[str, ...]) -> int:
 @click.option(
     "--events", "events_only", is_flag=True, help="With --timeline: protocol events only."
 )
+@click.option(
+    "--diagrams",
+    type=click.Choice(["all", "overview", "none"]),
+    default="all",
+    show_default=True,
+    help="Sequence diagrams to render: one per episode and the overview, the overview "
+    "only, or none (faster when only the timeline is wanted).",
+)
+@click.option(
+    "--format",
+    "out_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="What stdout gets: the text summary, or summary.json.",
+)
 @click.option("--since", metavar="TIME", help="Keep rows from this aligned time (ISO 8601).")
 @click.option("--until", metavar="TIME", help="Keep rows up to this aligned time (ISO 8601).")
 @click.version_option(__version__, prog_name="bsrcorr")
@@ -105,6 +121,8 @@ def main(
     offsets: tuple[str, ...],
     show_timeline: bool,
     events_only: bool,
+    diagrams: str,
+    out_format: str,
     since: str | None,
     until: str | None,
 ) -> None:
@@ -122,6 +140,7 @@ def main(
         offsets=_parse_offsets(offsets),
         since_ns=_parse_time(since, "--since"),
         until_ns=_parse_time(until, "--until"),
+        diagrams=diagrams,
     )
     progress = _Progress(_input_size(srcs))
     try:
@@ -143,6 +162,8 @@ def main(
             text.write_timeline(analysis.timeline, events_only)
         except BrokenPipeError:  # `| head` closed the pipe: not an error
             sys.stderr.close()
+    elif out_format == "json":
+        click.echo((out / "summary.json").read_text(encoding="utf-8"), nl=False)
     else:
         click.echo(text.summary(analysis), nl=False)
         click.echo(f"written to {out}/")

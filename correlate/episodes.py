@@ -29,6 +29,8 @@ from .protocol import Cluster
 SAME_CONNECT_NS = 2_000_000_000
 # How long after its last marker a connect episode waits for the resync's first line.
 RESYNC_GRACE_NS = 5_000_000_000
+# The 2PC a PRIMARY/SECONDARY command starts follows it within this window.
+ROLE_2PC_WINDOW_NS = 30_000_000_000
 LOSS_STATES = {"NetworkFailure", "BrokenPipe", "Timeout", "ProtocolError"}
 
 
@@ -197,28 +199,30 @@ def _role_changes(cluster: Cluster, alignment: Alignment) -> list[Episode]:
     at = alignment.aligned_ns
     out = []
     for ev in cluster.nodes:
+        asked = [c for c in ev.netlink if c.command in ("PRIMARY", "SECONDARY")]
+        used: set[int] = set()
         for ch in ev.state_changes:
             if ch.what != "role" or ch.failed:
                 continue
             t = at(ch.ref)
             if t is None:
                 continue
-            start = t
+            start = end = t
             # The command that asked for it (PRIMARY/SECONDARY) starts the episode.
             cmd = next(
                 (
                     c
-                    for c in reversed(ev.netlink)
-                    if c.command in ("PRIMARY", "SECONDARY")
-                    and c.received.row <= ch.ref.row
-                    and (c.done is None or c.done.row >= ch.ref.row)
+                    for c in reversed(asked)
+                    if c.received.row <= ch.ref.row and (c.done is None or c.done.row >= ch.ref.row)
                 ),
                 None,
             )
-            end = t
+            refs = [ch.ref]
             if cmd is not None:
+                used.add(id(cmd))
                 start = at(cmd.received) or t
                 end = max(end, at(cmd.done) or t)
+                refs = [cmd.received, ch.ref]
             out.append(
                 Episode(
                     "role change",
@@ -226,11 +230,51 @@ def _role_changes(cluster: Cluster, alignment: Alignment) -> list[Episode]:
                     start,
                     end,
                     f"role change: {ev.name} {ch.old} -> {ch.new}",
-                    [ch.ref],
+                    refs,
                     {"old": ch.old, "new": ch.new},
                 )
             )
+        # A PRIMARY/SECONDARY command with no role change is a story too (often the
+        # interesting one: the 2PC behind it failed or never finished).
+        for c in asked:
+            if id(c) in used or (start := at(c.received)) is None:
+                continue
+            end = at(c.done) or start
+            state = "never terminated" if c.done is None else "terminated"
+            nodes = [ev.name]
+            for r in cluster.twopc:
+                first = _twopc_span(r, at)
+                if (
+                    r.initiator == ev.name
+                    and "role" in r.changes
+                    and first is not None
+                    and start <= first[0] <= (at(c.done) or start + ROLE_2PC_WINDOW_NS)
+                ):
+                    end = max(end, first[1])
+                    nodes += [n for n in r.participants if n not in nodes]
+            out.append(
+                Episode(
+                    "role change",
+                    sorted(nodes, key=_node_order(cluster)),
+                    start,
+                    end,
+                    f"role change asked: {ev.name} {c.command}, no role change logged "
+                    f"(command {state})",
+                    [r for r in (c.received, c.done) if r is not None],
+                    {"command": c.command, "changed": False},
+                )
+            )
     return out
+
+
+def _twopc_span(r, at) -> tuple[int, int] | None:
+    times = [
+        t
+        for side in r.sides
+        for ref in (side.prepare, side.reply, side.commit, side.abort, *side.timeouts)
+        if (t := at(ref)) is not None
+    ]
+    return (min(times), max(times)) if times else None
 
 
 def _disconnects(cluster: Cluster, alignment: Alignment) -> list[Episode]:

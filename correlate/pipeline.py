@@ -11,11 +11,22 @@ from pathlib import Path
 
 import polars as pl
 
-from . import align, bundle, episodes, events, evidence, protocol, sources, summary, timeline
+from . import (
+    align,
+    bundle,
+    episodes,
+    events,
+    evidence,
+    findings,
+    protocol,
+    sources,
+    summary,
+    timeline,
+)
 from .errors import InputError, Notices, OutputError
 from .events import NodeEvents
 from .parse import NodeParse, parse_node
-from .render import sequence
+from .render import report, sequence
 from .times import fmt_ns
 
 ProgressFn = Callable[[int], None]
@@ -41,6 +52,7 @@ class Analysis:
     cluster: protocol.Cluster
     alignment: align.Alignment
     episodes: list[episodes.Episode] = field(default_factory=list)
+    findings: list[findings.Finding] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
 
     @property
@@ -82,13 +94,16 @@ def analyse(
         timeline.apply_offsets(f, alignment.nodes[p.name].segments)
         for p, f in zip(parsed, frames, strict=True)
     ]
-    merged = timeline.merge(aligned, [reference, *[n for n in names if n != reference]])
-    merged = timeline.narrow(merged, options.since_ns, options.until_ns)
+    full = timeline.merge(aligned, [reference, *[n for n in names if n != reference]])
+    merged = timeline.narrow(full, options.since_ns, options.until_ns)
     story = episodes.build(cluster, alignment)
+    found = findings.find(parsed, cluster, alignment, full)
     if options.since_ns is not None or options.until_ns is not None:
         lo = options.since_ns if options.since_ns is not None else -(2**62)
         hi = options.until_ns if options.until_ns is not None else 2**62
         story = [e for e in story if e.end_ns >= lo and e.start_ns <= hi]
+        # Findings without a time (clock facts) concern the whole capture: kept.
+        found = [f for f in found if f.time_ns is None or lo <= f.time_ns <= hi]
     return Analysis(
         nodes=parsed,
         timeline=merged,
@@ -97,6 +112,7 @@ def analyse(
         cluster=cluster,
         alignment=alignment,
         episodes=story,
+        findings=found,
     )
 
 
@@ -142,6 +158,12 @@ def write(analysis: Analysis, options: Options) -> list[str]:
             "run again, or use --diagrams none",
             exit_code=1,
         ) from None
+    except OSError as exc:
+        raise OutputError(
+            f"{out / 'diagrams'}: could not write the diagrams: {exc.strerror or exc}"
+        ) from None
     if drawn:
         analysis.written.append(f"diagrams/ ({len(drawn)} SVG)")
+    bundle.write_text(out, "report.html", report.render(analysis, out / "diagrams"))
+    analysis.written.append("report.html")
     return analysis.written

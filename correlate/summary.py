@@ -3,7 +3,7 @@
 ``alignment.json``: reference, nodes (identity and counts), offsets (segments), per-node
 summary, steps, the causal check, conflicts and the evidence list.
 ``summary.json``: twopc, resyncs, uuid_decisions, netlink, handshakes, bitmaps,
-landmarks, connection losses (and, from later stages, episodes and findings).
+landmarks, findings, connection losses (and, from the episodes stage, episodes).
 
 Every time is on the reference clock unless its key says ``local``; both are ISO 8601
 with the 100 ns the log had. Node names are the names in ``alignment.json``.
@@ -257,11 +257,23 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
             for ev in analysis.events
             for lm in ev.landmarks
         ],
+        "findings": [finding_json(f, t) for f in analysis.findings],
         "connection_losses": [
             {"node": r.node, "time": t.aligned(r), "message": r.message, "line": t.line(r)}
             for ev in analysis.events
             for r in ev.connection_losses
         ],
+    }
+
+
+def finding_json(f, t: Times) -> dict[str, Any]:
+    return {
+        "severity": f.severity,
+        "kind": f.kind,
+        "node": f.node,
+        "time": fmt_ns(f.time_ns),
+        "message": f.message,
+        "lines": [t.line(r) for r in f.lines],
     }
 
 

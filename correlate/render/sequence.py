@@ -342,10 +342,12 @@ def _note_label(it: Item) -> str:
 def draw(analysis: Analysis, d: Diagram) -> graphviz.Digraph:
     ep = d.episode
     g = _graph(ep.slug)
+    # A table, not <BR/>: Graphviz sets a bold line over a <BR/> too tightly.
     title = (
-        f"<<B>{h(f'#{ep.number} {ep.title}')}</B><BR/>"
-        f'<FONT POINT-SIZE="9" COLOR="#555555">{h(_span(ep))} on '
-        f"{h(analysis.alignment.reference)}'s clock</FONT>>"
+        '<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="2">'
+        f'<TR><TD ALIGN="LEFT"><B>{h(f"#{ep.number} {ep.title}")}</B></TD></TR>'
+        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#555555">{h(_span(ep))} on '
+        f"{h(analysis.alignment.reference)}'s clock</FONT></TD></TR></TABLE>>"
     )
     g.attr(label=title, labelloc="t", labeljust="l", fontsize="12")
     idents = {ev.name: ev.identity for ev in analysis.events}
@@ -358,7 +360,7 @@ def draw(analysis: Analysis, d: Diagram) -> graphviz.Digraph:
         for i, n in enumerate(nodes):
             s.node(
                 f"h{i}",
-                label=_head_label(n, idents.get(n), analysis),
+                label=_head_label(n, idents.get(n), analysis, ep),
                 shape="box",
                 style="rounded,filled",
                 fillcolor="#f2f2f2",
@@ -498,8 +500,29 @@ def _span(ep: Episode) -> str:
     return f"{fmt_clock(ep.start_ns)} – {fmt_clock(ep.end_ns)}"
 
 
-def _head_label(name: str, ident, analysis: Analysis) -> str:
+def _role_during(analysis: Analysis, name: str, ep: Episode) -> str | None:
+    """The node's role over the episode: ``Primary``, or ``Secondary → Primary``."""
+    ev = next((e for e in analysis.events if e.name == name), None)
+    if ev is None:
+        return None
+    at = analysis.alignment.aligned_ns
+    changes = [c for c in ev.state_changes if c.what == "role" and not c.failed]
+    before = [c for c in changes if (at(c.ref) or 0) < ep.start_ns]
+    during = [c for c in changes if ep.start_ns <= (at(c.ref) or 0) <= ep.end_ns]
+    start = before[-1].new if before else (changes[0].old if changes else None)
+    if start in (None, "Unknown"):
+        start = None
+    if during and during[-1].new != start:
+        return f"{start or '?'} → {during[-1].new}"
+    return start
+
+
+def _head_label(name: str, ident, analysis: Analysis, ep: Episode) -> str:
     parts = [f"<B>{h(name)}</B>"]
+    role = _role_during(analysis, name, ep)
+    if role:
+        color = "#8a4b00" if "Primary" in role else "#333333"
+        parts.append(f'<FONT POINT-SIZE="9" COLOR="{color}">{h(role)}</FONT>')
     if ident is not None:
         meta = []
         if ident.node_id is not None:
@@ -510,6 +533,8 @@ def _head_label(name: str, ident, analysis: Analysis) -> str:
             meta.append(ident.platform)
         if meta:
             parts.append(f'<FONT POINT-SIZE="9">{h(", ".join(meta))}</FONT>')
+        if ident.resources:
+            parts.append(f'<FONT POINT-SIZE="8">resource {h(", ".join(ident.resources))}</FONT>')
     na = analysis.alignment.nodes.get(name)
     if na is not None and not na.reference and na.main and na.main.offset_s is not None:
         parts.append(f'<FONT POINT-SIZE="8" COLOR="#666666">clock {na.main.offset_s:+.4f} s</FONT>')
@@ -599,6 +624,11 @@ def render(analysis: Analysis, episodes: list[Episode], out: Path, mode: str) ->
 
     Raises :class:`DotMissing` after writing the ``.dot`` sources when ``dot`` is absent.
     """
+    # Diagrams of an earlier run into the same OUT would pass for this run's: remove ours
+    # (only the names this module writes) before drawing, whatever the mode.
+    if out.is_dir():
+        for old in [*out.glob("episode-*.svg"), *out.glob("overview.svg"), *out.glob("*.dot")]:
+            old.unlink(missing_ok=True)
     if mode == "none":
         return []
     out.mkdir(parents=True, exist_ok=True)

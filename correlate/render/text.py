@@ -47,6 +47,9 @@ def clock_line(na: NodeAlignment) -> str:
     return text
 
 
+FINDINGS_SHOWN = 25
+
+
 def summary(analysis: Analysis) -> str:
     al, cl = analysis.alignment, analysis.cluster
     lines: list[str] = []
@@ -98,7 +101,9 @@ def summary(analysis: Analysis) -> str:
                 a, b = step.likely
                 where = f"between lines {a['line']} and {b['line']}"
             lines.append(f"  step      clock stepped {step.size_s:+.6f} s {where}")
+    lines.extend(_findings(analysis))
     lines.extend(_protocol(analysis))
+    lines.extend(_episodes(analysis))
     if len(analysis.nodes) > 1:
         lines.append("")
         lines.append(
@@ -111,6 +116,31 @@ def summary(analysis: Analysis) -> str:
         lines.append("")
         lines.append(f"bundle: {', '.join(analysis.written)}")
     return "\n".join(lines) + "\n"
+
+
+def _findings(analysis: Analysis) -> list[str]:
+    found = analysis.findings
+    if not found:
+        return ["", "findings  none"]
+    counts = Counter(f.severity for f in found)
+    head = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s])
+    out = ["", f"findings  {head}"]
+    for f in found[:FINDINGS_SHOWN]:
+        when = fmt_time(f.time_ns)[11:] if f.time_ns is not None else " " * 16
+        out.append(f"  {f.severity:<7}  {when}  {f.kind:<28} {f.message}")
+    if len(found) > FINDINGS_SHOWN:
+        out.append(f"  ... {len(found) - FINDINGS_SHOWN} more in summary.json and report.html")
+    return out
+
+
+def _episodes(analysis: Analysis) -> list[str]:
+    if not analysis.episodes:
+        return []
+    out = ["", "episodes"]
+    for e in analysis.episodes:
+        start, end = fmt_time(e.start_ns)[11:], fmt_time(e.end_ns)[11:]
+        out.append(f"  {e.number:>3}  {start} .. {end}  {e.title}")
+    return out
 
 
 def _protocol(analysis: Analysis) -> list[str]:

@@ -1,0 +1,490 @@
+"""Stage 4c, findings: what a support engineer should look at first.
+
+Reads the matched protocol records (:mod:`correlate.protocol`), the alignment and the
+parse counts, and returns :class:`Finding` objects, most severe first. Each finding has a
+``kind`` (one of :data:`KINDS`), a ``severity`` (``error``, ``warning``, ``info``), the
+node it concerns (or none for the cluster), a time on the reference clock, a one-line
+message and the log lines behind it (:class:`~correlate.events.Ref`).
+
+Only the protocol records are looped over in Python; the lost-line scan is a polars
+filter over the merged timeline (``lost_before`` and ``missing log counter`` rows).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from .align import Alignment
+from .catalog import SPLIT_BRAIN_RESULTS
+from .events import Ref
+from .parse import NodeParse
+from .protocol import Cluster
+
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+# What each finding kind means, for README and the report's legend.
+KINDS: dict[str, str] = {
+    "split_brain": "the nodes' data diverged: both were Primary or wrote without each other",
+    "uuid_not_mirrored": "two nodes decided differently about the same UUID handshake",
+    "inconsistent_evidence": "causal pairs that no clock offset can satisfy",
+    "twopc_aborted": "a cluster-wide state change was aborted",
+    "twopc_timed_out": "a cluster-wide state change timed out waiting for replies",
+    "twopc_rejected": "a node rejected a cluster-wide state change",
+    "twopc_not_committed_remotely": "the initiator committed, a participant never logged it",
+    "twopc_incomplete": "a cluster-wide state change with neither commit nor abort",
+    "netlink_unterminated": "a bsradm/bsrsetup command was received and never terminated",
+    "resync_unfinished": "a resync was still running when the log ends",
+    "resync_broken": "a resync was cut short (disconnect, detach or failure)",
+    "connection_flapping": "many connects in a short window",
+    "lost_lines": "log lines are missing (counter gaps or 'missing log counter')",
+    "driver_reload": "the driver was loaded again inside the capture (reboot or reload)",
+    "clock_step": "a node's clock jumped inside the capture",
+    "timezone": "a node's clock is hours off: a time-zone difference",
+    "large_offset": "a node's clock is far from the reference clock",
+    "unaligned": "a node could not be put on the reference clock",
+}
+
+# Connects on one node within this window, at least FLAP_COUNT of them, are flapping.
+FLAP_WINDOW_NS = 300 * 10**9
+FLAP_COUNT = 3
+# An offset this large (without a time-zone explanation) deserves a word.
+LARGE_OFFSET_S = 5.0
+# A command still open this long before the end of its node's log is stuck, not just late.
+OPEN_COMMAND_GRACE_NS = 10**9
+LINES_LISTED = 20  # per finding; the message gives the full count
+
+
+@dataclass
+class Finding:
+    severity: str
+    kind: str
+    node: str | None
+    time_ns: int | None
+    message: str
+    lines: list[Ref] = field(default_factory=list)
+
+
+def find(
+    nodes: list[NodeParse], cluster: Cluster, alignment: Alignment, timeline: pl.DataFrame
+) -> list[Finding]:
+    at = alignment.aligned_ns
+    out: list[Finding] = []
+    out += _twopc(cluster, at)
+    out += _uuid(cluster, at)
+    out += _split_brain(cluster, at)
+    out += _netlink(cluster, nodes, at)
+    out += _resyncs(cluster, at)
+    out += _flapping(cluster, at)
+    out += _lost_lines(nodes, timeline)
+    out += _reloads(cluster, at)
+    out += _clocks(alignment, at)
+    # Most severe first, then in time order; node and message make the order total.
+    out.sort(
+        key=lambda f: (
+            SEVERITY_RANK[f.severity],
+            f.time_ns if f.time_ns is not None else 2**63,
+            f.node or "",
+            f.kind,
+            f.message,
+        )
+    )
+    return out
+
+
+def _first(at, refs: list[Ref]) -> int | None:
+    times = [t for t in (at(r) for r in refs) if t is not None]
+    return min(times) if times else None
+
+
+def _twopc(cluster: Cluster, at) -> list[Finding]:
+    out = []
+    present = {n.name for n in cluster.nodes}
+    for r in cluster.twopc:
+        refs = [
+            ref
+            for s in r.sides
+            for ref in (s.prepare, s.reply, s.commit, s.abort, s.rejected, *s.timeouts)
+            if ref is not None
+        ]
+        when = _first(at, refs)
+        who = r.initiator or "an unknown node"
+        what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or "a state change"
+        node = r.initiator if r.initiator in present else (refs[0].node if refs else None)
+        # Problems other findings do not already say (rejections and silent commits do).
+        extra = [p for p in r.problems if "rejected" not in p and "commit" not in p]
+        why = f": {'; '.join(extra)}" if extra else ""
+        if r.outcome == "timed out":
+            out.append(
+                Finding(
+                    "error",
+                    "twopc_timed_out",
+                    node,
+                    when,
+                    f"2PC {r.tid} from {who} ({what}) timed out{why}",
+                    refs,
+                )
+            )
+        elif r.outcome == "aborted":
+            rv = f" (rv {r.abort_rv})" if r.abort_rv is not None else ""
+            out.append(
+                Finding(
+                    "warning",
+                    "twopc_aborted",
+                    node,
+                    when,
+                    f"2PC {r.tid} from {who} ({what}) was aborted{rv}{why}",
+                    refs,
+                )
+            )
+        elif r.outcome == "incomplete":
+            out.append(
+                Finding(
+                    "warning",
+                    "twopc_incomplete",
+                    node,
+                    when,
+                    f"2PC {r.tid} from {who} ({what}): neither commit nor abort logged",
+                    refs,
+                )
+            )
+        for s in r.sides:
+            if s.rejected is not None:
+                out.append(
+                    Finding(
+                        "error",
+                        "twopc_rejected",
+                        s.node,
+                        at(s.rejected),
+                        f"{s.node} rejected 2PC {r.tid} from {who}",
+                        [s.rejected],
+                    )
+                )
+        if r.outcome == "committed":
+            silent = [
+                s.node
+                for s in r.sides
+                if s.role == "participant" and s.commit is None and s.rejected is None
+            ]
+            # A target node whose log is here but which never logged the tid at all.
+            if (
+                r.target in present
+                and r.target != r.initiator
+                and r.initiator in present
+                and not any(s.node == r.target for s in r.sides)
+            ):
+                silent.append(r.target)
+            for name in sorted(set(silent)):
+                out.append(
+                    Finding(
+                        "error",
+                        "twopc_not_committed_remotely",
+                        name,
+                        when,
+                        f"2PC {r.tid} committed by {who} but {name} never logged the commit",
+                        refs,
+                    )
+                )
+    return out
+
+
+def _uuid(cluster: Cluster, at) -> list[Finding]:
+    out = []
+    for p in cluster.decision_pairs:
+        if p.mirrored:
+            continue
+        refs = [r for d in (p.a, p.b) for r in (d.start, d.rule_ref, d.compare) if r]
+        out.append(
+            Finding(
+                "error",
+                "uuid_not_mirrored",
+                None,
+                _first(at, refs),
+                f"UUID decisions do not mirror: {p.a.node} uuid_compare({p.a.result}) "
+                f"rule {p.a.rule}, {p.b.node} uuid_compare({p.b.result}) rule {p.b.rule}",
+                refs,
+            )
+        )
+    return out
+
+
+def _split_brain(cluster: Cluster, at) -> list[Finding]:
+    out = []
+    for ev in cluster.nodes:
+        for lm in ev.landmarks:
+            if lm.kind == "split_brain":
+                out.append(
+                    Finding(
+                        "error",
+                        "split_brain",
+                        ev.name,
+                        at(lm.ref),
+                        f"{ev.name}: split brain: {lm.ref.message[:160]}",
+                        [lm.ref],
+                    )
+                )
+        for d in ev.decisions:
+            if d.result in SPLIT_BRAIN_RESULTS:
+                refs = [r for r in (d.start, d.rule_ref, d.compare) if r]
+                out.append(
+                    Finding(
+                        "error",
+                        "split_brain",
+                        ev.name,
+                        _first(at, refs),
+                        f"{ev.name}: uuid_compare({d.result}) by rule {d.rule}: split "
+                        "brain detected in the UUID handshake",
+                        refs,
+                    )
+                )
+    return out
+
+
+def _netlink(cluster: Cluster, nodes: list[NodeParse], at) -> list[Finding]:
+    out = []
+    ends = {n.name: n.last_time for n in nodes}
+    for ev in cluster.nodes:
+        for c in ev.netlink:
+            if c.done is not None:
+                continue
+            end = ends.get(ev.name)
+            start = c.received.local_ns
+            if end is not None and start is not None and end - start < OPEN_COMMAND_GRACE_NS:
+                severity, tail = "info", " (the log ends right after it)"
+            else:
+                severity = "warning"
+                tail = (
+                    f" ({(end - start) / 1e9:.1f} s before the log ends)"
+                    if end is not None and start is not None
+                    else ""
+                )
+            out.append(
+                Finding(
+                    severity,
+                    "netlink_unterminated",
+                    ev.name,
+                    at(c.received),
+                    f"{ev.name}: BSR_ADM_{c.command}:{c.number} received, never terminated{tail}",
+                    [c.received],
+                )
+            )
+    return out
+
+
+def _resyncs(cluster: Cluster, at) -> list[Finding]:
+    out = []
+    for r in cluster.resyncs:
+        refs = [x for s in r.sides for x in (s.start, s.end) if x is not None]
+        what = f"{r.kind} {r.source or '?'} -> {r.target or '?'}"
+        size = f" ({r.kb} KB)" if r.kb is not None else ""
+        if r.outcome == "running":
+            out.append(
+                Finding(
+                    "warning",
+                    "resync_unfinished",
+                    r.source or r.target,
+                    _first(at, refs),
+                    f"{what}{size} started and was still running when the log ends",
+                    refs,
+                )
+            )
+        elif r.outcome == "broken":
+            reason = next((s.end_reason for s in r.sides if s.end_reason), None)
+            out.append(
+                Finding(
+                    "error",
+                    "resync_broken",
+                    r.source or r.target,
+                    _first(at, refs),
+                    f"{what}{size} was broken" + (f": {reason}" if reason else ""),
+                    refs,
+                )
+            )
+    return out
+
+
+def _flapping(cluster: Cluster, at) -> list[Finding]:
+    out = []
+    for ev in cluster.nodes:
+        by_peer: dict[int, list[Ref]] = defaultdict(list)
+        for h in ev.handshakes:
+            by_peer[h.peer_id].append(h.ref)
+        for peer, refs in sorted(by_peer.items()):
+            times = sorted((t, r.row, r) for r in refs if (t := at(r)) is not None)
+            i = 0
+            while i < len(times):
+                j = i
+                while j + 1 < len(times) and times[j + 1][0] - times[i][0] <= FLAP_WINDOW_NS:
+                    j += 1
+                if j - i + 1 >= FLAP_COUNT:
+                    span = (times[j][0] - times[i][0]) / 1e9
+                    out.append(
+                        Finding(
+                            "warning",
+                            "connection_flapping",
+                            ev.name,
+                            times[i][0],
+                            f"{ev.name}: {j - i + 1} connects to {cluster.name_of(peer)} "
+                            f"within {span:.0f} s",
+                            [t[2] for t in times[i : j + 1]],
+                        )
+                    )
+                    i = j + 1
+                else:
+                    i += 1
+    return out
+
+
+def _lost_lines(nodes: list[NodeParse], timeline: pl.DataFrame) -> list[Finding]:
+    out = []
+    marks = timeline.filter(
+        (pl.col("lost_before") > 0)
+        | pl.col("message").str.starts_with("missing log counter").fill_null(False)
+    ).select("node", "file", "line", "seq", "row", "local_time", "time", "message")
+    for n in nodes:
+        if not n.lost:
+            continue
+        rows = marks.filter(pl.col("node") == n.name).head(LINES_LISTED)
+        refs = [
+            Ref(
+                n.name,
+                r["row"],
+                r["file"],
+                r["line"],
+                r["seq"],
+                _ns(r["local_time"]),
+                r["message"] or "",
+            )
+            for r in rows.iter_rows(named=True)
+        ]
+        first = rows["time"].cast(pl.Int64).min() if rows.height else None
+        parts = []
+        if n.gap_lines:
+            parts.append(f"{n.gap_lines} in counter gaps")
+        if n.missing_reported:
+            parts.append(f"{n.missing_reported} reported by 'missing log counter'")
+        out.append(
+            Finding(
+                "warning",
+                "lost_lines",
+                n.name,
+                first,
+                f"{n.name}: {n.lost} log line(s) lost ({', '.join(parts)})",
+                refs,
+            )
+        )
+    return out
+
+
+def _ns(value) -> int | None:
+    if value is None:
+        return None
+    return int(pl.Series([value]).cast(pl.Int64)[0])
+
+
+def _reloads(cluster: Cluster, at) -> list[Finding]:
+    out = []
+    for ev in cluster.nodes:
+        loads = [lm for lm in ev.landmarks if lm.kind == "driver_loaded"]
+        # The first load is the capture's start; later ones are reboots or reloads.
+        for lm in loads[1:]:
+            version = lm.detail.get("version")
+            out.append(
+                Finding(
+                    "warning",
+                    "driver_reload",
+                    ev.name,
+                    at(lm.ref),
+                    f"{ev.name}: driver loaded again"
+                    + (f" (version {version})" if version else "")
+                    + ": a reboot or reload inside the capture",
+                    [lm.ref],
+                )
+            )
+    return out
+
+
+def _clocks(alignment: Alignment, at) -> list[Finding]:
+    out = []
+    for name, na in alignment.nodes.items():
+        if na.reference:
+            continue
+        if not na.aligned and not na.manual:
+            out.append(
+                Finding(
+                    "warning",
+                    "unaligned",
+                    name,
+                    None,
+                    f"{name}: no protocol evidence links it to {alignment.reference}; "
+                    "its times are its own clock, not aligned",
+                )
+            )
+        main = na.main
+        if na.timezone:
+            out.append(
+                Finding(
+                    "info",
+                    "timezone",
+                    name,
+                    None,
+                    f"{name}: clock {na.timezone} from {alignment.reference}'s (likely a "
+                    f"time-zone difference); residual offset {na.residual_s or 0:+.6f} s",
+                )
+            )
+        elif main is not None and abs(main.offset_s or 0) >= LARGE_OFFSET_S:
+            out.append(
+                Finding(
+                    "warning",
+                    "large_offset",
+                    name,
+                    None,
+                    f"{name}: clock {main.offset_s:+.3f} s from {alignment.reference}'s",
+                )
+            )
+        for st in na.steps:
+            out.append(
+                Finding(
+                    "warning",
+                    "clock_step",
+                    name,
+                    at(st.after),
+                    f"{name}: clock stepped by {st.size_s:+.6f} s between line "
+                    f"{st.before.line} and line {st.after.line} of {st.after.file}",
+                    [st.before, st.after],
+                )
+            )
+    for c in alignment.conflicts:
+        refs = [c.pair.send, c.pair.recv]
+        for p in c.against[:LINES_LISTED]:
+            refs += [p.send, p.recv]
+        out.append(
+            Finding(
+                "error",
+                "inconsistent_evidence",
+                c.node,
+                _first(at, refs[:2]),
+                f"{c.node}: {c.pair.kind}"
+                + (f" (tid {c.pair.tid})" if c.pair.tid is not None else "")
+                + f" contradicts {len(c.against)} other pair(s): {c.reason}",
+                refs,
+            )
+        )
+    # Violations the conflicts above do not already explain.
+    explained = {id(c.pair) for c in alignment.conflicts}
+    left = [p for p in alignment.violating if id(p) not in explained]
+    if left:
+        refs = [r for p in left[:LINES_LISTED] for r in (p.send, p.recv)]
+        out.append(
+            Finding(
+                "error",
+                "inconsistent_evidence",
+                None,
+                _first(at, refs),
+                f"{len(left)} receive(s) still precede their send after alignment",
+                refs,
+            )
+        )
+    return out
