@@ -31,6 +31,8 @@ SAME_CONNECT_NS = 2_000_000_000
 RESYNC_GRACE_NS = 5_000_000_000
 # The 2PC a PRIMARY/SECONDARY command starts follows it within this window.
 ROLE_2PC_WINDOW_NS = 30_000_000_000
+# ... and precedes the role change it carries by at most this much.
+ROLE_2PC_LEAD_NS = 5_000_000_000
 LOSS_STATES = {"NetworkFailure", "BrokenPipe", "Timeout", "ProtocolError"}
 
 
@@ -223,10 +225,22 @@ def _role_changes(cluster: Cluster, alignment: Alignment) -> list[Episode]:
                 start = at(cmd.received) or t
                 end = max(end, at(cmd.done) or t)
                 refs = [cmd.received, ch.ref]
+            # The 2PC that carried the change to the peers: its participants join in.
+            nodes = [ev.name]
+            for r in cluster.twopc:
+                span = _twopc_span(r, at)
+                if (
+                    r.initiator == ev.name
+                    and r.changes.get("role") == ch.new
+                    and span is not None
+                    and start - ROLE_2PC_LEAD_NS <= span[0] <= t
+                ):
+                    start, end = min(start, span[0]), max(end, span[1])
+                    nodes += [n for n in r.participants if n not in nodes]
             out.append(
                 Episode(
                     "role change",
-                    [ev.name],
+                    sorted(nodes, key=_node_order(cluster)),
                     start,
                     end,
                     f"role change: {ev.name} {ch.old} -> {ch.new}",

@@ -155,9 +155,12 @@ def _row_index(kept: pl.DataFrame) -> dict[tuple[str, int], int]:
 def _line_link(ref: Ref | None, index: dict[tuple[str, int], int], analysis: Analysis) -> str:
     if ref is None:
         return ""
-    label = f"{ref.node} {ref.file}:{ref.line}"
+    label = f"{ref.node} {Path(ref.file).name}:{ref.line}"
     at = analysis.alignment.aligned_ns(ref)
-    tip = f"local {fmt_ns(ref.local_ns) or '-'}; aligned {fmt_ns(at) or '-'}; {ref.message}"
+    tip = (
+        f"{ref.file}:{ref.line}; local {fmt_ns(ref.local_ns) or '-'}; aligned "
+        f"{fmt_ns(at) or '-'}; {ref.message}"
+    )
     i = index.get((ref.node, ref.row))
     if i is None:
         return f'<span title="{esc(tip)}">{esc(label)}</span>'
@@ -202,10 +205,13 @@ def _header(analysis: Analysis) -> str:
             f"<td class=num>{p.unparsed}</td><td class=num>{p.lost}</td>"
             f"<td class=num>{p.epochs}</td></tr>"
         )
-    rng = [e for e in (analysis.timeline["time"].min(), analysis.timeline["time"].max())]
+    times = analysis.timeline["time"].cast(pl.Int64)
     span = ""
-    if rng[0] is not None:
-        span = f"; aligned span {esc(rng[0])} .. {esc(rng[1])}"
+    if times.min() is not None:
+        span = (
+            f"; aligned span {esc(fmt_ns(times.min(), sep=' '))} .. "
+            f"{esc(fmt_ns(times.max(), sep=' '))}"
+        )
     return (
         f"<h1>BSR postmortem: {esc(', '.join(analysis.node_names))}</h1>"
         f'<p class="sub">All times on <b>{esc(al.reference)}</b>\'s clock unless marked '

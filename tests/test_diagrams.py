@@ -1,0 +1,134 @@
+"""Sequence diagrams: what they draw, in what order, deterministically, and without dot.
+
+The sample reconnect is checked in test_samples.py; here, hand-made and simulated logs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from .helpers import DATA
+from .simulate import Sim, SimNode
+
+SVG = "{http://www.w3.org/2000/svg}"
+START = datetime(2021, 3, 1, 9, 0, 0)
+
+
+def svg_texts(path: Path) -> list[str]:
+    """The SVG's text elements, top to bottom (y grows downwards)."""
+    root = ET.fromstring(path.read_text(encoding="utf-8"))
+    items = []
+    for t in root.iter(f"{SVG}text"):
+        items.append((float(t.get("y", 0)), float(t.get("x", 0)), "".join(t.itertext())))
+    return [s for _, _, s in sorted(items)]
+
+
+def three_nodes(tmp_path: Path) -> list[str]:
+    sim = Sim(
+        [SimNode("n0", 0), SimNode("n1", 1, offset_s=0.2), SimNode("n2", 2, offset_s=-1.5)], START
+    )
+    sim.connect("n0", "n1", 5.0)
+    sim.connect("n0", "n2", 8.0)
+    sim.twopc("n0", 60.0, ["n1", "n2"])
+    sim.log(
+        "n0",
+        60.002,
+        "print_state_change",
+        "STATE",
+        18,
+        "change_role, role( Secondary -> Primary )",
+        kind="resource",
+    )
+    paths = sim.write(tmp_path / "logs")
+    return [f"{k}={v}" for k, v in paths.items()]
+
+
+def test_three_nodes_draw_three_lifelines(tmp_path, bsrcorr):
+    run = bsrcorr(*three_nodes(tmp_path))
+    assert run.exit_code == 0, run.stderr
+    summary = json.loads((run.out / "summary.json").read_text())
+    role = [e for e in summary["episodes"] if e["kind"] == "role change"]
+    assert len(role) == 1 and role[0]["nodes"] == ["n0", "n1", "n2"]
+    texts = svg_texts(run.out / role[0]["diagram"])
+    heads = [t for t in texts if t in ("n0", "n1", "n2")]
+    assert heads == ["n0", "n1", "n2"]
+    assert "Secondary → Primary" in texts  # n0's role across the episode
+    # The 2PC goes to both peers: two prepares, two replies, two commits.
+    assert sum(t.startswith("2PC prepare") for t in texts) == 2
+    assert sum(t.startswith("2PC commit") for t in texts) == 2
+    overview = svg_texts(run.out / "diagrams" / "overview.svg")
+    assert {"n0", "n1", "n2"} <= set(overview)
+
+
+def test_diagrams_are_deterministic(tmp_path, bsrcorr):
+    specs = three_nodes(tmp_path)
+    a = bsrcorr(*specs, out=tmp_path / "a")
+    b = bsrcorr(*specs, out=tmp_path / "b")
+    names = sorted(p.name for p in (a.out / "diagrams").iterdir())
+    assert names == sorted(p.name for p in (b.out / "diagrams").iterdir())
+    assert len(names) >= 5
+    for name in names:
+        assert (a.out / "diagrams" / name).read_bytes() == (b.out / "diagrams" / name).read_bytes()
+
+
+def test_diagrams_option(tmp_path, bsrcorr):
+    logs = [DATA / "events" / "win_a.log", DATA / "events" / "win_b.log"]
+    run = bsrcorr(*logs, "--diagrams", "overview")
+    assert [p.name for p in (run.out / "diagrams").iterdir()] == ["overview.svg"]
+    # A later run with none removes what the earlier one drew: no stale pictures.
+    run = bsrcorr(*logs, "--diagrams", "none")
+    assert list((run.out / "diagrams").iterdir()) == []
+    assert "(diagram not rendered" in (run.out / "report.html").read_text()
+
+
+def test_missing_dot_writes_sources_and_exits_1(tmp_path, bsrcorr, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no dot anywhere
+    assert shutil.which("dot") is None
+    run = bsrcorr(DATA / "events" / "win_a.log", DATA / "events" / "win_b.log")
+    assert run.exit_code == 1
+    assert (
+        "Graphviz's dot is not installed" in run.stderr and "apt-get install graphviz" in run.stderr
+    )
+    assert "Traceback" not in run.stderr
+    dots = sorted(p.name for p in (run.out / "diagrams").iterdir())
+    assert "overview.dot" in dots and any(re.match(r"episode-\d\d-connect\.dot", d) for d in dots)
+    assert not any(d.endswith(".svg") for d in dots)
+    # Everything else was written.
+    for name in ("timeline.csv", "summary.json", "alignment.json"):
+        assert (run.out / name).stat().st_size > 0
+
+
+def test_long_episode_is_capped(tmp_path, bsrcorr):
+    sim = Sim([SimNode("n0", 0), SimNode("n1", 1, offset_s=0.1)], START)
+    end = sim.connect("n0", "n1", 5.0)
+    sim.log(
+        "n0",
+        end + 1,
+        "NetlinkWorkThread",
+        "NETLINK",
+        18,
+        "BSR_ADM_PRIMARY:14 command has been received. Execute the command.",
+    )
+    for k in range(80):  # 80 role 2PCs after a PRIMARY command that never finished
+        sim.twopc("n0", end + 1.01 + 0.05 * k, ["n1"])
+    paths = sim.write(tmp_path / "logs")
+    run = bsrcorr(*paths.values())
+    summary = json.loads((run.out / "summary.json").read_text())
+    (role,) = [e for e in summary["episodes"] if e["kind"] == "role change"]
+    texts = svg_texts(run.out / role["diagram"])
+    rows = [t for t in texts if re.fullmatch(r"\d\d:\d\d:\d\d\.\d{7}", t)]
+    assert 30 <= len(rows) <= 61
+    assert any("more" in t for t in texts), "the cut must say how much was left out"
+
+
+@pytest.mark.parametrize("name", ["episode-03-connect.svg", "overview.svg"])
+def test_svgs_are_valid_xml(tmp_path, bsrcorr, name):
+    run = bsrcorr(DATA / "events" / "linux_alpha.log", DATA / "events" / "linux_beta.log")
+    ET.fromstring((run.out / "diagrams" / name).read_text(encoding="utf-8"))
