@@ -30,7 +30,31 @@ def prepare(out: Path) -> Path:
         ) from None
     if not os.access(out, os.W_OK):
         raise OutputError(f"{out}: output directory is not writable")
+    clear_earlier(out)
     return out
+
+
+# The names a bundle consists of; report.html is written last, so its presence says the
+# bundle is complete.
+BUNDLE_FILES = ("timeline.parquet", "timeline.csv", "alignment.json", "summary.json", "report.html")
+
+
+def clear_earlier(out: Path) -> None:
+    """Remove an earlier run's bundle (only the names bsrcorr writes) before this run writes
+    anything: if this run then fails half-way, no earlier file passes for one of its own,
+    and the missing report.html says the bundle is incomplete."""
+    try:
+        for name in ("report.html", *BUNDLE_FILES):
+            (out / name).unlink(missing_ok=True)
+        diagrams = out / "diagrams"
+        if diagrams.is_dir():
+            for pattern in ("episode-*.svg", "overview.svg", "*.dot", ".*.tmp"):
+                for old in diagrams.glob(pattern):
+                    old.unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{out}: cannot remove the earlier bundle: {exc.strerror or exc}"
+        ) from None
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:

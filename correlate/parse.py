@@ -63,6 +63,9 @@ HUGE_LINE = 1 << 20
 # A counter that falls back by more than this, or to a value this small, is a driver
 # load (a new epoch) rather than a line written out of order.
 RESTART_SLACK = 100
+# datetime[ns] holds 1677-09-21 .. 2262-04-11; a year outside it would wrap silently.
+YEAR_RANGE = (1678, 2261)
+I32_MAX = 2**31 - 1
 
 LEVELS = {
     "bsr_crit": "crit",
@@ -208,9 +211,6 @@ def read_file(log: LogFile, notices: Notices, node: str) -> tuple[pl.DataFrame, 
     if frame.height == 0:
         return _header_columns(frame.with_columns(line=pl.lit(0, pl.UInt32))), facts
     frame = frame.with_row_index("line", offset=1)
-    # A line that ends in a bare CR (a CR CR LF, or CR at the end of the file) keeps it
-    # from read_lines; it is line-end debris, not text.
-    frame = frame.with_columns(pl.col("text").str.strip_suffix("\r"))
     lengths = frame.select(
         nul=pl.col("text").str.contains("\x00", literal=True).sum(),
         longest=pl.col("text").str.len_bytes().max(),
@@ -222,6 +222,9 @@ def read_file(log: LogFile, notices: Notices, node: str) -> tuple[pl.DataFrame, 
     if facts.nul_lines:
         # NUL runs appear where a crash left preallocated file space unwritten.
         frame = frame.with_columns(pl.col("text").str.replace_all("\x00", "", literal=True))
+    # CRs at the end of a line that read_lines left (a CR CR LF, a CR at the end of the
+    # file, a CR before NULs that sat before the LF) are line-end debris, not text.
+    frame = frame.with_columns(pl.col("text").str.strip_chars_end("\r"))
     frame = _split_entries(frame)
     frame = _header_columns(frame)
     facts.rows = frame.height
@@ -321,9 +324,12 @@ def _header_columns(frame: pl.DataFrame) -> pl.DataFrame:
     catidx = pl.col("_catidx").str.split_exact(":", 1)
     frame = frame.with_columns(
         seq=pl.when(pl.col("is_entry")).then(pl.col("_seq").cast(pl.Int64, strict=False)),
-        local_time=pl.when(pl.col("is_entry")).then(
-            pl.col("_date").str.strptime(pl.Datetime("ns"), TIME_FORMAT, strict=False)
-        ),
+        # A date that does not exist (02/30, 13/45, 25:61) gives null, as does a year
+        # that datetime[ns] cannot hold (strptime would wrap it into another century).
+        local_time=pl.when(
+            pl.col("is_entry")
+            & pl.col("_date").str.slice(6, 4).cast(pl.Int32, strict=False).is_between(*YEAR_RANGE)
+        ).then(pl.col("_date").str.strptime(pl.Datetime("ns"), TIME_FORMAT, strict=False)),
         level=level_word.replace_strict(LEVELS, default=None, return_dtype=pl.String),
         level_num=pl.col("_lnum").cast(pl.Int8, strict=False),
         category=catidx.struct.field("field_0"),
@@ -366,6 +372,12 @@ def _obj(cand: str, kind: str, platform: str | None, end: int, **fields: object)
     return {"cand": cand, "object": kind, "platform": platform, "prefix_len": end, **fields}
 
 
+def _i32(digits: str) -> int | None:
+    """A volume, minor or node id from a prefix; one too large for the column is unknown."""
+    value = int(digits)
+    return value if -I32_MAX <= value <= I32_MAX else None
+
+
 def _decode_prefix(cand: str, known: set[str]) -> dict:
     if m := _W_NONE.match(cand):
         return _obj(cand, "none", "windows", m.end(), thread=m.group(1))
@@ -376,9 +388,9 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             "windows",
             m.end(),
             resource=m.group(1),
-            volume=int(m.group(2)),
-            minor=int(m.group(3)),
-            peer_id=int(m.group(4)),
+            volume=_i32(m.group(2)),
+            minor=_i32(m.group(3)),
+            peer_id=_i32(m.group(4)),
             object_state=m.group(5),
         )
     if m := _W_DEVICE.match(cand):
@@ -388,8 +400,8 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             "windows",
             m.end(),
             resource=m.group(1),
-            volume=int(m.group(2)),
-            minor=int(m.group(3)),
+            volume=_i32(m.group(2)),
+            minor=_i32(m.group(3)),
             object_state=m.group(4),
         )
     if m := _W_CONNECTION.match(cand):
@@ -399,7 +411,7 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             "windows",
             m.end(),
             resource=m.group(1),
-            peer_id=int(m.group(2)),
+            peer_id=_i32(m.group(2)),
             object_state=m.group(3),
         )
     if m := _W_RESOURCE.match(cand):
@@ -419,8 +431,8 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             "linux",
             m.end(),
             resource=m.group(1),
-            volume=int(m.group(2)),
-            minor=int(m.group(3)),
+            volume=_i32(m.group(2)),
+            minor=_i32(m.group(3)),
             peer_host=m.group(4),
         )
     if m := _L_DEVICE.match(cand):
@@ -430,8 +442,8 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             "linux",
             m.end(),
             resource=m.group(1),
-            volume=int(m.group(2)),
-            minor=int(m.group(3)),
+            volume=_i32(m.group(2)),
+            minor=_i32(m.group(3)),
         )
     # "bsr r0 alpha: " and "bsr r0: " are only prefixes when r0 is a resource this node
     # names elsewhere; otherwise they are a prefix-less message that happens to hold ": ".
@@ -556,23 +568,34 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
 def _account(name: str, frame: pl.DataFrame, facts: list[FileFacts], lines: int) -> NodeParse:
     """The counts that say every line is accounted for."""
     entries = frame.filter(pl.col("is_entry"))
-    missing = (
+    # Summed as Python ints: a hostile N (or two large ones) must not overflow i64.
+    missing = sum(
         entries.filter(pl.col("message").str.starts_with("missing log counter"))
-        .select(pl.col("message").str.extract(r"^missing log counter : (\d+)", 1).cast(pl.Int64))
+        .select(
+            pl.col("message")
+            .str.extract(r"^missing log counter : (\d+)", 1)
+            .cast(pl.Int64, strict=False)
+            .drop_nulls()
+        )
         .to_series()
-        .sum()
+        .to_list()
     )
     per_epoch = (
         entries.filter(pl.col("seq").is_not_null())
         .group_by("epoch")
         .agg(
-            span=pl.col("seq").max() - pl.col("seq").min() + 1,
+            first=pl.col("seq").min(),
+            last=pl.col("seq").max(),
             distinct=pl.col("seq").n_unique(),
             n=pl.len(),
             out_of_order=(pl.col("seq").diff() < 0).sum(),
         )
     )
-    gap_lines = int((per_epoch["span"] - per_epoch["distinct"]).sum() or 0)
+    # In Python ints: last - first + 1 overflows i64 for a hostile 19-digit counter.
+    gap_lines = sum(
+        last - first + 1 - distinct
+        for first, last, distinct in per_epoch.select("first", "last", "distinct").iter_rows()
+    )
     duplicates = int((per_epoch["n"] - per_epoch["distinct"]).sum() or 0)
     times = entries.select(
         first=pl.col("local_time").min().cast(pl.Int64),

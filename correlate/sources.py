@@ -63,13 +63,14 @@ class LogFile:
         h.update(str(self.size).encode())
         if self.data is not None:
             h.update(self.data[:IDENTITY_SPAN])
-            h.update(self.data[-IDENTITY_SPAN:])
+            if self.size > IDENTITY_SPAN:
+                h.update(self.data[-IDENTITY_SPAN:])
         else:
             assert self.path is not None
             with open(self.path, "rb") as fh:
                 h.update(fh.read(IDENTITY_SPAN))
                 if self.size > IDENTITY_SPAN:
-                    fh.seek(max(self.size - IDENTITY_SPAN, 0))
+                    fh.seek(self.size - IDENTITY_SPAN)
                     h.update(fh.read(IDENTITY_SPAN))
         return h.hexdigest()
 

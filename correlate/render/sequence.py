@@ -651,8 +651,13 @@ def render(analysis: Analysis, episodes: list[Episode], out: Path, mode: str) ->
             continue
         path = out / f"{name}.svg"
         tmp = out / f".{name}.svg.tmp"
-        tmp.write_bytes(finish_svg(svg))
-        tmp.replace(path)
+        try:
+            tmp.write_bytes(finish_svg(svg))
+            tmp.replace(path)
+        except OSError:
+            # a full disk must not leave a half-written diagram behind
+            tmp.unlink(missing_ok=True)
+            raise
         written.append(path)
     if missing:
         raise DotMissing(str(out))
