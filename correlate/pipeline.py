@@ -5,6 +5,7 @@ one only passes frames along and keeps the notices together.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from .events import NodeEvents
 from .parse import NodeParse, parse_node
 from .render import report, sequence
 from .times import fmt_ns
+from .window import Windows
 
 ProgressFn = Callable[[int], None]
 
@@ -59,6 +61,11 @@ class Analysis:
     def node_names(self) -> list[str]:
         return [n.name for n in self.nodes]
 
+    @functools.cached_property
+    def windows(self) -> Windows:
+        """The events of any time window, for the renderers' per-episode questions."""
+        return Windows(self.alignment)
+
 
 def analyse(
     specs: Sequence[str],
@@ -85,6 +92,9 @@ def analyse(
         frame, ev = events.extract(p)
         frames.append(frame)
         node_events.append(ev)
+        # The entries frame lives on in ``frame``; keeping the parse's own copy too would
+        # hold a second copy of every message through the rest of the run.
+        p.frame = p.frame.clear()
     cluster = protocol.correlate(node_events)
     pairs = evidence.collect(cluster)
     clocks = [align.NodeClock.of(p.name, f) for p, f in zip(parsed, frames, strict=True)]
@@ -94,6 +104,7 @@ def analyse(
         timeline.apply_offsets(f, alignment.nodes[p.name].segments)
         for p, f in zip(parsed, frames, strict=True)
     ]
+    del frames
     full = timeline.merge(aligned, [reference, *[n for n in names if n != reference]])
     merged = timeline.narrow(full, options.since_ns, options.until_ns)
     story = episodes.build(cluster, alignment)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import align
 from .catalog import UUID_RULE_REASONS, uuid_meaning
-from .events import Ref
+from .events import NetlinkCommand, Ref
 from .times import fmt_ns
 
 if TYPE_CHECKING:
@@ -33,9 +33,15 @@ class Times:
 
     def __init__(self, alignment: align.Alignment) -> None:
         self.alignment = alignment
+        self._aligned: dict[tuple[str, int], str | None] = {}
 
     def aligned(self, ref: Ref | None) -> str | None:
-        return fmt_ns(self.alignment.aligned_ns(ref)) if ref else None
+        if ref is None:
+            return None
+        key = (ref.node, ref.row)
+        if key not in self._aligned:
+            self._aligned[key] = fmt_ns(self.alignment.aligned_ns(ref))
+        return self._aligned[key]
 
     def local(self, ref: Ref | None) -> str | None:
         return fmt_ns(ref.local_ns) if ref else None
@@ -44,6 +50,39 @@ class Times:
         if ref is None:
             return None
         return {**ref.to_json(), "local_time": self.local(ref), "time": self.aligned(ref)}
+
+
+def is_status_poll(c: NetlinkCommand) -> bool:
+    """A read-only status query (``BSR_ADM_GET_*``, as monitoring issues every few seconds)
+    that terminated: one record each would bury the commands an operator typed."""
+    return c.done is not None and c.command.startswith(POLL_PREFIX)
+
+
+POLL_PREFIX = ("BSR_ADM_GET_", "GET_")
+
+
+def netlink_polls(analysis: Analysis, t: Times) -> list[dict[str, Any]]:
+    """Terminated status polls, one record per node and command: how many, when, slowest."""
+    groups: dict[tuple[str, str], list[NetlinkCommand]] = {}
+    for ev in analysis.events:
+        for c in ev.netlink:
+            if is_status_poll(c):
+                groups.setdefault((c.node, c.command), []).append(c)
+    out = []
+    for (node, command), cmds in groups.items():
+        slowest = max(cmds, key=lambda c: c.duration_ms or 0.0)
+        out.append(
+            {
+                "node": node,
+                "command": command,
+                "count": len(cmds),
+                "first": t.aligned(cmds[0].received),
+                "last": t.aligned(cmds[-1].received),
+                "max_duration_ms": _r(slowest.duration_ms, 4),
+                "slowest": t.line(slowest.received),
+            }
+        )
+    return out
 
 
 # -- alignment.json -----------------------------------------------------------------------
@@ -215,7 +254,9 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
             }
             for ev in analysis.events
             for c in ev.netlink
+            if not is_status_poll(c)
         ],
+        "netlink_polls": netlink_polls(analysis, t),
         "handshakes": [
             {
                 "node": ev.name,

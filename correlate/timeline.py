@@ -53,9 +53,18 @@ COLUMNS = [
 
 
 def merge(frames: list[pl.DataFrame], node_order: list[str]) -> pl.DataFrame:
-    """Concatenate nodes' frames (``time`` and ``offset_s`` already set) and sort."""
+    """Concatenate nodes' frames (``time`` and ``offset_s`` already set) and sort.
+
+    Consumes ``frames``: the list is emptied. The order is found from the key columns
+    alone, then the merged frame is built a column at a time, each node's copy of a column
+    let go as soon as it is placed, so a long capture is never held twice (a one-shot sort
+    of every column would be).
+    """
     rank = {name: i for i, name in enumerate(node_order)}
-    merged = pl.concat(frames, how="vertical_relaxed")
+    keys = pl.concat(
+        [f.select("node", "time", "file_index", "line", "entry") for f in frames],
+        how="vertical_relaxed",
+    )
     key = (
         pl.col("time")
         .forward_fill()
@@ -63,13 +72,26 @@ def merge(frames: list[pl.DataFrame], node_order: list[str]) -> pl.DataFrame:
         .cum_max()
         .over("node", order_by=["file_index", "line", "entry"])
     )
-    merged = merged.with_columns(
-        _key=key,
-        _rank=pl.col("node").replace_strict(rank, return_dtype=pl.UInt32),
-    )
-    return merged.sort(
-        ["_key", "_rank", "file_index", "line", "entry"], nulls_last=True, maintain_order=True
-    ).select(COLUMNS)
+    order = keys.select(
+        pl.arg_sort_by(
+            key,
+            pl.col("node").replace_strict(rank, return_dtype=pl.UInt32),
+            "file_index",
+            "line",
+            "entry",
+            nulls_last=True,
+            maintain_order=True,
+        )
+    ).to_series()
+    del keys
+    parts = frames[:]
+    frames.clear()
+    columns = []
+    for name in COLUMNS:
+        column = pl.concat([f.get_column(name) for f in parts]).gather(order)
+        columns.append(column)
+        parts = [f.drop(name) for f in parts]
+    return pl.DataFrame(columns)
 
 
 def narrow(frame: pl.DataFrame, since_ns: int | None, until_ns: int | None) -> pl.DataFrame:

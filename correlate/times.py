@@ -8,6 +8,7 @@ BSR writes 100 ns, so it is never used for values that are shown or compared.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 
 NS = 1_000_000_000
 _EPOCH = _dt.datetime(1970, 1, 1)
@@ -18,8 +19,14 @@ def fmt_ns(ns: int | None, sep: str = "T") -> str | None:
     if ns is None:
         return None
     secs, frac = divmod(int(ns), NS)
+    return f"{_stamp(secs, sep)}.{frac // 100:07d}"
+
+
+@functools.lru_cache(maxsize=65536)
+def _stamp(secs: int, sep: str) -> str:
+    # Lines come many to a second: format each second once.
     stamp = _EPOCH + _dt.timedelta(seconds=secs)
-    return f"{stamp:%Y-%m-%d}{sep}{stamp:%H:%M:%S}.{frac // 100:07d}"
+    return f"{stamp:%Y-%m-%d}{sep}{stamp:%H:%M:%S}"
 
 
 def fmt_clock(ns: int | None) -> str:

@@ -144,3 +144,12 @@ def test_reconnect_diagram_tells_the_story_in_order(bundle):
     # the first bitmap.
     assert rule70 < to_target and rule50 < to_source
     assert min(to_target, to_source) < min(source, target) and max(source, target) < done
+
+
+def test_status_polls_are_counted_not_listed(bundle):
+    summary = load(bundle, "summary.json")
+    polls = {(p["node"], p["command"]): p["count"] for p in summary["netlink_polls"]}
+    assert polls == {("node0", "GET_INITIAL_STATE"): 89, ("node1", "GET_INITIAL_STATE"): 38}
+    assert not [c for c in summary["netlink"] if c["command"].startswith("GET_")]
+    # every command an operator typed is still there, one record each
+    assert len([c for c in summary["netlink"] if c["node"] == "node0"]) == 10

@@ -111,10 +111,14 @@ class Diagram:
 
 def collect(analysis: Analysis, episode: Episode) -> Diagram:
     al, cl = analysis.alignment, analysis.cluster
-    at = al.aligned_ns
+    win = analysis.windows
+    at = win.at
     nodes = list(episode.nodes)
     d = Diagram(episode, nodes)
     lo, hi = episode.start_ns, episode.end_ns
+
+    def within(items, *refs):
+        return win.within(items, lambda x: [r(x) for r in refs], lo, hi)
 
     def inside(ref: Ref | None) -> bool:
         t = at(ref)
@@ -126,7 +130,7 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
             d.items.append(Item(at(ref) or 0, ref.node, ref, text, style, tip or ref.message))
 
     mid = 0
-    for p in al.pairs:
+    for p in within(al.pairs, lambda p: p.send):
         if not (inside(p.send) and inside(p.recv)):
             continue
         label, both = _message_label(p, analysis)
@@ -138,12 +142,12 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
     for ev in cl.nodes:
         if ev.name not in nodes:
             continue
-        for c in ev.netlink:
+        for c in within(ev.netlink, lambda c: c.received):
             note(c.received, f"bsradm: {c.command} ({c.number})", "muted")
             if c.done is None and inside(c.received):
                 d.items[-1].style = "finding"
                 d.items[-1].text += " never finished"
-        for ch in ev.state_changes:
+        for ch in within(ev.state_changes, lambda ch: ch.ref):
             if ch.what not in ("role", "conn", "peer", "disk", "pdsk", "repl"):
                 continue
             style = "note"
@@ -157,7 +161,7 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
                 style = "finding"
             prefix = "FAILED " if ch.failed else ""
             note(ch.ref, f"{prefix}{ch.what}: {ch.old} → {ch.new}", style, ch.ref.message)
-        for dcs in ev.decisions:
+        for dcs in within(ev.decisions, lambda dcs: dcs.compare):
             if dcs.compare is None:
                 continue
             twin = cl.pair_of(dcs)
@@ -173,7 +177,7 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
             if not mirrored and twin is not None:
                 text += f" (DOES NOT MIRROR {twin.node}'s {twin.result})"
             note(dcs.compare, text, style, _uuid_tip(dcs))
-        for s in ev.resyncs:
+        for s in within(ev.resyncs, lambda s: s.start, lambda s: s.end):
             role_style = "source" if s.role in ("SyncSource", "VerifyS") else "target"
             size = f"{s.kb} KB" if s.kb is not None else "size not logged"
             note(s.start, f"{s.kind} starts as {s.role}: {size}", role_style)
@@ -184,7 +188,7 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
                     note(s.end, f"{s.kind} done: {took}{rate}", role_style)
                 else:
                     note(s.end, f"{s.kind} broken: {s.end_reason}", "finding")
-        for lm in ev.landmarks:
+        for lm in within(ev.landmarks, lambda lm: lm.ref, lambda lm: lm.end):
             if lm.kind == "driver_loaded":
                 note(lm.ref, f"driver loaded, BSR {lm.detail.get('version') or '?'}", "muted")
             elif lm.kind in ("attached", "detaching"):
@@ -195,9 +199,14 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
                     note(lm.end, "volume unlocked", "muted")
             elif lm.kind == "split_brain":
                 note(lm.ref, "SPLIT BRAIN", "finding")
-        for ref in ev.connection_losses:
+        for ref in within(ev.connection_losses, lambda ref: ref):
             note(ref, ref.message[:60], "muted")
-    for rec in cl.twopc:
+
+    def initiator_refs(rec) -> list:
+        init = rec.initiator_side
+        return [init.abort or init.prepare, *init.timeouts] if init is not None else []
+
+    for rec in win.within(cl.twopc, initiator_refs, lo, hi):
         init = rec.initiator_side
         if init is None:
             continue

@@ -26,12 +26,21 @@ def _hms(ns: int) -> str:
     return (fmt_ns(ns) or "")[11:22]  # HH:MM:SS.ff is enough to read; the table has all
 
 
+def _twopc_refs(r) -> list:
+    return [x for s in r.sides for x in (s.prepare, s.commit, s.abort)]
+
+
 def tell(analysis: Analysis, episode: Episode) -> list[str]:
     """Sentences, in time order, of what happened in ``episode``."""
-    al, cl = analysis.alignment, analysis.cluster
-    at = al.aligned_ns
+    cl = analysis.cluster
+    win = analysis.windows
+    at = win.at
     nodes = set(episode.nodes)
     lo, hi = episode.start_ns, episode.end_ns
+
+    def within(items, refs):
+        return win.within(items, refs, lo, hi)
+
     said: list[tuple[int, int, str]] = []
 
     def inside(ref: Ref | None) -> int | None:
@@ -47,11 +56,13 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
     for ev in cl.nodes:
         if ev.name not in nodes:
             continue
-        for lm in ev.landmarks:
+        for lm in within(ev.landmarks, lambda lm: [lm.ref]):
             if lm.kind == "driver_loaded":
                 version = lm.detail.get("version")
                 say(inside(lm.ref), f"{ev.name}: BSR driver {version or ''} loaded.")
-        cmds = [c for c in ev.netlink if inside(c.received) is not None]
+        cmds = [
+            c for c in within(ev.netlink, lambda c: [c.received]) if inside(c.received) is not None
+        ]
         if cmds:
             open_ = [c.command for c in cmds if c.done is None]
             names = ", ".join(c.command for c in cmds[:8]) + (" ..." if len(cmds) > 8 else "")
@@ -64,13 +75,13 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
                 inside(cmds[0].received),
                 f"{ev.name} ran {len(cmds)} bsradm/bsrsetup command(s) ({names}): {state}.",
             )
-        for h in ev.handshakes:
+        for h in within(ev.handshakes, lambda h: [h.ref]):
             say(
                 inside(h.ref),
                 f"{ev.name} completed the handshake with {cl.name_of(h.peer_id) or h.peer_id}"
                 f" (protocol {h.protocol}).",
             )
-        for d in ev.decisions:
+        for d in within(ev.decisions, lambda d: [d.compare or d.start]):
             if d.result is None:
                 continue
             reason = UUID_RULE_REASONS.get(d.rule or -1) or d.rule_text or "no rule text"
@@ -79,14 +90,14 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
                 f"{ev.name} compared UUIDs with {cl.name_of(d.peer) or d.peer}: rule "
                 f"{d.rule} ({reason}) gave uuid_compare({d.result}): {uuid_meaning(d.result)}.",
             )
-        for b in ev.bitmaps:
+        for b in within(ev.bitmaps, lambda b: [b.sent.ref if b.sent else None]):
             if b.sent is not None:
                 say(
                     inside(b.sent.ref),
                     f"{ev.name} sent its bitmap to {cl.name_of(b.peer) or b.peer}: "
                     f"{b.sent.total} bytes (RLE {b.sent.rle_bytes}, plain {b.sent.plain_bytes}).",
                 )
-        for ch in ev.state_changes:
+        for ch in within(ev.state_changes, lambda ch: [ch.ref]):
             if ch.failed:
                 say(inside(ch.ref), f"{ev.name}: {ch.what} change {ch.old} -> {ch.new} FAILED.")
             elif ch.what == "role":
@@ -95,7 +106,7 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
                 say(inside(ch.ref), f"{ev.name}: connection {ch.old} -> {ch.new}.")
             elif ch.what == "repl" and ch.new == "Established" and ch.old != "Established":
                 say(inside(ch.ref), f"{ev.name}: replication Established with peer {ch.peer}.")
-    for r in cl.twopc:
+    for r in within(cl.twopc, _twopc_refs):
         refs = [x for s in r.sides for x in (s.prepare, s.commit, s.abort) if x is not None]
         times = [t for t in (inside(x) for x in refs) if t is not None]
         if not times:
@@ -103,7 +114,7 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
         what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or "a state change"
         took = f" in {r.duration_ms:.1f} ms" if r.duration_ms is not None else ""
         say(min(times), f"2PC {r.tid} from {r.initiator} ({what}): {r.outcome}{took}.")
-    for r in cl.resyncs:
+    for r in within(cl.resyncs, lambda r: [s.start for s in r.sides]):
         starts = [t for t in (inside(s.start) for s in r.sides) if t is not None]
         if not starts:
             continue
