@@ -202,3 +202,24 @@ def test_script_in_resource_name_stays_text(browser, tmp_path, bsrcorr):
     assert page.locator("#rows tbody img").count() == 0
     assert rows_shown(page) == 1
     assert problems == [] and dialogs == []
+
+
+@pytest.mark.parametrize(
+    ("cap", "says"),
+    [
+        (600, "routine rows left out are in timeline.csv"),
+        (50, "the first 50 of the"),
+    ],
+)
+def test_report_row_cap_says_what_it_left_out(bsrcorr, monkeypatch, cap, says):
+    """Above the cap the page keeps protocol events, warnings and errors, and says so."""
+    from correlate.render import report
+
+    monkeypatch.setattr(report, "REPORT_ROWS", cap)
+    run = bsrcorr(SAMPLES / "node0", SAMPLES / "node1")
+    assert run.exit_code == 0, run.stderr
+    html = (run.out / "report.html").read_text(encoding="utf-8")
+    assert says in html
+    assert "of 766 rows" in html
+    embedded = re.search(r"This page embeds ([\d,]+) of", html)
+    assert embedded and int(embedded.group(1).replace(",", "")) <= cap

@@ -89,10 +89,17 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
     total = frame.height
     f = frame.with_row_index("_pos")
     kept = f
+    wanted = total
     if total > REPORT_ROWS:
-        kept = f.filter(
-            (pl.col("event").fill_null("") != "") | (pl.col("level_num").fill_null(6) <= 4)
-        ).head(REPORT_ROWS)
+        # What a reader needs: protocol events (status polls aside: they are counted in
+        # summary.json), warnings, errors, unparsed lines.
+        event = pl.col("event").fill_null("")
+        poll = event.is_in(["netlink_received", "netlink_done"]) & pl.col(
+            "message"
+        ).str.contains("GET_", literal=True)
+        kept = f.filter(((event != "") & ~poll) | (pl.col("level_num").fill_null(6) <= 4))
+        wanted = kept.height
+        kept = kept.head(REPORT_ROWS)
     kept = kept.with_row_index("_i")
     ns = [x for c in ("time", "local_time") if (x := kept[c].cast(pl.Int64).min()) is not None]
     base_day = (min(ns) // (DAY_100NS * 100)) if ns else 0
@@ -122,6 +129,7 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
     data = {
         "total": total,
         "embedded": kept.height,
+        "wanted": wanted,
         "baseDay": int(base_day),
         "nodes": nodes,
         "levels": levels,
@@ -372,12 +380,19 @@ def _timeline(analysis: Analysis, table: dict, index: dict) -> str:
     data = table["data"]
     kept: pl.DataFrame = table["frame"]
     note = ""
-    if data["embedded"] < data["total"]:
+    if data["embedded"] < data["wanted"]:
         note = (
             f'<p class="note">This page embeds {data["embedded"]:,} of {data["total"]:,} rows: '
-            "every protocol event, warning, error and unparsed line. The "
-            f"{data['total'] - data['embedded']:,} routine rows left out are in "
+            f"the first {data['embedded']:,} of the {data['wanted']:,} protocol events "
+            "(status polls aside), warnings, errors and unparsed lines. Every row is in "
             "timeline.csv and timeline.parquet.</p>"
+        )
+    elif data["embedded"] < data["total"]:
+        note = (
+            f'<p class="note">This page embeds {data["embedded"]:,} of {data["total"]:,} rows: '
+            "every protocol event (status polls aside: summary.json counts them), warning, "
+            f"error and unparsed line. The {data['total'] - data['embedded']:,} routine rows "
+            "left out are in timeline.csv and timeline.parquet.</p>"
         )
     static = kept.filter(pl.col("event").fill_null("") != "").head(STATIC_ROWS)
     rows = []
