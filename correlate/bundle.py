@@ -34,8 +34,8 @@ def prepare(out: Path) -> Path:
     return out
 
 
-# The names a bundle consists of; report.html is written last, so its presence says the
-# bundle is complete.
+# The names a bundle consists of, in the order they are written: report.html last, so
+# its presence says the bundle is complete.
 BUNDLE_FILES = ("timeline.parquet", "timeline.csv", "alignment.json", "summary.json", "report.html")
 
 
@@ -44,7 +44,8 @@ def clear_earlier(out: Path) -> None:
     anything: if this run then fails half-way, no earlier file passes for one of its own,
     and the missing report.html says the bundle is incomplete."""
     try:
-        for name in ("report.html", *BUNDLE_FILES):
+        # report.html first: an interrupted clean-up must not leave it beside older files
+        for name in reversed(BUNDLE_FILES):
             (out / name).unlink(missing_ok=True)
         diagrams = out / "diagrams"
         if diagrams.is_dir():

@@ -316,6 +316,9 @@ UUID_RULE_REASONS: dict[int, str] = {
 }
 
 SPLIT_BRAIN_RESULTS = {100, -100}
+# Read-only status queries (GET_INITIAL_STATE, ...) that monitoring issues every few
+# seconds: counted, not listed one by one, in summary.json and the report.
+STATUS_POLL_PREFIX = "GET_"
 
 
 def uuid_meaning(result: int | None) -> str:

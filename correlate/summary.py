@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import align
-from .catalog import UUID_RULE_REASONS, uuid_meaning
+from .catalog import STATUS_POLL_PREFIX, UUID_RULE_REASONS, uuid_meaning
 from .events import NetlinkCommand, Ref
 from .times import fmt_ns
+from .window import Windows
 
 if TYPE_CHECKING:
     from .pipeline import Analysis
@@ -31,17 +32,11 @@ def _r(x: float | None, digits: int = 6) -> float | None:
 class Times:
     """Formats a line's local and aligned time."""
 
-    def __init__(self, alignment: align.Alignment) -> None:
-        self.alignment = alignment
-        self._aligned: dict[tuple[str, int], str | None] = {}
+    def __init__(self, windows: Windows) -> None:
+        self.windows = windows  # its aligned times are computed once per line
 
     def aligned(self, ref: Ref | None) -> str | None:
-        if ref is None:
-            return None
-        key = (ref.node, ref.row)
-        if key not in self._aligned:
-            self._aligned[key] = fmt_ns(self.alignment.aligned_ns(ref))
-        return self._aligned[key]
+        return fmt_ns(self.windows.at(ref)) if ref else None
 
     def local(self, ref: Ref | None) -> str | None:
         return fmt_ns(ref.local_ns) if ref else None
@@ -55,10 +50,7 @@ class Times:
 def is_status_poll(c: NetlinkCommand) -> bool:
     """A read-only status query (``BSR_ADM_GET_*``, as monitoring issues every few seconds)
     that terminated: one record each would bury the commands an operator typed."""
-    return c.done is not None and c.command.startswith(POLL_PREFIX)
-
-
-POLL_PREFIX = ("BSR_ADM_GET_", "GET_")
+    return c.done is not None and c.command.startswith(STATUS_POLL_PREFIX)
 
 
 def netlink_polls(analysis: Analysis, t: Times) -> list[dict[str, Any]]:
@@ -90,7 +82,7 @@ def netlink_polls(analysis: Analysis, t: Times) -> list[dict[str, Any]]:
 
 def alignment_json(analysis: Analysis) -> dict[str, Any]:
     al = analysis.alignment
-    t = Times(al)
+    t = Times(analysis.windows)
     nodes = {}
     for parsed, ev in zip(analysis.nodes, analysis.events, strict=True):
         ident = ev.identity
@@ -207,7 +199,7 @@ def pair_json(p, t: Times) -> dict[str, Any]:
 
 def summary_json(analysis: Analysis) -> dict[str, Any]:
     al, cl = analysis.alignment, analysis.cluster
-    t = Times(al)
+    t = Times(analysis.windows)
     decisions = []
     for ev in analysis.events:
         for d in ev.decisions:
@@ -365,8 +357,8 @@ def twopc_json(r, t: Times) -> dict[str, Any]:
 def resync_json(r, t: Times) -> dict[str, Any]:
     starts = [s.start for s in r.sides if s.start]
     ends = [s.end for s in r.sides if s.end]
-    start_ns = min((t.alignment.aligned_ns(x) or 0 for x in starts), default=None)
-    end_ns = max((t.alignment.aligned_ns(x) or 0 for x in ends), default=None)
+    start_ns = min((t.windows.at(x) or 0 for x in starts), default=None)
+    end_ns = max((t.windows.at(x) or 0 for x in ends), default=None)
     done = next((s for s in r.sides if s.total_s is not None), None)
     return {
         "kind": r.kind,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ..catalog import EXPLAIN
+from ..catalog import EXPLAIN, STATUS_POLL_PREFIX
 from ..findings import KINDS as FINDING_KINDS
 from ..times import fmt_ns
 from . import story
@@ -94,9 +94,9 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
         # What a reader needs: protocol events (status polls aside: they are counted in
         # summary.json), warnings, errors, unparsed lines.
         event = pl.col("event").fill_null("")
-        poll = event.is_in(["netlink_received", "netlink_done"]) & pl.col(
-            "message"
-        ).str.contains("GET_", literal=True)
+        poll = event.is_in(["netlink_received", "netlink_done"]) & pl.col("message").str.contains(
+            STATUS_POLL_PREFIX, literal=True
+        )
         kept = f.filter(((event != "") & ~poll) | (pl.col("level_num").fill_null(6) <= 4))
         wanted = kept.height
         kept = kept.head(REPORT_ROWS)
@@ -420,7 +420,8 @@ def _timeline(analysis: Analysis, table: dict, index: dict) -> str:
         '<label>category <select id="cat"><option value="">all</option></select></label>'
         '<label>event <select id="kind"><option value="">all</option>'
         '<option value="!any">any protocol event</option></select></label>'
-        '<label>text <input id="q" type="search" placeholder="filter messages"></label>'
+        '<label>text <input id="q" type="search" title="rows whose text holds this">'
+        "</label>"
         '<label><input id="raw" type="checkbox"> raw local times (uncorrected)</label>'
         '<span id="pager"><button id="prev" type="button">&lt;</button>'
         '<span id="pageinfo"></span><button id="next" type="button">&gt;</button></span>'

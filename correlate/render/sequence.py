@@ -8,7 +8,7 @@ node's on its left, the others' on their right, so arrows between lifelines cros
 
 Escaping: every label is a Graphviz HTML label built with :func:`html.escape`. Graphviz
 expands ``\\N``-style sequences even there and in tooltips, so a backslash from a log
-(Windows paths) travels as a private-use placeholder and becomes ``&#92;`` in the SVG.
+(Windows paths) travels as a private-use stand-in character and becomes ``&#92;`` in the SVG.
 
 Output is deterministic: ids follow the episode's own order, nothing depends on a clock
 or a hash seed.
@@ -633,11 +633,7 @@ def render(analysis: Analysis, episodes: list[Episode], out: Path, mode: str) ->
 
     Raises :class:`DotMissing` after writing the ``.dot`` sources when ``dot`` is absent.
     """
-    # Diagrams of an earlier run into the same OUT would pass for this run's: remove ours
-    # (only the names this module writes) before drawing, whatever the mode.
-    if out.is_dir():
-        for old in [*out.glob("episode-*.svg"), *out.glob("overview.svg"), *out.glob("*.dot")]:
-            old.unlink(missing_ok=True)
+    # An earlier run's diagrams are already gone: bundle.prepare clears them.
     if mode == "none":
         return []
     out.mkdir(parents=True, exist_ok=True)

@@ -107,7 +107,7 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
             elif ch.what == "repl" and ch.new == "Established" and ch.old != "Established":
                 say(inside(ch.ref), f"{ev.name}: replication Established with peer {ch.peer}.")
     for r in within(cl.twopc, _twopc_refs):
-        refs = [x for s in r.sides for x in (s.prepare, s.commit, s.abort) if x is not None]
+        refs = [x for x in _twopc_refs(r) if x is not None]
         times = [t for t in (inside(x) for x in refs) if t is not None]
         if not times:
             continue
