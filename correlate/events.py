@@ -12,7 +12,8 @@ Adds to the entries frame:
 * ``fields`` str: the event's structured fields as JSON (empty for other rows).
 
 Records per node (:class:`NodeEvents`): state changes (one per ``what( A -> B )``),
-netlink commands (received/terminated pairs), two-phase-commit sides, connection
+netlink commands (received/terminated pairs; terminated status polls, ``GET_*``, are a
+frame of their own, ``polls``, paired columnar), two-phase-commit sides, connection
 handshakes, UUID decisions, bitmap transfers, resync and verify sessions, landmarks, and
 the node's identity. Times here are the node's own clock (integer ns); matching the
 nodes to one another is :mod:`correlate.protocol`'s job.
@@ -28,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from .catalog import KINDS, STATE_FIELDS, uuid_meaning
+from .catalog import KINDS, STATE_FIELDS, STATUS_POLL_PREFIX, uuid_meaning
 from .parse import NodeParse
 
 _CHANGE = re.compile(
@@ -303,6 +304,8 @@ class NodeEvents:
     resyncs: list[ResyncSide] = field(default_factory=list)
     landmarks: list[Landmark] = field(default_factory=list)
     connection_losses: list[Ref] = field(default_factory=list)
+    # Terminated status polls, one row each (POLL_COLUMNS): counted, not listed.
+    polls: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=POLL_COLUMNS))
 
 
 # -- columnar matching -----------------------------------------------------------------
@@ -382,8 +385,67 @@ def _typed(value: str | None, name: str) -> Any:
     return value
 
 
+def _fields_frame(part: pl.DataFrame, kind_regex: str) -> pl.DataFrame:
+    """The kind's named groups as string columns, in name order (JSON's key order)."""
+    groups = (
+        part.select(pl.col("message").str.extract_groups(_anchored(kind_regex)))
+        .to_series()
+        .struct.unnest()
+    )
+    return groups.select(sorted(c for c in groups.columns if not c.isdigit()))
+
+
+def _fields_json_expr(names: list[str]) -> pl.Expr:
+    """Compact JSON of the named fields, as ``json.dumps(sort_keys=True)`` would write the
+    typed dict: integers as numbers, empty and missing fields left out. Only ASCII digits
+    make a number (``\\d`` also matches other scripts' digits: those stay text)."""
+    values = []
+    for name in names:
+        value = pl.when(pl.col(name) != "").then(pl.col(name))
+        if name in INT_FIELDS:
+            # Canonical digits (int("007") is 7); the quotes go after encoding.
+            value = value.str.replace(r"^(-?)0+([0-9])", "${1}${2}").str.replace(r"^-0$", "0")
+        values.append(value.alias(name))
+    encoded = pl.struct(values).struct.json_encode()
+    ints = [n for n in names if n in INT_FIELDS]
+    if ints:
+        # Inside a JSON string every quote is escaped, so these patterns only ever meet
+        # a key and its value.
+        encoded = encoded.str.replace_all(rf'"({"|".join(ints)})":"(-?[0-9]+)"', '"${1}":${2}')
+    return (
+        encoded.str.replace_all(r'"[a-z0-9_]+":null,', "")
+        .str.replace(r',"[a-z0-9_]+":null\}$', "}")
+        .str.replace(r'^\{"[a-z0-9_]+":null\}$', "{}")
+    )
+
+
+NETLINK_PAIR = ("netlink_received", "netlink_done")
+POLL_COLUMNS = {
+    "command": pl.String,
+    "number": pl.Int64,
+    "thread": pl.String,
+    "pending": pl.Int64,
+    "received_row": pl.UInt32,
+    "received_file": pl.String,
+    "received_line": pl.UInt32,
+    "received_seq": pl.Int64,
+    "received_ns": pl.Int64,
+    "done_row": pl.UInt32,
+    "done_file": pl.String,
+    "done_line": pl.UInt32,
+    "done_seq": pl.Int64,
+    "done_ns": pl.Int64,
+    "duration_ms": pl.Float64,
+}
+
+
 def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
-    """Fill ``event`` and ``fields`` in the node's frame and build its records."""
+    """Fill ``event`` and ``fields`` in the node's frame and build its records.
+
+    Fields and their JSON are cut per kind over whole columns. Status polls (``GET_*``
+    netlink commands, a tenth of a busy log) are paired columnar too; Python walks only
+    the remaining protocol lines, in counter order.
+    """
     frame = node.frame
     hits = classify(frame)
     context = frame.select(
@@ -401,49 +463,220 @@ def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
         local_ns=pl.col("local_time").cast(pl.Int64),
     )
     rows = hits.join(context, on="row", how="left")
-    matched: list[dict[str, Any]] = []
-    for (k,), part in rows.partition_by("_k", as_dict=True).items():
+    tagged: list[pl.DataFrame] = []
+    walk: list[pl.DataFrame] = []
+    polls: list[pl.DataFrame] = []
+    for (k,), part in rows.partition_by("_k", as_dict=True, maintain_order=True).items():
         kind = KINDS[k]
-        fields = (
-            part.select(pl.col("message").str.extract_groups(_anchored(kind.regex)))
-            .to_series()
-            .struct.unnest()
+        fields = _fields_frame(part, kind.regex)
+        if kind.name == "state_change":
+            text = [
+                _state_change_json({n: _typed(v, n) for n, v in found.items()}, message)
+                for found, message in zip(
+                    fields.iter_rows(named=True), part["message"], strict=True
+                )
+            ]
+            encoded = pl.Series("_json", text, dtype=pl.String)
+        elif fields.width:
+            encoded = fields.select(_fields_json_expr(fields.columns).alias("_json")).to_series()
+        else:
+            encoded = pl.Series("_json", ["{}"] * part.height, dtype=pl.String)
+        part = pl.concat(
+            [
+                part.drop("_k").with_columns(
+                    encoded,
+                    kind=pl.lit(kind.name, pl.String),
+                    family=pl.lit(kind.family, pl.String),
+                ),
+                fields.rename(lambda c: "f:" + c),
+            ],
+            how="horizontal",
         )
-        names = [c for c in fields.columns if not c.isdigit()]
-        found_rows = (
-            fields.select(names).iter_rows(named=True) if names else iter([{}] * part.height)
-        )
-        for ctx, found in zip(part.drop("_k").iter_rows(named=True), found_rows, strict=True):
-            ctx["kind"], ctx["family"] = kind.name, kind.family
-            ctx["fields"] = {n: _typed(found.get(n), n) for n in names}
-            matched.append(ctx)
+        tagged.append(part.select(*context.columns, "kind", "family", "_json"))
+        if kind.name in NETLINK_PAIR:
+            poll = _short_expr(pl.col("f:command")).str.starts_with(STATUS_POLL_PREFIX)
+            polls.append(part.filter(poll))
+            part = part.filter(~poll)
+        walk.append(part.drop("_json"))
+    terminated, unterminated, fallback = _pair_polls(node.name, polls)
+    walk.extend(fallback)
+    matched: list[dict[str, Any]] = []
+    for part in walk:
+        names = [c for c in part.columns if c.startswith("f:")]
+        for r in part.iter_rows(named=True):
+            r["fields"] = {n[2:]: _typed(r.pop(n), n[2:]) for n in names}
+            matched.append(r)
     matched.sort(key=lambda m: m["row"])
-    events = pl.DataFrame(
-        [{k: v for k, v in m.items() if k != "fields"} for m in matched],
-        schema={**dict(context.schema), "kind": pl.String, "family": pl.String},
+    all_tagged = (
+        pl.concat(tagged).sort("row")
+        if tagged
+        else pl.DataFrame(
+            schema={
+                **dict(context.schema),
+                "kind": pl.String,
+                "family": pl.String,
+                "_json": pl.String,
+            }
+        )
     )
     records = _records(node.name, matched, frame)
-    records.events = events
+    records.events = all_tagged.drop("_json")
     records.identity.epochs = node.epochs
-    fields_json = [_fields_json(m["kind"], m["fields"], m["message"]) for m in matched]
-    filled = _fill(
-        frame,
-        pl.Series([m["row"] for m in matched], dtype=pl.UInt32),
-        pl.Series([m["kind"] for m in matched], dtype=pl.String),
-        pl.Series(fields_json, dtype=pl.String),
-    )
+    records.polls = terminated
+    if unterminated or fallback:
+        _settle_polls(records, unterminated)
+    filled = _fill(frame, all_tagged["row"], all_tagged["kind"], all_tagged["_json"])
     return filled, records
 
 
-def _fields_json(kind: str, fields: dict, message: str) -> str:
-    if kind == "state_change":
-        fields = dict(fields)
-        fields["failed"] = bool(fields.get("failed"))
-        fields["changes"] = [
-            {"what": w, "old": o, "new": n} for w, o, n in _CHANGE.findall(message)
+def _short_expr(command: pl.Expr) -> pl.Expr:
+    return command.fill_null("?").str.strip_prefix("BSR_ADM_")
+
+
+def _pair_polls(
+    node: str, polls: list[pl.DataFrame]
+) -> tuple[pl.DataFrame, list[NetlinkCommand], list[pl.DataFrame]]:
+    """Status polls' received and terminated lines, paired: the k-th termination of a
+    command on a thread goes with the k-th receipt there, exactly what the walk over the
+    protocol lines does while every termination finds an open receipt on its own thread.
+
+    Returns the terminated polls (one row each, :data:`POLL_COLUMNS`), the polls never
+    terminated (as records, few), and the lines of any command where a termination found
+    no open receipt on its thread: those are left to the walk, which looks on the other
+    threads too.
+    """
+    empty = pl.DataFrame(schema=POLL_COLUMNS)
+    if not polls:
+        return empty, [], []
+    lines = (
+        pl.concat(polls, how="diagonal_relaxed")
+        .sort("row")
+        .with_columns(command=_short_expr(pl.col("f:command")))
+    )
+    # Only one of the two kinds may be present: its fields are then all there is.
+    for name in ("f:number", "f:pending"):
+        if name not in lines.columns:
+            lines = lines.with_columns(pl.lit(None, pl.String).alias(name))
+    received = pl.col("kind") == "netlink_received"
+    on = ["thread", "command"]
+    lines = lines.with_columns(
+        _open=received.cast(pl.UInt32).cum_sum().over(on),
+        _done=(~received).cast(pl.UInt32).cum_sum().over(on),
+    )
+    orphans = lines.filter(~received & (pl.col("_done") > pl.col("_open")))["command"].unique()
+    fallback = lines.filter(pl.col("command").is_in(orphans.implode()))
+    lines = lines.filter(~pl.col("command").is_in(orphans.implode()))
+
+    def side(name: str) -> list[pl.Expr]:
+        return [
+            pl.col("row").alias(f"{name}_row"),
+            pl.col("file").alias(f"{name}_file"),
+            pl.col("line").alias(f"{name}_line"),
+            pl.col("seq").alias(f"{name}_seq"),
+            pl.col("local_ns").alias(f"{name}_ns"),
         ]
+
+    starts = lines.filter(received).select(
+        "thread",
+        "command",
+        pl.col("_open").alias("_k"),
+        pl.col("f:number").cast(pl.Int64, strict=False).fill_null(-1).alias("number"),
+        pl.col("message").alias("_message"),
+        *side("received"),
+    )
+    ends = lines.filter(~received).select(
+        "thread",
+        "command",
+        pl.col("_done").alias("_k"),
+        pl.col("f:pending").cast(pl.Int64, strict=False).alias("pending"),
+        *side("done"),
+    )
+    paired = starts.join(ends, on=[*on, "_k"], how="left", nulls_equal=True).sort("received_row")
+    paired = paired.with_columns(
+        duration_ms=(pl.col("done_ns") - pl.col("received_ns")).cast(pl.Float64) / 1e6
+    )
+    terminated = paired.filter(pl.col("done_row").is_not_null()).select(list(POLL_COLUMNS))
+    never = [
+        NetlinkCommand(
+            node,
+            r["command"],
+            r["number"],
+            Ref(
+                node,
+                r["received_row"],
+                r["received_file"],
+                r["received_line"],
+                r["received_seq"],
+                r["received_ns"],
+                r["_message"],
+            ),
+            thread=r["thread"],
+        )
+        for r in paired.filter(pl.col("done_row").is_null()).iter_rows(named=True)
+    ]
+    walked = [fallback.drop("_json", "command", "_open", "_done")] if fallback.height else []
+    return terminated.cast(POLL_COLUMNS), never, walked
+
+
+def _settle_polls(out: NodeEvents, unterminated: list[NetlinkCommand]) -> None:
+    """Terminated polls the walk paired join the poll table; polls never terminated join
+    the commands (a hung status query is worth a finding), in the node's order."""
+    walked = [c for c in out.netlink if is_status_poll(c)]
+    if walked:
+        extra = pl.DataFrame(
+            [
+                {
+                    "command": c.command,
+                    "number": c.number,
+                    "thread": c.thread,
+                    "pending": c.pending,
+                    **_ref_columns("received", c.received),
+                    **_ref_columns("done", c.done),
+                    "duration_ms": c.duration_ms,
+                }
+                for c in walked
+            ],
+            schema=POLL_COLUMNS,
+        )
+        out.polls = pl.concat([out.polls, extra]).sort("received_row")
+        out.netlink = [c for c in out.netlink if not is_status_poll(c)]
+    out.netlink = sorted([*out.netlink, *unterminated], key=lambda c: c.received.row)
+
+
+def _ref_columns(name: str, ref: Ref) -> dict[str, Any]:
+    return {
+        f"{name}_row": ref.row,
+        f"{name}_file": ref.file,
+        f"{name}_line": ref.line,
+        f"{name}_seq": ref.seq,
+        f"{name}_ns": ref.local_ns,
+    }
+
+
+def poll_ref(node: str, poll: dict[str, Any], name: str = "received") -> Ref:
+    """The line of a row of :attr:`NodeEvents.polls` (``received`` or ``done``)."""
+    return Ref(
+        node,
+        poll[f"{name}_row"],
+        poll[f"{name}_file"],
+        poll[f"{name}_line"],
+        poll[f"{name}_seq"],
+        poll[f"{name}_ns"],
+    )
+
+
+def is_status_poll(c: NetlinkCommand) -> bool:
+    """A read-only status query (``BSR_ADM_GET_*``, as monitoring issues every few seconds)
+    that terminated: one record each would bury the commands an operator typed."""
+    return c.done is not None and c.command.startswith(STATUS_POLL_PREFIX)
+
+
+def _state_change_json(fields: dict, message: str) -> str:
+    fields = dict(fields)
+    fields["failed"] = bool(fields.get("failed"))
+    fields["changes"] = [{"what": w, "old": o, "new": n} for w, o, n in _CHANGE.findall(message)]
     clean = {k: v for k, v in fields.items() if v is not None}
-    return json.dumps(clean, separators=(",", ":"), sort_keys=True)
+    return json.dumps(clean, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 def _fill(
@@ -860,7 +1093,9 @@ class _Builders:
             self.lock = None
 
     def finish(self) -> None:
-        self.out.landmarks.extend(_admin_sequences(self.out.netlink))
+        # Status polls are no part of an up or a down (monitoring runs beside them).
+        typed = [c for c in self.out.netlink if not c.command.startswith(STATUS_POLL_PREFIX)]
+        self.out.landmarks.extend(_admin_sequences(typed))
         self.out.landmarks.sort(key=lambda lm: lm.ref.row)
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import align
-from .catalog import STATUS_POLL_PREFIX, UUID_RULE_REASONS, uuid_meaning
-from .events import NetlinkCommand, Ref
+from .catalog import UUID_RULE_REASONS, uuid_meaning
+from .events import Ref, is_status_poll, poll_ref
 from .times import fmt_ns
 from .window import Windows
 
@@ -47,33 +47,24 @@ class Times:
         return {**ref.to_json(), "local_time": self.local(ref), "time": self.aligned(ref)}
 
 
-def is_status_poll(c: NetlinkCommand) -> bool:
-    """A read-only status query (``BSR_ADM_GET_*``, as monitoring issues every few seconds)
-    that terminated: one record each would bury the commands an operator typed."""
-    return c.done is not None and c.command.startswith(STATUS_POLL_PREFIX)
-
-
 def netlink_polls(analysis: Analysis, t: Times) -> list[dict[str, Any]]:
     """Terminated status polls, one record per node and command: how many, when, slowest."""
-    groups: dict[tuple[str, str], list[NetlinkCommand]] = {}
-    for ev in analysis.events:
-        for c in ev.netlink:
-            if is_status_poll(c):
-                groups.setdefault((c.node, c.command), []).append(c)
     out = []
-    for (node, command), cmds in groups.items():
-        slowest = max(cmds, key=lambda c: c.duration_ms or 0.0)
-        out.append(
-            {
-                "node": node,
-                "command": command,
-                "count": len(cmds),
-                "first": t.aligned(cmds[0].received),
-                "last": t.aligned(cmds[-1].received),
-                "max_duration_ms": _r(slowest.duration_ms, 4),
-                "slowest": t.line(slowest.received),
-            }
-        )
+    for ev in analysis.events:
+        for (command,), group in ev.polls.group_by("command", maintain_order=True):
+            # The first slowest in the node's order, as the poll table is in that order.
+            slowest = group.row(int(group["duration_ms"].fill_null(0.0).arg_max() or 0), named=True)
+            out.append(
+                {
+                    "node": ev.name,
+                    "command": command,
+                    "count": group.height,
+                    "first": t.aligned(poll_ref(ev.name, group.row(0, named=True))),
+                    "last": t.aligned(poll_ref(ev.name, group.row(-1, named=True))),
+                    "max_duration_ms": _r(slowest["duration_ms"], 4),
+                    "slowest": t.line(poll_ref(ev.name, slowest)),
+                }
+            )
     return out
 
 

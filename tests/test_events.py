@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from correlate.catalog import EXPLAIN, KINDS
 from correlate.errors import Notices
+from correlate.events import INT_FIELDS, _fields_json_expr
 from correlate.pipeline import Options, analyse
 
 from .helpers import DATA
@@ -168,3 +172,30 @@ def test_windows_newer_variants(windows):
 def test_every_kind_is_explained():
     for kind in KINDS:
         assert len(EXPLAIN[kind.name]) > 30, kind.name
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["tid", "rv", "command", "changes", "history1", "ms"]),
+        st.one_of(
+            st.none(),
+            st.just(""),
+            st.from_regex(r"-?[0-9]{1,25}", fullmatch=True),
+            st.text(max_size=12),
+            st.just("\u0661\u0662"),
+        ),
+        min_size=1,
+    )
+)
+def test_fields_json_is_what_json_dumps_writes(found):
+    """The columnar encoder writes what ``json.dumps`` writes of the typed fields."""
+    names = sorted(found)
+    frame = pl.DataFrame([found], schema={n: pl.String for n in names}).select(names)
+    # Integers are ASCII digits; other scripts' digits (which ``\\d`` matches) stay text.
+    typed = {
+        n: int(v) if n in INT_FIELDS and re.fullmatch(r"-?[0-9]+", v) else v
+        for n, v in found.items()
+        if v
+    }
+    expected = json.dumps(typed, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    assert frame.select(_fields_json_expr(names)).item() == expected

@@ -170,10 +170,12 @@ def _protocol(analysis: Analysis) -> list[str]:
         roles = "SyncSource -> SyncTarget" if r.kind == "resync" else "verify"
         out.append(f"  {r.kind:<9} {r.source} -> {r.target} ({roles}): {kb}, {r.outcome}")
     for ev in analysis.events:
-        if ev.netlink:
+        if ev.netlink or ev.polls.height:
             open_ = sum(1 for c in ev.netlink if c.done is None)
+            polls = f" and {ev.polls.height} status poll(s)" if ev.polls.height else ""
             out.append(
-                f"  netlink   {ev.name}: {len(ev.netlink)} command(s), {open_} never finished"
+                f"  netlink   {ev.name}: {len(ev.netlink)} command(s){polls}, "
+                f"{open_} never finished"
             )
     if len(out) == 2:
         out.append("  no protocol events found")
