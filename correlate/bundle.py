@@ -72,18 +72,26 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 def iso_time(col: str) -> pl.Expr:
     """Datetime -> ``YYYY-MM-DDTHH:MM:SS.fffffff``: the 100 ns the log had, no more."""
-    c = pl.col(col)
-    return (
-        c.dt.strftime("%Y-%m-%dT%H:%M:%S")
-        + "."
-        + (c.dt.nanosecond() // 100).cast(pl.String).str.zfill(7)
-    ).alias(col)
+    return pl.col(col).dt.strftime("%Y-%m-%dT%H:%M:%S%.9f").str.slice(0, 27).alias(col)
+
+
+# Rows formatted and written to the CSV at a time: the text of the whole timeline's
+# times at once would be half a gigabyte on a long capture.
+CSV_SLICE = 250_000
 
 
 def write_timeline(out: Path, timeline: pl.DataFrame) -> None:
     _atomic(out / "timeline.parquet", lambda p: timeline.write_parquet(p, statistics=False))
-    csv = timeline.with_columns([iso_time(c) for c in TIME_COLUMNS if c in timeline.columns])
-    _atomic(out / "timeline.csv", lambda p: csv.write_csv(p))
+    times = [iso_time(c) for c in TIME_COLUMNS if c in timeline.columns]
+
+    def write_csv(path: Path) -> None:
+        with open(path, "wb") as fh:
+            if timeline.height == 0:
+                timeline.with_columns(times).write_csv(fh)
+            for i, part in enumerate(timeline.iter_slices(CSV_SLICE)):
+                part.with_columns(times).write_csv(fh, include_header=i == 0)
+
+    _atomic(out / "timeline.csv", write_csv)
 
 
 def json_text(data: Any) -> str:

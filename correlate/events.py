@@ -294,7 +294,7 @@ class NodeIdentity:
 class NodeEvents:
     name: str
     identity: NodeIdentity
-    events: pl.DataFrame  # one row per protocol line: row, kind, fields...
+    events: pl.DataFrame  # one row per protocol line: row, file, line, kind, family, ...
     state_changes: list[StateChange] = field(default_factory=list)
     netlink: list[NetlinkCommand] = field(default_factory=list)
     twopc: dict[int, list[TwopcSide]] = field(default_factory=dict)
@@ -520,7 +520,8 @@ def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
         )
     )
     records = _records(node.name, matched, frame)
-    records.events = all_tagged.drop("_json")
+    # Without the message: views of it would keep every message of the node alive.
+    records.events = all_tagged.drop("_json", "message")
     records.identity.epochs = node.epochs
     records.polls = terminated
     if unterminated or fallback:

@@ -482,16 +482,40 @@ def _known_resources(cands: list[str]) -> set[str]:
     return known
 
 
-def _objects(frame: pl.DataFrame) -> pl.DataFrame:
-    cands = frame.select(pl.col("_cand").drop_nulls().unique()).to_series().to_list()
-    table = _object_table(cands, _known_resources(cands))
-    frame = frame.join(table, left_on="_cand", right_on="cand", how="left", maintain_order="left")
-    start = pl.col("_off") + pl.col("prefix_len").fill_null(0)
+def _object_columns(frames: list[pl.DataFrame]) -> tuple[list[str], pl.DataFrame]:
+    """The node's distinct object prefixes and their decoding, string fields as categories."""
+    cands = (
+        pl.concat([f.select(pl.col("_cand").drop_nulls().unique()) for f in frames])
+        .unique()
+        .sort("_cand")
+        .to_series()
+        .to_list()
+    )
+    table = _object_table(cands, _known_resources(cands)).drop("cand")
+    table = table.with_columns(pl.col(pl.String).cast(pl.Categorical))
+    return cands, table
+
+
+def _objects(frame: pl.DataFrame, cands: list[str], table: pl.DataFrame) -> pl.DataFrame:
+    """One file's rows: object columns from the node's prefix table, and the message."""
+    # Each row's place in the table, then the table's columns gathered by it: a join
+    # would copy every column of the frame.
+    place = frame.select(
+        pl.col("_cand").replace_strict(
+            cands, list(range(len(cands))), default=None, return_dtype=pl.UInt32
+        )
+    ).to_series()
+    frame = frame.with_columns([column.gather(place) for column in table.get_columns()])
+    # One slice for every row (unparsed rows from 0): a slice by a column copies the
+    # text, and a when/otherwise over two string columns would copy it once more.
+    start = (
+        pl.when(pl.col("is_entry"))
+        .then(pl.col("_off") + pl.col("prefix_len").fill_null(0))
+        .otherwise(0)
+    )
     return frame.with_columns(
         object=pl.when(pl.col("is_entry")).then(pl.col("object").fill_null("none")),
-        message=pl.when(pl.col("is_entry"))
-        .then(pl.col("text").str.slice(start))
-        .otherwise(pl.col("text")),
+        message=pl.col("text").str.slice(start),
         cut=pl.col("text").str.len_bytes() >= BSR_LINE_LIMIT - 2,
     ).drop("_cand", "_off", "prefix_len", "text")
 
@@ -537,19 +561,27 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
     if total_lines == 0:
         shown = ", ".join(f.display for f in facts_list)
         raise InputError(f"{source.name}: {shown}: empty file; nothing to read")
-    frames = [
-        fr.with_columns(file=pl.lit(facts.display, pl.String), file_index=pl.lit(i, pl.UInt32))
-        for i, (fr, facts) in enumerate(read)
-        if fr.height
-    ]
-    frame = pl.concat(frames, how="vertical_relaxed")
-    entries = int(frame["is_entry"].sum())
+    entries = sum(int(fr["is_entry"].sum()) for fr, _ in read if fr.height)
     if entries == 0:
         raise InputError(_not_bsr_message(source, read))
-    frame = _objects(frame)
+    cands, table = _object_columns([fr for fr, _ in read if fr.height])
+    # File by file, each file's text let go as soon as its messages are cut from it, so
+    # the whole node's text and its messages are never held at once.
+    frames = []
+    for i, (fr, facts) in enumerate(read):
+        if fr.height:
+            fr = fr.with_columns(
+                # A category: one file name repeated on every row costs four bytes a row.
+                file=pl.lit(facts.display, pl.String).cast(pl.Categorical),
+                file_index=pl.lit(i, pl.UInt32),
+            )
+            frames.append(_objects(fr, cands, table))
+        read[i] = (fr.clear(), facts)
+    frame = pl.concat(frames, how="vertical_relaxed")
+    del frames
     frame = _epochs(frame)
     frame = frame.with_columns(
-        node=pl.lit(source.name, pl.String),
+        node=pl.lit(source.name, pl.String).cast(pl.Categorical),
         event=pl.when(pl.col("is_entry")).then(pl.lit("")).otherwise(pl.lit("unparsed")),
     )
     result = _account(source.name, frame, facts_list, total_lines)
@@ -567,16 +599,21 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
 
 def _account(name: str, frame: pl.DataFrame, facts: list[FileFacts], lines: int) -> NodeParse:
     """The counts that say every line is accounted for."""
-    entries = frame.filter(pl.col("is_entry"))
+    # Lazy, so each question copies only the columns it reads, not the whole node.
+    entries = frame.lazy().filter(pl.col("is_entry"))
+    n_entries = int(frame["is_entry"].sum())
     # Summed as Python ints: a hostile N (or two large ones) must not overflow i64.
     missing = sum(
-        entries.filter(pl.col("message").str.starts_with("missing log counter"))
+        # One predicate: only the few matching rows are ever copied.
+        frame.lazy()
+        .filter(pl.col("is_entry") & pl.col("message").str.starts_with("missing log counter"))
         .select(
             pl.col("message")
             .str.extract(r"^missing log counter : (\d+)", 1)
             .cast(pl.Int64, strict=False)
             .drop_nulls()
         )
+        .collect()
         .to_series()
         .to_list()
     )
@@ -590,6 +627,7 @@ def _account(name: str, frame: pl.DataFrame, facts: list[FileFacts], lines: int)
             n=pl.len(),
             out_of_order=(pl.col("seq").diff() < 0).sum(),
         )
+        .collect()
     )
     # In Python ints: last - first + 1 overflows i64 for a hostile 19-digit counter.
     gap_lines = sum(
@@ -597,20 +635,24 @@ def _account(name: str, frame: pl.DataFrame, facts: list[FileFacts], lines: int)
         for first, last, distinct in per_epoch.select("first", "last", "distinct").iter_rows()
     )
     duplicates = int((per_epoch["n"] - per_epoch["distinct"]).sum() or 0)
-    times = entries.select(
-        first=pl.col("local_time").min().cast(pl.Int64),
-        last=pl.col("local_time").max().cast(pl.Int64),
-        bad=pl.col("local_time").is_null().sum(),
-        cut=pl.col("cut").sum(),
-    ).row(0, named=True)
+    times = (
+        entries.select(
+            first=pl.col("local_time").min().cast(pl.Int64),
+            last=pl.col("local_time").max().cast(pl.Int64),
+            bad=pl.col("local_time").is_null().sum(),
+            cut=pl.col("cut").sum(),
+        )
+        .collect()
+        .row(0, named=True)
+    )
     return NodeParse(
         name=name,
         frame=frame,
         files=facts,
         lines=lines,
         rows=frame.height,
-        entries=entries.height,
-        unparsed=frame.height - entries.height,
+        entries=n_entries,
+        unparsed=frame.height - n_entries,
         lost=gap_lines + int(missing or 0),
         gap_lines=gap_lines,
         missing_reported=int(missing or 0),

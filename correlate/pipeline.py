@@ -95,6 +95,7 @@ def analyse(
         # The entries frame lives on in ``frame``; keeping the parse's own copy too would
         # hold a second copy of every message through the rest of the run.
         p.frame = p.frame.clear()
+    del frame  # the loop's last frame would keep a node's messages alive through the merge
     cluster = protocol.correlate(node_events)
     pairs = evidence.collect(cluster)
     clocks = [align.NodeClock.of(p.name, f) for p, f in zip(parsed, frames, strict=True)]

@@ -793,8 +793,13 @@ def disk_fills_at(monkeypatch, out: Path, victim: str) -> None:
         real = getattr(pl.DataFrame, method)
 
         def fake(self, file, *args, _real=real, **kwargs):
-            if hits(file):
-                Path(file).write_bytes(b"PAR1 half a file")
+            # a path, or a file the caller opened (the CSV is written in slices)
+            by_path = isinstance(file, (str, Path))
+            if hits(file if by_path else file.name):
+                if by_path:
+                    Path(file).write_bytes(b"PAR1 half a file")
+                else:
+                    file.write(b"half a row")
                 raise full
             return _real(self, file, *args, **kwargs)
 

@@ -188,6 +188,8 @@ def write_timeline(frame: pl.DataFrame, events_only: bool, stream: TextIO | None
     if events_only:
         frame = frame.filter(pl.col("event").ne("") & pl.col("event").ne("unparsed"))
     width = max((len(n) for n in frame["node"].unique().to_list()), default=4)
+    # The timeline keeps these as categories; string functions want strings.
+    frame = frame.with_columns(pl.col("node", "level", "category", "event").cast(pl.String))
     text = frame.select(
         pl.concat_str(
             [
