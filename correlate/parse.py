@@ -42,7 +42,9 @@ line reached BSR's 511-byte limit), ``event`` str (``unparsed`` or empty here).
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -52,8 +54,9 @@ from .sources import LogFile, NodeSource, read_bytes
 
 DATE = r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d\.\d{7}"
 ENTRY_AT_START = rf"^\d{{8,}} {DATE} \["
-# An entry start anywhere but at position 0 of the text.
-ENTRY_INSIDE = rf".\d{{8}} {DATE} \["
+# An entry start anywhere but at position 0 of the text: searched for from the second
+# character (twice as fast as a leading "." the regex engine would try at every place).
+ENTRY_INSIDE = rf"\d{{8}} {DATE} \["
 # Split points: after a space (or at the start) the counter may be wider than 8 digits;
 # glued to a cut line's last character it is taken as exactly 8 digits.
 SPLIT = rf"(^| )(\d{{8,}} {DATE} \[)|(\d{{8}} {DATE} \[)"
@@ -252,7 +255,9 @@ def read_file(log: LogFile, notices: Notices, node: str) -> tuple[pl.DataFrame, 
 
 def _split_entries(frame: pl.DataFrame) -> pl.DataFrame:
     """Give every entry its own row; lines with one entry (nearly all) pass untouched."""
-    multi = frame.select(pl.col("text").str.contains(ENTRY_INSIDE)).to_series()
+    multi = frame.select(
+        pl.col("text").str.slice(1).str.contains(ENTRY_INSIDE).fill_null(False)
+    ).to_series()
     if not multi.any():
         return frame.with_columns(entry=pl.lit(0, pl.UInt32))
     single = frame.filter(~multi).with_columns(entry=pl.lit(0, pl.UInt32))
@@ -538,11 +543,29 @@ def _epochs(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _read_files(source: NodeSource) -> list[tuple[pl.DataFrame, FileFacts, Notices]]:
+    """Every file of the node, several at once: one string operation of polars runs on
+    one core, and a node's files are independent until they are put in order. Each file's
+    notices are kept apart and handed on in file order, so the output does not depend on
+    which thread finished first."""
+
+    def one(log: LogFile) -> tuple[pl.DataFrame, FileFacts, Notices]:
+        said = Notices()
+        frame, facts = read_file(log, said, source.name)
+        return frame, facts, said
+
+    workers = min(len(source.files), os.cpu_count() or 1)
+    if workers <= 1:
+        return [one(log) for log in source.files]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, source.files))
+
+
 def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
     """All of a node's files -> one entries frame in content order, with the counts."""
     read: list[tuple[pl.DataFrame, FileFacts]] = []
-    for log in source.files:
-        frame, facts = read_file(log, notices, source.name)
+    for log, (frame, facts, said) in zip(source.files, _read_files(source), strict=True):
+        notices.items.extend(said.items)
         if facts.lines == 0:
             notices.warn(f"{log.display}: empty file", source.name)
         read.append((frame, facts))
