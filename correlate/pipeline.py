@@ -100,6 +100,7 @@ def analyse(
     pairs = evidence.collect(cluster)
     clocks = [align.NodeClock.of(p.name, f) for p, f in zip(parsed, frames, strict=True)]
     alignment = align.align(clocks, pairs, reference, options.offsets)
+    del clocks  # a copy of every row's time and place, not needed past alignment
     _alignment_notices(alignment, notices, len(parsed))
     aligned = [
         timeline.apply_offsets(f, alignment.nodes[p.name].segments)

@@ -80,21 +80,15 @@ def merge(frames: list[pl.DataFrame], node_order: list[str]) -> pl.DataFrame:
     of every column would be).
     """
     rank = {name: i for i, name in enumerate(node_order)}
-    # Each node's frame is already in its own order (file, line, entry = ``row``), so its
-    # sort key is a running maximum down the frame, computed a node at a time.
+    # Nodes in SRC order (reference first), each already in its own order (file, line,
+    # entry = ``row``): a stable sort on the key alone then breaks ties by node and row,
+    # with far less memory than a sort on three columns.
+    frames.sort(key=lambda f: rank[f.get_column("node")[0]] if f.height else len(rank))
+    # A node's sort key is the running maximum of its aligned time down its frame.
     keys = pl.concat(
-        [
-            f.select(
-                key=pl.col("time").forward_fill().backward_fill().cum_max(),
-                rank=pl.lit(rank[f.get_column("node")[0]] if f.height else 0, pl.UInt32),
-                row=pl.col("row"),
-            )
-            for f in frames
-        ]
+        [f.select(pl.col("time").forward_fill().backward_fill().cum_max()) for f in frames]
     )
-    order = keys.select(
-        pl.arg_sort_by("key", "rank", "row", nulls_last=True, maintain_order=True)
-    ).to_series()
+    order = keys.select(pl.arg_sort_by("time", nulls_last=True, maintain_order=True)).to_series()
     del keys
     parts = frames[:]
     frames.clear()
