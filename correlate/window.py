@@ -1,8 +1,8 @@
 """Episode windows: the protocol events whose lines fall inside [lo, hi] on the aligned clock.
 
 Used by the renderers (sequence diagrams, stories), which ask the same question for every
-episode. A long capture has hundreds of episodes and hundreds of thousands of events
-(status polls are netlink commands too), so scanning every list per episode is quadratic:
+episode. A long capture has hundreds of episodes and tens of thousands of events, so
+scanning every list per episode is quadratic:
 each list is sorted once by the aligned times of its lines and then cut with a binary
 search. Aligned times are computed once per line.
 """

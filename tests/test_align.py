@@ -261,3 +261,10 @@ def test_timeline_cli_since_until_and_events(tmp_path, bsrcorr):
     t = pl.read_parquet(tmp_path / "narrow" / "timeline.parquet")
     assert t["time"].min() >= datetime(2024, 3, 2, 10, 5)
     assert t["time"].max() <= datetime(2024, 3, 2, 10, 20)
+    # A window after the capture: no rows, yet both timeline files are whole, the CSV
+    # its header alone.
+    empty = bsrcorr(*args, "--since", "2030-01-01T00:00:00", out=tmp_path / "empty")
+    assert empty.exit_code in (0, 1)
+    assert pl.read_parquet(empty.out / "timeline.parquet").height == 0
+    csv = (empty.out / "timeline.csv").read_text().splitlines()
+    assert len(csv) == 1 and csv[0].startswith("node,file,line,")
