@@ -602,15 +602,7 @@ def _pair_polls(
             node,
             r["command"],
             r["number"],
-            Ref(
-                node,
-                r["received_row"],
-                r["received_file"],
-                r["received_line"],
-                r["received_seq"],
-                r["received_ns"],
-                r["_message"],
-            ),
+            poll_ref(node, r, message=r["_message"]),
             thread=r["thread"],
         )
         for r in paired.filter(pl.col("done_row").is_null()).iter_rows(named=True)
@@ -654,7 +646,7 @@ def _ref_columns(name: str, ref: Ref) -> dict[str, Any]:
     }
 
 
-def poll_ref(node: str, poll: dict[str, Any], name: str = "received") -> Ref:
+def poll_ref(node: str, poll: dict[str, Any], name: str = "received", message: str = "") -> Ref:
     """The line of a row of :attr:`NodeEvents.polls` (``received`` or ``done``)."""
     return Ref(
         node,
@@ -663,6 +655,7 @@ def poll_ref(node: str, poll: dict[str, Any], name: str = "received") -> Ref:
         poll[f"{name}_line"],
         poll[f"{name}_seq"],
         poll[f"{name}_ns"],
+        message,
     )
 
 
