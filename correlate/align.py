@@ -38,8 +38,8 @@ import numpy as np
 import polars as pl
 from scipy.optimize import linprog
 
-from .events import Ref
-from .evidence import WEAK_WIDTH_S, Pair
+from .evidence import WEAK_WIDTH_S
+from .model import NO_TIME, Clock, Pair, Ref
 
 MAX_DRIFT_PPM = 500.0  # quartz clocks stay well inside 100 ppm; this is a wide net
 LOOK_AHEAD = 3  # pairs that must agree with a new offset before it counts as a step
@@ -110,21 +110,36 @@ class Segment:
     via: list[str] = field(default_factory=list)
     adjusted_s: float = 0.0
 
+    def offsets(self, local_ns: np.ndarray) -> np.ndarray:
+        """The offset (s) at each local time: ``offset_s + drift_ppm·1e-6·(t - start)``.
+        The one formula for the offset of a line: every aligned time in bsrcorr, of a
+        whole node or of one line, comes through here. NaN when the segment has none."""
+        if self.offset_s is None:
+            return np.full(len(local_ns), np.nan)
+        if not self.drift_ppm or self.start_ns is None:
+            return np.full(len(local_ns), self.offset_s)
+        return self.offset_s + self.drift_ppm * 1e-6 * (local_ns - self.start_ns) / 1e9
+
     def offset_at(self, ns: int | None) -> float | None:
         if self.offset_s is None:
             return None
-        if ns is None or self.start_ns is None or not self.drift_ppm:
+        if ns is None:
             return self.offset_s
-        return self.offset_s + self.drift_ppm * 1e-6 * (ns - self.start_ns) / 1e9
+        return float(self.offsets(np.array([ns], dtype=np.int64))[0])
 
 
 @dataclass
 class Step:
+    """A clock step between two segments: it happened after ``before`` (the last line
+    whose evidence needs the old offset) and before ``after`` (the first line whose
+    evidence needs the new one); ``likely`` are the two lines around a jump of the node's
+    own time inside that interval, when exactly one jump can hold the step."""
+
     node: str
     size_s: float
     before: Ref
     after: Ref
-    likely: tuple[dict, dict] | None = None  # the two lines around a jump in local time
+    likely: tuple[dict, dict] | None = None
 
 
 @dataclass
@@ -176,6 +191,8 @@ class Alignment:
     violations_before: int = 0
     violations_after: int = 0
     violating: list[Pair] = field(default_factory=list)
+    clock: Clock = field(default_factory=lambda: Clock({}))
+    offsets: dict[str, np.ndarray] = field(default_factory=dict)  # per row, s (NaN: none)
 
     def segment_for(self, node: str, row: int) -> Segment | None:
         na = self.nodes.get(node)
@@ -191,11 +208,45 @@ class Alignment:
         return seg.offset_at(ref.local_ns) if seg else None
 
     def aligned_ns(self, ref: Ref | None) -> int | None:
-        """A line's time on the reference clock (its own clock when unaligned)."""
+        """A line's time on the reference clock while the offsets are still being
+        settled (the causal check); after alignment, read :attr:`clock` instead."""
         if ref is None or ref.local_ns is None:
             return None
-        off = self.offset_for(ref)
-        return ref.local_ns if off is None else ref.local_ns - round(off * 1e9)
+        seg = self.segment_for(ref.node, ref.row)
+        if seg is None:
+            return ref.local_ns
+        rows = np.array([ref.row], dtype=np.int64)
+        return int(aligned_rows([seg], rows, np.array([ref.local_ns], dtype=np.int64))[1][0])
+
+
+def aligned_rows(
+    segments: list[Segment], rows: np.ndarray, local_ns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's offset (s, NaN without one) and aligned time (ns: local time minus
+    the offset; the local time itself where there is no offset). ``segments`` cover the
+    node's rows in order; ``rows`` need not be sorted."""
+    firsts = np.array([seg.first_row for seg in segments], dtype=np.int64)
+    which = np.clip(np.searchsorted(firsts, rows, side="right") - 1, 0, len(segments) - 1)
+    offsets = np.full(len(rows), np.nan)
+    for k, seg in enumerate(segments):
+        mask = which == k
+        if mask.any() and seg.offset_s is not None:
+            offsets[mask] = seg.offsets(local_ns[mask])
+    shift = np.where(np.isnan(offsets), 0, np.round(np.nan_to_num(offsets) * 1e9)).astype(np.int64)
+    return offsets, local_ns - shift
+
+
+def _finish_clock(result: Alignment, clocks: list[NodeClock]) -> None:
+    """Every row's offset and aligned time, once, for every later stage."""
+    times: dict[str, np.ndarray] = {}
+    for c in clocks:
+        segs = result.nodes[c.name].segments
+        offsets, aligned = aligned_rows(segs, np.arange(c.rows, dtype=np.int64), c.local_ns)
+        aligned[~c.timed] = NO_TIME
+        offsets[~c.timed & np.isnan(offsets)] = np.nan
+        result.offsets[c.name] = offsets
+        times[c.name] = aligned
+    result.clock = Clock(times)
 
 
 # -- geometry of the feasible lines ---------------------------------------------------------
@@ -402,6 +453,7 @@ class NodeClock:
     local_ns: np.ndarray  # by row; nulls filled from the nearest earlier row
     epochs: np.ndarray  # by row
     lines: pl.DataFrame  # row, file, line, seq, local_ns: for naming step locations
+    timed: np.ndarray  # by row: the row has a time of its own
 
     @classmethod
     def of(cls, name: str, frame: pl.DataFrame) -> NodeClock:
@@ -415,6 +467,7 @@ class NodeClock:
             frame.select(
                 "row", "file", "line", "seq", local_ns=pl.col("local_time").cast(pl.Int64)
             ),
+            frame["local_time"].is_not_null().to_numpy(),
         )
 
     @property
@@ -481,12 +534,10 @@ def align(
         if best is None:
             break
         _, x, y = best
-        xfits, xsteps = fits(x, y)
+        xfits, _ = fits(x, y)
         if not xfits:
             break
-        result.nodes[x] = _compose(
-            by_name[x], xfits, xsteps, result.nodes[y], by_name[y], y, reference
-        )
+        result.nodes[x] = _compose(by_name[x], xfits, result.nodes[y], by_name[y], y, reference)
         done.add(x)
     for c in clocks:
         if c.name not in result.nodes:
@@ -509,6 +560,7 @@ def align(
     _causal_check(result)
     for na in result.nodes.values():
         _timezone(na, by_name)
+    _finish_clock(result, clocks)
     return result
 
 
@@ -531,7 +583,6 @@ def _whole(clock: NodeClock, offset: float | None, basis: str) -> Segment:
 def _compose(
     clock: NodeClock,
     xfits: list[Fit],
-    xsteps: list[tuple[Fit, Fit]],
     via: NodeAlignment,
     yclock: NodeClock,
     y: str,
@@ -552,27 +603,12 @@ def _compose(
             continue
         starts = [first]
         for prev, nxt in itertools.pairwise(efits):
-            split = _split_row(clock, prev, nxt)
-            starts.append(split)
+            place = _step_place(clock, prev, nxt)
+            starts.append(place.split)
+            na.steps.append(place.step)
         ends = [s - 1 for s in starts[1:]] + [last]
         for f, s, e in zip(efits, starts, ends, strict=True):
             ranges.append((f, s, e))
-    for prev, nxt in xsteps:
-        at = next(s for f, s, _ in ranges if f is nxt)
-        t_step = clock.local_ns[at] / 1e9
-        size = nxt.at(t_step) - prev.at(t_step)
-        before = max(prev.bounds, key=lambda b: b.row).pair
-        after = min(nxt.bounds, key=lambda b: b.row).pair
-        likely = _jump_lines(clock, prev, nxt, size)
-        na.steps.append(
-            Step(
-                clock.name,
-                size,
-                _side_ref(before, clock.name),
-                _side_ref(after, clock.name),
-                likely,
-            )
-        )
     for f, first, last in ranges:
         start_ns, end_ns = int(clock.local_ns[first]), int(clock.local_ns[last])
         epoch = int(clock.epochs[first])
@@ -655,38 +691,61 @@ def _carry(na: NodeAlignment) -> None:
         seg.via = list(nearest.via)
 
 
-def _split_row(clock: NodeClock, prev: Fit, nxt: Fit) -> int:
-    """Where a step falls among X's rows: after the biggest jump of X's own time in the
-    window, when the jump is as big as the step; else in the window's middle."""
-    lo, hi = prev.last_row, nxt.first_row
-    if hi <= lo + 1:
-        return hi
-    t_mid = (clock.local_ns[lo] + clock.local_ns[hi]) / 2e9
-    size = nxt.at(t_mid) - prev.at(t_mid)
+@dataclass
+class _Place:
+    split: int
+    step: Step
+
+
+def _needs(group: list[Bound], other: Fit) -> list[Bound]:
+    """The strict bounds of ``group`` that ``other``'s offset line would break."""
+    out = []
+    for b in group:
+        if not b.strict:
+            continue
+        d = other.at(b.t)
+        if (b.upper and d > b.value) or (not b.upper and d < b.value):
+            out.append(b)
+    return out
+
+
+def _step_place(clock: NodeClock, prev: Fit, nxt: Fit) -> _Place:
+    """Where a step between two fits falls among X's rows: after the last row whose
+    evidence needs the old offset and no later than the first whose evidence needs the
+    new one (so every evidence line keeps an offset its pairs allow); inside that
+    interval, at the one jump of X's own time as large as the step if there is exactly
+    one, else at the first line that needs the new offset."""
+    old = _needs(prev.bounds, nxt) or prev.bounds
+    new = _needs(nxt.bounds, prev) or nxt.bounds
+    lo = max(b.row for b in old)
+    hi = min(b.row for b in new)
+    if hi <= lo:  # cannot happen with bounds in row order; keep the fits' own order
+        lo, hi = prev.last_row, max(nxt.first_row, prev.last_row + 1)
+    t_step = clock.local_ns[hi] / 1e9
+    size = nxt.at(t_step) - prev.at(t_step)
     jump = _jump_index(clock, lo, hi, size)
+    split = jump if jump is not None else hi
+    before = next((b for b in old if b.row == lo), old[-1]).pair
+    after = next((b for b in new if b.row == hi), new[0]).pair
+    likely = None
     if jump is not None:
-        return jump
-    return int(np.searchsorted(clock.local_ns[lo : hi + 1], int(t_mid * 1e9))) + lo
+        likely = (clock.lines.row(jump - 1, named=True), clock.lines.row(jump, named=True))
+    step = Step(
+        clock.name, size, _side_ref(before, clock.name), _side_ref(after, clock.name), likely
+    )
+    return _Place(split, step)
 
 
 def _jump_index(clock: NodeClock, lo: int, hi: int, size: float) -> int | None:
-    """The row after X's own clock jumped by the step, when only one place can hold it:
-    a step forward of s seconds sits in a gap of at least s between two lines, a step back
-    in a gap below zero. With several such gaps the place is not known, and not guessed."""
+    """The row after X's own clock jumped by the step, when only one place in (lo, hi]
+    can hold it: a step forward of s seconds sits in a gap of at least s between two
+    lines, a step back in a gap below zero. With several such gaps the place is not
+    known, and not guessed."""
     diffs = np.diff(clock.local_ns[lo : hi + 1]) / 1e9
     candidates = np.flatnonzero(diffs < 0) if size < 0 else np.flatnonzero(diffs >= size)
     if len(candidates) != 1:
         return None
     return lo + int(candidates[0]) + 1
-
-
-def _jump_lines(clock: NodeClock, prev: Fit, nxt: Fit, size: float):
-    jump = _jump_index(clock, prev.last_row, nxt.first_row, size)
-    if jump is None:
-        return None
-    a = clock.lines.row(jump - 1, named=True)
-    b = clock.lines.row(jump, named=True)
-    return a, b
 
 
 def _side_ref(pair: Pair, node: str) -> Ref:

@@ -19,9 +19,8 @@ import polars as pl
 
 from .align import Alignment
 from .catalog import SPLIT_BRAIN_RESULTS
-from .events import Ref
+from .model import Cluster, Ref
 from .parse import NodeParse
-from .protocol import Cluster
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -57,7 +56,7 @@ OPEN_COMMAND_GRACE_NS = 10**9
 LINES_LISTED = 20  # per finding; the message gives the full count
 
 
-@dataclass
+@dataclass(eq=False)
 class Finding:
     severity: str
     kind: str
@@ -65,12 +64,13 @@ class Finding:
     time_ns: int | None
     message: str
     lines: list[Ref] = field(default_factory=list)
+    resource: str | None = None  # None: the node's or the cluster's
 
 
 def find(
     nodes: list[NodeParse], cluster: Cluster, alignment: Alignment, timeline: pl.DataFrame
 ) -> list[Finding]:
-    at = alignment.aligned_ns
+    at = alignment.clock.at
     out: list[Finding] = []
     out += _twopc(cluster, at)
     out += _uuid(cluster, at)
@@ -87,6 +87,7 @@ def find(
             SEVERITY_RANK[f.severity],
             f.time_ns if f.time_ns is not None else 2**63,
             f.node or "",
+            f.resource or "",
             f.kind,
             f.message,
         )
@@ -99,68 +100,51 @@ def _first(at, refs: list[Ref]) -> int | None:
     return min(times) if times else None
 
 
+def _res(resource: str | None) -> str:
+    return f"{resource}: " if resource else ""
+
+
 def _twopc(cluster: Cluster, at) -> list[Finding]:
     out = []
     present = {n.name for n in cluster.nodes}
     for r in cluster.twopc:
-        refs = [
-            ref
-            for s in r.sides
-            for ref in (s.prepare, s.reply, s.commit, s.abort, s.rejected, *s.timeouts)
-            if ref is not None
-        ]
+        refs = r.refs()
         when = _first(at, refs)
         who = r.initiator or "an unknown node"
         what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or "a state change"
         node = r.initiator if r.initiator in present else (refs[0].node if refs else None)
+        res = _res(r.resource)
         # Problems other findings do not already say (rejections and silent commits do).
         extra = [p for p in r.problems if "rejected" not in p and "commit" not in p]
         why = f": {'; '.join(extra)}" if extra else ""
+
+        def add(severity, kind, message, node=node, when=when, lines=refs, res=r.resource):
+            out.append(Finding(severity, kind, node, when, message, lines, res))
+
         if r.outcome == "timed out":
-            out.append(
-                Finding(
-                    "error",
-                    "twopc_timed_out",
-                    node,
-                    when,
-                    f"2PC {r.tid} from {who} ({what}) timed out{why}",
-                    refs,
-                )
-            )
+            add("error", "twopc_timed_out", f"{res}2PC {r.tid} from {who} ({what}) timed out{why}")
         elif r.outcome == "aborted":
             rv = f" (rv {r.abort_rv})" if r.abort_rv is not None else ""
-            out.append(
-                Finding(
-                    "warning",
-                    "twopc_aborted",
-                    node,
-                    when,
-                    f"2PC {r.tid} from {who} ({what}) was aborted{rv}{why}",
-                    refs,
-                )
+            add(
+                "warning",
+                "twopc_aborted",
+                f"{res}2PC {r.tid} from {who} ({what}) was aborted{rv}{why}",
             )
         elif r.outcome == "incomplete":
-            out.append(
-                Finding(
-                    "warning",
-                    "twopc_incomplete",
-                    node,
-                    when,
-                    f"2PC {r.tid} from {who} ({what}): neither commit nor abort logged",
-                    refs,
-                )
+            add(
+                "warning",
+                "twopc_incomplete",
+                f"{res}2PC {r.tid} from {who} ({what}): neither commit nor abort logged",
             )
         for s in r.sides:
             if s.rejected is not None:
-                out.append(
-                    Finding(
-                        "error",
-                        "twopc_rejected",
-                        s.node,
-                        at(s.rejected),
-                        f"{s.node} rejected 2PC {r.tid} from {who}",
-                        [s.rejected],
-                    )
+                add(
+                    "error",
+                    "twopc_rejected",
+                    f"{res}{s.node} rejected 2PC {r.tid} from {who}",
+                    node=s.node,
+                    when=at(s.rejected),
+                    lines=[s.rejected],
                 )
         if r.outcome == "committed":
             silent = [
@@ -177,15 +161,11 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
             ):
                 silent.append(r.target)
             for name in sorted(set(silent)):
-                out.append(
-                    Finding(
-                        "error",
-                        "twopc_not_committed_remotely",
-                        name,
-                        when,
-                        f"2PC {r.tid} committed by {who} but {name} never logged the commit",
-                        refs,
-                    )
+                add(
+                    "error",
+                    "twopc_not_committed_remotely",
+                    f"{res}2PC {r.tid} committed by {who} but {name} never logged the commit",
+                    node=name,
                 )
     return out
 
@@ -202,9 +182,11 @@ def _uuid(cluster: Cluster, at) -> list[Finding]:
                 "uuid_not_mirrored",
                 None,
                 _first(at, refs),
-                f"UUID decisions do not mirror: {p.a.node} uuid_compare({p.a.result}) "
-                f"rule {p.a.rule}, {p.b.node} uuid_compare({p.b.result}) rule {p.b.rule}",
+                f"{_res(p.resource)}UUID decisions do not mirror: {p.a.node} "
+                f"uuid_compare({p.a.result}) rule {p.a.rule}, {p.b.node} "
+                f"uuid_compare({p.b.result}) rule {p.b.rule}",
                 refs,
+                p.resource,
             )
         )
     return out
@@ -221,8 +203,9 @@ def _split_brain(cluster: Cluster, at) -> list[Finding]:
                         "split_brain",
                         ev.name,
                         at(lm.ref),
-                        f"{ev.name}: split brain: {lm.ref.message[:160]}",
+                        f"{_res(lm.resource)}{ev.name}: split brain: {lm.ref.message[:160]}",
                         [lm.ref],
+                        lm.resource,
                     )
                 )
         for d in ev.decisions:
@@ -234,9 +217,10 @@ def _split_brain(cluster: Cluster, at) -> list[Finding]:
                         "split_brain",
                         ev.name,
                         _first(at, refs),
-                        f"{ev.name}: uuid_compare({d.result}) by rule {d.rule}: split "
-                        "brain detected in the UUID handshake",
+                        f"{_res(d.resource)}{ev.name}: uuid_compare({d.result}) by rule "
+                        f"{d.rule}: split brain detected in the UUID handshake",
                         refs,
+                        d.resource,
                     )
                 )
     return out
@@ -260,14 +244,17 @@ def _netlink(cluster: Cluster, nodes: list[NodeParse], at) -> list[Finding]:
                     if end is not None and start is not None
                     else ""
                 )
+            res = c.resources[0] if len(c.resources) == 1 else None
             out.append(
                 Finding(
                     severity,
                     "netlink_unterminated",
                     ev.name,
                     at(c.received),
-                    f"{ev.name}: BSR_ADM_{c.command}:{c.number} received, never terminated{tail}",
+                    f"{_res(', '.join(c.resources))}{ev.name}: BSR_ADM_{c.command}:{c.number} "
+                    f"received, never terminated{tail}",
                     [c.received],
+                    res,
                 )
             )
     return out
@@ -276,8 +263,8 @@ def _netlink(cluster: Cluster, nodes: list[NodeParse], at) -> list[Finding]:
 def _resyncs(cluster: Cluster, at) -> list[Finding]:
     out = []
     for r in cluster.resyncs:
-        refs = [x for s in r.sides for x in (s.start, s.end) if x is not None]
-        what = f"{r.kind} {r.source or '?'} -> {r.target or '?'}"
+        refs = r.refs()
+        what = f"{_res(r.resource)}{r.kind} {r.source or '?'} -> {r.target or '?'}"
         size = f" ({r.kb} KB)" if r.kb is not None else ""
         if r.outcome == "running":
             out.append(
@@ -288,6 +275,7 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
                     _first(at, refs),
                     f"{what}{size} started and was still running when the log ends",
                     refs,
+                    r.resource,
                 )
             )
         elif r.outcome == "broken":
@@ -300,6 +288,7 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
                     _first(at, refs),
                     f"{what}{size} was broken" + (f": {reason}" if reason else ""),
                     refs,
+                    r.resource,
                 )
             )
     return out
@@ -308,11 +297,14 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
 def _flapping(cluster: Cluster, at) -> list[Finding]:
     out = []
     for ev in cluster.nodes:
-        by_peer: dict[int, list[Ref]] = defaultdict(list)
+        by_peer: dict[tuple, list[Ref]] = defaultdict(list)
         for h in ev.handshakes:
-            by_peer[h.peer_id].append(h.ref)
-        for peer, refs in sorted(by_peer.items()):
+            by_peer[
+                (h.resource or "", h.peer_id if h.peer_id is not None else -2, h.peer_host or "")
+            ].append(h.ref)
+        for (resource, peer, host), refs in sorted(by_peer.items()):
             times = sorted((t, r.row, r) for r in refs if (t := at(r)) is not None)
+            name = cluster.name_of(resource or None, None if peer == -2 else peer, host or None)
             i = 0
             while i < len(times):
                 j = i
@@ -326,9 +318,10 @@ def _flapping(cluster: Cluster, at) -> list[Finding]:
                             "connection_flapping",
                             ev.name,
                             times[i][0],
-                            f"{ev.name}: {j - i + 1} connects to {cluster.name_of(peer)} "
+                            f"{_res(resource)}{ev.name}: {j - i + 1} connects to {name} "
                             f"within {span:.0f} s",
                             [t[2] for t in times[i : j + 1]],
+                            resource or None,
                         )
                     )
                     i = j + 1
@@ -473,8 +466,8 @@ def _clocks(alignment: Alignment, at) -> list[Finding]:
             )
         )
     # Violations the conflicts above do not already explain.
-    explained = {id(c.pair) for c in alignment.conflicts}
-    left = [p for p in alignment.violating if id(p) not in explained]
+    explained = {c.pair for c in alignment.conflicts}
+    left = [p for p in alignment.violating if p not in explained]
     if left:
         refs = [r for p in left[:LINES_LISTED] for r in (p.send, p.recv)]
         out.append(

@@ -5,7 +5,6 @@ one only passes frames along and keeps the notices together.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +24,10 @@ from . import (
     timeline,
 )
 from .errors import InputError, Notices, OutputError
-from .events import NodeEvents
+from .model import Analysis, NodeEvents
 from .parse import NodeParse, parse_node
 from .render import report, sequence
 from .times import fmt_ns
-from .window import Windows
 
 ProgressFn = Callable[[int], None]
 
@@ -43,28 +41,6 @@ class Options:
     since_ns: int | None = None
     until_ns: int | None = None
     diagrams: str = "all"  # none, overview, all
-
-
-@dataclass
-class Analysis:
-    nodes: list[NodeParse]
-    timeline: pl.DataFrame
-    notices: Notices
-    events: list[NodeEvents]
-    cluster: protocol.Cluster
-    alignment: align.Alignment
-    episodes: list[episodes.Episode] = field(default_factory=list)
-    findings: list[findings.Finding] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
-
-    @property
-    def node_names(self) -> list[str]:
-        return [n.name for n in self.nodes]
-
-    @functools.cached_property
-    def windows(self) -> Windows:
-        """The events of any time window, for the renderers' per-episode questions."""
-        return Windows(self.alignment)
 
 
 def analyse(
@@ -103,13 +79,13 @@ def analyse(
     del clocks  # a copy of every row's time and place, not needed past alignment
     _alignment_notices(alignment, notices, len(parsed))
     aligned = [
-        timeline.apply_offsets(f, alignment.nodes[p.name].segments)
+        timeline.place(f, alignment.offsets.pop(p.name), alignment.clock.times[p.name])
         for p, f in zip(parsed, frames, strict=True)
     ]
     del frames
     full = timeline.merge(aligned, [reference, *[n for n in names if n != reference]])
     merged = timeline.narrow(full, options.since_ns, options.until_ns)
-    story = episodes.build(cluster, alignment)
+    story = episodes.build(cluster, alignment.clock)
     found = findings.find(parsed, cluster, alignment, full)
     if options.since_ns is not None or options.until_ns is not None:
         lo = options.since_ns if options.since_ns is not None else -(2**62)
@@ -126,6 +102,7 @@ def analyse(
         alignment=alignment,
         episodes=story,
         findings=found,
+        window=(options.since_ns, options.until_ns),
     )
 
 

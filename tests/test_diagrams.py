@@ -98,7 +98,9 @@ def test_missing_dot_writes_sources_and_exits_1(tmp_path, bsrcorr, monkeypatch):
     )
     assert "Traceback" not in run.stderr
     dots = sorted(p.name for p in (run.out / "diagrams").iterdir())
-    assert "overview.dot" in dots and any(re.match(r"episode-\d\d-connect\.dot", d) for d in dots)
+    assert "overview.dot" in dots and any(
+        re.match(r"episode-\d\d-connect-r0\.dot", d) for d in dots
+    )
     assert not any(d.endswith(".svg") for d in dots)
     # Everything else was written.
     for name in ("timeline.csv", "summary.json", "alignment.json"):
@@ -128,7 +130,7 @@ def test_long_episode_is_capped(tmp_path, bsrcorr):
     assert any("more" in t for t in texts), "the cut must say how much was left out"
 
 
-@pytest.mark.parametrize("name", ["episode-03-connect.svg", "overview.svg"])
+@pytest.mark.parametrize("name", ["episode-03-connect-r0.svg", "overview.svg"])
 def test_svgs_are_valid_xml(tmp_path, bsrcorr, name):
     run = bsrcorr(DATA / "events" / "linux_alpha.log", DATA / "events" / "linux_beta.log")
     ET.fromstring((run.out / "diagrams" / name).read_text(encoding="utf-8"))

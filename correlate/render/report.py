@@ -32,8 +32,7 @@ from . import story
 from .text import clock_line
 
 if TYPE_CHECKING:
-    from ..events import Ref
-    from ..pipeline import Analysis
+    from ..model import Analysis, Ref
 
 # Rows embedded for the interactive timeline. Above this, the page keeps every protocol
 # event, warning and unparsed row and says how many routine rows it left out (they are in
@@ -73,6 +72,7 @@ def render(analysis: Analysis, diagrams: Path) -> str:
         _head(analysis),
         _header(analysis),
         _findings(analysis, index),
+        _protocol(analysis, index),
         _alignment(analysis, index),
         _episodes(analysis, diagrams),
         _timeline(analysis, table, index),
@@ -164,7 +164,7 @@ def _line_link(ref: Ref | None, index: dict[tuple[str, int], int], analysis: Ana
     if ref is None:
         return ""
     label = f"{ref.node} {Path(ref.file).name}:{ref.line}"
-    at = analysis.alignment.aligned_ns(ref)
+    at = analysis.clock.at(ref)
     tip = (
         f"{ref.file}:{ref.line}; local {fmt_ns(ref.local_ns) or '-'}; aligned "
         f"{fmt_ns(at) or '-'}; {ref.message}"
@@ -205,7 +205,7 @@ def _header(analysis: Analysis) -> str:
             + "</td>"
             f"<td class=num>{esc(ident.node_id if ident.node_id is not None else '?')}</td>"
             f"<td>{esc(ident.host or '-')}</td><td>{esc(ident.platform or '-')}</td>"
-            f"<td>{esc(ident.version or '-')}</td><td>{esc(', '.join(ident.resources))}</td>"
+            f"<td>{esc(ident.version or '-')}</td><td>{_resources(ident)}</td>"
             f"<td>{files}</td>"
             f"<td class=t>{esc(fmt_ns(p.first_time, sep=' '))}<br>"
             f"{esc(fmt_ns(p.last_time, sep=' '))}</td>"
@@ -234,6 +234,18 @@ def _header(analysis: Analysis) -> str:
     )
 
 
+def _resources(ident) -> str:
+    """``r0 (vol 0: minor 2)``, one resource a line, with its own node id where known."""
+    lines = []
+    for res in ident.resources:
+        vols = [v for v in ident.volumes if v["resource"] == res]
+        detail = ", ".join(f"vol {v['volume']}: minor {v['minor']}" for v in vols)
+        own = ident.node_ids.get(res)
+        extra = "; ".join(x for x in (detail, f"node id {own}" if own is not None else "") if x)
+        lines.append(esc(res) + (f" <span class=sub>({esc(extra)})</span>" if extra else ""))
+    return "<br>".join(lines) or "-"
+
+
 def _findings(analysis: Analysis, index: dict) -> str:
     found = analysis.findings
     if not found:
@@ -249,15 +261,111 @@ def _findings(analysis: Analysis, index: dict) -> str:
         rows.append(
             f'<tr><td><span class="sev sev-{esc(f.severity)}">{esc(f.severity)}</span></td>'
             f'<td title="{esc(FINDING_KINDS.get(f.kind, ""))}">{esc(f.kind)}</td>'
-            f"<td>{esc(f.node or 'cluster')}</td>"
+            f"<td>{esc(f.node or 'cluster')}</td><td>{esc(f.resource or '-')}</td>"
             f"<td class=t>{esc(fmt_ns(f.time_ns, sep=' ') or '-')}</td>"
             f"<td>{esc(f.message)}</td><td>{links}</td></tr>"
         )
     return (
         f"<h2 id=findings>Findings ({len(found)})</h2>"
-        "<table><tr><th>severity</th><th>kind</th><th>node</th><th>time</th><th>what</th>"
+        "<table><tr><th>severity</th><th>kind</th><th>node</th><th>resource</th><th>time</th>"
+        "<th>what</th>"
         "<th>lines</th></tr>" + "".join(rows) + "</table>"
     )
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """A table of cells already escaped (or built from escaped parts)."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _protocol(analysis: Analysis, index: dict) -> str:
+    """Per resource (when there are several): its 2PCs, UUID decisions, resyncs and the
+    list of its episodes."""
+    cl = analysis.cluster
+    resources = cl.resources
+    grouped = len(resources) > 1
+    out = ["<h2 id=protocol>Protocol" + (" by resource" if grouped else "") + "</h2>"]
+    for res in resources if grouped else [None]:
+
+        def mine(resource: str | None, res=res) -> bool:
+            return not grouped or resource == res
+
+        if grouped:
+            out.append(f'<h3 id="resource-{esc(res)}">resource {esc(res)}</h3>')
+        twopc = [r for r in cl.twopc if mine(r.resource)]
+        if twopc:
+            out.append(f"<h4>2PC ({len(twopc)})</h4>")
+            out.append(
+                _table(
+                    ["tid", "initiator", "participants", "changes", "outcome", "time", "line"],
+                    [
+                        [
+                            str(r.tid),
+                            esc(r.initiator or "?"),
+                            esc(", ".join(r.participants) or "-"),
+                            esc(", ".join(f"{k} {v}" for k, v in r.changes.items()) or "-"),
+                            esc(r.outcome),
+                            esc(fmt_ns(analysis.clock.first(r.refs()), sep=" ") or "-"),
+                            _line_link(next(iter(r.refs()), None), index, analysis),
+                        ]
+                        for r in twopc
+                    ],
+                )
+            )
+        decisions = [d for ev in analysis.events for d in ev.decisions if mine(d.resource)]
+        if decisions:
+            rows = []
+            for d in decisions:
+                pair = cl.twin.get(d)
+                both = "-" if pair is None else "mirrored" if pair.mirrored else "DOES NOT MIRROR"
+                meaning = d.meaning if d.result is None or isinstance(d.result, int) else d.result
+                rows.append(
+                    [
+                        esc(d.node),
+                        esc(cl.name_of(d.resource, d.peer, d.peer_host) or "?"),
+                        esc(d.volume),
+                        esc(f"uuid_compare({d.result}) rule {d.rule}"),
+                        esc(meaning),
+                        esc(both),
+                        _line_link(d.end, index, analysis),
+                    ]
+                )
+            out.append(f"<h4>UUID decisions ({len(decisions)})</h4>")
+            out.append(
+                _table(["node", "peer", "volume", "result", "meaning", "both sides", "line"], rows)
+            )
+        resyncs = [r for r in cl.resyncs if mine(r.resource)]
+        if resyncs:
+            out.append(f"<h4>Resyncs ({len(resyncs)})</h4>")
+            out.append(
+                _table(
+                    ["kind", "source", "target", "volume", "KB", "outcome", "line"],
+                    [
+                        [
+                            esc(r.kind),
+                            esc(r.source or "?"),
+                            esc(r.target or "?"),
+                            esc(r.volume),
+                            esc(r.kb if r.kb is not None else "-"),
+                            esc(r.outcome),
+                            _line_link(r.sides[0].start, index, analysis),
+                        ]
+                        for r in resyncs
+                    ],
+                )
+            )
+        episodes = [e for e in analysis.episodes if mine(e.resource)]
+        if grouped and episodes:
+            items = "".join(
+                f'<li><a href="#{esc(e.slug)}">#{e.number} {esc(e.title)}</a></li>'
+                for e in episodes
+            )
+            out.append(f"<h4>Episodes ({len(episodes)})</h4><ul>{items}</ul>")
+        if not (twopc or decisions or resyncs or (grouped and episodes)):
+            out.append("<p class=sub>No 2PC, UUID decision or resync logged.</p>")
+    return "\n".join(out)
 
 
 def _alignment(analysis: Analysis, index: dict) -> str:
@@ -337,7 +445,7 @@ def _alignment(analysis: Analysis, index: dict) -> str:
     return "\n".join(out)
 
 
-_HREF = re.compile(r'(xlink:href|href)="(episode-\d+-[a-z-]+)\.svg"')
+_HREF = re.compile(r'(xlink:href|href)="(episode-\d+-[A-Za-z0-9_.-]+)\.svg"')
 
 
 def _svg_inline(path: Path) -> str | None:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from ..catalog import UUID_RULE_REASONS, uuid_meaning
 from ..episodes import Episode
-from ..events import Ref
+from ..model import Ref
 from ..times import fmt_ns
 
 if TYPE_CHECKING:
-    from ..pipeline import Analysis
+    from ..model import Analysis
 
 MAX_SENTENCES = 14
 
@@ -30,6 +30,11 @@ def _twopc_refs(r) -> list:
     return [x for s in r.sides for x in (s.prepare, s.commit, s.abort)]
 
 
+def _reason(rule: int | str | None, text: str | None) -> str:
+    found = UUID_RULE_REASONS.get(rule) if isinstance(rule, int) else None
+    return found or text or "no rule text"
+
+
 def tell(analysis: Analysis, episode: Episode) -> list[str]:
     """Sentences, in time order, of what happened in ``episode``."""
     cl = analysis.cluster
@@ -38,8 +43,10 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
     nodes = set(episode.nodes)
     lo, hi = episode.start_ns, episode.end_ns
 
-    def within(items, refs):
-        return win.within(items, refs, lo, hi)
+    def within(items, refs, resource=lambda x: x.resource):
+        # Only this episode's resource (and the node's own lines): a busy cluster runs
+        # several resources at once, and their stories must not mix.
+        return [x for x in win.within(items, refs, lo, hi) if episode.covers(resource(x))]
 
     said: list[tuple[int, int, str]] = []
 
@@ -61,7 +68,10 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
                 version = lm.detail.get("version")
                 say(inside(lm.ref), f"{ev.name}: BSR driver {version or ''} loaded.")
         cmds = [
-            c for c in within(ev.netlink, lambda c: [c.received]) if inside(c.received) is not None
+            c
+            for c in within(ev.netlink, lambda c: [c.received], lambda c: None)
+            if inside(c.received) is not None
+            and (not c.resources or any(episode.covers(x) for x in c.resources))
         ]
         if cmds:
             open_ = [c.command for c in cmds if c.done is None]
@@ -78,23 +88,26 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
         for h in within(ev.handshakes, lambda h: [h.ref]):
             say(
                 inside(h.ref),
-                f"{ev.name} completed the handshake with {cl.name_of(h.peer_id) or h.peer_id}"
+                f"{ev.name} completed the handshake with "
+                f"{cl.name_of(h.resource, h.peer_id, h.peer_host) or h.peer_id}"
                 f" (protocol {h.protocol}).",
             )
         for d in within(ev.decisions, lambda d: [d.compare or d.start]):
             if d.result is None:
                 continue
-            reason = UUID_RULE_REASONS.get(d.rule or -1) or d.rule_text or "no rule text"
+            reason = _reason(d.rule, d.rule_text)
             say(
                 inside(d.compare or d.start),
-                f"{ev.name} compared UUIDs with {cl.name_of(d.peer) or d.peer}: rule "
+                f"{ev.name} compared UUIDs with "
+                f"{cl.name_of(d.resource, d.peer, d.peer_host) or d.peer}: rule "
                 f"{d.rule} ({reason}) gave uuid_compare({d.result}): {uuid_meaning(d.result)}.",
             )
         for b in within(ev.bitmaps, lambda b: [b.sent.ref if b.sent else None]):
             if b.sent is not None:
                 say(
                     inside(b.sent.ref),
-                    f"{ev.name} sent its bitmap to {cl.name_of(b.peer) or b.peer}: "
+                    f"{ev.name} sent its bitmap to "
+                    f"{cl.name_of(b.resource, b.peer, b.peer_host) or b.peer}: "
                     f"{b.sent.total} bytes (RLE {b.sent.rle_bytes}, plain {b.sent.plain_bytes}).",
                 )
         for ch in within(ev.state_changes, lambda ch: [ch.ref]):
@@ -105,7 +118,8 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
             elif ch.what == "conn" and ch.new in ("StandAlone", "Connecting", "NetworkFailure"):
                 say(inside(ch.ref), f"{ev.name}: connection {ch.old} -> {ch.new}.")
             elif ch.what == "repl" and ch.new == "Established" and ch.old != "Established":
-                say(inside(ch.ref), f"{ev.name}: replication Established with peer {ch.peer}.")
+                peer = cl.name_of(ch.resource, ch.peer, ch.peer_host) or ch.peer
+                say(inside(ch.ref), f"{ev.name}: replication Established with {peer}.")
     for r in within(cl.twopc, _twopc_refs):
         refs = [x for x in _twopc_refs(r) if x is not None]
         times = [t for t in (inside(x) for x in refs) if t is not None]

@@ -15,7 +15,7 @@ from ..times import fmt_ns
 
 if TYPE_CHECKING:
     from ..align import NodeAlignment
-    from ..pipeline import Analysis
+    from ..model import Analysis
 
 
 def fmt_time(ns: int | None) -> str:
@@ -69,9 +69,11 @@ def summary(analysis: Analysis) -> str:
         who.append(ident.platform or "platform unknown")
         who.append(f"BSR {ident.version}" if ident.version else "BSR version not logged")
         if ident.resources:
-            who.append("resource " + ", ".join(ident.resources))
+            label = "resource " if len(ident.resources) == 1 else "resources "
+            who.append(label + ", ".join(ident.resources))
         if ident.peer_ids:
-            peers = [cl.name_of(p) or str(p) for p in ident.peer_ids]
+            res = ident.resources[0] if len(ident.resources) == 1 else None
+            peers = [cl.name_of(res, p) or str(p) for p in ident.peer_ids]
             who.append(
                 "peers "
                 + ", ".join(f"{p} ({i})" for p, i in zip(peers, ident.peer_ids, strict=True))
@@ -133,42 +135,49 @@ def _findings(analysis: Analysis) -> list[str]:
     return out
 
 
+def _grouped(analysis: Analysis) -> bool:
+    return len(analysis.cluster.resources) > 1
+
+
 def _episodes(analysis: Analysis) -> list[str]:
+    """In time order; with several resources, one group a resource, then the episodes
+    of the nodes (driver loads) and of several resources at once (``up all``)."""
     if not analysis.episodes:
         return []
     out = ["", "episodes"]
-    for e in analysis.episodes:
-        start, end = fmt_time(e.start_ns)[11:], fmt_time(e.end_ns)[11:]
-        out.append(f"  {e.number:>3}  {start} .. {end}  {e.title}")
+    groups: list[tuple[str | None, list]] = [(None, analysis.episodes)]
+    if _grouped(analysis):
+        groups = [
+            (res, [e for e in analysis.episodes if e.resource == res])
+            for res in analysis.cluster.resources
+        ]
+        groups.append(
+            ("nodes and several resources", [e for e in analysis.episodes if e.resource is None])
+        )
+    for name, episodes in groups:
+        if not episodes:
+            continue
+        indent = "  "
+        if name is not None:
+            out.append(f"  {name}")
+            indent = "    "
+        for e in episodes:
+            start, end = fmt_time(e.start_ns)[11:], fmt_time(e.end_ns)[11:]
+            out.append(f"{indent}{e.number:>3}  {start} .. {end}  {e.title}")
     return out
 
 
 def _protocol(analysis: Analysis) -> list[str]:
+    """Per resource when there are several: its 2PCs, UUID decisions and resyncs."""
     cl = analysis.cluster
     out = ["", "protocol"]
-    outcomes = Counter(r.outcome for r in cl.twopc)
-    if cl.twopc:
-        parts = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
-        out.append(f"  2PC       {len(cl.twopc)} transaction(s): {parts}")
-    for pair in cl.decision_pairs:
-        a, b = pair.a, pair.b
-        state = "mirrored" if pair.mirrored else "DO NOT MIRROR"
-        out.append(
-            f"  UUID      {a.node} uuid_compare({a.result}) rule {a.rule} <-> {b.node} "
-            f"uuid_compare({b.result}) rule {b.rule}: {state}"
-        )
-    paired = {id(x) for p in cl.decision_pairs for x in (p.a, p.b)}
-    for ev in analysis.events:
-        for d in ev.decisions:
-            if id(d) not in paired and d.result is not None:
-                out.append(
-                    f"  UUID      {d.node} uuid_compare({d.result}) rule {d.rule}: "
-                    f"{uuid_meaning(d.result)} (peer's side not in these logs)"
-                )
-    for r in cl.resyncs:
-        kb = f"{r.kb} KB" if r.kb is not None else "size not logged"
-        roles = "SyncSource -> SyncTarget" if r.kind == "resync" else "verify"
-        out.append(f"  {r.kind:<9} {r.source} -> {r.target} ({roles}): {kb}, {r.outcome}")
+    grouped = _grouped(analysis)
+    for res in cl.resources if grouped else ["*"]:
+        body = _protocol_of(analysis, res)
+        if grouped and body:
+            out.append(f"  {res}")
+            body = ["  " + line for line in body]
+        out.extend(body)
     for ev in analysis.events:
         if ev.netlink or ev.polls.height:
             open_ = sum(1 for c in ev.netlink if c.done is None)
@@ -179,6 +188,51 @@ def _protocol(analysis: Analysis) -> list[str]:
             )
     if len(out) == 2:
         out.append("  no protocol events found")
+    return out
+
+
+def _protocol_of(analysis: Analysis, res: str | None) -> list[str]:
+    """The protocol lines of one resource (``"*"``: of every resource)."""
+    cl = analysis.cluster
+
+    def mine(resource: str | None) -> bool:
+        return res == "*" or resource == res
+
+    out: list[str] = []
+    twopc = [r for r in cl.twopc if mine(r.resource)]
+    if twopc:
+        outcomes = Counter(r.outcome for r in twopc)
+        parts = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
+        out.append(f"  2PC       {len(twopc)} transaction(s): {parts}")
+    for pair in cl.decision_pairs:
+        if not mine(pair.resource):
+            continue
+        a, b = pair.a, pair.b
+        state = "mirrored" if pair.mirrored else "DO NOT MIRROR"
+        out.append(
+            f"  UUID      {a.node} uuid_compare({a.result}) rule {a.rule} <-> {b.node} "
+            f"uuid_compare({b.result}) rule {b.rule}: {state}"
+        )
+    for ev in analysis.events:
+        for d in ev.decisions:
+            if d not in cl.twin and d.result is not None and mine(d.resource):
+                out.append(
+                    f"  UUID      {d.node} uuid_compare({d.result}) rule {d.rule}: "
+                    f"{uuid_meaning(d.result)} (peer's side not in these logs)"
+                )
+    for r in cl.resyncs:
+        if not mine(r.resource):
+            continue
+        kb = f"{r.kb} KB" if r.kb is not None else "size not logged"
+        if r.kind == "resync":
+            roles = "SyncSource -> SyncTarget" if r.source or r.target else "roles not logged"
+        else:
+            roles = "verify"
+        vol = f" volume {r.volume}" if r.volume not in (None, 0) else ""
+        out.append(
+            f"  {r.kind:<9} {r.source or '?'} -> {r.target or '?'}{vol} ({roles}): {kb}, "
+            f"{r.outcome}"
+        )
     return out
 
 
