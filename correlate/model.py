@@ -477,6 +477,12 @@ class Cluster:
             found = self.ids.get((resource, peer))
             if found is not None:
                 return found
+            if resource is None:
+                # No resource given (a node-wide listing): the id names one node only if
+                # it does so in every resource where it is known.
+                named = {n for (_, i), n in self.ids.items() if i == peer}
+                if len(named) == 1:
+                    return named.pop()
         if host is not None:
             return next((n.name for n in self.nodes if n.identity.host == host), None)
         return None
