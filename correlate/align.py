@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -194,6 +195,11 @@ class Alignment:
     clock: Clock = field(default_factory=lambda: Clock({}))
     offsets: dict[str, np.ndarray] = field(default_factory=dict)  # per row, s (NaN: none)
 
+    @cached_property
+    def flagged(self) -> set[Pair]:
+        """The pairs a finding names: still violated, or in conflict with the rest."""
+        return {*self.violating, *(c.pair for c in self.conflicts)}
+
     def segment_for(self, node: str, row: int) -> Segment | None:
         na = self.nodes.get(node)
         if na is None:
@@ -292,7 +298,7 @@ def _apply(poly, bound: Bound, t0: float):
 # -- one node against one other ---------------------------------------------------------------
 
 
-def bounds_between(pairs: list[Pair], x: str, y: str, epoch_of: dict[int, int]) -> list[Bound]:
+def bounds_between(pairs: list[Pair], x: str, y: str, epochs: np.ndarray) -> list[Bound]:
     """The pairs between X and Y as bounds on ``d = o_X - o_Y`` at X's local times."""
     out = []
     for p in pairs:
@@ -309,11 +315,15 @@ def bounds_between(pairs: list[Pair], x: str, y: str, epoch_of: dict[int, int]) 
             upper = True
         assert value is not None and ref.local_ns is not None
         out.append(
-            Bound(ref.local_ns / 1e9, value, upper, p, ref.row, epoch_of.get(ref.row, 1), p.strict)
+            Bound(ref.local_ns / 1e9, value, upper, p, ref.row, _epoch(epochs, ref.row), p.strict)
         )
     # X's own order is its counter, not its clock: a clock stepped back must not reorder.
     out.sort(key=lambda b: (b.epoch, b.row))
     return out
+
+
+def _epoch(epochs: np.ndarray, row: int) -> int:
+    return int(epochs[row]) if 0 <= row < len(epochs) else 1
 
 
 def fit_pair(
@@ -502,8 +512,7 @@ def align(
 
     def fits(x: str, y: str):
         if (x, y) not in cache:
-            epoch_of = {r: int(e) for r, e in enumerate(by_name[x].epochs)}
-            bounds = bounds_between(pairs, x, y, epoch_of)
+            bounds = bounds_between(pairs, x, y, by_name[x].epochs)
             cache[(x, y)] = fit_pair(bounds, conflicts, x) if bounds else ([], [])
         return cache[(x, y)]
 

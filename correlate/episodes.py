@@ -29,7 +29,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Clock, Cluster, Connect, Landmark, NetlinkCommand, Ref, TwopcSide
+from .model import (
+    Clock,
+    Cluster,
+    Connect,
+    ConnectionLoss,
+    Landmark,
+    NetlinkCommand,
+    Ref,
+    TwopcSide,
+)
 
 LOSS_STATES = {"NetworkFailure", "BrokenPipe", "Timeout", "ProtocolError"}
 # The 2PC a role command starts, or one that carried a role change without a command,
@@ -103,9 +112,10 @@ def build(cluster: Cluster, clock: Clock) -> list[Episode]:
                 )
             elif lm.kind in ("up", "down"):
                 episodes.append(_admin(lm, ev.name, start, at(lm.end) or start))
-    episodes.extend(_connects(cluster, clock, order))
+    idx = _Index(cluster)
+    episodes.extend(_connects(cluster, clock, order, idx))
     episodes.extend(_role_changes(cluster, clock, order))
-    episodes.extend(_disconnects(cluster, clock, order))
+    episodes.extend(_disconnects(cluster, clock, order, idx))
     episodes = _absorb(episodes)
     _extend_driver_starts(episodes)
     episodes.sort(key=lambda e: (e.start_ns, e.kind, [order.get(n, 0) for n in e.nodes]))
@@ -132,14 +142,29 @@ def _admin(lm: Landmark, node: str, start: int, end: int) -> Episode:
 # -- connects ---------------------------------------------------------------------------------
 
 
-def _connects(cluster: Cluster, clock: Clock, order: dict[str, int]) -> list[Episode]:
-    out = []
-    for c in cluster.connects:
-        out.append(_connect(cluster, clock, order, c))
-    return out
+class _Index:
+    """What the episode builders look up, built once: the merged resync of each side,
+    each node's DISCONNECT/DOWN commands and connection losses in row order."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.resync_of = {side: r for r in cluster.resyncs for side in r.sides}
+        self.cuts: dict[str, list[NetlinkCommand]] = {}
+        self.losses: dict[tuple, list[ConnectionLoss]] = defaultdict(list)
+        for ev in cluster.nodes:
+            self.cuts[ev.name] = [c for c in ev.netlink if c.command in ("DISCONNECT", "DOWN")]
+            for x in ev.connection_losses:
+                self.losses[(ev.name, x.resource, x.peer, x.peer_host)].append(x)
+        self.cut_rows = {k: [c.received.row for c in v] for k, v in self.cuts.items()}
+        self.loss_rows = {k: [x.ref.row for x in v] for k, v in self.losses.items()}
 
 
-def _connect(cluster: Cluster, clock: Clock, order: dict[str, int], c: Connect) -> Episode:
+def _connects(cluster: Cluster, clock: Clock, order: dict[str, int], idx: _Index) -> list[Episode]:
+    return [_connect(cluster, clock, order, idx, c) for c in cluster.connects]
+
+
+def _connect(
+    cluster: Cluster, clock: Clock, order: dict[str, int], idx: _Index, c: Connect
+) -> Episode:
     sides = c.sides
     nodes = sorted({s.node for s in sides}, key=order.__getitem__)
     peer = None
@@ -170,11 +195,12 @@ def _connect(cluster: Cluster, clock: Clock, order: dict[str, int], c: Connect) 
     for s in sides:
         for ex in s.bitmaps:
             refs.extend(ex.refs())
-    resync_sides = [r for s in sides for r in s.resyncs]
     records = []
-    for r in cluster.resyncs:
-        if any(x in resync_sides for x in r.sides) and r not in records:
-            records.append(r)
+    for side in sides:
+        for x in side.resyncs:
+            r = idx.resync_of.get(x)
+            if r is not None and r not in records:
+                records.append(r)
     for r in records:
         refs.extend(r.refs())
     start = clock.first(starts) or clock.first(refs) or 0
@@ -319,7 +345,9 @@ def _carrier(sides: list[TwopcSide], rows: list[int], ch, cmd) -> TwopcSide | No
 # -- disconnects ------------------------------------------------------------------------------
 
 
-def _disconnects(cluster: Cluster, clock: Clock, order: dict[str, int]) -> list[Episode]:
+def _disconnects(
+    cluster: Cluster, clock: Clock, order: dict[str, int], idx: _Index
+) -> list[Episode]:
     """One episode per connection that went down (both sides of a matched connection
     together); a connection's end that no walk closed stands alone."""
     closed_by: dict[Ref, Connect] = {}
@@ -340,13 +368,15 @@ def _disconnects(cluster: Cluster, clock: Clock, order: dict[str, int]) -> list[
                 lone.append([(ev, ch, None)])
     out = []
     for group in [*groups.values(), *lone]:
-        epi = _disconnect(cluster, clock, order, group)
+        epi = _disconnect(cluster, clock, order, idx, group)
         if epi is not None:
             out.append(epi)
     return out
 
 
-def _disconnect(cluster: Cluster, clock: Clock, order: dict[str, int], group) -> Episode | None:
+def _disconnect(
+    cluster: Cluster, clock: Clock, order: dict[str, int], idx: _Index, group
+) -> Episode | None:
     at = clock.at
     times = [t for _, ch, _ in group if (t := at(ch.ref)) is not None]
     if not times:
@@ -362,24 +392,26 @@ def _disconnect(cluster: Cluster, clock: Clock, order: dict[str, int], group) ->
         peer = cluster.name_of(ch.resource, ch.peer, ch.peer_host)
         if peer and peer not in nodes and peer not in peer_names:
             peer_names.append(peer)
-        for c in ev.netlink:
-            # The DISCONNECT or DOWN that asked for it (a minute before at most).
-            if c.command not in ("DISCONNECT", "DOWN") or c.received.row > ch.ref.row:
-                continue
+        # The DISCONNECT or DOWN that asked for it: the last one received before the
+        # change (a minute before at most), of its resource when it named one.
+        cuts, rows = idx.cuts[ev.name], idx.cut_rows[ev.name]
+        k = bisect_right(rows, ch.ref.row) - 1
+        if k >= 0:
+            c = cuts[k]
             lead = (ch.ref.local_ns or 0) - (c.received.local_ns or 0)
             if 0 <= lead <= COMMAND_LEAD_NS and (not c.resources or resource in c.resources):
                 start = min(start, at(c.received) or start)
                 end = max(end, at(c.done) or end)
                 refs.append(c.received)
-        for loss in ev.connection_losses:
-            if loss.resource != ch.resource or (loss.peer, loss.peer_host) != (
-                ch.peer,
-                ch.peer_host,
-            ):
-                continue
+        # The lines that closed the connection after it (socket errors, "Connection
+        # closed"), within a moment.
+        key = (ev.name, ch.resource, ch.peer, ch.peer_host)
+        losses, rows = idx.losses.get(key, []), idx.loss_rows.get(key, [])
+        for loss in losses[bisect_right(rows, ch.ref.row) :]:
             lead = (loss.ref.local_ns or 0) - (ch.ref.local_ns or 0)
-            if 0 <= lead <= LOSS_TAIL_NS and loss.ref.row > ch.ref.row:
-                end = max(end, at(loss.ref) or end)
+            if not 0 <= lead <= LOSS_TAIL_NS:
+                break
+            end = max(end, at(loss.ref) or end)
     tids = []
     sides = connect.sides if connect is not None else []
     for s in sides:
@@ -416,13 +448,19 @@ def _absorb(episodes: list[Episode]) -> list[Episode]:
     for e in episodes:
         if e.kind in ("down", "up"):
             containers[e.nodes[0]].append(e)
+    for lst in containers.values():
+        lst.sort(key=lambda c: c.start_ns)
+    starts = {n: [c.start_ns for c in lst] for n, lst in containers.items()}
 
     def holder_of(e: Episode) -> Episode | None:
         if e.kind not in ("disconnect", "role change"):
             return None
         for node in e.nodes:
-            for c in containers.get(node, []):
-                if c.covers(e.resource) and c.start_ns <= e.start_ns and e.end_ns <= c.end_ns:
+            # A node's ups and downs do not overlap: the last one begun before it.
+            k = bisect_right(starts.get(node, []), e.start_ns) - 1
+            if k >= 0:
+                c = containers[node][k]
+                if c.covers(e.resource) and e.end_ns <= c.end_ns:
                     return c
         return None
 

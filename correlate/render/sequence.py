@@ -138,7 +138,7 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
         if not (inside(p.send) and inside(p.recv)):
             continue
         label, both = _message_label(p, analysis)
-        finding = p in al.violating or any(c.pair is p for c in al.conflicts)
+        finding = p in al.flagged
         d.messages[mid] = Message(label, weak=not p.strict, finding=finding, both_ways=both)
         d.items.append(Item(at(p.send) or 0, p.send.node, p.send, "", "send", p.send.message, mid))
         d.items.append(Item(at(p.recv) or 0, p.recv.node, p.recv, "", "recv", p.recv.message, mid))
