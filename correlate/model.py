@@ -450,6 +450,8 @@ class Cluster:
     by_name: dict[str, NodeEvents] = field(default_factory=dict)
     twopc_by_tid: dict[int, list[TwopcRecord]] = field(default_factory=dict)
     twin: dict[UuidDecision, DecisionPair] = field(default_factory=dict)
+    _any_id: dict[int, str] = field(default_factory=dict)
+    _hosts: dict[str, str] = field(default_factory=dict)
 
     @property
     def resources(self) -> list[str]:
@@ -470,6 +472,15 @@ class Cluster:
             return None
         return pair.b if pair.a is decision else pair.a
 
+    def index_names(self) -> None:
+        """Build the name lookups once the protocol stage has settled ids and hosts."""
+        named: dict[int, set[str]] = {}
+        for (_, i), n in self.ids.items():
+            named.setdefault(i, set()).add(n)
+        # Without a resource, an id names one node only if it does in every resource.
+        self._any_id = {i: next(iter(ns)) for i, ns in named.items() if len(ns) == 1}
+        self._hosts = {n.identity.host: n.name for n in self.nodes if n.identity.host}
+
     def peer_node(self, resource: str | None, peer: int | None, host: str | None) -> str | None:
         """The node a peer id (in a resource) or a peer host name refers to, if its log
         is here."""
@@ -478,13 +489,11 @@ class Cluster:
             if found is not None:
                 return found
             if resource is None:
-                # No resource given (a node-wide listing): the id names one node only if
-                # it does so in every resource where it is known.
-                named = {n for (_, i), n in self.ids.items() if i == peer}
-                if len(named) == 1:
-                    return named.pop()
+                found = self._any_id.get(peer)
+                if found is not None:
+                    return found
         if host is not None:
-            return next((n.name for n in self.nodes if n.identity.host == host), None)
+            return self._hosts.get(host)
         return None
 
     def name_of(

@@ -46,6 +46,7 @@ TARGET_ROLES = {"SyncTarget", "VerifyT"}
 def correlate(nodes: list[NodeEvents]) -> Cluster:
     cluster = Cluster(nodes=nodes, by_name={n.name: n for n in nodes})
     _resolve_ids(cluster)
+    cluster.index_names()
     cluster.twopc = _twopc(cluster)
     for rec in cluster.twopc:
         cluster.twopc_by_tid.setdefault(rec.tid, []).append(rec)
