@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING
 
 import graphviz
 
+from .. import content
 from ..catalog import UUID_RULE_REASONS, uuid_meaning
+from ..content import Beat
 from ..model import Ref
 from ..times import fmt_clock
 
@@ -110,126 +112,81 @@ class Diagram:
 # -- what goes in an episode -----------------------------------------------------------------
 
 
+STATE_STYLES = {"SyncSource": "source", "PausedSyncS": "source"} | {
+    "SyncTarget": "target",
+    "PausedSyncT": "target",
+}
+
+
 def collect(analysis: Analysis, episode: Episode) -> Diagram:
+    """The episode's content (:func:`correlate.content.collect`) as diagram rows."""
     al, cl = analysis.alignment, analysis.cluster
-    win = analysis.windows
-    at = win.at
+    at = analysis.clock.at
     nodes = list(episode.nodes)
     d = Diagram(episode, nodes)
-    lo, hi = episode.start_ns, episode.end_ns
 
-    def within(items, *refs, resource=lambda x: x.resource):
-        # Only this episode's resource (and the node's own lines): several resources run
-        # at once on a real cluster, and one diagram tells one resource's story.
-        found = win.within(items, lambda x: [r(x) for r in refs], lo, hi)
-        return [x for x in found if episode.covers(resource(x))]
-
-    def inside(ref: Ref | None) -> bool:
-        t = at(ref)
-        return t is not None and lo <= t <= hi and ref is not None and ref.node in nodes
-
-    def note(ref: Ref | None, text: str, style: str = "note", tip: str = "") -> None:
-        if inside(ref):
-            assert ref is not None
-            d.items.append(Item(at(ref) or 0, ref.node, ref, text, style, tip or ref.message))
+    def note(b: Beat, text: str, style: str = "note", tip: str = "", ref: Ref | None = None):
+        ref = ref or b.ref
+        t = at(ref) if ref is not b.ref else b.ns
+        d.items.append(Item(t or b.ns, ref.node, ref, text, style, tip or ref.message))
 
     mid = 0
-    for p in within(al.pairs, lambda p: p.send):
-        if not (inside(p.send) and inside(p.recv)):
-            continue
-        label, both = _message_label(p, analysis)
-        finding = p in al.flagged
-        d.messages[mid] = Message(label, weak=not p.strict, finding=finding, both_ways=both)
-        d.items.append(Item(at(p.send) or 0, p.send.node, p.send, "", "send", p.send.message, mid))
-        d.items.append(Item(at(p.recv) or 0, p.recv.node, p.recv, "", "recv", p.recv.message, mid))
-        mid += 1
-    for ev in cl.nodes:
-        if ev.name not in nodes:
-            continue
-        for c in within(ev.netlink, lambda c: c.received, resource=lambda c: None):
-            if c.resources and not any(episode.covers(x) for x in c.resources):
-                continue
-            note(c.received, f"bsradm: {c.command} ({c.number})", "muted")
-            if c.done is None and inside(c.received):
-                d.items[-1].style = "finding"
-                d.items[-1].text += " never finished"
-        for ch in within(ev.state_changes, lambda ch: ch.ref):
-            if ch.what not in ("role", "conn", "peer", "disk", "pdsk", "repl"):
-                continue
-            style = "note"
-            if ch.new in ("SyncSource", "PausedSyncS"):
-                style = "source"
-            elif ch.new in ("SyncTarget", "PausedSyncT"):
-                style = "target"
-            elif ch.what == "role":
+    for b in content.collect(analysis, episode):
+        r = b.record
+        if b.what == "message":
+            label, both = _message_label(r, analysis)
+            d.messages[mid] = Message(label, not r.strict, r in al.flagged, both)
+            d.items.append(Item(b.ns, r.send.node, r.send, "", "send", r.send.message, mid))
+            d.items.append(
+                Item(at(r.recv) or b.ns, r.recv.node, r.recv, "", "recv", r.recv.message, mid)
+            )
+            mid += 1
+        elif b.what == "command":
+            if r.done is None:
+                note(b, f"bsradm: {r.command} ({r.number}) never finished", "finding")
+            else:
+                note(b, f"bsradm: {r.command} ({r.number})", "muted")
+        elif b.what == "state" and r.what in ("role", "conn", "peer", "disk", "pdsk", "repl"):
+            style = STATE_STYLES.get(r.new, "note")
+            if style == "note" and r.what == "role":
                 style = "primary"
-            elif ch.failed:
+            elif style == "note" and r.failed:
                 style = "finding"
-            prefix = "FAILED " if ch.failed else ""
-            note(ch.ref, f"{prefix}{ch.what}: {ch.old} → {ch.new}", style, ch.ref.message)
-        for dcs in within(ev.decisions, lambda dcs: dcs.compare):
-            if dcs.compare is None:
-                continue
-            twin = cl.pair_of(dcs)
-            pair = cl.twin.get(dcs)
-            mirrored = pair.mirrored if pair is not None else True
-            reason = (
-                UUID_RULE_REASONS.get(dcs.rule) if isinstance(dcs.rule, int) else None
-            ) or uuid_meaning(dcs.result)
-            role = ""
-            if dcs.result is not None and dcs.result > 0 and dcs.result < 100:
-                role = "source"
-            elif dcs.result is not None and -100 < dcs.result < 0:
-                role = "target"
-            style = "finding" if not mirrored else (role or "note")
-            text = f"uuid_compare({dcs.result}) by rule {dcs.rule}: {reason}"
-            if not mirrored and twin is not None:
-                text += f" (DOES NOT MIRROR {twin.node}'s {twin.result})"
-            note(dcs.compare, text, style, _uuid_tip(dcs))
-        for s in within(ev.resyncs, lambda s: s.start, lambda s: s.end):
-            role_style = "source" if s.role in ("SyncSource", "VerifyS") else "target"
-            size = f"{s.kb} KB" if s.kb is not None else "size not logged"
-            note(s.start, f"{s.kind} starts as {s.role}: {size}", role_style)
-            if s.end is not None:
-                if s.outcome == "done":
-                    took = f"{s.total_s} s" if s.total_s is not None else "done"
-                    rate = f", {s.rate_kps} K/s" if s.rate_kps is not None else ""
-                    note(s.end, f"{s.kind} done: {took}{rate}", role_style)
-                else:
-                    note(s.end, f"{s.kind} broken: {s.end_reason}", "finding")
-        for lm in within(ev.landmarks, lambda lm: lm.ref, lambda lm: lm.end):
-            if lm.kind == "driver_loaded":
-                note(lm.ref, f"driver loaded, BSR {lm.detail.get('version') or '?'}", "muted")
-            elif lm.kind in ("attached", "detaching"):
-                note(lm.ref, f"{lm.kind} UUID {lm.detail.get('current_uuid')}", "muted")
-            elif lm.kind == "volume_lock":
-                note(lm.ref, "volume lock requested", "muted")
-                if lm.end is not None:
-                    note(lm.end, "volume unlocked", "muted")
-            elif lm.kind == "split_brain":
-                note(lm.ref, "SPLIT BRAIN", "finding")
-        for loss in within(ev.connection_losses, lambda x: x.ref):
-            note(loss.ref, loss.ref.message[:60], "muted")
-
-    def initiator_refs(rec) -> list:
-        init = rec.initiator_side
-        return [init.abort or init.prepare, *init.timeouts] if init is not None else []
-
-    for rec in win.within(cl.twopc, initiator_refs, lo, hi):
-        if not episode.covers(rec.resource):
-            continue
-        init = rec.initiator_side
-        if init is None:
-            continue
-        if rec.outcome != "committed":
-            end = init.abort or init.prepare
-            why = f" rv {rec.abort_rv}" if rec.abort_rv is not None else ""
-            note(end, f"2PC {rec.tid} {rec.outcome}{why}", "finding")
-        for t in init.timeouts:
-            note(t, f"2PC {rec.tid}: timeout", "finding")
-    for na in al.nodes.values():
-        for step in na.steps:
-            note(step.after, f"clock step {step.size_s:+.3f} s before this line", "finding")
+            prefix = "FAILED " if r.failed else ""
+            note(b, f"{prefix}{r.what}: {r.old} → {r.new}", style)
+        elif b.what == "decision" and r.compare is not None:
+            note(b, *_decision_note(cl, r), _uuid_tip(r))
+        elif b.what in ("resync_start", "resync_end"):
+            style = "source" if r.role in ("SyncSource", "VerifyS") else "target"
+            if b.what == "resync_start":
+                size = f"{r.kb} KB" if r.kb is not None else "size not logged"
+                note(b, f"{r.kind} starts as {r.role}: {size}", style)
+            elif r.outcome == "done":
+                took = f"{r.total_s} s" if r.total_s is not None else "done"
+                rate = f", {r.rate_kps} K/s" if r.rate_kps is not None else ""
+                note(b, f"{r.kind} done: {took}{rate}", style)
+            else:
+                note(b, f"{r.kind} broken: {r.end_reason}", "finding")
+        elif b.what == "landmark":
+            if r.kind == "driver_loaded":
+                note(b, f"driver loaded, BSR {r.detail.get('version') or '?'}", "muted")
+            elif r.kind in ("attached", "detaching"):
+                note(b, f"{r.kind} UUID {r.detail.get('current_uuid')}", "muted")
+            elif r.kind == "volume_lock":
+                note(b, "volume lock requested", "muted")
+            elif r.kind == "split_brain":
+                note(b, "SPLIT BRAIN", "finding")
+        elif b.what == "landmark_end" and r.kind == "volume_lock":
+            note(b, "volume unlocked", "muted")
+        elif b.what == "loss":
+            note(b, b.ref.message[:60], "muted")
+        elif b.what == "twopc_failed":
+            why = f" rv {r.abort_rv}" if r.abort_rv is not None else ""
+            note(b, f"2PC {r.tid} {r.outcome}{why}", "finding")
+        elif b.what == "twopc_timeout":
+            note(b, f"2PC {r.tid}: timeout", "finding")
+        elif b.what == "step":
+            note(b, f"clock step {r.size_s:+.3f} s before this line", "finding")
     d.items.sort(
         key=lambda it: (
             it.ns,
@@ -240,6 +197,27 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
     )
     _collapse(d)
     return d
+
+
+def _decision_note(cl, dcs) -> tuple[str, str]:
+    """A UUID decision's note and its style: source/target colour, red when the two
+    nodes' results do not mirror."""
+    twin = cl.pair_of(dcs)
+    pair = cl.twin.get(dcs)
+    mirrored = pair.mirrored if pair is not None else True
+    reason = (
+        UUID_RULE_REASONS.get(dcs.rule) if isinstance(dcs.rule, int) else None
+    ) or uuid_meaning(dcs.result)
+    role = ""
+    if isinstance(dcs.result, int) and 0 < dcs.result < 100:
+        role = "source"
+    elif isinstance(dcs.result, int) and -100 < dcs.result < 0:
+        role = "target"
+    style = "finding" if not mirrored else (role or "note")
+    text = f"uuid_compare({dcs.result}) by rule {dcs.rule}: {reason}"
+    if not mirrored and twin is not None:
+        text += f" (DOES NOT MIRROR {twin.node}'s {twin.result})"
+    return text, style
 
 
 def _message_label(p, analysis: Analysis) -> tuple[str, bool]:

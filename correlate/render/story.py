@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import content
 from ..catalog import UUID_RULE_REASONS, uuid_meaning
+from ..content import Beat
 from ..episodes import Episode
-from ..model import Ref
 from ..times import fmt_ns
 
 if TYPE_CHECKING:
@@ -26,10 +27,6 @@ def _hms(ns: int) -> str:
     return (fmt_ns(ns) or "")[11:22]  # HH:MM:SS.ff is enough to read; the table has all
 
 
-def _twopc_refs(r) -> list:
-    return [x for s in r.sides for x in (s.prepare, s.commit, s.abort)]
-
-
 def _reason(rule: int | str | None, text: str | None) -> str:
     found = UUID_RULE_REASONS.get(rule) if isinstance(rule, int) else None
     return found or text or "no rule text"
@@ -38,117 +35,81 @@ def _reason(rule: int | str | None, text: str | None) -> str:
 def tell(analysis: Analysis, episode: Episode) -> list[str]:
     """Sentences, in time order, of what happened in ``episode``."""
     cl = analysis.cluster
-    win = analysis.windows
-    at = win.at
-    nodes = set(episode.nodes)
-    lo, hi = episode.start_ns, episode.end_ns
-
-    def within(items, refs, resource=lambda x: x.resource):
-        # Only this episode's resource (and the node's own lines): a busy cluster runs
-        # several resources at once, and their stories must not mix.
-        return [x for x in win.within(items, refs, lo, hi) if episode.covers(resource(x))]
-
     said: list[tuple[int, int, str]] = []
 
-    def inside(ref: Ref | None) -> int | None:
-        t = at(ref)
-        if t is None or ref is None or ref.node not in nodes or not lo <= t <= hi:
-            return None
-        return t
+    def say(t: int, text: str) -> None:
+        said.append((t, len(said), f"{_hms(t)} {text}"))
 
-    def say(t: int | None, text: str) -> None:
-        if t is not None:
-            said.append((t, len(said), f"{_hms(t)} {text}"))
-
-    for ev in cl.nodes:
-        if ev.name not in nodes:
-            continue
-        for lm in within(ev.landmarks, lambda lm: [lm.ref]):
-            if lm.kind == "driver_loaded":
-                version = lm.detail.get("version")
-                say(inside(lm.ref), f"{ev.name}: BSR driver {version or ''} loaded.")
-        cmds = [
-            c
-            for c in within(ev.netlink, lambda c: [c.received], lambda c: None)
-            if inside(c.received) is not None
-            and (not c.resources or any(episode.covers(x) for x in c.resources))
-        ]
-        if cmds:
-            open_ = [c.command for c in cmds if c.done is None]
-            names = ", ".join(c.command for c in cmds[:8]) + (" ..." if len(cmds) > 8 else "")
-            state = (
-                "all terminated"
-                if not open_
-                else f"{', '.join(open_)} never terminated, so the command hung"
-            )
-            say(
-                inside(cmds[0].received),
-                f"{ev.name} ran {len(cmds)} bsradm/bsrsetup command(s) ({names}): {state}.",
-            )
-        for h in within(ev.handshakes, lambda h: [h.ref]):
-            say(
-                inside(h.ref),
-                f"{ev.name} completed the handshake with "
-                f"{cl.name_of(h.resource, h.peer_id, h.peer_host) or h.peer_id}"
-                f" (protocol {h.protocol}).",
-            )
-        for d in within(ev.decisions, lambda d: [d.compare or d.start]):
-            if d.result is None:
-                continue
-            reason = _reason(d.rule, d.rule_text)
-            say(
-                inside(d.compare or d.start),
-                f"{ev.name} compared UUIDs with "
-                f"{cl.name_of(d.resource, d.peer, d.peer_host) or d.peer}: rule "
-                f"{d.rule} ({reason}) gave uuid_compare({d.result}): {uuid_meaning(d.result)}.",
-            )
-        for b in within(ev.bitmaps, lambda b: [b.sent.ref if b.sent else None]):
-            if b.sent is not None:
-                say(
-                    inside(b.sent.ref),
-                    f"{ev.name} sent its bitmap to "
-                    f"{cl.name_of(b.resource, b.peer, b.peer_host) or b.peer}: "
-                    f"{b.sent.total} bytes (RLE {b.sent.rle_bytes}, plain {b.sent.plain_bytes}).",
-                )
-        for ch in within(ev.state_changes, lambda ch: [ch.ref]):
-            if ch.failed:
-                say(inside(ch.ref), f"{ev.name}: {ch.what} change {ch.old} -> {ch.new} FAILED.")
-            elif ch.what == "role":
-                say(inside(ch.ref), f"{ev.name} became {ch.new} (was {ch.old}).")
-            elif ch.what == "conn" and ch.new in ("StandAlone", "Connecting", "NetworkFailure"):
-                say(inside(ch.ref), f"{ev.name}: connection {ch.old} -> {ch.new}.")
-            elif ch.what == "repl" and ch.new == "Established" and ch.old != "Established":
-                peer = cl.name_of(ch.resource, ch.peer, ch.peer_host) or ch.peer
-                say(inside(ch.ref), f"{ev.name}: replication Established with {peer}.")
-    for r in within(cl.twopc, _twopc_refs):
-        refs = [x for x in _twopc_refs(r) if x is not None]
-        times = [t for t in (inside(x) for x in refs) if t is not None]
-        if not times:
-            continue
-        what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or "a state change"
-        took = f" in {r.duration_ms:.1f} ms" if r.duration_ms is not None else ""
-        say(min(times), f"2PC {r.tid} from {r.initiator} ({what}): {r.outcome}{took}.")
-    for r in within(cl.resyncs, lambda r: [s.start for s in r.sides]):
-        starts = [t for t in (inside(s.start) for s in r.sides) if t is not None]
-        if not starts:
-            continue
-        kb = f"{r.kb} KB" if r.kb is not None else "an unlogged amount"
-        done = next((s for s in r.sides if s.total_s is not None), None)
-        if r.outcome == "done":
-            tail = f"finished in {done.total_s} s" if done else "finished"
-        elif r.outcome == "running":
-            tail = "was still running when the log ends"
-        else:
-            tail = "was broken before it finished"
-        say(
-            min(starts),
-            f"{r.source} (SyncSource) resynced {kb} to {r.target} (SyncTarget): {tail}."
-            if r.kind == "resync"
-            else f"online verify {r.source} -> {r.target}: {r.outcome}.",
+    beats = content.collect(analysis, episode)
+    # Commands: one sentence a node (an `up` is six of them).
+    commands: dict[str, list[Beat]] = {}
+    for b in beats:
+        if b.what == "command":
+            commands.setdefault(b.node, []).append(b)
+    for node, cmds in commands.items():
+        open_ = [b.record.command for b in cmds if b.record.done is None]
+        names = ", ".join(b.record.command for b in cmds[:8]) + (" ..." if len(cmds) > 8 else "")
+        state = (
+            "all terminated"
+            if not open_
+            else f"{', '.join(open_)} never terminated, so the command hung"
         )
+        say(cmds[0].ns, f"{node} ran {len(cmds)} bsradm/bsrsetup command(s) ({names}): {state}.")
+    for b in beats:
+        r, node, t = b.record, b.node, b.ns
+        if b.what == "landmark" and r.kind == "driver_loaded":
+            say(t, f"{node}: BSR driver {r.detail.get('version') or ''} loaded.")
+        elif b.what == "handshake":
+            peer = cl.name_of(r.resource, r.peer_id, r.peer_host) or r.peer_id
+            say(t, f"{node} completed the handshake with {peer} (protocol {r.protocol}).")
+        elif b.what == "decision" and r.result is not None:
+            peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
+            say(
+                t,
+                f"{node} compared UUIDs with {peer}: rule {r.rule} "
+                f"({_reason(r.rule, r.rule_text)}) gave uuid_compare({r.result}): "
+                f"{uuid_meaning(r.result)}.",
+            )
+        elif b.what == "bitmap":
+            peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
+            say(
+                t,
+                f"{node} sent its bitmap to {peer}: {r.sent.total} bytes "
+                f"(RLE {r.sent.rle_bytes}, plain {r.sent.plain_bytes}).",
+            )
+        elif b.what == "state":
+            if r.failed:
+                say(t, f"{node}: {r.what} change {r.old} -> {r.new} FAILED.")
+            elif r.what == "role":
+                say(t, f"{node} became {r.new} (was {r.old}).")
+            elif r.what == "conn" and r.new in ("StandAlone", "Connecting", "NetworkFailure"):
+                say(t, f"{node}: connection {r.old} -> {r.new}.")
+            elif r.what == "repl" and r.new == "Established" and r.old != "Established":
+                peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
+                say(t, f"{node}: replication Established with {peer}.")
+        elif b.what == "twopc":
+            what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or "a state change"
+            took = f" in {r.duration_ms:.1f} ms" if r.duration_ms is not None else ""
+            say(t, f"2PC {r.tid} from {r.initiator} ({what}): {r.outcome}{took}.")
+        elif b.what == "resync":
+            say(t, _resync(r))
     said.sort()
     text = [s for _, _, s in said]
     if len(text) > MAX_SENTENCES:
         more = len(text) - MAX_SENTENCES
         text = [*text[:MAX_SENTENCES], f"... and {more} more (see the diagram and the timeline)."]
     return text
+
+
+def _resync(r) -> str:
+    kb = f"{r.kb} KB" if r.kb is not None else "an unlogged amount"
+    done = next((s for s in r.sides if s.total_s is not None), None)
+    if r.outcome == "done":
+        tail = f"finished in {done.total_s} s" if done else "finished"
+    elif r.outcome == "running":
+        tail = "was still running when the log ends"
+    else:
+        tail = "was broken before it finished"
+    if r.kind != "resync":
+        return f"online verify {r.source} -> {r.target}: {r.outcome}."
+    return f"{r.source} (SyncSource) resynced {kb} to {r.target} (SyncTarget): {tail}."
