@@ -198,13 +198,13 @@ _RE = {
     r"(?P<tail>.*)$",
 }
 # A program tag after the host: ``kernel: ``, ``systemd[1]: ``.
-_TAG = r"^(?P<prog>[^\s:\[\]]+)(?:\[(?P<pid>\d+)\])?: (?P<rest>.*)$"
+_TAG = r"^(?P<prog>[^\s:\[\]]+)(?:\[(?P<pid>\d+)\])?: (?P<tail>.*)$"
 # Tags that are really the start of a kernel message on a tag-less syslog line.
 _NOT_A_TAG = r"^drbd\d*$"
 # Inside a kernel message: priority, monotonic stamp, caller id.
 _KERNEL = (
     r"^ *(?:<(?P<pri>\d+)>)?(?:\[ *(?P<sec>\d+)\.(?P<frac>\d+)\](?:\[ *(?P<caller>[TC]\d+)\])? ?)?"
-    r"(?:<(?P<pri2>\d)>)?(?P<body>.*)$"
+    r"(?:<(?P<pri2>\d)>)?(?P<tail>.*)$"
 )
 # A stamp-less line that still has a kernel message's shape.
 _NONE_SHAPE = (
@@ -220,7 +220,8 @@ _DRBD_PREFIX = (
     r"^(drbd \S+?(?: minor \d+)?(?: pnode-id:-?\d+)?, [a-z]+\([^)]*\)(?:, [a-z]+\([^)]*\))*: "
     r"|drbd [^\s:]+(?: [^\s:]+){0,2}: |drbd: |block drbd\d+: |drbd\d+: |d-con [^\s:]+: )"
 )
-_CAUSE = r"^(?P<msg>.* -> .*\)) \[(?P<cause>[^\[\]]+)\]$"
+# The tag after a state change's last ")"; the " -> " test picks the rows.
+_CAUSE = r"\) \[([^\[\]]+)\]$"
 
 _HEX = r"0x[0-9A-Fa-f]+"
 _W_RESOURCE = re.compile(rf"^drbd (\S+?), (r\(\w*\), f\({_HEX}\), scf\({_HEX}\)): $")
@@ -322,23 +323,56 @@ def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
 
 
 def _classify(frame: pl.DataFrame) -> pl.DataFrame:
-    """The line format of each row, from anchored tests (each fails at once on the
-    rows of other formats)."""
+    """The line format of each row, from anchored tests. The format of most of the
+    file's first lines is tested over every row first; only the rows it misses (usually
+    none) go through the whole chain of tests."""
     text = pl.col("text")
-    kind = pl.when(text.str.strip_chars() == "").then(pl.lit("empty"))
+    chain = pl.when(text.str.strip_chars() == "").then(pl.lit("empty"))
     for name, pattern in _IS.items():
-        kind = kind.when(text.str.contains(pattern)).then(pl.lit(name))
-    kind = (
-        kind.when(text.str.contains(_NONE_SHAPE)).then(pl.lit("none")).otherwise(pl.lit("unparsed"))
+        chain = chain.when(text.str.contains(pattern)).then(pl.lit(name))
+    chain = (
+        chain.when(text.str.contains(_NONE_SHAPE))
+        .then(pl.lit("none"))
+        .otherwise(pl.lit("unparsed"))
     )
-    return frame.with_columns(_kind=kind)
+    head = frame.head(200).with_columns(_kind=chain)
+    common = head["_kind"].mode().sort().to_list()
+    common = [c for c in common if c in _IS][:1]
+    if not common:
+        return frame.with_columns(_kind=chain)
+    hit = text.str.contains(_IS[common[0]])
+    frame = frame.with_columns(_kind=pl.when(hit).then(pl.lit(common[0])))
+    missed = frame.select(pl.col("_kind").is_null().sum()).item()
+    if missed:
+        rest = frame.filter(pl.col("_kind").is_null()).select("line", _k2=chain)
+        frame = (
+            frame.join(rest, on="line", how="left", maintain_order="left")
+            .with_columns(_kind=pl.coalesce("_kind", "_k2"))
+            .drop("_k2")
+        )
+    return frame
 
 
-def _groups(part: pl.DataFrame, pattern: str) -> pl.DataFrame:
-    """The named groups of ``pattern`` over the rows' text, as columns ``g_<name>``."""
-    found = part.select(pl.col("text").str.extract_groups(pattern)).to_series().struct.unnest()
+def _head_only(pattern: str) -> str:
+    """``^...(?P<tail>.*)$`` -> ``^(?P<head>...)``: the regex engine then captures only the
+    short header and stops there (capturing the tail too costs ten times as much)."""
+    assert pattern.startswith("^") and pattern.endswith("(?P<tail>.*)$")
+    return "^(?P<head>" + pattern[1 : -len("(?P<tail>.*)$")] + ")"
+
+
+def _groups(part: pl.DataFrame, pattern: str, src: str = "text") -> pl.DataFrame:
+    """The named groups of ``pattern`` over ``src``, as columns ``g_<name>``; ``g_tail`` is
+    the text after the match (null where the pattern does not match)."""
+    found = (
+        part.select(pl.col(src).str.extract_groups(_head_only(pattern))).to_series().struct.unnest()
+    )
     found = found.select([c for c in found.columns if not c.isdigit()])
-    return pl.concat([part, found.rename(lambda c: "g_" + c)], how="horizontal")
+    part = pl.concat([part, found.rename(lambda c: "g_" + c)], how="horizontal")
+    return part.with_columns(
+        g_tail=pl.when(pl.col("g_head").is_not_null()).then(
+            pl.col(src).str.slice(pl.col("g_head").str.len_chars())
+        )
+    ).drop("g_head")
 
 
 def _fraction(frac: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -370,16 +404,19 @@ def _mono(sec: pl.Expr, frac: pl.Expr) -> pl.Expr:
 
 def _tag_split(part: pl.DataFrame, tail: str = "g_tail") -> pl.DataFrame:
     """``prog[pid]: rest`` after the host -> program and rest; a tail with no tag (syslog
-    without ``kernel:``) is all rest."""
-    part = part.rename({tail: "_tail"})
-    tag = pl.col("_tail").str.extract_groups(_TAG)
-    part = part.with_columns(
-        _prog=tag.struct.field("prog"), _trest=tag.struct.field("rest")
-    ).with_columns(_keep=pl.col("_prog").is_not_null() & ~pl.col("_prog").str.contains(_NOT_A_TAG))
+    without ``kernel:``) is all rest. The tag is what precedes the first ``": "``, if it
+    looks like one (tested on those short strings only)."""
+    t = pl.col(tail)
+    pos = t.str.find(": ", literal=True)
+    part = part.with_columns(_tag=t.str.slice(0, pos), _pos=pos)
+    keep = (
+        pl.col("_tag").str.contains(r"^[^\s:\[\]]+(?:\[\d+\])?$")
+        & ~pl.col("_tag").str.contains(_NOT_A_TAG)
+    ).fill_null(False)
     return part.with_columns(
-        program=pl.when(pl.col("_keep")).then(pl.col("_prog")),
-        rest=pl.when(pl.col("_keep")).then(pl.col("_trest")).otherwise(pl.col("_tail")),
-    ).drop("_tail", "_prog", "_trest", "_keep")
+        program=pl.when(keep).then(pl.col("_tag").str.replace(r"\[\d+\]$", "")),
+        rest=pl.when(keep).then(t.str.slice(pl.col("_pos") + 2)).otherwise(t),
+    ).drop(tail, "_tag", "_pos")
 
 
 def _parse_iso(part: pl.DataFrame) -> pl.DataFrame:
@@ -407,7 +444,25 @@ def _parse_iso(part: pl.DataFrame) -> pl.DataFrame:
 
 def _parse_syslog(part: pl.DataFrame) -> pl.DataFrame:
     """Month, day and clock only: the year is settled over the whole file later."""
-    part = _groups(part, _RE["syslog"])
+    text = pl.col("text")
+    standard = (
+        (text.str.slice(3, 1) == " ")
+        & (text.str.slice(6, 1) == " ")
+        & (text.str.slice(15, 1) == " ")
+    )
+    if part.select(standard.all()).item():
+        # ``Mar  3 15:04:20 host ...`` at fixed offsets: slices, no regex.
+        after = text.str.slice(16).str.splitn(" ", 2)
+        part = part.with_columns(
+            g_mon=text.str.slice(0, 3),
+            g_day=text.str.slice(4, 2).str.strip_chars_start(" "),
+            g_clock=text.str.slice(7, 8),
+            g_frac=pl.lit(None, pl.String),
+            g_host=after.struct.field("field_0"),
+            g_tail=after.struct.field("field_1").fill_null(""),
+        )
+    else:
+        part = _groups(part, _RE["syslog"])
     ns, res = _fraction(pl.col("g_frac"))
     part = part.with_columns(
         format=pl.when(pl.col("g_frac").is_not_null())
@@ -602,6 +657,40 @@ def _parse_plain(part: pl.DataFrame) -> pl.DataFrame:
 # -- the kernel message inside a line ---------------------------------------------------
 
 
+_PLAIN_STAMP = r"^ *\[ *\d+\.\d+\](?:\[ *[TC]\d+\])? "
+
+
+def _kernel_heads(part: pl.DataFrame) -> pl.DataFrame:
+    """The ``_KERNEL`` groups of ``rest``; the usual ``[ 12.345678] `` or
+    ``[12.345678][T12] `` stamp is cut with ``find`` and slices, only the rest (a ``<N>``
+    priority, no stamp) by the regex."""
+    rest = pl.col("rest")
+    plain = rest.str.contains(_PLAIN_STAMP).fill_null(False)
+    if not part.select(plain.any()).item():
+        return _groups(part, _KERNEL, src="rest")
+    pos = rest.str.find("] ", literal=True)
+    stamp = rest.str.slice(0, pos).str.strip_chars_start(" [").str.split_exact("][", 1)
+    secfrac = stamp.struct.field("field_0").str.strip_chars_start(" ").str.split_exact(".", 1)
+    fast = part.with_columns(
+        g_sec=secfrac.struct.field("field_0"),
+        g_frac=secfrac.struct.field("field_1"),
+        g_caller=stamp.struct.field("field_1").str.strip_chars_start(" "),
+        g_pri=pl.lit(None, pl.String),
+        g_pri2=pl.lit(None, pl.String),
+        g_tail=rest.str.slice(pos + 2),
+    )
+    if part.select(plain.all()).item():
+        return fast
+    slow = _groups(part, _KERNEL, src="rest")
+    return slow.with_columns(
+        [
+            pl.when(plain).then(fast[c]).otherwise(pl.col(c)).alias(c)
+            for c in slow.columns
+            if c.startswith("g_")
+        ]
+    )
+
+
 def _kernel_layer(frame: pl.DataFrame) -> pl.DataFrame:
     """Priority, monotonic stamp and caller id at the start of a kernel message, on the
     rows whose program is the kernel or unknown (a user program's text is left alone)."""
@@ -610,9 +699,16 @@ def _kernel_layer(frame: pl.DataFrame) -> pl.DataFrame:
         & (pl.col("program").is_null() | (pl.col("program") == "kernel"))
         & (pl.col("format") != "journal-json")
     )
-    k = pl.col("rest").str.extract_groups(_KERNEL)
+    k = _kernel_heads(frame.select(rest=pl.when(kernelish).then(pl.col("rest"))))
     frame = frame.with_columns(
-        _k=pl.when(kernelish).then(k),
+        _k=pl.struct(
+            sec=k["g_sec"],
+            frac=k["g_frac"],
+            caller=k["g_caller"],
+            body=k["g_tail"],
+            pri=k["g_pri"],
+            pri2=k["g_pri2"],
+        )
     )
     sec = pl.col("_k").struct.field("sec")
     frac = pl.col("_k").struct.field("frac")
@@ -642,12 +738,24 @@ def _drbd_layer(frame: pl.DataFrame) -> pl.DataFrame:
     kernelish = pl.col("rest").is_not_null() & (
         pl.col("program").is_null() | (pl.col("program") == "kernel")
     )
+    rest = pl.col("rest")
+    # Every prefix ends at the message's first ": " (no name in it holds one), so the
+    # regex only says which rows have one (a match test, no capture: fast).
     frame = frame.with_columns(
-        _cand=pl.when(kernelish).then(pl.col("rest").str.extract(_DRBD_PREFIX, 1))
+        _cand=pl.when(kernelish & rest.str.contains(_DRBD_PREFIX)).then(
+            rest.str.slice(0, rest.str.find(": ", literal=True) + 2)
+        )
     )
     cands = frame.select(pl.col("_cand").drop_nulls().unique().sort()).to_series().to_list()
     table = pl.DataFrame([_decode_prefix(c) for c in cands], schema=_OBJECT_SCHEMA)
-    frame = frame.join(table, on="_cand", how="left", maintain_order="left")
+    # Each row's place in the table, then the table's columns gathered by it (a join would
+    # copy every column of the frame).
+    place = frame.select(
+        pl.col("_cand").replace_strict(
+            cands or [""], list(range(max(len(cands), 1))), default=None, return_dtype=pl.UInt32
+        )
+    ).to_series()
+    frame = frame.with_columns([c.gather(place) for c in table.drop("_cand").get_columns()])
     windrbd = pl.col("format") == "windrbd"
     is_drbd = pl.col("_cand").is_not_null() | (windrbd & pl.col("rest").is_not_null())
     frame = frame.with_columns(
@@ -666,11 +774,16 @@ def _drbd_layer(frame: pl.DataFrame) -> pl.DataFrame:
         & pl.col("message").str.contains(" -> ", literal=True)
         & pl.col("message").str.ends_with("]")
     )
-    cause = pl.col("message").str.extract_groups(_CAUSE)
-    frame = frame.with_columns(_c=pl.when(tagged).then(cause))
+    frame = frame.with_columns(_c=pl.when(tagged).then(pl.col("message").str.extract(_CAUSE, 1)))
     return frame.with_columns(
-        cause=pl.col("_c").struct.field("cause"),
-        message=pl.coalesce(pl.col("_c").struct.field("msg"), pl.col("message")),
+        cause=pl.col("_c"),
+        message=pl.when(pl.col("_c").is_not_null())
+        .then(
+            pl.col("message").str.slice(
+                0, pl.col("message").str.len_chars() - pl.col("_c").str.len_chars() - 3
+            )
+        )
+        .otherwise(pl.col("message")),
         object=pl.when(pl.col("is_drbd") & pl.col("object").is_null())
         .then(pl.lit("none"))
         .otherwise(pl.col("object")),
@@ -785,13 +898,14 @@ def _settle_years(
     """Give syslog stamps (``Mar  3 15:04:20``) their year: a month falling back by half
     a year or more between two such lines is a new year."""
     rows = pl.col("_month").is_not_null()
-    months = frame.filter(rows).select("line", "_month", "_mdclock")
-    if months.height == 0:
+    prev = pl.col("_month").forward_fill().shift(1)
+    roll = (rows & (pl.col("_month") <= prev - 6)).fill_null(False).cast(pl.Int32)
+    stats = frame.select(
+        n=rows.sum(), rolls=roll.sum(), last=pl.col("_month").drop_nulls().last()
+    ).row(0, named=True)
+    if not stats["n"]:
         return frame
-    months = months.with_columns(
-        _roll=(pl.col("_month") <= pl.col("_month").shift(1) - 6).fill_null(False).cum_sum()
-    )
-    rolls = int(months["_roll"][-1])
+    rolls = int(stats["rolls"])
     if year is not None:
         base, why = year, f"year {year} as given, for the first stamp"
     else:
@@ -801,7 +915,7 @@ def _settle_years(
                 mtime = datetime.fromtimestamp(log.path.stat().st_mtime)
             except OSError:
                 mtime = None
-        last_month = int(months["_month"][-1])
+        last_month = int(stats["last"])
         if mtime is not None:
             last_year = mtime.year if last_month <= mtime.month else mtime.year - 1
             why = f"year {last_year} for the last stamp, from the file's modification time"
@@ -814,15 +928,13 @@ def _settle_years(
         + (f" ({rolls} new year(s) inside the file)" if rolls else ""),
         node,
     )
-    months = months.with_columns(
-        _wsec=pl.concat_str(
-            [(pl.col("_roll") + base).cast(pl.String), pl.col("_mdclock")], separator=" "
-        ).str.strptime(pl.Datetime("ns"), "%Y %b %d %H:%M:%S", strict=False)
-    ).select("line", "_wsec")
-    frame = frame.join(months, on="line", how="left", maintain_order="left")
+    # Over the whole frame (no join): rows without a month keep their wall stamp.
+    stamp = pl.concat_str(
+        [(roll.cum_sum() + base).cast(pl.String), pl.col("_mdclock")], separator=" "
+    ).str.strptime(pl.Datetime("ns"), "%Y %b %d %H:%M:%S", strict=False)
     return frame.with_columns(
-        wall_ns=pl.coalesce(pl.col("wall_ns"), pl.col("_wsec").cast(pl.Int64) + pl.col("_frac_ns"))
-    ).drop("_wsec")
+        wall_ns=pl.coalesce(pl.col("wall_ns"), stamp.cast(pl.Int64) + pl.col("_frac_ns"))
+    )
 
 
 def _windrbd_days(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl.DataFrame:
@@ -880,69 +992,48 @@ def _boots(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl.DataFrame:
-    """local_time and time_res_ns (see the module docstring)."""
-    both = frame.filter(pl.col("wall_ns").is_not_null() & pl.col("mono_ns").is_not_null())
+    """local_time and time_res_ns (see the module docstring), over whole columns: window
+    aggregates per host, boot and piece instead of joins."""
     grp = ["_hostkey", "boot"]
-    anchors = pl.DataFrame(
-        schema={"_hostkey": pl.String, "boot": pl.UInt32, "_piece": pl.Int64, "line": pl.UInt32}
-    )
-    pieces = pl.DataFrame(
-        schema={
-            "_hostkey": pl.String,
-            "boot": pl.UInt32,
-            "_piece": pl.Int64,
-            "_anchor": pl.Int64,
-            "_width": pl.Int64,
-        }
-    )
-    if both.height:
-        e = pl.col("wall_ns") - pl.col("mono_ns")
-        both = both.select(
-            *grp, "line", "mono_ns", "wall_res_ns", "_mono_res", _e=e, _u=e + pl.col("wall_res_ns")
-        )
-        jump = (pl.col("_e") - pl.col("_e").shift(1).over(grp)).abs() > (
-            STEP_NS + RECEIVE_DELAY_NS + pl.col("wall_res_ns")
-        )
-        both = both.with_columns(_seg=jump.fill_null(False).cum_sum().over(grp))
-        first = pl.col("mono_ns").min().over([*grp, "_seg"])
-        both = both.with_columns(
-            _piece=pl.col("_seg").cast(pl.Int64) * 1_000_000
-            + ((pl.col("mono_ns") - first) // PIECE_NS)
-        )
-        keys = [*grp, "_piece"]
-        both = both.with_columns(_U=pl.col("_u").min().over(keys))
-        # A line whose W - M lies above the tightest upper bound plus D came provably
-        # later than D: it gives no lower bound.
-        timely = pl.col("_e") <= pl.col("_U") + RECEIVE_DELAY_NS
-        pieces = (
-            both.group_by(keys, maintain_order=True)
-            .agg(
-                _U=pl.col("_u").min(),
-                _L=pl.col("_e").filter(timely).max() - RECEIVE_DELAY_NS,
-                # Many lines can pin the anchor closer than one stamp's resolution,
-                # never closer than the kernel stamps themselves.
-                _res=pl.col("_mono_res").max().fill_null(1),
-            )
-            .with_columns(
-                _anchor=(pl.col("_L") + pl.col("_U")) // 2,
-                _width=pl.max_horizontal(pl.col("_U") - pl.col("_L"), pl.col("_res")),
-            )
-            .select(*keys, "_anchor", "_width")
-        )
-        anchors = both.select(*keys, "line")
-    frame = frame.join(anchors, on=[*grp, "line"], how="left", maintain_order="left")
-    # Rows with a monotonic stamp but no wall stamp take the piece of the nearest
-    # anchored row before them in the file (after them, at the start of a boot).
+    single = frame.select(pl.col("_hostkey").n_unique() * pl.col("boot").n_unique()).item() == 1
+
+    def over(e: pl.Expr, *more: str) -> pl.Expr:
+        # One host and one boot (the usual file): no grouping needed for the first keys.
+        keys = list(more) if single else [*grp, *more]
+        return e.over(keys) if keys else e
+
+    both = pl.col("wall_ns").is_not_null() & pl.col("mono_ns").is_not_null()
     has_mono = pl.col("mono_ns").is_not_null()
-    frame = frame.with_columns(
-        _piece=pl.when(has_mono).then(pl.col("_piece").forward_fill().backward_fill().over(grp))
+    e = pl.when(both).then(pl.col("wall_ns") - pl.col("mono_ns"))
+    frame = frame.with_columns(_e=e)
+    prev_e = over(pl.col("_e").forward_fill().shift(1))
+    jump = both & (
+        (pl.col("_e") - prev_e).abs() > STEP_NS + RECEIVE_DELAY_NS + pl.col("wall_res_ns")
     )
-    frame = frame.join(pieces, on=[*grp, "_piece"], how="left", maintain_order="left")
-    anchored = has_mono & pl.col("_anchor").is_not_null()
-    uptime_only = has_mono & pl.col("_anchor").is_null() & pl.col("wall_ns").is_null()
+    frame = frame.with_columns(_seg=over(jump.fill_null(False).cast(pl.Int64).cum_sum()))
+    first = over(pl.when(both).then(pl.col("mono_ns")).min(), "_seg")
+    piece = pl.when(both).then(pl.col("_seg") * 1_000_000 + (pl.col("mono_ns") - first) // PIECE_NS)
+    frame = frame.with_columns(_piece=piece)
+    # Rows with a monotonic stamp but no wall stamp take the piece of the nearest anchored
+    # row before them in the file (after them, at the start of a boot).
+    frame = frame.with_columns(
+        _piece=pl.when(has_mono).then(over(pl.col("_piece").forward_fill().backward_fill()))
+    )
+    upper = over((pl.col("_e") + pl.col("wall_res_ns")).min(), "_piece")
+    frame = frame.with_columns(_U=upper)
+    # A line whose W - M lies above the tightest upper bound plus D came provably later
+    # than D: it gives no lower bound.
+    timely = both & (pl.col("_e") <= pl.col("_U") + RECEIVE_DELAY_NS)
+    lower = over(pl.when(timely).then(pl.col("_e")).max(), "_piece") - RECEIVE_DELAY_NS
+    # Many lines can pin the anchor closer than one stamp's resolution, never closer
+    # than the kernel stamps themselves.
+    floor = over(pl.when(both).then(pl.col("_mono_res")).max(), "_piece").fill_null(1)
+    frame = frame.with_columns(_L=lower, _floor=floor)
+    anchored = has_mono & pl.col("_U").is_not_null() & pl.col("_L").is_not_null()
+    uptime_only = has_mono & ~anchored & pl.col("wall_ns").is_null()
     local = (
         pl.when(anchored)
-        .then(pl.col("_anchor") + pl.col("mono_ns"))
+        .then((pl.col("_L") + pl.col("_U")) // 2 + pl.col("mono_ns"))
         .when(pl.col("wall_ns").is_not_null())
         .then(pl.col("wall_ns"))
         .when(uptime_only)
@@ -950,15 +1041,20 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
     )
     res = (
         pl.when(anchored)
-        .then(pl.col("_width"))
+        .then(pl.max_horizontal(pl.col("_U") - pl.col("_L"), pl.col("_floor")))
         .when(pl.col("wall_ns").is_not_null())
         .then(pl.col("wall_res_ns"))
         .when(uptime_only)
         .then(pl.col("_mono_res"))
     )
-    frame = frame.with_columns(local_time=local.cast(pl.Datetime("ns")), time_res_ns=res)
+    frame = frame.with_columns(
+        local_time=local.cast(pl.Datetime("ns")), time_res_ns=res, _uptime=uptime_only
+    )
     lonely = (
-        frame.filter(uptime_only).group_by("_hostkey", maintain_order=True).agg(pl.len()).rows()
+        frame.filter(pl.col("_uptime"))
+        .group_by("_hostkey", maintain_order=True)
+        .agg(pl.len())
+        .rows()
     )
     for host, n in lonely:
         who = "" if host == "" else f" (host {host})"
@@ -968,7 +1064,7 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
             "alignment stage must place this node by protocol evidence",
             node,
         )
-    return frame.drop("_piece", "_anchor", "_width")
+    return frame.drop("_e", "_seg", "_piece", "_U", "_L", "_floor", "_uptime")
 
 
 # -- the file ---------------------------------------------------------------------------
