@@ -974,6 +974,8 @@ def _boots(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("_boot_id").is_not_null() & prev_id.is_not_null() & (pl.col("_boot_id") != prev_id)
     )
     marker = (pl.col("format") == "none") & pl.col("message").str.contains(_REBOOT_MARKER)
+    if not frame.select((fell | new_id | marker).fill_null(False).any()).item():
+        return frame.with_columns(boot=pl.lit(1, pl.UInt32))  # one boot: the usual file
     frame = frame.with_columns(
         _fell=fell.fill_null(False),
         _ev=(new_id | marker).fill_null(False).cast(pl.UInt32).cum_sum().over(key),
