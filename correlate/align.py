@@ -61,6 +61,7 @@ class Bound:
     row: int  # X's row that carries the bound
     epoch: int
     strict: bool = True
+    width: float = WEAK_WIDTH_S  # a weak bound: d within this of value
 
 
 @dataclass
@@ -291,8 +292,8 @@ def _apply(poly, bound: Bound, t0: float):
         if bound.upper:
             return _clip(poly, 1.0, c, bound.value)
         return _clip(poly, -1.0, -c, -bound.value)
-    poly = _clip(poly, 1.0, c, bound.value + WEAK_WIDTH_S)
-    return _clip(poly, -1.0, -c, -(bound.value - WEAK_WIDTH_S))
+    poly = _clip(poly, 1.0, c, bound.value + bound.width)
+    return _clip(poly, -1.0, -c, -(bound.value - bound.width))
 
 
 # -- one node against one other ---------------------------------------------------------------
@@ -304,18 +305,30 @@ def bounds_between(pairs: list[Pair], x: str, y: str, epochs: np.ndarray) -> lis
     for p in pairs:
         if {p.send.node, p.recv.node} != {x, y}:
             continue
+        # Stamps coarser than the round trip (a syslog second, a boot anchor) widen
+        # each bound by what they leave open: never a claim the lines cannot hold.
+        slack = p.slack_s
         if p.strict:
             if p.recv.node == x:  # Y -> X: d <= t_recv - t_send
-                ref, value, upper = p.recv, p.delta_s, True
+                ref, value, upper = p.recv, p.delta_s + slack, True
             else:  # X -> Y: d >= t_send - t_recv
-                ref, value, upper = p.send, -p.delta_s, False
+                ref, value, upper = p.send, -p.delta_s - slack, False
         else:
             ref = p.recv if p.recv.node == x else p.send
             value = p.delta_s if p.recv.node == x else -p.delta_s
             upper = True
         assert value is not None and ref.local_ns is not None
         out.append(
-            Bound(ref.local_ns / 1e9, value, upper, p, ref.row, _epoch(epochs, ref.row), p.strict)
+            Bound(
+                ref.local_ns / 1e9,
+                value,
+                upper,
+                p,
+                ref.row,
+                _epoch(epochs, ref.row),
+                p.strict,
+                WEAK_WIDTH_S + slack,
+            )
         )
     # X's own order is its counter, not its clock: a clock stepped back must not reorder.
     out.sort(key=lambda b: (b.epoch, b.row))
@@ -403,10 +416,8 @@ def _estimate(group: list[Bound], epoch: int, basis: str) -> Fit:
         poly = _apply(poly, b, t0) or poly
     first_row = min(b.row for b in group)
     last_row = max(b.row for b in group)
-    uppers = [b.value + (0 if b.strict else WEAK_WIDTH_S) for b in group if b.upper or not b.strict]
-    lowers = [
-        b.value - (0 if b.strict else WEAK_WIDTH_S) for b in group if not b.upper or not b.strict
-    ]
+    uppers = [b.value + (0 if b.strict else b.width) for b in group if b.upper or not b.strict]
+    lowers = [b.value - (0 if b.strict else b.width) for b in group if not b.upper or not b.strict]
     b_values = [v[1] for v in poly]
     constant_ok = min(b_values) <= 0 <= max(b_values)
     if not lowers or not uppers:
@@ -430,9 +441,9 @@ def _max_margin(group: list[Bound], t0: float) -> tuple[float, float]:
         c = (b.t - t0) * 1e-6
         if not b.strict:
             rows.append([1.0, c, 1.0])
-            rhs.append(b.value + WEAK_WIDTH_S)
+            rhs.append(b.value + b.width)
             rows.append([-1.0, -c, 1.0])
-            rhs.append(-(b.value - WEAK_WIDTH_S))
+            rhs.append(-(b.value - b.width))
         elif b.upper:
             rows.append([1.0, c, 1.0])
             rhs.append(b.value)
@@ -796,7 +807,9 @@ def _violations(result: Alignment) -> list[Pair]:
     if not checked:
         return []
     send, recv = _pair_times(result, checked)
-    return [p for p, bad in zip(checked, recv < send, strict=True) if bad]
+    # A receive before its send by more than its two stamps' resolution allows.
+    slack = np.array([round(p.slack_s * 1e9) for p in checked], dtype=np.int64)
+    return [p for p, bad in zip(checked, recv + slack < send, strict=True) if bad]
 
 
 def _causal_check(result: Alignment) -> None:
@@ -838,7 +851,7 @@ def _needed_shift(result: Alignment, node: str, pairs: list[Pair]) -> float:
     shift = 0.0
     for p in pairs:
         s, r = result.aligned_ns(p.send), result.aligned_ns(p.recv)
-        gap = (s - r) / 1e9 + RESOLUTION_S
+        gap = (s - r) / 1e9 - p.slack_s + RESOLUTION_S
         # Raising the receiver's offset moves its lines earlier; the sender's, later.
         want = -gap if p.recv.node == node else gap
         if abs(want) > abs(shift):

@@ -58,6 +58,9 @@ LOSS_CONN_STATES = {
     "Connecting",
 }
 _TWOPC_CHANGE = re.compile(r"(\w[\w-]*)\(([^)]*)\)")
+# How many rows after a 2PC's commit its state changes may come (a BSR commit is followed
+# by its TWOPC:28 detail line and the changes of each volume and connection).
+COMMIT_REACH = 12
 # Lines whose resource tells which resource a running command worked on.
 ATTRIBUTING = {"state_change", "twopc_prepare", "attached", "detaching"}
 
@@ -102,6 +105,8 @@ class Walk:
         self._last_handshake: dict[Key, Handshake] = {}
         self._open: dict[Key, ConnectSide] = {}
         self._ended_unknown: dict[Key, ResyncSide] = {}
+        # The resource's last 2PC committed here, and the row it committed at.
+        self._committed: dict[str | None, tuple[int, int]] = {}
         self._lock: Landmark | None = None
 
     # -- identity of a line ------------------------------------------------------------
@@ -153,6 +158,10 @@ class Walk:
     # -- state -----------------------------------------------------------------------
     def on_state_change(self, r: dict, f: dict, ref: Ref) -> None:
         peer, host = self.peer(r)
+        committed = self._committed.get(r["resource"])
+        # A commit's changes follow it at once (BSR and DRBD log them right after the
+        # commit line): those lines carry that 2PC's id.
+        tid = committed[0] if committed and ref.row - committed[1] <= COMMIT_REACH else None
         for what, old, new in CHANGE.findall(r["message"]):
             change = StateChange(
                 ref,
@@ -166,6 +175,7 @@ class Walk:
                 what,
                 old,
                 new,
+                tid,
             )
             self.state_changes.append(change)
             if change.failed:
@@ -256,6 +266,7 @@ class Walk:
     def on_twopc_nodes(self, r: dict, f: dict, ref: Ref) -> None:
         side = self._side(f["tid"], "initiator", r)
         side.primary_nodes, side.weak_nodes = f.get("primary_nodes"), f.get("weak_nodes")
+        side.settled = ref
 
     def on_twopc_split(self, r: dict, f: dict, ref: Ref) -> None:
         side = self._last_initiated.get(r["resource"])
@@ -265,6 +276,7 @@ class Walk:
     def on_twopc_commit(self, r: dict, f: dict, ref: Ref) -> None:
         side = self._side(f["tid"], "initiator", r)
         side.commit, side.logged_ms = ref, f.get("ms")
+        self._committed[side.resource] = (side.tid, ref.row)
 
     def on_twopc_abort(self, r: dict, f: dict, ref: Ref) -> None:
         side = self._side(f["tid"], "initiator", r)
@@ -297,7 +309,9 @@ class Walk:
         side.changes.update(_twopc_changes(f.get("changes")))
 
     def on_twopc_remote_commit(self, r: dict, f: dict, ref: Ref) -> None:
-        self._participant(r, f).commit = ref
+        side = self._participant(r, f)
+        side.commit = ref
+        self._committed[side.resource] = (side.tid, ref.row)
 
     def on_twopc_remote_abort(self, r: dict, f: dict, ref: Ref) -> None:
         self._participant(r, f).abort = ref
@@ -410,6 +424,7 @@ class Walk:
             self.decisions.append(d)
             self.connect(r["resource"], peer, host, ref).decisions.append(d)
         d.compare, d.rule, d.result = ref, f.get("rule"), f.get("result")
+        d.result_name, d.rule_name = f.get("result_name"), f.get("rule_name")
         key = (d.resource, d.volume, peer_key(d.peer, d.peer_host))
         self._blocks.pop(key, None)
         self._last_decision[key] = d
@@ -601,7 +616,10 @@ def _role(state: str) -> str:
 
 
 def _ref(node: str, r: dict) -> Ref:
-    return Ref(node, r["row"], r["file"], r["line"], r["seq"], r["local_ns"], r["message"])
+    return Ref(
+        node, r["row"], r["file"], r["line"], r["seq"], r["local_ns"], r["message"],
+        r["time_res_ns"] or 0,
+    )  # fmt: skip
 
 
 def _uuids(f: dict) -> dict[str, Any]:

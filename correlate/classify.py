@@ -19,7 +19,22 @@ from typing import Any
 
 import polars as pl
 
-from .catalog import KINDS, STATE_FIELDS
+from .catalog import KINDS as BSR_KINDS
+from .catalog import STATE_FIELDS
+from .catalog_drbd import DRBD_KINDS
+
+# Every kind the classification knows: BSR's, keyed by template; DRBD's, by text alone.
+# ``_k`` in the frames below indexes this tuple.
+KINDS = (*BSR_KINDS, *DRBD_KINDS)
+DRBD = "DRBD"  # the group DRBD kernel lines (no template key) are matched in
+FIRST_DRBD = len(BSR_KINDS)
+# What each event kind means, for the report: BSR's words first, DRBD's for kinds only
+# DRBD logs.
+EXPLAIN: dict[str, str] = {
+    **{k.name: k.explain for k in DRBD_KINDS},
+    **{k.name: k.explain for k in BSR_KINDS},
+    "unparsed": "Not a log entry: kept as it was read.",
+}
 
 CHANGE = re.compile(
     r"(" + "|".join(re.escape(f) for f in STATE_FIELDS) + r")\( ?(.*?) -> (.*?) ?\)"
@@ -87,11 +102,14 @@ def classify(frame: pl.DataFrame) -> pl.DataFrame:
 
     Keyed by (category, index), confirmed by text; rows of a catalog category whose key
     is unknown or whose text disagrees are matched by text alone, within the category.
+    DRBD kernel lines (no template key: a null category, but an object prefix) are
+    matched by text alone against the DRBD kinds, first match in catalog order.
     """
     categories = sorted({k.category for k in KINDS})
-    candidates = frame.filter(pl.col("event").eq("") & pl.col("category").is_in(categories)).select(
-        "row", "category", "index", "message"
-    )
+    drbd_line = pl.col("category").is_null() & pl.col("object").is_not_null()
+    candidates = frame.filter(
+        pl.col("event").eq("") & (pl.col("category").is_in(categories) | drbd_line)
+    ).select("row", pl.col("category").cast(pl.String).fill_null(DRBD), "index", "message")
     if candidates.height == 0:
         return pl.DataFrame(schema={"row": pl.UInt32, "_k": pl.Int32})
     keyed = candidates.join(_key_table(), on=["category", "index"], how="inner")

@@ -159,7 +159,21 @@ class _Index:
 
 
 def _connects(cluster: Cluster, clock: Clock, order: dict[str, int], idx: _Index) -> list[Episode]:
-    return [_connect(cluster, clock, order, idx, c) for c in cluster.connects]
+    return [_connect(cluster, clock, order, idx, c) for c in cluster.connects if _made(cluster, c)]
+
+
+def _made(cluster: Cluster, c: Connect) -> bool:
+    """Did the log show this connection being made? A handshake, a connect 2PC, a UUID
+    handshake, a bitmap exchange or a resync does; a connection the log only shows open
+    (it began inside it) is no connect episode."""
+    for s in c.sides:
+        if s.handshake or s.decisions or s.bitmaps or s.resyncs:
+            return True
+        for tid in s.tids:
+            rec = cluster.record(tid, c.resource)
+            if rec is not None and rec.changes.get("conn") == "Connected":
+                return True
+    return False
 
 
 def _connect(
@@ -355,17 +369,21 @@ def _disconnects(
         for s in c.sides:
             if s.end is not None:
                 closed_by[s.end] = c
-    groups: dict[int, list] = defaultdict(list)
+    groups: dict[object, list] = defaultdict(list)
     lone = []
     for ev in cluster.nodes:
         for ch in ev.state_changes:
             if ch.what != "conn" or ch.old != "Connected" or ch.failed:
                 continue
             c = closed_by.get(ch.ref)
-            if c is not None:
+            if c is not None and c.b is not None:
                 groups[id(c)].append((ev, ch, c))
+            elif ch.tid is not None:
+                # The two sides of a disconnect the walk saw no connection for (the log
+                # began inside it) are one by the 2PC that carried it.
+                groups[(ch.resource, ch.tid)].append((ev, ch, c))
             else:
-                lone.append([(ev, ch, None)])
+                lone.append([(ev, ch, c)])
     out = []
     for group in [*groups.values(), *lone]:
         epi = _disconnect(cluster, clock, order, idx, group)

@@ -23,7 +23,8 @@ import polars as pl
 from . import classify as cls
 from . import netlink
 from .builders import Walk
-from .catalog import KINDS
+from .catalog_drbd import normalize_fields
+from .classify import FIRST_DRBD, KINDS
 from .model import NodeEvents, NodeIdentity
 from .parse import NodeParse
 
@@ -39,6 +40,7 @@ CONTEXT = (
     "peer_id",
     "peer_host",
     "thread",
+    "time_res_ns",
 )
 _LOCAL_ID = re.compile(r"local node id\((\d+)\)")
 
@@ -75,17 +77,27 @@ def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
             how="horizontal",
         )
         tagged.append(part.select(*context.columns, "kind", "_json"))
+        part = part.with_columns(_k=pl.lit(k, pl.Int32))
         (commands if kind.name in netlink.KINDS else walk).append(part.drop("_json"))
     polls, typed_commands = netlink.pair(
         node.name,
         pl.concat(commands, how="diagonal_relaxed") if commands else pl.DataFrame(),
     )
     matched: list[dict[str, Any]] = []
+    drbd: list[dict[str, Any]] = []
     for part in walk:
         names = [c for c in part.columns if c.startswith("f:")]
         for r in part.iter_rows(named=True):
             r["fields"] = {n[2:]: cls.typed(r.pop(n), n[2:]) for n in names}
             matched.append(r)
+            if r["_k"] >= FIRST_DRBD:
+                drbd.append(r)
+    if drbd:
+        # DRBD writes uuid_compare's results and rules by name since 9.0.32, and 8.4's
+        # numbers mean something else: one vocabulary, BSR's (9.0's) numbers.
+        old = _drbd84(drbd)
+        for r in drbd:
+            r["fields"] = normalize_fields(r["kind"], r["fields"], drbd84=old)
     matched.sort(key=lambda m: m["row"])
     identity = _identity(node.name, matched, frame)
     identity.epochs = node.epochs
@@ -100,6 +112,18 @@ def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
     records.events = all_tagged.drop("_json", "message")
     filled = cls.fill(frame, all_tagged["row"], all_tagged["kind"], all_tagged["_json"])
     return filled, records
+
+
+def _drbd84(rows: list[dict[str, Any]]) -> bool:
+    """A DRBD 8.4 node: its driver says 8.x, or its handshakes agree on protocol 101 or
+    older (9.0 speaks 110 and up)."""
+    for r in rows:
+        f = r["fields"]
+        if r["kind"] == "driver_loaded" and f.get("version"):
+            return str(f["version"]).startswith("8.")
+        if r["kind"] == "handshake" and isinstance(f.get("protocol"), int):
+            return f["protocol"] <= 101
+    return False
 
 
 def _walk(
@@ -136,6 +160,12 @@ def _walk(
 
 def _identity(name: str, matched: list[dict[str, Any]], frame: pl.DataFrame) -> NodeIdentity:
     ident = NodeIdentity(name=name)
+    formats = set(frame.select(pl.col("format").cast(pl.String).unique()).to_series().to_list())
+    if "bsr" not in formats:
+        ident.product = "WinDRBD" if "windrbd" in formats else "DRBD"
+        hosts = frame.select(pl.col("host").drop_nulls().unique()).to_series().to_list()
+        if len(hosts) == 1:
+            ident.host = hosts[0]  # the syslog's own host field names the node
     platforms = frame.select(pl.col("platform").drop_nulls().mode()).to_series().to_list()
     ident.platform = sorted(platforms)[0] if platforms else None
     peers = frame.select(pl.col("peer_id").drop_nulls().unique().sort()).to_series().to_list()

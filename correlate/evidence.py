@@ -67,9 +67,12 @@ def collect(cluster: Cluster) -> list[Pair]:
             got = _earlier(part.prepare, part.detail)
             if sent and got:
                 pairs.append(Pair("twopc_prepare", sent, got, tid=rec.tid, resource=res))
+            # The replies are in when the initiator logs TWOPC:36 (BSR) or, before it
+            # commits, "State change T: primary_nodes=..." (BSR TWOPC:37, DRBD 9).
             replied = _later(part.prepare, part.detail)
-            if replied and init.reply and init.reply.local_ns is not None:
-                pairs.append(Pair("twopc_reply", replied, init.reply, tid=rec.tid, resource=res))
+            heard = _earlier(init.reply, init.settled)
+            if replied and heard:
+                pairs.append(Pair("twopc_reply", replied, heard, tid=rec.tid, resource=res))
             if init.commit and part.commit:
                 pairs.append(
                     Pair("twopc_commit", init.commit, part.commit, tid=rec.tid, resource=res)

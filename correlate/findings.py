@@ -183,8 +183,7 @@ def _uuid(cluster: Cluster, at) -> list[Finding]:
                 None,
                 _first(at, refs),
                 f"{_res(p.resource)}UUID decisions do not mirror: {p.a.node} "
-                f"uuid_compare({p.a.result}) rule {p.a.rule}, {p.b.node} "
-                f"uuid_compare({p.b.result}) rule {p.b.rule}",
+                f"{p.a.short}, {p.b.node} {p.b.short}",
                 refs,
                 p.resource,
             )
@@ -217,8 +216,8 @@ def _split_brain(cluster: Cluster, at) -> list[Finding]:
                         "split_brain",
                         ev.name,
                         _first(at, refs),
-                        f"{_res(d.resource)}{ev.name}: uuid_compare({d.result}) by rule "
-                        f"{d.rule}: split brain detected in the UUID handshake",
+                        f"{_res(d.resource)}{ev.name}: {d.label}: split brain detected in "
+                        "the UUID handshake",
                         refs,
                         d.resource,
                     )

@@ -56,6 +56,9 @@ class Ref:
     seq: int | None
     local_ns: int | None
     message: str = ""
+    # How far local_ns may be from the moment the line was written, on the node's own
+    # clock: 100 ns for BSR's stamps, a syslog second, a boot anchor's width.
+    res_ns: int = 0
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Ref) and (self.node, self.row) == (other.node, other.row)
@@ -83,6 +86,9 @@ class StateChange:
     what: str
     old: str
     new: str
+    # The 2PC whose commit this change applies: the resource's last 2PC committed on this
+    # node just before it (None: a local change, or none logged).
+    tid: int | None = None
 
 
 @dataclass(eq=False)
@@ -116,6 +122,7 @@ class TwopcSide:
     prepare: Ref | None = None
     detail: Ref | None = None
     reply: Ref | None = None
+    settled: Ref | None = None  # "State change T: primary_nodes=": every reply is in
     commit: Ref | None = None
     abort: Ref | None = None
     initiator_id: int | None = None
@@ -145,7 +152,15 @@ class TwopcSide:
         """Every line of this side, in the order they matter."""
         return [
             r
-            for r in (self.prepare, self.detail, self.reply, self.commit, self.abort, self.rejected)
+            for r in (
+                self.prepare,
+                self.detail,
+                self.reply,
+                self.settled,
+                self.commit,
+                self.abort,
+                self.rejected,
+            )
             if r is not None
         ] + list(self.timeouts)
 
@@ -177,6 +192,27 @@ class UuidDecision:
     compare: Ref | None = None
     rule: int | str | None = None
     result: int | str | None = None
+    # DRBD 9.0.32+ writes both by name (no-sync, just-created-both): kept as written.
+    result_name: str | None = None
+    rule_name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``uuid_compare(2) by rule 70``, or DRBD's own words when it used names."""
+        return self.short.replace(" rule", " by rule", 1)
+
+    @property
+    def short(self) -> str:
+        """``uuid_compare(2) rule 70``; DRBD's names as it wrote them, with the number
+        BSR (and DRBD 9.0) would have written: ``uuid_compare()=no-sync (0) rule
+        just-created-both (10)``."""
+        if not (self.result_name or self.rule_name):
+            return f"uuid_compare({self.result}) rule {self.rule}"
+        result = self.result_name or self.result
+        rule = self.rule_name or self.rule
+        number = f" ({self.result})" if self.result_name and self.result is not None else ""
+        rule_no = f" ({self.rule})" if self.rule_name and self.rule is not None else ""
+        return f"uuid_compare()={result}{number} rule {rule}{rule_no}"
 
     @property
     def end(self) -> Ref:
@@ -305,6 +341,7 @@ class NodeIdentity:
     hosts: dict[int, str] = field(default_factory=dict)  # peer id -> host name
     host: str | None = None
     platform: str | None = None
+    product: str = "BSR"  # BSR, DRBD or WinDRBD: whose driver wrote the lines
     version: str | None = None
     resources: list[str] = field(default_factory=list)
     volumes: list[dict[str, Any]] = field(default_factory=list)
@@ -323,6 +360,7 @@ class NodeIdentity:
             "node_ids": dict(sorted(self.node_ids.items())),
             "host": self.host,
             "platform": self.platform,
+            "product": self.product,
             "version": self.version,
             "peer_ids": self.peer_ids,
             "peer_hosts": {str(k): v for k, v in sorted(self.hosts.items())},
@@ -529,6 +567,12 @@ class Pair:
         if self.send.local_ns is None or self.recv.local_ns is None:
             return None
         return (self.recv.local_ns - self.send.local_ns) / 1e9
+
+    @property
+    def slack_s(self) -> float:
+        """How much the two stamps' resolutions let ``delta_s`` be off: a bound drawn
+        from the pair is widened by this, never claiming more than the stamps hold."""
+        return (self.send.res_ns + self.recv.res_ns) / 1e9
 
 
 # -- time on the reference clock ------------------------------------------------------------

@@ -175,4 +175,5 @@ def poll_ref(node: str, poll: dict[str, Any], name: str = "received", message: s
         poll[f"{name}_seq"],
         poll[f"{name}_ns"],
         message,
+        100,  # netlink lines are BSR's
     )

@@ -18,6 +18,8 @@ from . import (
     events,
     evidence,
     findings,
+    kernlog,
+    kernparse,
     protocol,
     sources,
     summary,
@@ -52,9 +54,10 @@ def analyse(
     node_sources = sources.resolve(specs, notices, options.max_extract)
     parsed: list[NodeParse] = []
     for src in node_sources:
-        parsed.append(parse_node(src, notices))
+        parsed.extend(read_source(src, notices))
         if progress:
             progress(sum(f.size for f in src.files))
+    _dedupe_hosts(parsed, notices)
     names = [p.name for p in parsed]
     reference = options.reference or names[0]
     if reference not in names:
@@ -104,6 +107,35 @@ def analyse(
         findings=found,
         window=(options.since_ns, options.until_ns),
     )
+
+
+def read_source(src: sources.NodeSource, notices: Notices) -> list[NodeParse]:
+    """A source's files in their dialect: BSR's own log (one node), or kernel logs of
+    DRBD or WinDRBD (one node per host they hold)."""
+    kernel = [kernlog.sniff(f.head()) for f in src.files]
+    if all(kernel):
+        return kernparse.parse_kernel_source(src, notices)
+    if any(kernel):
+        mixed = ", ".join(f.display for f, k in zip(src.files, kernel, strict=True) if k)
+        raise InputError(
+            f"{src.spec}: mixes BSR's own logs with kernel logs ({mixed}); give each kind "
+            "as its own SRC"
+        )
+    return [parse_node(src, notices)]
+
+
+def _dedupe_hosts(parsed: list[NodeParse], notices: Notices) -> None:
+    """Nodes named after hosts (a central syslog) may meet a node of the same name."""
+    seen: dict[str, int] = {}
+    for p in parsed:
+        if p.name in seen:
+            seen[p.name] += 1
+            new = f"{p.name}-{seen[p.name]}"
+            notices.note(f"two nodes are named {p.name!r}; calling the second {new!r}")
+            p.name = new
+            p.frame = p.frame.with_columns(node=pl.lit(new, pl.String).cast(pl.Categorical))
+        else:
+            seen[p.name] = 1
 
 
 def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: int) -> None:

@@ -31,7 +31,9 @@ from pathlib import Path, PurePosixPath
 
 from .errors import InputError, Notices
 
-LOG_NAME = re.compile(r"^bsr\.log(_.*)?$")
+# BSR's own log and its rotated files; a Linux node's kernel logs as syslog daemons rotate
+# them (kern.log, syslog, messages, with .1 / .2.gz ...), for DRBD clusters.
+LOG_NAME = re.compile(r"^(?:bsr\.log(?:_.*)?|(?:kern\.log|syslog|messages)(?:\.\d+)?(?:\.gz)?)$")
 # A name given with NAME=SRC: short, printable, no path separators.
 NODE_NAME = re.compile(r"^[A-Za-z0-9_.@:+-]{1,64}$")
 DEFAULT_MAX_EXTRACT = 4 * 1024**3
@@ -232,7 +234,10 @@ def _from_directory(src: str, path: Path, notices: Notices, budget: _Budget) -> 
                 log = LogFile(display=shown, path=fpath, size=st.st_size)
             groups.setdefault(rel_dir, []).append(log)
     if not groups:
-        raise InputError(f"{src}: no bsr.log or rotated bsr.log_* files in this directory")
+        raise InputError(
+            f"{src}: no bsr.log or rotated bsr.log_* files in this directory (nor kern.log, "
+            "syslog, messages)"
+        )
     default = path.resolve().name or src
     return _nodes_from_groups(groups, default_name=default, where=src)
 
@@ -280,7 +285,9 @@ def _from_archive(
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise InputError(f"{src}: corrupt or truncated archive: {exc}") from None
     if not members:
-        raise InputError(f"{src}: archive holds no bsr.log or bsr.log_* file")
+        raise InputError(
+            f"{src}: archive holds no bsr.log or bsr.log_* file (nor kern.log, syslog, messages)"
+        )
     groups: dict[str, list[LogFile]] = {}
     for name, data, truncated in members:
         rel_dir = str(PurePosixPath(name.replace("\\", "/")).parent)

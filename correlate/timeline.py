@@ -52,6 +52,11 @@ COLUMNS = [
     "lost_before",
     "file_index",
     "row",
+    "program",
+    "host",
+    "format",
+    "time_res_ns",
+    "cause",
 ]
 
 
@@ -71,6 +76,10 @@ CATEGORICAL = {
     "object_state",
     "platform",
     "event",
+    "program",
+    "host",
+    "format",
+    "cause",
 }
 
 

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ..catalog import EXPLAIN, STATUS_POLL_PREFIX
+from ..catalog import STATUS_POLL_PREFIX
+from ..classify import EXPLAIN
 from ..findings import KINDS as FINDING_KINDS
 from ..times import fmt_ns
 from . import story
@@ -205,7 +206,7 @@ def _header(analysis: Analysis) -> str:
             + "</td>"
             f"<td class=num>{esc(ident.node_id if ident.node_id is not None else '?')}</td>"
             f"<td>{esc(ident.host or '-')}</td><td>{esc(ident.platform or '-')}</td>"
-            f"<td>{esc(ident.version or '-')}</td><td>{_resources(ident)}</td>"
+            f"<td>{esc(ident.product)} {esc(ident.version or '')}</td><td>{_resources(ident)}</td>"
             f"<td>{files}</td>"
             f"<td class=t>{esc(fmt_ns(p.first_time, sep=' '))}<br>"
             f"{esc(fmt_ns(p.last_time, sep=' '))}</td>"
@@ -226,7 +227,7 @@ def _header(analysis: Analysis) -> str:
         f"local{span}. Written by bsrcorr; the machine-readable files beside this page are "
         "timeline.parquet/csv, alignment.json and summary.json.</p>"
         "<h2 id=nodes>Nodes</h2><table><tr><th>node</th><th>id</th><th>host</th>"
-        "<th>platform</th><th>BSR</th><th>resources</th><th>files</th><th>local time range</th>"
+        "<th>platform</th><th>driver</th><th>resources</th><th>files</th><th>local time range</th>"
         "<th>lines</th>"
         "<th>entries</th><th>unparsed</th><th>lost</th><th>driver loads</th></tr>"
         + "".join(rows)
@@ -326,7 +327,7 @@ def _protocol(analysis: Analysis, index: dict) -> str:
                         esc(d.node),
                         esc(cl.name_of(d.resource, d.peer, d.peer_host) or "?"),
                         esc(d.volume),
-                        esc(f"uuid_compare({d.result}) rule {d.rule}"),
+                        esc(d.short),
                         esc(meaning),
                         esc(both),
                         _line_link(d.end, index, analysis),

@@ -214,7 +214,7 @@ def _decision_note(cl, dcs) -> tuple[str, str]:
     elif isinstance(dcs.result, int) and -100 < dcs.result < 0:
         role = "target"
     style = "finding" if not mirrored else (role or "note")
-    text = f"uuid_compare({dcs.result}) by rule {dcs.rule}: {reason}"
+    text = f"{dcs.label}: {reason}"
     if not mirrored and twin is not None:
         text += f" (DOES NOT MIRROR {twin.node}'s {twin.result})"
     return text, style

@@ -58,7 +58,8 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
     for b in beats:
         r, node, t = b.record, b.node, b.ns
         if b.what == "landmark" and r.kind == "driver_loaded":
-            say(t, f"{node}: BSR driver {r.detail.get('version') or ''} loaded.")
+            product = cl.node(node).identity.product
+            say(t, f"{node}: {product} driver {r.detail.get('version') or ''} loaded.")
         elif b.what == "handshake":
             peer = cl.name_of(r.resource, r.peer_id, r.peer_host) or r.peer_id
             say(t, f"{node} completed the handshake with {peer} (protocol {r.protocol}).")
@@ -66,9 +67,14 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
             peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
             say(
                 t,
-                f"{node} compared UUIDs with {peer}: rule {r.rule} "
-                f"({_reason(r.rule, r.rule_text)}) gave uuid_compare({r.result}): "
-                f"{uuid_meaning(r.result)}.",
+                f"{node} compared UUIDs with {peer}: rule {r.rule_name or r.rule} "
+                f"({_reason(r.rule, r.rule_text)}) gave "
+                + (
+                    f"uuid_compare()={r.result_name}"
+                    if r.result_name
+                    else f"uuid_compare({r.result})"
+                )
+                + f": {uuid_meaning(r.result)}.",
             )
         elif b.what == "bitmap":
             peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer

@@ -67,7 +67,11 @@ def summary(analysis: Analysis) -> str:
         if ident.host:
             who.append(f"host {ident.host}")
         who.append(ident.platform or "platform unknown")
-        who.append(f"BSR {ident.version}" if ident.version else "BSR version not logged")
+        who.append(
+            f"{ident.product} {ident.version}"
+            if ident.version
+            else f"{ident.product} version not logged"
+        )
         if ident.resources:
             label = "resource " if len(ident.resources) == 1 else "resources "
             who.append(label + ", ".join(ident.resources))
@@ -209,15 +213,12 @@ def _protocol_of(analysis: Analysis, res: str | None) -> list[str]:
             continue
         a, b = pair.a, pair.b
         state = "mirrored" if pair.mirrored else "DO NOT MIRROR"
-        out.append(
-            f"  UUID      {a.node} uuid_compare({a.result}) rule {a.rule} <-> {b.node} "
-            f"uuid_compare({b.result}) rule {b.rule}: {state}"
-        )
+        out.append(f"  UUID      {a.node} {a.short} <-> {b.node} {b.short}: {state}")
     for ev in analysis.events:
         for d in ev.decisions:
             if d not in cl.twin and d.result is not None and mine(d.resource):
                 out.append(
-                    f"  UUID      {d.node} uuid_compare({d.result}) rule {d.rule}: "
+                    f"  UUID      {d.node} {d.short}: "
                     f"{uuid_meaning(d.result)} (peer's side not in these logs)"
                 )
     for r in cl.resyncs:
