@@ -44,6 +44,7 @@ from .model import NO_TIME, Clock, Pair, Ref
 
 MAX_DRIFT_PPM = 500.0  # quartz clocks stay well inside 100 ppm; this is a wide net
 LOOK_AHEAD = 3  # pairs that must agree with a new offset before it counts as a step
+OUTLIER_MAX = 2  # a stretch of at most this many pairs that the pairs around contradict
 ONE_WAY_S = 0.0005  # assumed one-way latency when only one direction bounds the offset
 RESOLUTION_S = 1e-7  # BSR's 100 ns: the least a receive must follow its send
 TZ_STEP_S = 900  # time zones are whole quarter hours
@@ -351,7 +352,7 @@ def fit_pair(
         strict = [b for b in chunk if b.strict]
         use = strict if strict else chunk
         basis = "2pc/bitmap" if strict else "handshake"
-        groups = _sweep(use, conflicts, node)
+        groups = _drop_outliers(_sweep(use, conflicts, node), conflicts, node)
         epoch_fits = [_estimate(g, epoch, basis) for g in groups]
         steps.extend(itertools.pairwise(epoch_fits))
         fits.extend(epoch_fits)
@@ -387,6 +388,46 @@ def _sweep(bounds: list[Bound], conflicts: list[Conflict], node: str) -> list[li
         i += 1
     if current:
         groups.append(current)
+    return groups
+
+
+def _feasible(bounds: list[Bound]) -> bool:
+    if not bounds:
+        return True
+    poly, t0 = _initial_poly(), bounds[0].t
+    for b in bounds:
+        poly = _apply(poly, b, t0)
+        if not poly:
+            return False
+    return True
+
+
+def _drop_outliers(
+    groups: list[list[Bound]], conflicts: list[Conflict], node: str
+) -> list[list[Bound]]:
+    """A group of one or two pairs that the many pairs around it contradict is a bad
+    stamp (a line flushed late), not two clock steps: its pairs are conflicts, and the
+    groups around it join again when together they fit one line. The largest consistent
+    set wins; one bad stamp never drags an offset, not even at the start."""
+    changed = True
+    while changed and len(groups) > 1:
+        changed = False
+        for i, g in enumerate(groups):
+            if sum(b.strict for b in g) > OUTLIER_MAX:
+                continue
+            prev = groups[i - 1] if i > 0 else []
+            nxt = groups[i + 1] if i + 1 < len(groups) else []
+            around = prev + nxt
+            if sum(b.strict for b in around) < LOOK_AHEAD:
+                continue
+            if prev and nxt and not _feasible(prev + nxt):
+                continue  # two real steps with a short stretch between: keep it
+            for b in g:
+                conflicts.append(Conflict(node, b.pair, _against(around, b), _conflict_reason(b)))
+            merged = [*prev, *nxt]
+            groups[max(i - 1, 0) : i + 2] = [merged] if merged else []
+            changed = True
+            break
     return groups
 
 

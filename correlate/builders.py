@@ -294,6 +294,10 @@ class Walk:
         side.primary_nodes, side.weak_nodes = f.get("primary_nodes"), f.get("weak_nodes")
         if f.get("max_size_kb") is not None:
             side.changes["size_kb"] = str(f["max_size_kb"])
+        # DRBD 9.1+ names the initiator and target on the remote side too.
+        side.initiator_id = f.get("initiator", side.initiator_id)
+        side.target_id = f.get("target", side.target_id)
+        side.changes.update(_twopc_changes(f.get("changes")))
         if side.peer is not None or side.peer_host is not None:
             conn = self.connect(r["resource"], side.peer, side.peer_host, ref)
             if side.tid not in conn.tids:

@@ -409,6 +409,11 @@ class TwopcRecord:
     sides: list[TwopcSide]
     problems: list[str] = field(default_factory=list)
     abort_rv: int | None = None
+    # participant -> the node its prepare came through, when not the initiator itself
+    # (three-node meshes relay a 2PC to a node the initiator has no connection to)
+    relays: dict[str, str] = field(default_factory=dict)
+    # participants the lines name whose own log is not among the sources
+    absent: list[str] = field(default_factory=list)
 
     @property
     def initiator_side(self) -> TwopcSide | None:

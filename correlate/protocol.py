@@ -192,10 +192,15 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
             outcome = "incomplete"
         target_id = init.target_id
     else:
-        # Its log is not here: the participants name it by the connection it came on.
+        # Its log is not here: DRBD 9.1+ participants name it (A->B); else the
+        # connection the prepare came on names it (unless a relay passed it on).
+        named = next((p.initiator_id for p in parts if p.initiator_id is not None), None)
         p0 = next((p for p in parts if p.peer is not None or p.peer_host), None)
-        initiator_id = p0.peer if p0 else None
-        initiator = cluster.name_of(resource, p0.peer, p0.peer_host) if p0 else None
+        if named is not None:
+            initiator_id, initiator = named, cluster.name_of(resource, named)
+        else:
+            initiator_id = p0.peer if p0 else None
+            initiator = cluster.name_of(resource, p0.peer, p0.peer_host) if p0 else None
         target_id = next((p.target_id for p in parts if p.target_id is not None), None)
         if any(p.commit for p in parts):
             outcome = "committed"
@@ -226,13 +231,31 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
         if s is not None:
             for k, v in s.changes.items():
                 changes.setdefault(k, v)
+    present = {n.name for n in cluster.nodes}
+    relays: dict[str, str] = {}
+    absent: list[str] = []
+    for p in parts:
+        via = cluster.name_of(resource, p.peer, p.peer_host)
+        if via is not None and via != initiator and initiator is not None:
+            relays[p.node] = via
+            if via not in present and via not in absent:
+                absent.append(via)
+    target = cluster.name_of(resource, target_id)
+    if (
+        target is not None
+        and target != "all"
+        and target not in present
+        and target != initiator
+        and target not in absent
+    ):
+        absent.append(target)
     return TwopcRecord(
         tid=tid,
         resource=resource,
         initiator=initiator,
         initiator_id=initiator_id,
         target=cluster.name_of(resource, target_id),
-        participants=sorted({p.node for p in parts}),
+        participants=sorted({p.node for p in parts}) + sorted(absent),
         outcome=outcome,
         duration_ms=duration,
         changes=changes,
@@ -241,6 +264,8 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
         sides=sides,
         problems=problems,
         abort_rv=init.abort_rv if init else None,
+        relays=relays,
+        absent=sorted(absent),
     )
 
 

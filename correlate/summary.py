@@ -350,6 +350,8 @@ def twopc_json(r, t: Times) -> dict[str, Any]:
         "initiator_id": r.initiator_id,
         "target": r.target,
         "participants": r.participants,
+        "absent": r.absent,
+        "relays": r.relays,
         "outcome": r.outcome,
         "duration_ms": _r(r.duration_ms, 4),
         "changes": r.changes,
