@@ -278,7 +278,7 @@ def test_one_late_stamp_never_drags_the_offset(tmp_path, which):
 
     def script(sim: Sim) -> None:
         sim.connect("n0", "n1", 5.0)
-        for k, t in enumerate(range(60, 1200, 60)):
+        for t in range(60, 1200, 60):
             sim.twopc("n0", float(t), ["n1"])
 
     sim = Sim([SimNode("n0", 0), SimNode("n1", 1, offset_s=-0.41)], START)
