@@ -49,6 +49,9 @@ ONE_WAY_S = 0.0005  # assumed one-way latency when only one direction bounds the
 RESOLUTION_S = 1e-7  # BSR's 100 ns: the least a receive must follow its send
 TZ_STEP_S = 900  # time zones are whole quarter hours
 TZ_TOLERANCE_S = 120
+# Time zones lie within UTC-12 .. UTC+14: a larger offset is something else (a node
+# logging uptime only, a clock set to another day).
+TZ_MAX_S = 26 * 3600
 
 
 @dataclass
@@ -909,7 +912,7 @@ def _timezone(na: NodeAlignment, clocks: dict[str, NodeClock]) -> None:
         return
     quarters = round(seg.offset_s / TZ_STEP_S)
     residual = seg.offset_s - quarters * TZ_STEP_S
-    if quarters == 0 or abs(residual) > TZ_TOLERANCE_S:
+    if quarters == 0 or abs(residual) > TZ_TOLERANCE_S or abs(seg.offset_s) > TZ_MAX_S:
         return
     minutes = quarters * 15
     sign = "+" if minutes > 0 else "-"

@@ -80,7 +80,7 @@ def find(
     out += _flapping(cluster, at)
     out += _lost_lines(nodes, timeline)
     out += _reloads(cluster, at)
-    out += _clocks(alignment, at)
+    out += _clocks(alignment, at, {n.name for n in nodes if n.uptime_only})
     # Most severe first, then in time order; node and message make the order total.
     out.sort(
         key=lambda f: (
@@ -398,7 +398,7 @@ def _reloads(cluster: Cluster, at) -> list[Finding]:
     return out
 
 
-def _clocks(alignment: Alignment, at) -> list[Finding]:
+def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
     out = []
     for name, na in alignment.nodes.items():
         if na.reference:
@@ -433,7 +433,13 @@ def _clocks(alignment: Alignment, at) -> list[Finding]:
                     "large_offset",
                     name,
                     None,
-                    f"{name}: clock {main.offset_s:+.3f} s from {alignment.reference}'s",
+                    f"{name}: clock {main.offset_s:+.3f} s from {alignment.reference}'s"
+                    + (
+                        " (its lines carry uptime stamps only, no wall clock: the offset "
+                        "places its boot on the reference clock)"
+                        if name in uptime_only
+                        else ""
+                    ),
                 )
             )
         for st in na.steps:

@@ -203,6 +203,7 @@ class NodeParse:
     first_time: int | None = None
     last_time: int | None = None
     host: str | None = None  # kernel logs: the host the lines came from
+    uptime_only: bool = False  # kernel logs with monotonic stamps and no wall clock
 
 
 def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
