@@ -134,7 +134,7 @@ def _node(name: str, group: _Host, notices: Notices) -> NodeParse:
     # Stamps of uptime only (bare dmesg): its local times are 1970 plus seconds since boot.
     result.uptime_only = bool(
         frame.select(
-            (pl.col("mono_ns").is_not_null().any() & pl.col("wall_ns").is_null().all())
+            pl.col("mono_ns").is_not_null().any() & pl.col("wall_ns").is_null().all()
         ).item()
     )
     return result
