@@ -21,6 +21,7 @@ from .align import Alignment
 from .catalog import SPLIT_BRAIN_RESULTS
 from .model import Cluster, Ref
 from .parse import NodeParse
+from .times import fmt_clock
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -65,6 +66,14 @@ class Finding:
     message: str
     lines: list[Ref] = field(default_factory=list)
     resource: str | None = None  # None: the node's or the cluster's
+    # A summary of repeated findings: each one's time and message, in time order
+    # (empty for a single finding); ``time_ns`` is the first, ``last_ns`` the last.
+    occurrences: list[tuple[int | None, str]] = field(default_factory=list)
+    last_ns: int | None = None
+
+    @property
+    def count(self) -> int:
+        return max(1, len(self.occurrences))
 
 
 def find(
@@ -81,6 +90,7 @@ def find(
     out += _lost_lines(nodes, timeline)
     out += _reloads(cluster, at)
     out += _clocks(alignment, at, {n.name for n in nodes if n.uptime_only})
+    out = summarise(out)
     # Most severe first, then in time order; node and message make the order total.
     out.sort(
         key=lambda f: (
@@ -92,6 +102,57 @@ def find(
             f.message,
         )
     )
+    return out
+
+
+# What a repeated finding counts, in the summary's words.
+NOUNS = {
+    "connection_flapping": "bursts",
+    "twopc_aborted": "2PCs aborted",
+    "twopc_timed_out": "2PCs timed out",
+    "twopc_rejected": "2PCs rejected",
+    "twopc_incomplete": "2PCs without commit or abort",
+    "twopc_not_committed_remotely": "2PCs not committed remotely",
+    "netlink_unterminated": "commands never terminated",
+    "resync_broken": "resyncs broken",
+    "resync_unfinished": "resyncs unfinished",
+    "uuid_not_mirrored": "UUID handshakes not mirrored",
+    "split_brain": "split-brain reports",
+    "driver_reload": "driver loads",
+    "clock_step": "clock steps",
+    "inconsistent_evidence": "contradicting pairs",
+}
+
+
+def summarise(found: list[Finding]) -> list[Finding]:
+    """Repeated findings of one kind on the same nodes and resource become one, with a
+    count, the first and last time, every occurrence's message and every line: a
+    capture of a flapping link is one finding, not hundreds."""
+    groups: dict[tuple, list[Finding]] = {}
+    for f in found:
+        groups.setdefault((f.severity, f.kind, f.node, f.resource), []).append(f)
+    out = []
+    for (severity, kind, node, resource), members in groups.items():
+        if len(members) == 1:
+            out.append(members[0])
+            continue
+        members.sort(key=lambda f: (f.time_ns is None, f.time_ns or 0, f.message))
+        times = [f.time_ns for f in members if f.time_ns is not None]
+        first, last = (min(times), max(times)) if times else (None, None)
+        span = ""
+        if first is not None and last is not None:
+            span = f" between {fmt_clock(first)} and {fmt_clock(last)}"
+        where = ", ".join(x for x in (resource, node) if x)
+        noun = NOUNS.get(kind, "times")
+        message = (
+            f"{kind.replace('_', ' ')}{f' ({where})' if where else ''}: {len(members)} "
+            f"{noun}{span}; first: {members[0].message}"
+        )
+        lines = [r for f in members for r in f.lines]
+        summary = Finding(severity, kind, node, first, message, lines, resource)
+        summary.occurrences = [(f.time_ns, f.message) for f in members]
+        summary.last_ns = last
+        out.append(summary)
     return out
 
 

@@ -313,6 +313,9 @@ def finding_json(f, t: Times) -> dict[str, Any]:
         "resource": f.resource,
         "time": fmt_ns(f.time_ns),
         "message": f.message,
+        "count": f.count,
+        "last_time": fmt_ns(f.last_ns),
+        "occurrences": [{"time": fmt_ns(ns), "message": m} for ns, m in f.occurrences],
         "lines": [t.line(r) for r in f.lines],
     }
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 # timeline.csv/parquet); a million-row capture thus still opens in a browser.
 REPORT_ROWS = 200_000
 STATIC_ROWS = 2_000  # protocol events in the no-JavaScript table
+FINDINGS_SHOWN = 30  # findings in the open table; the rest folded below it
 EVIDENCE_ROWS = 300
 DAY_100NS = 86_400 * 10**7
 
@@ -259,19 +260,36 @@ def _findings(analysis: Analysis, index: dict) -> str:
         links = " ".join(_line_link(r, index, analysis) for r in f.lines[:8])
         if len(f.lines) > 8:
             links += f" <span class=sub>+{len(f.lines) - 8} more</span>"
+        what = esc(f.message)
+        if f.occurrences:
+            # A summary of repeated findings: each one folded under it.
+            items = "".join(
+                f"<li><span class=t>{esc(fmt_ns(ns, sep=' ') or '-')}</span> {esc(m)}</li>"
+                for ns, m in f.occurrences
+            )
+            what += f"<details><summary>all {f.count}</summary><ol>{items}</ol></details>"
         rows.append(
             f'<tr><td><span class="sev sev-{esc(f.severity)}">{esc(f.severity)}</span></td>'
             f'<td title="{esc(FINDING_KINDS.get(f.kind, ""))}">{esc(f.kind)}</td>'
             f"<td>{esc(f.node or 'cluster')}</td><td>{esc(f.resource or '-')}</td>"
             f"<td class=t>{esc(fmt_ns(f.time_ns, sep=' ') or '-')}</td>"
-            f"<td>{esc(f.message)}</td><td>{links}</td></tr>"
+            f"<td>{what}</td><td>{links}</td></tr>"
         )
-    return (
-        f"<h2 id=findings>Findings ({len(found)})</h2>"
-        "<table><tr><th>severity</th><th>kind</th><th>node</th><th>resource</th><th>time</th>"
-        "<th>what</th>"
-        "<th>lines</th></tr>" + "".join(rows) + "</table>"
+    head = (
+        "<tr><th>severity</th><th>kind</th><th>node</th><th>resource</th><th>time</th>"
+        "<th>what</th><th>lines</th></tr>"
     )
+    shown, folded = rows[:FINDINGS_SHOWN], rows[FINDINGS_SHOWN:]
+    more = ""
+    if folded:
+        # The most severe come first; the rest stay one click away.
+        more = (
+            f"<details><summary>{len(folded)} more findings, less severe or later"
+            f"</summary><table>{head}{''.join(folded)}</table></details>"
+        )
+    total = sum(f.count for f in found)
+    counted = f"{len(found)}" + (f", {total} in all" if total != len(found) else "")
+    return f"<h2 id=findings>Findings ({counted})</h2><table>{head}{''.join(shown)}</table>{more}"
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
