@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from .model import Ref
 
 if TYPE_CHECKING:
+    from .analysis import Analysis
     from .episodes import Episode
-    from .model import Analysis
 
 
 @dataclass(eq=False)

@@ -21,20 +21,10 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
-
-if TYPE_CHECKING:
-    from .align import Alignment
-    from .episodes import Episode
-    from .errors import Notices
-    from .findings import Finding
-    from .parse import NodeParse
-    from .window import Windows
 
 T = TypeVar("T")
 
@@ -626,39 +616,3 @@ class TimeIndex:
     def within(self, lo: int, hi: int) -> list:
         picked = sorted(set(self.order[bisect_left(self.times, lo) : bisect_right(self.times, hi)]))
         return [self.items[i] for i in picked]
-
-
-# -- the whole analysis, as renderers read it --------------------------------------------------
-
-
-@dataclass(eq=False)
-class Analysis:
-    """Everything one run found: what renderers read (they never run a stage)."""
-
-    nodes: list[NodeParse]
-    timeline: pl.DataFrame
-    notices: Notices
-    events: list[NodeEvents]
-    cluster: Cluster
-    alignment: Alignment
-    episodes: list[Episode] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
-    window: tuple[int | None, int | None] = (None, None)  # --since/--until, aligned ns
-    rendered: set[str] | None = None  # episode diagrams drawn (None: not yet known)
-    diagrams_dir: Path | None = None
-
-    @property
-    def node_names(self) -> list[str]:
-        return [n.name for n in self.nodes]
-
-    @property
-    def clock(self) -> Clock:
-        return self.alignment.clock
-
-    @cached_property
-    def windows(self) -> Windows:
-        """The records of any time window, for the renderers' per-episode questions."""
-        from .window import Windows
-
-        return Windows(self.alignment.clock)

@@ -25,8 +25,9 @@ from . import (
     summary,
     timeline,
 )
+from .analysis import Analysis
 from .errors import InputError, Notices, OutputError
-from .model import Analysis, NodeEvents
+from .model import NodeEvents
 from .parse import NodeParse, parse_node
 from .render import report, sequence
 from .times import fmt_ns

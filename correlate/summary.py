@@ -20,7 +20,7 @@ from .netlink import is_status_poll, poll_ref
 from .times import fmt_ns
 
 if TYPE_CHECKING:
-    from .model import Analysis
+    from .analysis import Analysis
 
 EVIDENCE_LISTED = 2000  # per alignment.json; the count says how many there were in all
 

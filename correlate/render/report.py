@@ -33,7 +33,8 @@ from . import story
 from .text import clock_line
 
 if TYPE_CHECKING:
-    from ..model import Analysis, Ref
+    from ..analysis import Analysis
+    from ..model import Ref
 
 # Rows embedded for the interactive timeline. Above this, the page keeps every protocol
 # event, warning and unparsed row and says how many routine rows it left out (they are in

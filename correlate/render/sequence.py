@@ -33,8 +33,8 @@ from ..model import Ref
 from ..times import fmt_clock
 
 if TYPE_CHECKING:
+    from ..analysis import Analysis
     from ..episodes import Episode
-    from ..model import Analysis
 
 MAX_ROWS = 60
 BACKSLASH = "\ue000"

@@ -18,7 +18,7 @@ from ..episodes import Episode
 from ..times import fmt_ns
 
 if TYPE_CHECKING:
-    from ..model import Analysis
+    from ..analysis import Analysis
 
 MAX_SENTENCES = 14
 

@@ -15,7 +15,7 @@ from ..times import fmt_ns
 
 if TYPE_CHECKING:
     from ..align import NodeAlignment
-    from ..model import Analysis
+    from ..analysis import Analysis
 
 
 def fmt_time(ns: int | None) -> str:
