@@ -3,22 +3,54 @@
 Exit codes: 0 ok; 1 ran, with warnings that matter; 2 usage error or unreadable input;
 3 the bundle could not be written. Diagnostics go to stderr, one line each; the summary
 goes to stdout.
+
+Options are checked before any log is read: what needs only the options here, what needs
+the node names in :func:`correlate.pipeline.check_nodes`, as soon as the sources resolve.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
-from .errors import EXIT_OK, EXIT_WARNINGS, BsrcorrError, Notices
-from .pipeline import Options, analyse, write
+from .errors import EXIT_INPUT, EXIT_OK, EXIT_WARNINGS, BsrcorrError, Notices
+from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, write
 from .render import text
-from .times import parse_iso
+from .times import fmt_ns, parse_iso
 
 PROGRESS_BYTES = 64 * 1024**2
+# The largest --offset: a century either way. A larger clock difference is a mistyped
+# number, and a century times 1e9 ns stays far inside a timestamp's 292 years.
+MAX_OFFSET_S = 100 * 365.25 * 86_400
+
+
+def _usage_error(message: str) -> NoReturn:
+    # One line, as README promises for every diagnostic, instead of click's three-line
+    # "Usage: ... Try ... Error: ..." block; click's own exit code for usage errors.
+    click.echo(f"bsrcorr: error: {' '.join(message.split())} (see bsrcorr --help)", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+class _Command(click.Command):
+    """click's command with usage errors printed as bsrcorr's one-line diagnostics, from
+    parsing the arguments (make_context) and from the checks in the callback (invoke)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as exc:
+            _usage_error(exc.format_message())
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            _usage_error(exc.format_message())
 
 
 class _Progress:
@@ -39,6 +71,7 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def _input_size(specs: tuple[str, ...]) -> int:
@@ -55,7 +88,7 @@ def _input_size(specs: tuple[str, ...]) -> int:
     return total
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("srcs", nargs=-1, required=True, metavar="SRC...")
 @click.option(
     "-o",
@@ -82,8 +115,9 @@ def _input_size(specs: tuple[str, ...]) -> int:
     "offsets",
     multiple=True,
     metavar="NAME=SECONDS",
-    help="Use this offset (node clock minus reference clock) instead of the evidence; "
-    "shown as manual. Repeatable.",
+    help="Use this offset (node clock minus reference clock, a finite number of seconds "
+    "within a century) instead of the evidence; shown as manual. Not for the reference "
+    "node. Repeatable, once per node.",
 )
 @click.option(
     "--timeline",
@@ -92,7 +126,10 @@ def _input_size(specs: tuple[str, ...]) -> int:
     help="Print the merged timeline to stdout (for less and grep) instead of the summary.",
 )
 @click.option(
-    "--events", "events_only", is_flag=True, help="With --timeline: protocol events only."
+    "--events",
+    "events_only",
+    is_flag=True,
+    help="With --timeline: protocol events only.",
 )
 @click.option(
     "--diagrams",
@@ -108,10 +145,12 @@ def _input_size(specs: tuple[str, ...]) -> int:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="What stdout gets: the text summary, or summary.json.",
+    help="What stdout gets: the text summary, or summary.json (not with --timeline).",
 )
-@click.option("--since", metavar="TIME", help="Keep rows from this aligned time (ISO 8601).")
-@click.option("--until", metavar="TIME", help="Keep rows up to this aligned time (ISO 8601).")
+@click.option(
+    "--since", metavar="TIME", help="Keep what lies from this aligned time on (ISO 8601)."
+)
+@click.option("--until", metavar="TIME", help="Keep what lies up to this aligned time (ISO 8601).")
 @click.version_option(__version__, prog_name="bsrcorr")
 def main(
     srcs: tuple[str, ...],
@@ -132,16 +171,27 @@ def main(
     bsr.log_* files, or a .zip/.tar.gz/.gz of those. NAME=SRC names the node; otherwise
     the file stem or directory name does.
     """
-    notices = Notices()
+    if events_only and not show_timeline:
+        raise click.UsageError("--events only applies to --timeline (add --timeline)")
+    if show_timeline and out_format == "json":
+        raise click.UsageError(
+            "--format json and --timeline both choose what stdout gets: use one "
+            "(summary.json is in the bundle either way)"
+        )
+    since_ns = _parse_time(since, "--since")
+    until_ns = _parse_time(until, "--until")
+    if since_ns is not None and until_ns is not None and since_ns > until_ns:
+        raise click.UsageError(f"--since {since} is after --until {until}: the window is empty")
     options = Options(
         out=out,
         max_extract=max_extract_mb * 1024**2,
         reference=reference,
         offsets=_parse_offsets(offsets),
-        since_ns=_parse_time(since, "--since"),
-        until_ns=_parse_time(until, "--until"),
+        since_ns=since_ns,
+        until_ns=until_ns,
         diagrams=diagrams,
     )
+    notices = Notices()
     progress = _Progress(_input_size(srcs))
     try:
         analysis = analyse(srcs, options, notices, progress)
@@ -170,18 +220,34 @@ def main(
     sys.exit(EXIT_WARNINGS if notices.matter else EXIT_OK)
 
 
+# -- option values ------------------------------------------------------------------------
+
+
 def _parse_offsets(items: tuple[str, ...]) -> dict[str, float]:
-    result = {}
+    result: dict[str, float] = {}
     for item in items:
         name, sep, value = item.partition("=")
         try:
             if not sep or not name:
                 raise ValueError
-            result[name] = float(value)
+            seconds = float(value)
         except ValueError:
             raise click.BadParameter(
                 f"{item!r}: expected NAME=SECONDS", param_hint="--offset"
             ) from None
+        if not math.isfinite(seconds):
+            raise click.BadParameter(
+                f"{item!r}: the offset must be a finite number of seconds", param_hint="--offset"
+            )
+        if abs(seconds) > MAX_OFFSET_S:
+            raise click.BadParameter(
+                f"{item!r}: more than a century ({MAX_OFFSET_S:.0f} s) either way; "
+                "a timestamp cannot hold the result",
+                param_hint="--offset",
+            )
+        if name in result:
+            raise click.BadParameter(f"{name}: given twice", param_hint="--offset")
+        result[name] = seconds
     return result
 
 
@@ -189,12 +255,19 @@ def _parse_time(value: str | None, option: str) -> int | None:
     if value is None:
         return None
     try:
-        return parse_iso(value)
+        ns = parse_iso(value)
     except ValueError:
         raise click.BadParameter(
             f"{value!r}: expected an ISO 8601 time like 2020-10-26T16:48:52.7",
             param_hint=option,
         ) from None
+    if not TIME_MIN_NS <= ns <= TIME_MAX_NS:
+        raise click.BadParameter(
+            f"{value!r}: outside what a timestamp can hold "
+            f"({fmt_ns(TIME_MIN_NS)} .. {fmt_ns(TIME_MAX_NS)})",
+            param_hint=option,
+        )
+    return ns
 
 
 def _print_notices(notices: Notices) -> None:

@@ -38,6 +38,12 @@ class InputError(BsrcorrError):
     exit_code = EXIT_INPUT
 
 
+class UsageError(BsrcorrError):
+    """Options that contradict each other or the nodes given (exit 2, as click's own)."""
+
+    exit_code = EXIT_INPUT
+
+
 class OutputError(BsrcorrError):
     exit_code = EXIT_OUTPUT
 

@@ -24,7 +24,7 @@ from . import (
     summary,
     timeline,
 )
-from .errors import InputError, Notices, OutputError
+from .errors import Notices, OutputError, UsageError
 from .events import NodeEvents
 from .parse import NodeParse, parse_node
 from .render import report, sequence
@@ -74,18 +74,16 @@ def analyse(
     progress: ProgressFn | None = None,
 ) -> Analysis:
     node_sources = sources.resolve(specs, notices, options.max_extract)
+    # The node names are known now: a mistyped name stops the run before any parsing,
+    # which on a large capture takes minutes.
+    names = [src.name for src in node_sources]
+    reference = check_nodes(names, options)
     parsed: list[NodeParse] = []
     for src in node_sources:
         parsed.append(parse_node(src, notices))
         if progress:
             progress(sum(f.size for f in src.files))
-    names = [p.name for p in parsed]
-    reference = options.reference or names[0]
-    if reference not in names:
-        raise InputError(f"--reference {reference}: no such node (nodes: {', '.join(names)})")
-    for name in options.offsets:
-        if name not in names:
-            raise InputError(f"--offset {name}=...: no such node (nodes: {', '.join(names)})")
+    check_offsets_fit(parsed, options.offsets)
     frames: list[pl.DataFrame] = []
     node_events: list[NodeEvents] = []
     for p in parsed:
@@ -127,6 +125,45 @@ def analyse(
         episodes=story,
         findings=found,
     )
+
+
+def check_nodes(names: list[str], options: Options) -> str:
+    """The reference node's name, once --reference and --offset name known nodes and no
+    offset is given for the reference (its offset is 0 by definition)."""
+    known = f"(nodes: {', '.join(names)})"
+    reference = options.reference or names[0]
+    if reference not in names:
+        raise UsageError(f"--reference {reference}: no such node {known}")
+    for name, value in options.offsets.items():
+        if name not in names:
+            raise UsageError(f"--offset {name}={value:g}: no such node {known}")
+        if name == reference:
+            raise UsageError(
+                f"--offset {name}={value:g}: {name} is the reference node, whose offset is 0 "
+                "by definition (choose another with --reference)"
+            )
+    return reference
+
+
+# What a timeline time (datetime[ns], an i64 of nanoseconds) can hold.
+TIME_MIN_NS = -(2**63) + 1
+TIME_MAX_NS = 2**63 - 1
+
+
+def check_offsets_fit(parsed: list[NodeParse], offsets: dict[str, float]) -> None:
+    """A manual offset must leave every aligned time of its node a timestamp. The CLI
+    bounds offsets before reading; this catches a log dated near the edge of what a
+    timestamp holds, whose times would otherwise wrap around."""
+    for p in parsed:
+        if p.name not in offsets:
+            continue
+        shift = round(offsets[p.name] * 1e9)
+        for local in (p.first_time, p.last_time):
+            if local is not None and not TIME_MIN_NS <= local - shift <= TIME_MAX_NS:
+                raise UsageError(
+                    f"--offset {p.name}={offsets[p.name]:g}: moves {p.name}'s lines outside "
+                    "what a timestamp can hold (years 1677 to 2262)"
+                )
 
 
 def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: int) -> None:
