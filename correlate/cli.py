@@ -1,8 +1,9 @@
 """The ``bsrcorr`` command: options, progress on stderr, exit codes. No analysis here.
 
 Exit codes: 0 ok; 1 ran, with warnings that matter; 2 usage error or unreadable input;
-3 the bundle could not be written. Diagnostics go to stderr, one line each; the summary
-goes to stdout.
+3 the bundle could not be written; 70 an internal error (a bug: the traceback is in
+``OUT/bsrcorr-crash.txt``). Diagnostics go to stderr, one line each; the summary goes to
+stdout.
 
 Options are checked before any log is read: what needs only the options here, what needs
 the node names in :func:`correlate.pipeline.check_nodes`, as soon as the sources resolve.
@@ -10,16 +11,21 @@ the node names in :func:`correlate.pipeline.check_nodes`, as soon as the sources
 
 from __future__ import annotations
 
+import io
 import math
+import os
+import platform
 import sys
+import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from . import __version__
-from .errors import EXIT_INPUT, EXIT_OK, EXIT_WARNINGS, BsrcorrError, Notices
-from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, write
+from .bundle import CRASH_FILE
+from .errors import EXIT_INPUT, EXIT_OK, EXIT_SOFTWARE, EXIT_WARNINGS, BsrcorrError, Notices
+from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Analysis, Options, analyse, write
 from .render import text
 from .times import fmt_ns, parse_iso
 
@@ -151,6 +157,12 @@ def _input_size(specs: tuple[str, ...]) -> int:
     "--since", metavar="TIME", help="Keep what lies from this aligned time on (ISO 8601)."
 )
 @click.option("--until", metavar="TIME", help="Keep what lies up to this aligned time (ISO 8601).")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help=f"On an internal error (exit 70), show the traceback on stderr instead of writing "
+    f"it to OUT/{CRASH_FILE}.",
+)
 @click.version_option(__version__, prog_name="bsrcorr")
 def main(
     srcs: tuple[str, ...],
@@ -164,6 +176,7 @@ def main(
     out_format: str,
     since: str | None,
     until: str | None,
+    debug: bool,
 ) -> None:
     """Correlate the BSR driver logs of a cluster's nodes into one timeline.
 
@@ -192,6 +205,19 @@ def main(
         diagrams=diagrams,
     )
     notices = Notices()
+    sys.exit(_run(srcs, options, notices, show_timeline, events_only, out_format, debug))
+
+
+def _run(
+    srcs: tuple[str, ...],
+    options: Options,
+    notices: Notices,
+    show_timeline: bool,
+    events_only: bool,
+    out_format: str,
+    debug: bool,
+) -> int:
+    """The run and what stdout gets; returns the exit code."""
     progress = _Progress(_input_size(srcs))
     try:
         analysis = analyse(srcs, options, notices, progress)
@@ -201,23 +227,109 @@ def main(
         progress.close()
         _print_notices(notices)
         click.echo(f"bsrcorr: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
         progress.close()
         click.echo("bsrcorr: interrupted", err=True)
-        sys.exit(130)
-    _print_notices(notices)
+        return 130
+    except Exception as exc:  # a bug: say where, keep the traceback, exit 70
+        progress.close()
+        _print_notices(notices)
+        return _crash(exc, options.out, debug)
+    code = EXIT_WARNINGS if notices.matter else EXIT_OK
+    try:
+        _stdout(analysis, options, show_timeline, events_only, out_format)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `| head` closed the pipe: the reader has what it wanted, and the run's outcome
+        # is what it was. Later writes (and the flush at exit) go nowhere.
+        _stdout_to_devnull()
+    except Exception as exc:
+        _print_notices(notices)
+        return _crash(exc, options.out, debug)
+    return code
+
+
+def _stdout(
+    analysis: Analysis,
+    options: Options,
+    show_timeline: bool,
+    events_only: bool,
+    out_format: str,
+) -> None:
+    """The diagnostics on stderr, then what stdout gets."""
     if show_timeline:
-        try:
-            text.write_timeline(analysis.timeline, events_only)
-        except BrokenPipeError:  # `| head` closed the pipe: not an error
-            sys.stderr.close()
+        _print_notices(analysis.notices)
+        # Written as it is formatted, 50,000 lines at a time: it may be gigabytes.
+        text.write_timeline(analysis.timeline, events_only, sys.stdout)
     elif out_format == "json":
-        click.echo((out / "summary.json").read_text(encoding="utf-8"), nl=False)
+        _print_notices(analysis.notices)
+        sys.stdout.write((options.out / "summary.json").read_text(encoding="utf-8"))
     else:
-        click.echo(text.summary(analysis), nl=False)
-        click.echo(f"written to {out}/")
-    sys.exit(EXIT_WARNINGS if notices.matter else EXIT_OK)
+        summary = text.summary(analysis)  # made before anything is printed
+        _print_notices(analysis.notices)
+        sys.stdout.write(summary)
+        sys.stdout.write(f"written to {options.out}/\n")
+
+
+def _stdout_to_devnull() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing will flush into a closed pipe
+
+
+# -- internal errors ------------------------------------------------------------------------
+
+# Modules that call the stages; the frame after the last of them names the stage.
+_DRIVERS = {"cli", "pipeline"}
+
+
+def _stage(exc: BaseException) -> str:
+    """The pipeline stage the exception came from, as README's stage table names modules:
+    ``parse``, ``render/report``, ... (``pipeline.analyse`` when it is the pipeline's own)."""
+    package = Path(__file__).resolve().parent
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename).resolve()
+        if package in path.parents:
+            frames.append((path.relative_to(package).with_suffix("").as_posix(), frame.name))
+    driver = max((i for i, (mod, _) in enumerate(frames) if mod in _DRIVERS), default=None)
+    if driver is None:
+        return frames[-1][0] if frames else "startup"
+    if driver + 1 < len(frames):
+        return frames[driver + 1][0]
+    mod, func = frames[driver]
+    return f"{mod}.{func}"
+
+
+def _crash(exc: BaseException, out: Path, debug: bool) -> int:
+    stage = _stage(exc)
+    what = (str(exc).strip().splitlines() or [""])[0][:200]
+    head = f"bsrcorr: error: internal error in stage {stage}: {type(exc).__name__}" + (
+        f": {what}" if what else ""
+    )
+    details = "".join(traceback.format_exception(exc))
+    if debug:
+        click.echo(head, err=True)
+        click.echo(details, err=True, nl=False)
+        return EXIT_SOFTWARE
+    path = out / CRASH_FILE
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f"bsrcorr {__version__} crashed in stage {stage}\n"
+            f"python {platform.python_version()} on {platform.platform()}\n"
+            f"command: {' '.join(sys.argv)}\n\n{details}",
+            encoding="utf-8",
+        )
+        where = f"traceback in {path}; please report it"
+    except OSError as exc2:
+        where = f"could not write {path} ({exc2.strerror or exc2}): run with --debug to see it"
+    click.echo(f"{head} ({where})", err=True)
+    return EXIT_SOFTWARE
 
 
 # -- option values ------------------------------------------------------------------------
@@ -271,5 +383,8 @@ def _parse_time(value: str | None, option: str) -> int | None:
 
 
 def _print_notices(notices: Notices) -> None:
+    """Print the notices so far, once: a failure after printing some prints only the
+    rest (the exit code was already taken from them)."""
     for notice in notices.items:
         click.echo(str(notice), err=True)
+    notices.items.clear()

@@ -1,15 +1,26 @@
 """The command line keeps README's word: options checked before any log is read, one-line
-diagnostics, the documented exit codes."""
+diagnostics, the documented exit codes (70 for a bug), a closed pipe that is no error."""
 
 from __future__ import annotations
 
+import importlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+
+from correlate import errors
 
 from .helpers import (
     NO_DIAGRAMS,
+    ROOT,
     SAMPLES,
     assert_clean_error,
     entry,
+    small_log,
     write_log,
 )
 
@@ -118,3 +129,119 @@ def test_usage_errors_are_one_line(bsrcorr, nothing_read, args):
     assert len(run.stderr.splitlines()) == 1, run.stderr
     assert run.stderr.startswith("bsrcorr: error: ")
     assert "Usage:" not in run.stderr and "Try " not in run.stderr
+
+
+# -- internal errors ----------------------------------------------------------------------
+
+
+def _bug_in(target: str):
+    """A stand-in for ``target`` that fails as a bug in its module would: its code is
+    compiled under that module's file name, so the traceback puts the failure there."""
+    module = importlib.import_module(target.rsplit(".", 1)[0])
+    source = "def bug(*args, **kwargs):\n    raise RuntimeError('boom\\nsecond line')\n"
+    namespace: dict = {}
+    exec(compile(source, module.__file__, "exec"), namespace)
+    return namespace["bug"]
+
+
+def _garbled_log(tmp_path: Path) -> Path:
+    """A node whose log has a line that is not an entry: a warning before the crash."""
+    return write_log(tmp_path / "node0.log", [*small_log(3), "not an entry"])
+
+
+@pytest.mark.parametrize(
+    ("target", "stage"),
+    [
+        ("correlate.events.extract", "events"),
+        ("correlate.render.report.render", "render/report"),
+        ("correlate.render.text.summary", "render/text"),
+    ],
+)
+def test_internal_error_is_exit_70_with_the_traceback_kept(
+    bsrcorr, tmp_path, monkeypatch, target, stage
+):
+    monkeypatch.setattr(target, _bug_in(target))
+    run = bsrcorr(_garbled_log(tmp_path), *NO_DIAGRAMS, crash_ok=True)
+    assert run.exit_code == 70
+    crash = run.out / "bsrcorr-crash.txt"
+    *notes, last = run.stderr.splitlines()
+    assert last == (
+        f"bsrcorr: error: internal error in stage {stage}: RuntimeError: boom "
+        f"(traceback in {crash}; please report it)"
+    )
+    # what was found before the crash is still said, one line each
+    assert (
+        "bsrcorr: warning: node0: 1 line(s) are not BSR entries (25.0%); kept as "
+        "event=unparsed" in notes
+    )
+    assert all(line.startswith(("bsrcorr: warning: ", "bsrcorr: note: ")) for line in notes)
+    assert "Traceback" not in run.stderr and run.stdout == ""
+    text = crash.read_text()
+    assert "Traceback (most recent call last)" in text and "RuntimeError: boom" in text
+    assert f"crashed in stage {stage}" in text
+
+
+def test_debug_shows_the_traceback_instead(bsrcorr, tmp_path, monkeypatch):
+    monkeypatch.setattr("correlate.events.extract", _bug_in("correlate.events.extract"))
+    run = bsrcorr(_garbled_log(tmp_path), "--debug", *NO_DIAGRAMS, crash_ok=True)
+    assert run.exit_code == 70
+    assert "internal error in stage events: RuntimeError: boom" in run.stderr
+    assert "Traceback (most recent call last)" in run.stderr
+    assert not (run.out / "bsrcorr-crash.txt").exists()
+
+
+def test_an_earlier_crash_file_goes_with_the_earlier_bundle(bsrcorr, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bsrcorr-crash.txt").write_text("an earlier run's crash")
+    run = bsrcorr(_garbled_log(tmp_path), *NO_DIAGRAMS, out=out)
+    assert run.exit_code == 1
+    assert not (out / "bsrcorr-crash.txt").exists()
+
+
+def test_readme_exit_codes_are_the_codes_used():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Exit codes", 1)[1].split("\n\n", 2)[1]
+    codes = [int(m) for m in re.findall(r"^\| (\d+) \|", table, flags=re.M)]
+    assert codes == [
+        errors.EXIT_OK,
+        errors.EXIT_WARNINGS,
+        errors.EXIT_INPUT,
+        errors.EXIT_OUTPUT,
+        errors.EXIT_SOFTWARE,
+    ]
+    assert errors.EXIT_SOFTWARE == 70
+
+
+# -- a closed stdout pipe -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ((*map(str, SAMPLE),), 0),
+        ((*map(str, SAMPLE), "--format", "json"), 0),
+        (("garbled.log", "--timeline"), 1),
+    ],
+    ids=["summary", "json", "timeline-with-warnings"],
+)
+def test_closed_stdout_pipe_exits_with_the_runs_code(tmp_path, args, code):
+    """`bsrcorr ... | head -1`: the reader goes away before bsrcorr writes. The pipe is
+    closed before the process has even started, so the write always finds it closed."""
+    _garbled_log(tmp_path).rename(tmp_path / "garbled.log")
+    read, write = os.pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "correlate", *args, "-o", "out", *NO_DIAGRAMS],
+        cwd=tmp_path,
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    os.close(write)
+    os.close(read)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+    assert all(line.startswith("bsrcorr: ") for line in stderr.splitlines()), stderr
+    assert (tmp_path / "out" / "report.html").exists()
