@@ -20,6 +20,7 @@ from . import (
     evidence,
     findings,
     protocol,
+    scope,
     sources,
     summary,
     timeline,
@@ -56,6 +57,8 @@ class Analysis:
     episodes: list[episodes.Episode] = field(default_factory=list)
     findings: list[findings.Finding] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    # Set by --since/--until (scope.narrow): the window and the rows it left.
+    window: scope.Window | None = None
 
     @property
     def node_names(self) -> list[str]:
@@ -107,15 +110,13 @@ def analyse(
     del frames
     full = timeline.merge(aligned, [reference, *[n for n in names if n != reference]])
     merged = timeline.narrow(full, options.since_ns, options.until_ns)
+    # Episodes and findings see the whole capture (a 2PC's outcome may lie past the
+    # window's end); scope.narrow then cuts them with everything else.
     story = episodes.build(cluster, alignment)
     found = findings.find(parsed, cluster, alignment, full)
-    if options.since_ns is not None or options.until_ns is not None:
-        lo = options.since_ns if options.since_ns is not None else -(2**62)
-        hi = options.until_ns if options.until_ns is not None else 2**62
-        story = [e for e in story if e.end_ns >= lo and e.start_ns <= hi]
-        # Findings without a time (clock facts) concern the whole capture: kept.
-        found = [f for f in found if f.time_ns is None or lo <= f.time_ns <= hi]
-    return Analysis(
+    rows_read = full.height
+    del full
+    analysis = Analysis(
         nodes=parsed,
         timeline=merged,
         notices=notices,
@@ -125,6 +126,9 @@ def analyse(
         episodes=story,
         findings=found,
     )
+    if options.since_ns is not None or options.until_ns is not None:
+        scope.narrow(analysis, options.since_ns, options.until_ns, rows_read)
+    return analysis
 
 
 def check_nodes(names: list[str], options: Options) -> str:
@@ -196,6 +200,7 @@ def write(analysis: Analysis, options: Options) -> list[str]:
     bundle.write_json(out, "alignment.json", summary.alignment_json(analysis))
     doc = summary.summary_json(analysis)
     doc["episodes"] = episodes.to_json(analysis.episodes, fmt_ns)
+    doc["window"] = window_json(analysis.window)
     bundle.write_json(out, "summary.json", doc)
     analysis.written = ["timeline.parquet", "timeline.csv", "alignment.json", "summary.json"]
     try:
@@ -217,3 +222,14 @@ def write(analysis: Analysis, options: Options) -> list[str]:
     bundle.write_text(out, "report.html", report.render(analysis, out / "diagrams"))
     analysis.written.append("report.html")
     return analysis.written
+
+
+def window_json(window: scope.Window | None) -> dict | None:
+    if window is None:
+        return None
+    return {
+        "since": fmt_ns(window.since_ns),
+        "until": fmt_ns(window.until_ns),
+        "rows": window.rows,
+        "rows_read": window.rows_read,
+    }

@@ -1,20 +1,24 @@
 """The command line keeps README's word: options checked before any log is read, one-line
-diagnostics, the documented exit codes (70 for a bug), a closed pipe that is no error."""
+diagnostics, the documented exit codes (70 for a bug), a closed pipe that is no error, and
+a --since/--until window that narrows every output, not the timeline alone."""
 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from correlate import errors
 
 from .helpers import (
+    DATA,
     NO_DIAGRAMS,
     ROOT,
     SAMPLES,
@@ -23,8 +27,16 @@ from .helpers import (
     small_log,
     write_log,
 )
+from .test_diagrams import svg_texts
 
 SAMPLE = (SAMPLES / "node0", SAMPLES / "node1")
+# samples/README.md: the status loop polls GET_INITIAL_STATE 89 times on node 0 and 38
+# times on node 1, each a received and a terminated line.
+SAMPLE_POLLS = 89 + 38
+# Around the reconnect (16:48:53.07 .. 16:48:53.12 on node 0's clock): its 2PC, UUID
+# handshake, bitmaps and resync, nothing of the first connect, the disconnect or down.
+RECONNECT = ("--since", "2020-10-26T16:48:52", "--until", "2020-10-26T16:48:54")
+RECONNECT_2PC = 2894162377
 
 
 def _refuse(*args, **kwargs):
@@ -41,6 +53,19 @@ def nothing_read(monkeypatch):
 def nothing_parsed(monkeypatch):
     """The run may resolve its sources (that gives the node names) but parse no log."""
     monkeypatch.setattr("correlate.pipeline.parse_node", _refuse)
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory) -> Path:
+    """The samples' bundle without a window, to compare windowed runs with."""
+    from click.testing import CliRunner
+
+    from correlate.cli import main
+
+    out = tmp_path_factory.mktemp("whole") / "out"
+    result = CliRunner().invoke(main, [*map(str, SAMPLE), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
 
 
 # -- options checked before reading -----------------------------------------------------
@@ -245,3 +270,127 @@ def test_closed_stdout_pipe_exits_with_the_runs_code(tmp_path, args, code):
     assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
     assert all(line.startswith("bsrcorr: ") for line in stderr.splitlines()), stderr
     assert (tmp_path / "out" / "report.html").exists()
+
+
+# -- the window narrows every output ------------------------------------------------------
+
+
+def test_window_narrows_every_output(bsrcorr, whole):
+    run = bsrcorr(*SAMPLE, *RECONNECT)
+    assert run.exit_code == 0, run.stderr
+    rows = run.timeline().height
+    assert 0 < rows < 766
+    csv_rows = len((run.out / "timeline.csv").read_text().splitlines()) - 1
+    assert csv_rows == rows
+    doc = run.json()
+    assert doc["window"] == {
+        "since": "2020-10-26T16:48:52.0000000",
+        "until": "2020-10-26T16:48:54.0000000",
+        "rows": rows,
+        "rows_read": 766,
+    }
+    # summary.json: the reconnect's records only
+    assert [t["tid"] for t in doc["twopc"]] == [RECONNECT_2PC]
+    assert [(d["node"], d["result"], d["rule"]) for d in doc["uuid_decisions"]] == [
+        ("node0", 2, 70),
+        ("node1", -2, 50),
+    ]
+    assert [r["source"] for r in doc["resyncs"]] == ["node0"]
+    assert [n["command"] for n in doc["netlink"]] == ["CONNECT"]
+    assert doc["landmarks"] == [] and doc["connection_losses"] == []
+    assert doc["netlink_polls"] == []
+    assert len(doc["handshakes"]) == 2 and len(doc["bitmaps"]) == 2
+    # every time summary.json lists lies inside the window
+    listed = re.findall(r'"time": "([^"]+)"', (run.out / "summary.json").read_text())
+    assert listed and all("2020-10-26T16:48:52" <= t <= "2020-10-26T16:48:54" for t in listed)
+    # episodes, diagrams: the reconnect's; its diagram as the whole run draws it
+    [episode] = doc["episodes"]
+    assert episode["kind"] == "connect" and episode["diagram"] == "diagrams/episode-08-connect.svg"
+    drawn = sorted(p.name for p in (run.out / "diagrams").iterdir())
+    assert drawn == ["episode-08-connect.svg", "overview.svg"]
+    same = "diagrams/episode-08-connect.svg"
+    assert (run.out / same).read_bytes() == (whole / same).read_bytes()
+    overview = svg_texts(run.out / "diagrams" / "overview.svg")
+    assert "1 episodes" in overview
+    assert [t for t in overview if re.fullmatch(r"#\d+", t)] == ["#8"]
+    # the terminal summary
+    assert run.stdout.startswith(
+        f"bsrcorr: 2 node(s), {rows} rows in the window 2020-10-26 16:48:52.0000000 .. "
+        "2020-10-26 16:48:54.0000000 (of 766 read)"
+    )
+    assert "  2PC       1 transaction(s): 1 committed" in run.stdout
+    episodes = run.stdout.split("\nepisodes\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(episodes) == 1 and episodes[0].strip().startswith("8 ")
+    assert "status poll" not in run.stdout
+    # the report
+    html = (run.out / "report.html").read_text()
+    assert re.findall(r'<section class="episode" id="([^"]+)"', html) == ["episode-08-connect"]
+    assert f"{rows:,} of the 766 rows read" in html
+    data = json.loads(re.search(r'id="bsrcorr-data">(.*?)</script>', html, re.S).group(1))
+    assert data["total"] == rows
+
+
+def test_window_narrows_status_poll_counts(bsrcorr, whole):
+    run = bsrcorr(
+        *SAMPLE, "--since", "2020-10-26T16:48:40", "--until", "2020-10-26T16:48:54", *NO_DIAGRAMS
+    )
+    polls = {(p["node"], p["command"]): p["count"] for p in run.json()["netlink_polls"]}
+    t = run.timeline().filter(
+        (pl.col("event") == "netlink_received")
+        & pl.col("message").str.contains("GET_INITIAL_STATE", literal=True)
+    )
+    in_window = dict(t.group_by(pl.col("node").cast(pl.String)).len().iter_rows())
+    assert polls == {(n, "GET_INITIAL_STATE"): k for n, k in in_window.items()}
+    assert sum(polls.values()) < SAMPLE_POLLS
+    for (node, _), count in polls.items():
+        assert re.search(rf"netlink   {node}: \d+ command\(s\) and {count} status poll", run.stdout)
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "kinds", "tids", "episodes"),
+    [
+        ("19:01:50", "19:02:10", ["twopc_aborted"], [3003], []),
+        ("19:00:59", "19:01:31", ["twopc_timed_out", "netlink_unterminated"], [2002], [4]),
+    ],
+)
+def test_window_narrows_findings(bsrcorr, since, until, kinds, tids, episodes):
+    logs = [DATA / "events" / "linux_alpha.log", DATA / "events" / "linux_beta.log"]
+    window = ("--since", f"2024-03-02T{since}", "--until", f"2024-03-02T{until}")
+    run = bsrcorr(*logs, *window, *NO_DIAGRAMS)
+    doc = run.json()
+    assert [f["kind"] for f in doc["findings"]] == kinds
+    assert [t["tid"] for t in doc["twopc"]] == tids
+    assert [e["number"] for e in doc["episodes"]] == episodes
+    shown = run.stdout.split("\nfindings  ", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    assert [line.split()[2] for line in shown] == kinds
+    html = (run.out / "report.html").read_text()
+    assert f"<h2 id=findings>Findings ({len(kinds)})</h2>" in html
+
+
+def test_window_keeps_no_record_outside_it(tmp_path):
+    """Whatever records the events and protocol stages grow, none outside the window is
+    left for a renderer to list (state changes aside: history, listed nowhere)."""
+    from correlate.errors import Notices
+    from correlate.pipeline import Options, analyse
+    from correlate.scope import HISTORY, KeptRows
+    from correlate.times import parse_iso
+
+    since, until = parse_iso(RECONNECT[1]), parse_iso(RECONNECT[3])
+    options = Options(out=tmp_path / "out", since_ns=since, until_ns=until, diagrams="none")
+    a = analyse([str(s) for s in SAMPLE], options, Notices())
+    kept = KeptRows(a.timeline)
+    assert a.cluster.nodes is a.events
+    holders = [(ev, ev.name) for ev in a.events] + [(a.cluster, None)]
+    checked = 0
+    for holder, node in holders:
+        for name, value in vars(holder).items():
+            if name in HISTORY or name == "nodes":
+                continue
+            items = value.values() if isinstance(value, dict) else value
+            if isinstance(value, (list, dict)):
+                for item in items:
+                    assert kept.touches(item), (name, item)
+                    checked += 1
+            elif isinstance(value, pl.DataFrame) and node is not None:
+                assert kept.table(value, node).height == value.height, name
+    assert checked > 10

@@ -72,6 +72,7 @@ def render(analysis: Analysis, diagrams: Path) -> str:
     parts = [
         _head(analysis),
         _header(analysis),
+        _window_note(analysis),
         _findings(analysis, index),
         _alignment(analysis, index),
         _episodes(analysis, diagrams),
@@ -231,6 +232,21 @@ def _header(analysis: Analysis) -> str:
         "<th>entries</th><th>unparsed</th><th>lost</th><th>driver loads</th></tr>"
         + "".join(rows)
         + "</table>"
+    )
+
+
+def _window_note(analysis: Analysis) -> str:
+    """What --since/--until left: the page shows only that part of the capture."""
+    w = analysis.window
+    if w is None:
+        return ""
+    since = fmt_ns(w.since_ns, sep=" ") or "the start"
+    until = fmt_ns(w.until_ns, sep=" ") or "the end"
+    return (
+        f'<p class="note" id="window">Window: {esc(since)} .. {esc(until)} (--since/--until): '
+        f"{w.rows:,} of the {w.rows_read:,} rows read, and only the findings, episodes, "
+        "diagrams and protocol records inside it. The node table above counts the whole "
+        "files; the clock alignment below was fitted on the whole capture.</p>"
     )
 
 
