@@ -59,6 +59,8 @@ class Analysis:
     written: list[str] = field(default_factory=list)
     # Set by --since/--until (scope.narrow): the window and the rows it left.
     window: scope.Window | None = None
+    # Graphviz's dot was missing: the diagrams are .dot sources, and the report says so.
+    dot_missing: bool = False
 
     @property
     def node_names(self) -> list[str]:
@@ -198,30 +200,45 @@ def write(analysis: Analysis, options: Options) -> list[str]:
     out = bundle.prepare(options.out)
     bundle.write_timeline(out, analysis.timeline)
     bundle.write_json(out, "alignment.json", summary.alignment_json(analysis))
-    doc = summary.summary_json(analysis)
-    doc["episodes"] = episodes.to_json(analysis.episodes, fmt_ns)
-    doc["window"] = window_json(analysis.window)
-    bundle.write_json(out, "summary.json", doc)
-    analysis.written = ["timeline.parquet", "timeline.csv", "alignment.json", "summary.json"]
+    analysis.written = ["timeline.parquet", "timeline.csv", "alignment.json"]
+    # Diagrams before summary.json, which names only the diagrams that were drawn.
     try:
         drawn = sequence.render(analysis, analysis.episodes, out / "diagrams", options.diagrams)
     except sequence.DotMissing:
-        analysis.written.append("diagrams/*.dot")
-        raise OutputError(
+        # Not a reason to stop: everything else, the report included, is still written.
+        drawn = []
+        analysis.dot_missing = True
+        analysis.notices.warn(
             f"Graphviz's dot is not installed: wrote the diagram sources to "
             f"{out / 'diagrams'}/*.dot; install it (Debian: apt-get install graphviz) and "
-            "run again, or use --diagrams none",
-            exit_code=1,
-        ) from None
+            "run again, or use --diagrams none"
+        )
     except OSError as exc:
         raise OutputError(
             f"{out / 'diagrams'}: could not write the diagrams: {exc.strerror or exc}"
         ) from None
+    doc = summary.summary_json(analysis)
+    doc["episodes"] = episodes.to_json(analysis.episodes, fmt_ns)
+    _diagram_links(doc["episodes"], {p.name for p in drawn})
+    doc["window"] = window_json(analysis.window)
+    bundle.write_json(out, "summary.json", doc)
+    analysis.written.append("summary.json")
+    if analysis.dot_missing:
+        analysis.written.append("diagrams/*.dot")
     if drawn:
         analysis.written.append(f"diagrams/ ({len(drawn)} SVG)")
     bundle.write_text(out, "report.html", report.render(analysis, out / "diagrams"))
     analysis.written.append("report.html")
     return analysis.written
+
+
+def _diagram_links(items: list[dict], drawn: set[str]) -> None:
+    """An episode's ``diagram`` names its SVG only when that SVG was drawn (not under
+    ``--diagrams overview|none``, nor without Graphviz): ``null`` otherwise."""
+    for item in items:
+        name = item.get("diagram")
+        if name is not None and Path(name).name not in drawn:
+            item["diagram"] = None
 
 
 def window_json(window: scope.Window | None) -> dict | None:

@@ -370,6 +370,14 @@ def _svg_inline(path: Path) -> str | None:
 
 def _episodes(analysis: Analysis, diagrams: Path) -> str:
     out = ["<h2 id=episodes>Episodes</h2>"]
+    if analysis.dot_missing:
+        out.append(
+            '<p class="note" id="no-dot">The sequence diagrams are missing: Graphviz\'s '
+            "<code>dot</code> was not installed when this report was written. Their sources "
+            "are in <code>diagrams/*.dot</code>. Install Graphviz (Debian and Ubuntu: "
+            "<code>apt-get install graphviz</code>; Fedora: <code>dnf install graphviz</code>; "
+            "Windows and macOS: the installers at graphviz.org) and run bsrcorr again.</p>"
+        )
     overview = _svg_inline(diagrams / "overview.svg")
     if overview:
         out.append(f'<div class="diagram">{overview}</div>')
@@ -382,7 +390,8 @@ def _episodes(analysis: Analysis, diagrams: Path) -> str:
         pic = (
             f'<div class="diagram">{svg}</div>'
             if svg
-            else '<p class="sub">(diagram not rendered: see --diagrams)</p>'
+            else '<p class="sub">(diagram not rendered: '
+            + ("Graphviz's dot is missing)</p>" if analysis.dot_missing else "see --diagrams)</p>")
         )
         out.append(
             f'<section class="episode" id="{esc(e.slug)}"><h3>#{e.number} {esc(e.title)}</h3>'
