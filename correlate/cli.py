@@ -25,7 +25,7 @@ import click
 from . import __version__
 from .bundle import CRASH_FILE
 from .errors import EXIT_INPUT, EXIT_OK, EXIT_SOFTWARE, EXIT_WARNINGS, BsrcorrError, Notices
-from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Analysis, Options, analyse, write
+from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Analysis, Options, analyse, listed_events, write
 from .render import text
 from .times import fmt_ns, parse_iso
 
@@ -129,13 +129,15 @@ def _input_size(specs: tuple[str, ...]) -> int:
     "--timeline",
     "show_timeline",
     is_flag=True,
-    help="Print the merged timeline to stdout (for less and grep) instead of the summary.",
+    help="Print the merged timeline to stdout (for less and grep) instead of the summary. "
+    "The bundle is written all the same.",
 )
 @click.option(
     "--events",
     "events_only",
     is_flag=True,
-    help="With --timeline: protocol events only.",
+    help="With --timeline: protocol events only (terminated status polls are counted in "
+    "summary.json, not listed).",
 )
 @click.option(
     "--diagrams",
@@ -259,9 +261,16 @@ def _stdout(
 ) -> None:
     """The diagnostics on stderr, then what stdout gets."""
     if show_timeline:
+        frame = listed_events(analysis) if events_only else analysis.timeline
+        polls = sum(ev.polls.height for ev in analysis.events)
+        if events_only and polls:
+            analysis.notices.note(
+                f"{polls} terminated status poll(s) counted, not listed (summary.json "
+                "netlink_polls)"
+            )
         _print_notices(analysis.notices)
         # Written as it is formatted, 50,000 lines at a time: it may be gigabytes.
-        text.write_timeline(analysis.timeline, events_only, sys.stdout)
+        text.write_timeline(frame, False, sys.stdout)
     elif out_format == "json":
         _print_notices(analysis.notices)
         sys.stdout.write((options.out / "summary.json").read_text(encoding="utf-8"))

@@ -250,3 +250,29 @@ def window_json(window: scope.Window | None) -> dict | None:
         "rows": window.rows,
         "rows_read": window.rows_read,
     }
+
+
+def listed_events(analysis: Analysis) -> pl.DataFrame:
+    """The timeline's protocol events for ``--timeline --events``, by the rule every other
+    output follows: terminated status polls (``GET_*`` from monitoring) are counted in
+    summary.json, not listed; one that never terminated is listed."""
+    event = pl.col("event").cast(pl.String).fill_null("")
+    events = analysis.timeline.filter((event != "") & (event != "unparsed"))
+    polls = [
+        pl.DataFrame(
+            {
+                "_node": ev.name,
+                "row": pl.concat([ev.polls["received_row"], ev.polls["done_row"]]).drop_nulls(),
+            },
+            schema={"_node": pl.String, "row": pl.UInt32},
+        )
+        for ev in analysis.events
+        if ev.polls.height
+    ]
+    if not polls:
+        return events
+    return (
+        events.with_columns(pl.col("node").cast(pl.String).alias("_node"))
+        .join(pl.concat(polls), on=["_node", "row"], how="anti", maintain_order="left")
+        .drop("_node")
+    )

@@ -394,3 +394,65 @@ def test_window_keeps_no_record_outside_it(tmp_path):
             elif isinstance(value, pl.DataFrame) and node is not None:
                 assert kept.table(value, node).height == value.height, name
     assert checked > 10
+
+
+# -- --timeline ---------------------------------------------------------------------------
+
+
+def test_timeline_events_counts_terminated_status_polls_instead_of_listing_them(bsrcorr):
+    run = bsrcorr(*SAMPLE, "--timeline", "--events", *NO_DIAGRAMS)
+    assert run.exit_code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    events = run.timeline().filter(~pl.col("event").is_in(["", "unparsed"])).height
+    assert len(lines) == events - 2 * SAMPLE_POLLS
+    assert not any("GET_INITIAL_STATE" in line for line in lines)
+    assert run.stderr.splitlines() == [
+        f"bsrcorr: note: {SAMPLE_POLLS} terminated status poll(s) counted, not listed "
+        "(summary.json netlink_polls)"
+    ]
+
+
+def test_timeline_events_lists_a_status_poll_that_never_terminated(bsrcorr, tmp_path):
+    poll = "BSR_ADM_GET_INITIAL_STATE:38 command "
+    lines = [
+        entry(
+            1,
+            "10:00:00.0000000",
+            poll + "has been received. Execute the command.",
+            cat="NETLINK",
+            idx=18,
+            func="NetlinkWorkThread",
+        ),
+        entry(
+            2,
+            "10:00:00.0002000",
+            poll + "execution terminated. (pending command:0)",
+            cat="NETLINK",
+            idx=20,
+            func="NetlinkWorkThread",
+        ),
+        entry(
+            3,
+            "10:00:07.0000000",
+            poll + "has been received. Execute the command.",
+            cat="NETLINK",
+            idx=18,
+            func="NetlinkWorkThread",
+        ),
+    ]
+    run = bsrcorr(write_log(tmp_path / "node0.log", lines), "--timeline", "--events", *NO_DIAGRAMS)
+    [listed] = run.stdout.splitlines()
+    assert "<netlink_received>" in listed and listed.startswith("2020-10-26 10:00:07")
+
+
+def test_timeline_writes_the_same_bundle(bsrcorr, whole):
+    """README: --timeline changes what stdout gets, not the bundle."""
+    run = bsrcorr(*SAMPLE, "--timeline")
+    assert run.exit_code == 0
+    assert len(run.stdout.splitlines()) == 766
+    for name in ("summary.json", "alignment.json", "timeline.csv"):
+        assert (run.out / name).read_bytes() == (whole / name).read_bytes(), name
+    assert sorted(p.name for p in (run.out / "diagrams").iterdir()) == sorted(
+        p.name for p in (whole / "diagrams").iterdir()
+    )
+    assert (run.out / "report.html").exists()
