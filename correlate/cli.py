@@ -246,6 +246,9 @@ def _run(
         # `| head` closed the pipe: the reader has what it wanted, and the run's outcome
         # is what it was. Later writes (and the flush at exit) go nowhere.
         _stdout_to_devnull()
+    except KeyboardInterrupt:
+        click.echo("bsrcorr: interrupted", err=True)
+        return 130
     except Exception as exc:
         _print_notices(notices)
         return _crash(exc, options.out, debug)
@@ -273,12 +276,14 @@ def _stdout(
         text.write_timeline(frame, False, sys.stdout)
     elif out_format == "json":
         _print_notices(analysis.notices)
-        sys.stdout.write((options.out / "summary.json").read_text(encoding="utf-8"))
+        # click.echo: a terminal that cannot encode a log's text gets replacements, not
+        # an error.
+        click.echo((options.out / "summary.json").read_text(encoding="utf-8"), nl=False)
     else:
         summary = text.summary(analysis)  # made before anything is printed
         _print_notices(analysis.notices)
-        sys.stdout.write(summary)
-        sys.stdout.write(f"written to {options.out}/\n")
+        click.echo(summary, nl=False)
+        click.echo(f"written to {options.out}/")
 
 
 def _stdout_to_devnull() -> None:
