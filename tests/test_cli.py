@@ -450,9 +450,8 @@ def test_timeline_writes_the_same_bundle(bsrcorr, whole):
     run = bsrcorr(*SAMPLE, "--timeline")
     assert run.exit_code == 0
     assert len(run.stdout.splitlines()) == 766
-    for name in ("summary.json", "alignment.json", "timeline.csv"):
+    names = ["summary.json", "alignment.json", "timeline.csv", "report.html"]
+    names += sorted(f"diagrams/{p.name}" for p in (whole / "diagrams").iterdir())
+    assert sorted(p.name for p in (run.out / "diagrams").iterdir()) == [n[9:] for n in names[4:]]
+    for name in names:
         assert (run.out / name).read_bytes() == (whole / name).read_bytes(), name
-    assert sorted(p.name for p in (run.out / "diagrams").iterdir()) == sorted(
-        p.name for p in (whole / "diagrams").iterdir()
-    )
-    assert (run.out / "report.html").exists()
