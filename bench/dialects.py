@@ -50,8 +50,12 @@ def _bsr(path: Path, size: int) -> None:
 
 def _syslog(path: Path, size: int) -> None:
     drbd = []
-    for f in ("linstor213-kube-node/kube-node-6.log", "single/piraeus459-eu-central-1771-stuck-twopc.log",
-              "single/linstor190-k8s-node2.log"):  # fmt: skip
+    sources = (
+        "linstor213-kube-node/kube-node-6.log",
+        "single/piraeus459-eu-central-1771-stuck-twopc.log",
+        "single/linstor190-k8s-node2.log",
+    )
+    for f in sources:
         for ln in (REAL / f).read_text(encoding="utf-8").splitlines():
             if "] drbd " in ln:
                 drbd.append(ln.split("] ", 1)[1])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 import polars as pl
 
@@ -17,6 +16,7 @@ from .errors import Notices
 from .findings import Finding
 from .model import Clock, Cluster, NodeEvents
 from .parse import NodeParse
+from .scope import Window
 from .window import Windows
 
 
@@ -33,9 +33,11 @@ class Analysis:
     episodes: list[Episode] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
-    window: tuple[int | None, int | None] = (None, None)  # --since/--until, aligned ns
+    # Set by --since/--until (scope.narrow): the window and the rows it left.
+    window: Window | None = None
+    # Graphviz's dot was missing: the diagrams are .dot sources, and the report says so.
+    dot_missing: bool = False
     rendered: set[str] | None = None  # episode diagrams drawn (None: not yet known)
-    diagrams_dir: Path | None = None
 
     @property
     def node_names(self) -> list[str]:

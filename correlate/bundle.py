@@ -37,6 +37,9 @@ def prepare(out: Path) -> Path:
 # The names a bundle consists of, in the order they are written: report.html last, so
 # its presence says the bundle is complete.
 BUNDLE_FILES = ("timeline.parquet", "timeline.csv", "alignment.json", "summary.json", "report.html")
+# Where the CLI keeps the traceback of an internal error (exit 70); an earlier run's goes
+# with the earlier bundle, so it is never taken for this run's.
+CRASH_FILE = "bsrcorr-crash.txt"
 
 
 def clear_earlier(out: Path) -> None:
@@ -47,6 +50,7 @@ def clear_earlier(out: Path) -> None:
         # report.html first: an interrupted clean-up must not leave it beside older files
         for name in reversed(BUNDLE_FILES):
             (out / name).unlink(missing_ok=True)
+        (out / CRASH_FILE).unlink(missing_ok=True)
         diagrams = out / "diagrams"
         if diagrams.is_dir():
             for pattern in ("episode-*.svg", "overview.svg", "*.dot", ".*.tmp"):

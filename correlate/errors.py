@@ -7,7 +7,9 @@ Exit codes (documented in README):
   entries, bytes replaced, archive members refused, a node left unaligned, ...);
 * 2: usage error or unreadable input (missing path, empty or binary file, no BSR
   entries, the same log given twice, an archive that is corrupt or too large);
-* 3: the bundle could not be written (disk full, permission denied).
+* 3: the bundle could not be written (disk full, permission denied);
+* 70 (``EX_SOFTWARE`` of BSD's sysexits.h): an internal error, a bug in bsrcorr: one line
+  names the stage and the exception, the traceback goes to ``OUT/bsrcorr-crash.txt``.
 
 A stage raises :class:`BsrcorrError` for a condition that stops the run and records a
 :class:`Notice` for one that does not; the CLI prints both as one line on stderr.
@@ -21,6 +23,9 @@ EXIT_OK = 0
 EXIT_WARNINGS = 1
 EXIT_INPUT = 2
 EXIT_OUTPUT = 3
+# An exception no stage anticipated. Distinct from 1, which promises a finished bundle,
+# and from 2 and 3, which blame the input or the output directory.
+EXIT_SOFTWARE = 70
 
 
 class BsrcorrError(Exception):
@@ -35,6 +40,12 @@ class BsrcorrError(Exception):
 
 
 class InputError(BsrcorrError):
+    exit_code = EXIT_INPUT
+
+
+class UsageError(BsrcorrError):
+    """Options that contradict each other or the nodes given (exit 2, as click's own)."""
+
     exit_code = EXIT_INPUT
 
 

@@ -74,6 +74,7 @@ def render(analysis: Analysis, diagrams: Path) -> str:
     parts = [
         _head(analysis),
         _header(analysis),
+        _window_note(analysis),
         _findings(analysis, index),
         _protocol(analysis, index),
         _alignment(analysis, index),
@@ -247,6 +248,21 @@ def _resources(ident) -> str:
         extra = "; ".join(x for x in (detail, f"node id {own}" if own is not None else "") if x)
         lines.append(esc(res) + (f" <span class=sub>({esc(extra)})</span>" if extra else ""))
     return "<br>".join(lines) or "-"
+
+
+def _window_note(analysis: Analysis) -> str:
+    """What --since/--until left: the page shows only that part of the capture."""
+    w = analysis.window
+    if w is None:
+        return ""
+    since = fmt_ns(w.since_ns, sep=" ") or "the start"
+    until = fmt_ns(w.until_ns, sep=" ") or "the end"
+    return (
+        f'<p class="note" id="window">Window: {esc(since)} .. {esc(until)} (--since/--until): '
+        f"{w.rows:,} of the {w.rows_read:,} rows read, and only the findings, episodes, "
+        "diagrams and protocol records inside it. The node table above counts the whole "
+        "files; the clock alignment below was fitted on the whole capture.</p>"
+    )
 
 
 def _findings(analysis: Analysis, index: dict) -> str:
@@ -482,6 +498,14 @@ def _svg_inline(path: Path) -> str | None:
 
 def _episodes(analysis: Analysis, diagrams: Path) -> str:
     out = ["<h2 id=episodes>Episodes</h2>"]
+    if analysis.dot_missing:
+        out.append(
+            '<p class="note" id="no-dot">The sequence diagrams are missing: Graphviz\'s '
+            "<code>dot</code> was not installed when this report was written. Their sources "
+            "are in <code>diagrams/*.dot</code>. Install Graphviz (Debian and Ubuntu: "
+            "<code>apt-get install graphviz</code>; Fedora: <code>dnf install graphviz</code>; "
+            "Windows and macOS: the installers at graphviz.org) and run bsrcorr again.</p>"
+        )
     overview = _svg_inline(diagrams / "overview.svg")
     if overview:
         out.append(f'<div class="diagram">{overview}</div>')
@@ -494,7 +518,8 @@ def _episodes(analysis: Analysis, diagrams: Path) -> str:
         pic = (
             f'<div class="diagram">{svg}</div>'
             if svg
-            else '<p class="sub">(diagram not rendered: see --diagrams)</p>'
+            else '<p class="sub">(diagram not rendered: '
+            + ("Graphviz's dot is missing)</p>" if analysis.dot_missing else "see --diagrams)</p>")
         )
         out.append(
             f'<section class="episode" id="{esc(e.slug)}"><h3>#{e.number} {esc(e.title)}</h3>'

@@ -50,12 +50,23 @@ def clock_line(na: NodeAlignment) -> str:
 FINDINGS_SHOWN = 25
 
 
+def _rows(analysis: Analysis) -> str:
+    """The timeline's rows, and under --since/--until the window they are cut to (the
+    per-node counts below describe the whole files)."""
+    w = analysis.window
+    if w is None:
+        return f"{analysis.timeline.height} rows"
+    since = fmt_ns(w.since_ns, sep=" ") or "the start"
+    until = fmt_ns(w.until_ns, sep=" ") or "the end"
+    return f"{w.rows} rows in the window {since} .. {until} (of {w.rows_read} read)"
+
+
 def summary(analysis: Analysis) -> str:
     al, cl = analysis.alignment, analysis.cluster
     lines: list[str] = []
-    total = sum(n.rows for n in analysis.nodes)
     lines.append(
-        f"bsrcorr: {len(analysis.nodes)} node(s), {total} rows; times on {al.reference}'s clock"
+        f"bsrcorr: {len(analysis.nodes)} node(s), {_rows(analysis)}; times on {al.reference}'s "
+        "clock"
     )
     for node, ev in zip(analysis.nodes, analysis.events, strict=True):
         ident, na = ev.identity, al.nodes[node.name]
