@@ -157,6 +157,13 @@ def _input_size(specs: tuple[str, ...]) -> int:
     help="What stdout gets: the text summary, or summary.json (not with --timeline).",
 )
 @click.option(
+    "--only",
+    type=click.Choice(["drbd"]),
+    help="Keep only the replication lines in the timeline: drbd leaves out other "
+    "programs' lines of kernel logs (systemd, Pacemaker, LINSTOR, other kernel "
+    "subsystems), which are context otherwise.",
+)
+@click.option(
     "--since", metavar="TIME", help="Keep what lies from this aligned time on (ISO 8601)."
 )
 @click.option("--until", metavar="TIME", help="Keep what lies up to this aligned time (ISO 8601).")
@@ -177,6 +184,7 @@ def main(
     events_only: bool,
     diagrams: str,
     out_format: str,
+    only: str | None,
     since: str | None,
     until: str | None,
     debug: bool,
@@ -206,6 +214,7 @@ def main(
         since_ns=since_ns,
         until_ns=until_ns,
         diagrams=diagrams,
+        only=only,
     )
     notices = Notices()
     sys.exit(_run(srcs, options, notices, show_timeline, events_only, out_format, debug))

@@ -45,6 +45,7 @@ class Options:
     since_ns: int | None = None
     until_ns: int | None = None
     diagrams: str = "all"  # none, overview, all
+    only: str | None = None  # "drbd": the timeline keeps the replication lines only
 
 
 def analyse(
@@ -94,6 +95,8 @@ def analyse(
     ]
     del frames
     full = timeline.merge(aligned, [reference, *[n for n in names if n != reference]])
+    if options.only == "drbd":
+        full = _only_drbd(full, notices)
     merged = timeline.narrow(full, options.since_ns, options.until_ns)
     # Episodes and findings see the whole capture (a 2PC's outcome may lie past the
     # window's end); scope.narrow then cuts them with everything else.
@@ -153,6 +156,18 @@ def check_offsets_fit(parsed: list[NodeParse], offsets: dict[str, float]) -> Non
                     f"--offset {p.name}={offsets[p.name]:g}: moves {p.name}'s lines outside "
                     "what a timestamp can hold (years 1677 to 2262)"
                 )
+
+
+def _only_drbd(frame: pl.DataFrame, notices: Notices) -> pl.DataFrame:
+    """``--only drbd``: the replication lines (BSR's, and DRBD's kernel lines with their
+    object prefix); other programs' lines and lines with no structure are counted, not
+    kept."""
+    keep = (pl.col("program").cast(pl.String) == "bsr") | pl.col("object").is_not_null()
+    kept = frame.filter(keep)
+    dropped = frame.height - kept.height
+    if dropped:
+        notices.note(f"--only drbd: {dropped} line(s) of other programs left out of the timeline")
+    return kept
 
 
 def read_source(src: sources.NodeSource, notices: Notices) -> list[NodeParse]:

@@ -137,3 +137,20 @@ def test_every_single_capture_runs(tmp_path, path, bsrcorr):
     assert "Traceback" not in run_.stderr
     summary = json.loads((run_.out / "summary.json").read_text(encoding="utf-8"))
     assert summary["nodes"]
+
+
+def test_other_programs_are_context_and_only_drbd_leaves_them_out(tmp_path, bsrcorr):
+    path = REAL / "single" / "incus3487-journal-bracket.log"
+    whole = bsrcorr(path, "--diagrams", "none", out=tmp_path / "whole")
+    rows = pl.read_parquet(whole.out / "timeline.parquet")
+    programs = rows.group_by(pl.col("program").cast(pl.String)).len()
+    counts = dict(zip(programs["program"], programs["len"], strict=True))
+    assert counts["systemd-networkd"] >= 1 and counts["kernel"] >= 1
+    ext4 = rows.filter(pl.col("message").str.starts_with("EXT4-fs"))
+    assert ext4.height and ext4["event"].cast(pl.String).to_list() == [""] * ext4.height
+    assert rows.height == len(path.read_bytes().splitlines())
+    only = bsrcorr(path, "--only", "drbd", "--diagrams", "none", out=tmp_path / "only")
+    kept = pl.read_parquet(only.out / "timeline.parquet")
+    assert kept["object"].is_not_null().all()
+    left = rows.height - kept.height
+    assert left > 0 and f"--only drbd: {left} line(s) of other programs left out" in only.stderr
