@@ -189,11 +189,13 @@ def main(
     until: str | None,
     debug: bool,
 ) -> None:
-    """Correlate the BSR driver logs of a cluster's nodes into one timeline.
+    """Correlate the BSR or DRBD logs of a cluster's nodes into one timeline.
 
-    Each SRC is one node: a log file, a directory of a node's bsr.log and rotated
-    bsr.log_* files, or a .zip/.tar.gz/.gz of those. NAME=SRC names the node; otherwise
-    the file stem or directory name does.
+    Each SRC is one node: a log file (BSR's own bsr.log, or a DRBD/WinDRBD kernel log in
+    syslog, journal or dmesg form), a directory of a node's bsr.log and rotated bsr.log_*
+    files (or kern.log, syslog, messages), or a .zip/.tar.gz/.gz of those. NAME=SRC names
+    the node; otherwise the file stem or directory name does. A kernel log holding several
+    hosts' lines gives one node per host.
     """
     if events_only and not show_timeline:
         raise click.UsageError("--events only applies to --timeline (add --timeline)")
