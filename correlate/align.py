@@ -40,6 +40,7 @@ import polars as pl
 from scipy.optimize import linprog
 
 from .evidence import WEAK_WIDTH_S
+from .i18n import Msg
 from .model import NO_TIME, Clock, Pair, Ref
 
 MAX_DRIFT_PPM = 500.0  # quartz clocks stay well inside 100 ppm; this is a wide net
@@ -155,7 +156,7 @@ class Conflict:
     node: str
     pair: Pair
     against: list[Pair]
-    reason: str
+    reason: Msg
 
 
 @dataclass
@@ -444,12 +445,16 @@ def _against(current: list[Bound], b: Bound) -> list[Pair]:
     return [c.pair for c in crossing[:3]]
 
 
-def _conflict_reason(b: Bound) -> str:
+def _conflict_reason(b: Bound) -> Msg:
     p = b.pair
-    return (
-        f"{p.kind}{f' {p.tid}' if p.tid else ''}: {p.recv.node} logged the receive "
-        f"{p.delta_s:+.6f} s after {p.send.node} logged the send, on their own clocks, "
-        "which no offset that fits the other pairs allows"
+    return Msg(
+        "{pair}{tid}: {recv} logged the receive {delta} s after {send} logged the send, on "
+        "their own clocks, which no offset that fits the other pairs allows",
+        pair=p.kind,
+        tid=f" {p.tid}" if p.tid else "",
+        recv=p.recv.node,
+        delta=f"{p.delta_s:+.6f}",
+        send=p.send.node,
     )
 
 

@@ -19,6 +19,7 @@ import polars as pl
 
 from .align import Alignment
 from .catalog import SPLIT_BRAIN_RESULTS
+from .i18n import N_, Join, Msg
 from .model import Cluster, Ref
 from .parse import NodeParse
 from .times import fmt_clock
@@ -63,13 +64,18 @@ class Finding:
     kind: str
     node: str | None
     time_ns: int | None
-    message: str
+    msg: Msg  # shown in the reader's language; summary.json keeps the English
     lines: list[Ref] = field(default_factory=list)
     resource: str | None = None  # None: the node's or the cluster's
     # A summary of repeated findings: each one's time and message, in time order
     # (empty for a single finding); ``time_ns`` is the first, ``last_ns`` the last.
-    occurrences: list[tuple[int | None, str]] = field(default_factory=list)
+    occurrences: list[tuple[int | None, Msg]] = field(default_factory=list)
     last_ns: int | None = None
+
+    @property
+    def message(self) -> str:
+        """The message in English (as summary.json writes it)."""
+        return str(self.msg)
 
     @property
     def count(self) -> int:
@@ -107,20 +113,20 @@ def find(
 
 # What a repeated finding counts, in the summary's words.
 NOUNS = {
-    "connection_flapping": "bursts",
-    "twopc_aborted": "2PCs aborted",
-    "twopc_timed_out": "2PCs timed out",
-    "twopc_rejected": "2PCs rejected",
-    "twopc_incomplete": "2PCs without commit or abort",
-    "twopc_not_committed_remotely": "2PCs not committed remotely",
-    "netlink_unterminated": "commands never terminated",
-    "resync_broken": "resyncs broken",
-    "resync_unfinished": "resyncs unfinished",
-    "uuid_not_mirrored": "UUID handshakes not mirrored",
-    "split_brain": "split-brain reports",
-    "driver_reload": "driver loads",
-    "clock_step": "clock steps",
-    "inconsistent_evidence": "contradicting pairs",
+    "connection_flapping": N_("bursts"),
+    "twopc_aborted": N_("2PCs aborted"),
+    "twopc_timed_out": N_("2PCs timed out"),
+    "twopc_rejected": N_("2PCs rejected"),
+    "twopc_incomplete": N_("2PCs without commit or abort"),
+    "twopc_not_committed_remotely": N_("2PCs not committed remotely"),
+    "netlink_unterminated": N_("commands never terminated"),
+    "resync_broken": N_("resyncs broken"),
+    "resync_unfinished": N_("resyncs unfinished"),
+    "uuid_not_mirrored": N_("UUID handshakes not mirrored"),
+    "split_brain": N_("split-brain reports"),
+    "driver_reload": N_("driver loads"),
+    "clock_step": N_("clock steps"),
+    "inconsistent_evidence": N_("contradicting pairs"),
 }
 
 
@@ -139,18 +145,24 @@ def summarise(found: list[Finding]) -> list[Finding]:
         members.sort(key=lambda f: (f.time_ns is None, f.time_ns or 0, f.message))
         times = [f.time_ns for f in members if f.time_ns is not None]
         first, last = (min(times), max(times)) if times else (None, None)
-        span = ""
-        if first is not None and last is not None:
-            span = f" between {fmt_clock(first)} and {fmt_clock(last)}"
         where = ", ".join(x for x in (resource, node) if x)
-        noun = NOUNS.get(kind, "times")
-        message = (
-            f"{kind.replace('_', ' ')}{f' ({where})' if where else ''}: {len(members)} "
-            f"{noun}{span}; first: {members[0].message}"
-        )
+        noun = Msg(NOUNS.get(kind, N_("times")))
+        params = dict(
+            kind=kind, where=f" ({where})" if where else "", count=len(members), noun=noun,
+            first=members[0].msg,
+        )  # fmt: skip
+        if first is not None and last is not None:
+            message = Msg(
+                "{kind}{where}: {count} {noun} between {start} and {end}; first: {first}",
+                start=fmt_clock(first),
+                end=fmt_clock(last),
+                **params,
+            )
+        else:
+            message = Msg("{kind}{where}: {count} {noun}; first: {first}", **params)
         lines = [r for f in members for r in f.lines]
         summary = Finding(severity, kind, node, first, message, lines, resource)
-        summary.occurrences = [(f.time_ns, f.message) for f in members]
+        summary.occurrences = [(f.time_ns, f.msg) for f in members]
         summary.last_ns = last
         out.append(summary)
     return out
@@ -171,38 +183,48 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
     for r in cluster.twopc:
         refs = r.refs()
         when = _first(at, refs)
-        who = r.initiator or "an unknown node"
-        what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or "a state change"
+        who = r.initiator or Msg("an unknown node")
+        what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or Msg("a state change")
         node = r.initiator if r.initiator in present else (refs[0].node if refs else None)
         res = _res(r.resource)
         # Problems other findings do not already say (rejections and silent commits do).
         extra = [p for p in r.problems if "rejected" not in p and "commit" not in p]
-        why = f": {'; '.join(extra)}" if extra else ""
+        why = Msg(": {problems}", problems=Join("; ", extra)) if extra else ""
+        base = dict(res=res, tid=r.tid, who=who, what=what)
 
         def add(severity, kind, message, node=node, when=when, lines=refs, res=r.resource):
             out.append(Finding(severity, kind, node, when, message, lines, res))
 
         if r.outcome == "timed out":
-            add("error", "twopc_timed_out", f"{res}2PC {r.tid} from {who} ({what}) timed out{why}")
+            add(
+                "error",
+                "twopc_timed_out",
+                Msg("{res}2PC {tid} from {who} ({what}) timed out{why}", why=why, **base),
+            )
         elif r.outcome == "aborted":
             rv = f" (rv {r.abort_rv})" if r.abort_rv is not None else ""
             add(
                 "warning",
                 "twopc_aborted",
-                f"{res}2PC {r.tid} from {who} ({what}) was aborted{rv}{why}",
+                Msg(
+                    "{res}2PC {tid} from {who} ({what}) was aborted{rv}{why}",
+                    rv=rv,
+                    why=why,
+                    **base,
+                ),
             )
         elif r.outcome == "incomplete":
             add(
                 "warning",
                 "twopc_incomplete",
-                f"{res}2PC {r.tid} from {who} ({what}): neither commit nor abort logged",
+                Msg("{res}2PC {tid} from {who} ({what}): neither commit nor abort logged", **base),
             )
         for s in r.sides:
             if s.rejected is not None:
                 add(
                     "error",
                     "twopc_rejected",
-                    f"{res}{s.node} rejected 2PC {r.tid} from {who}",
+                    Msg("{res}{node} rejected 2PC {tid} from {who}", node=s.node, **base),
                     node=s.node,
                     when=at(s.rejected),
                     lines=[s.rejected],
@@ -225,7 +247,11 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
                 add(
                     "error",
                     "twopc_not_committed_remotely",
-                    f"{res}2PC {r.tid} committed by {who} but {name} never logged the commit",
+                    Msg(
+                        "{res}2PC {tid} committed by {who} but {node} never logged the commit",
+                        node=name,
+                        **base,
+                    ),
                     node=name,
                 )
     return out
@@ -243,8 +269,14 @@ def _uuid(cluster: Cluster, at) -> list[Finding]:
                 "uuid_not_mirrored",
                 None,
                 _first(at, refs),
-                f"{_res(p.resource)}UUID decisions do not mirror: {p.a.node} "
-                f"{p.a.short}, {p.b.node} {p.b.short}",
+                Msg(
+                    "{res}UUID decisions do not mirror: {a} {a_result}, {b} {b_result}",
+                    res=_res(p.resource),
+                    a=p.a.node,
+                    a_result=p.a.short,
+                    b=p.b.node,
+                    b_result=p.b.short,
+                ),
                 refs,
                 p.resource,
             )
@@ -263,7 +295,12 @@ def _split_brain(cluster: Cluster, at) -> list[Finding]:
                         "split_brain",
                         ev.name,
                         at(lm.ref),
-                        f"{_res(lm.resource)}{ev.name}: split brain: {lm.ref.message[:160]}",
+                        Msg(
+                            "{res}{node}: split brain: {line}",
+                            res=_res(lm.resource),
+                            node=ev.name,
+                            line=lm.ref.message[:160],
+                        ),
                         [lm.ref],
                         lm.resource,
                     )
@@ -277,8 +314,12 @@ def _split_brain(cluster: Cluster, at) -> list[Finding]:
                         "split_brain",
                         ev.name,
                         _first(at, refs),
-                        f"{_res(d.resource)}{ev.name}: {d.label}: split brain detected in "
-                        "the UUID handshake",
+                        Msg(
+                            "{res}{node}: {result}: split brain detected in the UUID handshake",
+                            res=_res(d.resource),
+                            node=ev.name,
+                            result=d.label,
+                        ),
                         refs,
                         d.resource,
                     )
@@ -296,11 +337,11 @@ def _netlink(cluster: Cluster, nodes: list[NodeParse], at) -> list[Finding]:
             end = ends.get(ev.name)
             start = c.received.local_ns
             if end is not None and start is not None and end - start < OPEN_COMMAND_GRACE_NS:
-                severity, tail = "info", " (the log ends right after it)"
+                severity, tail = "info", Msg(" (the log ends right after it)")
             else:
                 severity = "warning"
                 tail = (
-                    f" ({(end - start) / 1e9:.1f} s before the log ends)"
+                    Msg(" ({seconds} s before the log ends)", seconds=f"{(end - start) / 1e9:.1f}")
                     if end is not None and start is not None
                     else ""
                 )
@@ -311,8 +352,13 @@ def _netlink(cluster: Cluster, nodes: list[NodeParse], at) -> list[Finding]:
                     "netlink_unterminated",
                     ev.name,
                     at(c.received),
-                    f"{_res(', '.join(c.resources))}{ev.name}: BSR_ADM_{c.command}:{c.number} "
-                    f"received, never terminated{tail}",
+                    Msg(
+                        "{res}{node}: {command} received, never terminated{tail}",
+                        res=_res(", ".join(c.resources)),
+                        node=ev.name,
+                        command=f"BSR_ADM_{c.command}:{c.number}",
+                        tail=tail,
+                    ),
                     [c.received],
                     res,
                 )
@@ -324,8 +370,13 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
     out = []
     for r in cluster.resyncs:
         refs = r.refs()
-        what = f"{_res(r.resource)}{r.kind} {r.source or '?'} -> {r.target or '?'}"
-        size = f" ({r.kb} KB)" if r.kb is not None else ""
+        what = dict(
+            res=_res(r.resource),
+            kind=r.kind,
+            source=r.source or "?",
+            target=r.target or "?",
+            size=f" ({r.kb} KB)" if r.kb is not None else "",
+        )
         if r.outcome == "running":
             out.append(
                 Finding(
@@ -333,7 +384,11 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
                     "resync_unfinished",
                     r.source or r.target,
                     _first(at, refs),
-                    f"{what}{size} started and was still running when the log ends",
+                    Msg(
+                        "{res}{kind} {source} -> {target}{size} started and was still running "
+                        "when the log ends",
+                        **what,
+                    ),
                     refs,
                     r.resource,
                 )
@@ -346,7 +401,13 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
                     "resync_broken",
                     r.source or r.target,
                     _first(at, refs),
-                    f"{what}{size} was broken" + (f": {reason}" if reason else ""),
+                    Msg(
+                        "{res}{kind} {source} -> {target}{size} was broken: {reason}",
+                        reason=reason,
+                        **what,
+                    )
+                    if reason
+                    else Msg("{res}{kind} {source} -> {target}{size} was broken", **what),
                     refs,
                     r.resource,
                 )
@@ -378,8 +439,14 @@ def _flapping(cluster: Cluster, at) -> list[Finding]:
                             "connection_flapping",
                             ev.name,
                             times[i][0],
-                            f"{_res(resource)}{ev.name}: {j - i + 1} connects to {name} "
-                            f"within {span:.0f} s",
+                            Msg(
+                                "{res}{node}: {count} connects to {peer} within {seconds} s",
+                                res=_res(resource),
+                                node=ev.name,
+                                count=j - i + 1,
+                                peer=name,
+                                seconds=f"{span:.0f}",
+                            ),
                             [t[2] for t in times[i : j + 1]],
                             resource or None,
                         )
@@ -415,16 +482,21 @@ def _lost_lines(nodes: list[NodeParse], timeline: pl.DataFrame) -> list[Finding]
         first = rows["time"].cast(pl.Int64).min() if rows.height else None
         parts = []
         if n.gap_lines:
-            parts.append(f"{n.gap_lines} in counter gaps")
+            parts.append(Msg("{count} in counter gaps", count=n.gap_lines))
         if n.missing_reported:
-            parts.append(f"{n.missing_reported} reported by 'missing log counter'")
+            parts.append(Msg("{count} reported by 'missing log counter'", count=n.missing_reported))
         out.append(
             Finding(
                 "warning",
                 "lost_lines",
                 n.name,
                 first,
-                f"{n.name}: {n.lost} log line(s) lost ({', '.join(parts)})",
+                Msg(
+                    "{node}: {count} log line(s) lost ({how})",
+                    node=n.name,
+                    count=n.lost,
+                    how=Join(", ", parts),
+                ),
                 refs,
             )
         )
@@ -450,9 +522,17 @@ def _reloads(cluster: Cluster, at) -> list[Finding]:
                     "driver_reload",
                     ev.name,
                     at(lm.ref),
-                    f"{ev.name}: driver loaded again"
-                    + (f" (version {version})" if version else "")
-                    + ": a reboot or reload inside the capture",
+                    Msg(
+                        "{node}: driver loaded again (version {version}): a reboot or reload "
+                        "inside the capture",
+                        node=ev.name,
+                        version=version,
+                    )
+                    if version
+                    else Msg(
+                        "{node}: driver loaded again: a reboot or reload inside the capture",
+                        node=ev.name,
+                    ),
                     [lm.ref],
                 )
             )
@@ -471,8 +551,12 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
                     "unaligned",
                     name,
                     None,
-                    f"{name}: no protocol evidence links it to {alignment.reference}; "
-                    "its times are its own clock, not aligned",
+                    Msg(
+                        "{node}: no protocol evidence links it to {reference}; its times are "
+                        "its own clock, not aligned",
+                        node=name,
+                        reference=alignment.reference,
+                    ),
                 )
             )
         main = na.main
@@ -483,8 +567,14 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
                     "timezone",
                     name,
                     None,
-                    f"{name}: clock {na.timezone} from {alignment.reference}'s (likely a "
-                    f"time-zone difference); residual offset {na.residual_s or 0:+.6f} s",
+                    Msg(
+                        "{node}: clock {zone} from {reference}'s (likely a time-zone "
+                        "difference); residual offset {residual} s",
+                        node=name,
+                        zone=na.timezone,
+                        reference=alignment.reference,
+                        residual=f"{na.residual_s or 0:+.6f}",
+                    ),
                 )
             )
         elif main is not None and abs(main.offset_s or 0) >= LARGE_OFFSET_S:
@@ -494,12 +584,20 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
                     "large_offset",
                     name,
                     None,
-                    f"{name}: clock {main.offset_s:+.3f} s from {alignment.reference}'s"
-                    + (
-                        " (its lines carry uptime stamps only, no wall clock: the offset "
-                        "places its boot on the reference clock)"
-                        if name in uptime_only
-                        else ""
+                    Msg(
+                        "{node}: clock {offset} s from {reference}'s (its lines carry uptime "
+                        "stamps only, no wall clock: the offset places its boot on the "
+                        "reference clock)",
+                        node=name,
+                        offset=f"{main.offset_s:+.3f}",
+                        reference=alignment.reference,
+                    )
+                    if name in uptime_only
+                    else Msg(
+                        "{node}: clock {offset} s from {reference}'s",
+                        node=name,
+                        offset=f"{main.offset_s:+.3f}",
+                        reference=alignment.reference,
                     ),
                 )
             )
@@ -510,8 +608,15 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
                     "clock_step",
                     name,
                     at(st.after),
-                    f"{name}: clock stepped by {st.size_s:+.6f} s between line "
-                    f"{st.before.line} and line {st.after.line} of {st.after.file}",
+                    Msg(
+                        "{node}: clock stepped by {size} s between line {before} and line "
+                        "{after} of {file}",
+                        node=name,
+                        size=f"{st.size_s:+.6f}",
+                        before=st.before.line,
+                        after=st.after.line,
+                        file=st.after.file,
+                    ),
                     [st.before, st.after],
                 )
             )
@@ -525,9 +630,14 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
                 "inconsistent_evidence",
                 c.node,
                 _first(at, refs[:2]),
-                f"{c.node}: {c.pair.kind}"
-                + (f" (tid {c.pair.tid})" if c.pair.tid is not None else "")
-                + f" contradicts {len(c.against)} other pair(s): {c.reason}",
+                Msg(
+                    "{node}: {pair}{tid} contradicts {count} other pair(s): {reason}",
+                    node=c.node,
+                    pair=c.pair.kind,
+                    tid=f" (tid {c.pair.tid})" if c.pair.tid is not None else "",
+                    count=len(c.against),
+                    reason=c.reason,
+                ),
                 refs,
             )
         )
@@ -542,7 +652,7 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
                 "inconsistent_evidence",
                 None,
                 _first(at, refs),
-                f"{len(left)} receive(s) still precede their send after alignment",
+                Msg("{count} receive(s) still precede their send after alignment", count=len(left)),
                 refs,
             )
         )

@@ -89,7 +89,7 @@ class Msg:
 
     def text(self) -> str:
         """The message in the active language."""
-        values = {k: v.text() if isinstance(v, Msg) else v for k, v in self.params.items()}
+        values = {k: text(v) for k, v in self.params.items()}
         return _(self.template).format(**values)
 
     def __repr__(self) -> str:
@@ -107,6 +107,25 @@ class Msg:
         return part in str(self)
 
 
+class Join:
+    """A list of messages shown joined by ``sep``, each in the active language."""
+
+    __slots__ = ("items", "sep")
+
+    def __init__(self, sep: str, items: list[Any]) -> None:
+        self.sep = sep
+        self.items = list(items)
+
+    def __str__(self) -> str:
+        return self.sep.join(str(x) for x in self.items)
+
+    def text(self) -> str:
+        return self.sep.join(text(x) for x in self.items)
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+
 def text(value: Any) -> str:
     """A :class:`Msg` in the active language; anything else as it is."""
-    return value.text() if isinstance(value, Msg) else str(value)
+    return value.text() if isinstance(value, (Msg, Join)) else str(value)

@@ -397,7 +397,7 @@ class TwopcRecord:
     mask: int | None
     val: int | None
     sides: list[TwopcSide]
-    problems: list[str] = field(default_factory=list)
+    problems: list[Any] = field(default_factory=list)  # i18n.Msg: why it went wrong
     abort_rv: int | None = None
     # participant -> the node its prepare came through, when not the initiator itself
     # (three-node meshes relay a 2PC to a node the initiator has no connection to)

@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from .catalog import results_mirror
+from .i18n import Msg
 from .model import (
     BitmapExchange,
     BitmapPair,
@@ -179,7 +180,7 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
     init = next((s for s in sides if s.role == "initiator"), None)
     parts = [s for s in sides if s.role == "participant"]
     resource = next((s.resource for s in sides if s.resource is not None), None)
-    problems: list[str] = []
+    problems: list[Msg] = []
     if init is not None:
         initiator, initiator_id = init.node, init.initiator_id
         if init.commit is not None:
@@ -212,13 +213,13 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
             outcome = "incomplete"
     for p in parts:
         if p.rejected is not None:
-            problems.append(f"{p.node} rejected it")
+            problems.append(Msg("{node} rejected it", node=p.node))
         if outcome == "committed" and p.commit is None and p.rejected is None:
-            problems.append(f"{p.node} never logged the commit")
+            problems.append(Msg("{node} never logged the commit", node=p.node))
         if outcome in ("aborted", "timed out") and p.abort is None and p.rejected is None:
-            problems.append(f"{p.node} never logged the abort")
+            problems.append(Msg("{node} never logged the abort", node=p.node))
     if init is not None and init.timeouts:
-        problems.append(f"{init.node} timed out waiting for replies")
+        problems.append(Msg("{node} timed out waiting for replies", node=init.node))
     duration = None
     if init is not None:
         end = init.commit or init.abort

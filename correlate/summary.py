@@ -129,7 +129,7 @@ def alignment_json(analysis: Analysis) -> dict[str, Any]:
         "conflicts": [
             {
                 "node": c.node,
-                "reason": c.reason,
+                "reason": str(c.reason),
                 "pair": pair_json(c.pair, t),
                 "against": [pair_json(p, t) for p in c.against],
             }
@@ -315,7 +315,7 @@ def finding_json(f, t: Times) -> dict[str, Any]:
         "message": f.message,
         "count": f.count,
         "last_time": fmt_ns(f.last_ns),
-        "occurrences": [{"time": fmt_ns(ns), "message": m} for ns, m in f.occurrences],
+        "occurrences": [{"time": fmt_ns(ns), "message": str(m)} for ns, m in f.occurrences],
         "lines": [t.line(r) for r in f.lines],
     }
 
@@ -362,7 +362,7 @@ def twopc_json(r, t: Times) -> dict[str, Any]:
         "val": r.val,
         "abort_rv": r.abort_rv,
         "time": t.aligned(first),
-        "problems": r.problems,
+        "problems": [str(p) for p in r.problems],
         "lines": lines,
     }
 

@@ -28,6 +28,7 @@ import polars as pl
 from ..catalog import STATUS_POLL_PREFIX
 from ..classify import EXPLAIN
 from ..findings import KINDS as FINDING_KINDS
+from ..i18n import text
 from ..times import fmt_ns
 from . import story
 from .text import clock_line
@@ -277,11 +278,11 @@ def _findings(analysis: Analysis, index: dict) -> str:
         links = " ".join(_line_link(r, index, analysis) for r in f.lines[:8])
         if len(f.lines) > 8:
             links += f" <span class=sub>+{len(f.lines) - 8} more</span>"
-        what = esc(f.message)
+        what = esc(text(f.msg))
         if f.occurrences:
             # A summary of repeated findings: each one folded under it.
             items = "".join(
-                f"<li><span class=t>{esc(fmt_ns(ns, sep=' ') or '-')}</span> {esc(m)}</li>"
+                f"<li><span class=t>{esc(fmt_ns(ns, sep=' ') or '-')}</span> {esc(text(m))}</li>"
                 for ns, m in f.occurrences
             )
             what += f"<details><summary>all {f.count}</summary><ol>{items}</ol></details>"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 import polars as pl
 
 from ..catalog import uuid_meaning
+from ..i18n import text
 from ..times import fmt_ns
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ def _findings(analysis: Analysis) -> list[str]:
     out = ["", f"findings  {head}"]
     for f in found[:FINDINGS_SHOWN]:
         when = fmt_time(f.time_ns)[11:] if f.time_ns is not None else " " * 16
-        out.append(f"  {f.severity:<7}  {when}  {f.kind:<28} {f.message}")
+        out.append(f"  {f.severity:<7}  {when}  {f.kind:<28} {text(f.msg)}")
     if len(found) > FINDINGS_SHOWN:
         out.append(f"  ... {len(found) - FINDINGS_SHOWN} more in summary.json and report.html")
     return out
