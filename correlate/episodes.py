@@ -29,6 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from .i18n import N_, Msg
 from .model import (
     Clock,
     Cluster,
@@ -57,12 +58,17 @@ class Episode:
     nodes: list[str]
     start_ns: int
     end_ns: int
-    title: str
+    heading: Msg  # the title, shown in the reader's language
     resource: str | None = None
     resources: list[str] = field(default_factory=list)
     refs: list[Ref] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
     number: int = 0
+
+    @property
+    def title(self) -> str:
+        """The title in English (as summary.json writes it)."""
+        return str(self.heading)
 
     @property
     def slug(self) -> str:
@@ -85,8 +91,25 @@ class Episode:
         return self.resource is None or resource == self.resource
 
 
-def _named(kind: str, resources: list[str]) -> str:
-    return f"{kind} {', '.join(resources)}" if resources else kind
+# Episode kinds as a reader sees them (the kind itself is an interface: English).
+KIND_WORDS = {
+    "driver start": N_("driver start"),
+    "up": N_("up"),
+    "down": N_("down"),
+    "connect": N_("connect"),
+    "role change": N_("role change"),
+    "role change asked": N_("role change asked"),
+    "disconnect": N_("disconnect"),
+    "network failure": N_("network failure"),
+}
+
+
+def _named(kind: str, resources: list[str]) -> Msg:
+    """``connect r1``: the kind, translated, and the resources it is about."""
+    word = Msg(KIND_WORDS[kind])
+    if resources:
+        return Msg("{kind} {resources}", kind=word, resources=", ".join(resources))
+    return word
 
 
 def build(cluster: Cluster, clock: Clock) -> list[Episode]:
@@ -105,7 +128,7 @@ def build(cluster: Cluster, clock: Clock) -> list[Episode]:
                         [ev.name],
                         start,
                         start,
-                        f"driver start: {ev.name}",
+                        Msg("driver start: {node}", node=ev.name),
                         refs=[lm.ref],
                         detail={"version": lm.detail.get("version")},
                     )
@@ -131,7 +154,7 @@ def _admin(lm: Landmark, node: str, start: int, end: int) -> Episode:
         [node],
         start,
         end,
-        f"{_named(lm.kind, res)}: {node}",
+        Msg("{what}: {node}", what=_named(lm.kind, res), node=node),
         resource=res[0] if len(res) == 1 else None,
         resources=list(res),
         refs=[lm.ref],
@@ -220,7 +243,8 @@ def _connect(
     start = clock.first(starts) or clock.first(refs) or 0
     end = max(start, clock.last(refs) or start)
     pair = " - ".join(nodes + ([peer] if peer else []))
-    title = f"{_named('connect', [c.resource] if c.resource else [])} {pair}"
+    named = _named("connect", [c.resource] if c.resource else [])
+    title = Msg("{what} {pair}", what=named, pair=pair)
     if records:
         r = records[0]
         detail["resync"] = {
@@ -230,11 +254,18 @@ def _connect(
             "outcome": r.outcome,
             "volume": r.volume,
         }
-        title += f": {r.kind} {r.source} -> {r.target}"
-        if r.outcome != "done":
-            title += f" ({r.outcome})"
-        if len(records) > 1:
-            title += f" (+{len(records) - 1} more)"
+        outcome = "" if r.outcome == "done" else f" ({r.outcome})"
+        more = Msg(" (+{count} more)", count=len(records) - 1) if len(records) > 1 else ""
+        title = Msg(
+            "{what} {pair}: {kind} {source} -> {target}{outcome}{more}",
+            what=named,
+            pair=pair,
+            kind=r.kind,
+            source=r.source,
+            target=r.target,
+            outcome=outcome,
+            more=more,
+        )
     return Episode(
         "connect", nodes, start, end, title, resource=c.resource, refs=refs, detail=detail
     )
@@ -295,7 +326,13 @@ def _role_changes(cluster: Cluster, clock: Clock, order: dict[str, int]) -> list
                     sorted(nodes, key=order.__getitem__),
                     start,
                     end,
-                    f"{_named('role change', res)}: {ev.name} {ch.old} -> {ch.new}",
+                    Msg(
+                        "{what}: {node} {old} -> {new}",
+                        what=_named("role change", res),
+                        node=ev.name,
+                        old=ch.old,
+                        new=ch.new,
+                    ),
                     resource=ch.resource,
                     refs=refs,
                     detail={"old": ch.old, "new": ch.new, "twopc": tids},
@@ -307,7 +344,7 @@ def _role_changes(cluster: Cluster, clock: Clock, order: dict[str, int]) -> list
             if id(c) in used or (start := at(c.received)) is None:
                 continue
             end = at(c.done) or start
-            state = "never terminated" if c.done is None else "terminated"
+            state = Msg("never terminated") if c.done is None else Msg("terminated")
             nodes = [ev.name]
             tids = []
             hi = c.done.row if c.done is not None else 1 << 62
@@ -329,8 +366,13 @@ def _role_changes(cluster: Cluster, clock: Clock, order: dict[str, int]) -> list
                     sorted(nodes, key=order.__getitem__),
                     start,
                     end,
-                    f"{_named('role change asked', res)}: {ev.name} {c.command}, no role "
-                    f"change logged (command {state})",
+                    Msg(
+                        "{what}: {node} {command}, no role change logged (command {state})",
+                        what=_named("role change asked", res),
+                        node=ev.name,
+                        command=c.command,
+                        state=state,
+                    ),
                     resource=res[0] if len(res) == 1 else None,
                     resources=list(res),
                     refs=[r for r in (c.received, c.done) if r is not None],
@@ -449,7 +491,12 @@ def _disconnect(
         names,
         start,
         end,
-        f"{_named(kind, res)}: {pair} ({', '.join(states)})",
+        Msg(
+            "{what}: {pair} ({states})",
+            what=_named(kind, res),
+            pair=pair,
+            states=", ".join(states),
+        ),
         resource=resource,
         refs=refs,
         detail={"state": states[0] if len(states) == 1 else states, "twopc": tids},
