@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from .errors import OutputError
+from .i18n import Msg
 
 TIME_COLUMNS = ("local_time", "time")
 
@@ -26,10 +27,14 @@ def prepare(out: Path) -> Path:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
-            f"{out}: cannot create the output directory: {exc.strerror or exc}"
+            Msg(
+                "{out}: cannot create the output directory: {reason}",
+                out=out,
+                reason=exc.strerror or exc,
+            )
         ) from None
     if not os.access(out, os.W_OK):
-        raise OutputError(f"{out}: output directory is not writable")
+        raise OutputError(Msg("{out}: output directory is not writable", out=out))
     clear_earlier(out)
     return out
 
@@ -58,7 +63,11 @@ def clear_earlier(out: Path) -> None:
                     old.unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(
-            f"{out}: cannot remove the earlier bundle: {exc.strerror or exc}"
+            Msg(
+                "{out}: cannot remove the earlier bundle: {reason}",
+                out=out,
+                reason=exc.strerror or exc,
+            )
         ) from None
 
 
@@ -71,7 +80,9 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
-        raise OutputError(f"{path}: could not write: {reason}") from None
+        raise OutputError(
+            Msg("{path}: could not write: {reason}", path=path, reason=reason)
+        ) from None
 
 
 def iso_time(col: str) -> pl.Expr:

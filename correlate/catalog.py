@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import N_, Msg
+
 HEX16 = r"[0-9A-Fa-f]{16}"
 UUIDS = rf"(?P<current>{HEX16}):(?P<bitmap>{HEX16}):(?P<history1>{HEX16}):(?P<history2>{HEX16})"
 
@@ -282,37 +284,37 @@ EXPLAIN["unparsed"] = "Not a BSR log entry: kept as it was read."
 
 # What uuid_compare(R) means, from the point of view of the node that logged it.
 UUID_RESULTS: dict[int, str] = {
-    0: "no resync: the data are the same",
-    1: "resync as SyncSource (bitmap), after a crashed Primary",
-    -1: "resync as SyncTarget (bitmap), after a crashed Primary",
-    2: "bitmap-based resync as SyncSource",
-    -2: "bitmap-based resync as SyncTarget",
-    3: "full sync as SyncSource",
-    -3: "full sync as SyncTarget",
-    4: "resync as SyncSource, with the bitmap copied from another peer",
-    -4: "resync as SyncTarget, bitmap cleared (another peer has the same data)",
-    100: "split brain: both changed the data; automatic recovery may apply",
-    -100: "split brain: both changed the data; disconnect",
-    200: "target-only setting: this node may only be SyncSource",
-    -200: "target-only setting: this node must be SyncTarget",
-    -1000: "unrelated data: the nodes share no data generation",
+    0: N_("no resync: the data are the same"),
+    1: N_("resync as SyncSource (bitmap), after a crashed Primary"),
+    -1: N_("resync as SyncTarget (bitmap), after a crashed Primary"),
+    2: N_("bitmap-based resync as SyncSource"),
+    -2: N_("bitmap-based resync as SyncTarget"),
+    3: N_("full sync as SyncSource"),
+    -3: N_("full sync as SyncTarget"),
+    4: N_("resync as SyncSource, with the bitmap copied from another peer"),
+    -4: N_("resync as SyncTarget, bitmap cleared (another peer has the same data)"),
+    100: N_("split brain: both changed the data; automatic recovery may apply"),
+    -100: N_("split brain: both changed the data; disconnect"),
+    200: N_("target-only setting: this node may only be SyncSource"),
+    -200: N_("target-only setting: this node must be SyncTarget"),
+    -1000: N_("unrelated data: the nodes share no data generation"),
 }
 
 # Why the rule fired, in words, for the rules the seed explains and their neighbours.
 UUID_RULE_REASONS: dict[int, str] = {
-    10: "both nodes' UUIDs are still in the initial state",
-    20: "my UUID is in the initial state, so I take a full sync",
-    30: "the peer's UUID is in the initial state, so it takes a full sync from me",
-    38: "the peer flagged that it is reconnecting",
-    40: "the current UUIDs are the same",
-    50: "my current UUID equals the peer's bitmap UUID, so I am SyncTarget",
-    52: "my current UUID equals another peer's, so I take my bitmap from it",
-    60: "my current UUID is in the peer's history, so I am SyncTarget",
-    70: "the peer's current UUID equals my bitmap UUID, so I am SyncSource",
-    72: "the peer's current UUID equals another peer's bitmap UUID",
-    80: "the peer's current UUID is in my history, so I am SyncSource",
-    90: "the bitmap UUIDs are the same: both nodes changed the data",
-    100: "the same UUID is in both histories: both nodes changed the data",
+    10: N_("both nodes' UUIDs are still in the initial state"),
+    20: N_("my UUID is in the initial state, so I take a full sync"),
+    30: N_("the peer's UUID is in the initial state, so it takes a full sync from me"),
+    38: N_("the peer flagged that it is reconnecting"),
+    40: N_("the current UUIDs are the same"),
+    50: N_("my current UUID equals the peer's bitmap UUID, so I am SyncTarget"),
+    52: N_("my current UUID equals another peer's, so I take my bitmap from it"),
+    60: N_("my current UUID is in the peer's history, so I am SyncTarget"),
+    70: N_("the peer's current UUID equals my bitmap UUID, so I am SyncSource"),
+    72: N_("the peer's current UUID equals another peer's bitmap UUID"),
+    80: N_("the peer's current UUID is in my history, so I am SyncSource"),
+    90: N_("the bitmap UUIDs are the same: both nodes changed the data"),
+    100: N_("the same UUID is in both histories: both nodes changed the data"),
 }
 
 SPLIT_BRAIN_RESULTS = {100, -100}
@@ -321,12 +323,16 @@ SPLIT_BRAIN_RESULTS = {100, -100}
 STATUS_POLL_PREFIX = "GET_"
 
 
-def uuid_meaning(result: int | None) -> str:
+def uuid_meaning(result: int | None) -> Msg:
+    """What ``uuid_compare(R)`` means for the node that logged it (a message: English in
+    JSON, the reader's language where shown)."""
     if result is None:
-        return "unknown"
+        return Msg("unknown")
     if result < -1000:
-        return f"the comparison needs protocol {-result - 1000} or newer"
-    return UUID_RESULTS.get(result, f"result {result} (not documented)")
+        return Msg("the comparison needs protocol {protocol} or newer", protocol=-result - 1000)
+    if result in UUID_RESULTS:
+        return Msg(UUID_RESULTS[result])
+    return Msg("result {result} (not documented)", result=result)
 
 
 def results_mirror(a: int | None, b: int | None) -> bool:

@@ -22,10 +22,11 @@ from typing import Any, NoReturn
 
 import click
 
-from . import __version__
+from . import __version__, i18n
 from .analysis import Analysis
 from .bundle import CRASH_FILE
 from .errors import EXIT_INPUT, EXIT_OK, EXIT_SOFTWARE, EXIT_WARNINGS, BsrcorrError, Notices
+from .i18n import Msg, _
 from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, listed_events, write
 from .render import text
 from .times import fmt_ns, parse_iso
@@ -39,7 +40,10 @@ MAX_OFFSET_S = 100 * 365.25 * 86_400
 def _usage_error(message: str) -> NoReturn:
     # One line, as README promises for every diagnostic, instead of click's three-line
     # "Usage: ... Try ... Error: ..." block; click's own exit code for usage errors.
-    click.echo(f"bsrcorr: error: {' '.join(message.split())} (see bsrcorr --help)", err=True)
+    click.echo(
+        f"bsrcorr: {_('error')}: {' '.join(message.split())} ({_('see bsrcorr --help')})",
+        err=True,
+    )
     sys.exit(EXIT_INPUT)
 
 
@@ -168,6 +172,13 @@ def _input_size(specs: tuple[str, ...]) -> int:
 )
 @click.option("--until", metavar="TIME", help="Keep what lies up to this aligned time (ISO 8601).")
 @click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGUAGES),
+    help="Language of what bsrcorr writes for people (terminal summary, warnings, report, "
+    "diagrams): en or ko. Default: Korean when LC_ALL, LC_MESSAGES or LANG starts with ko, "
+    "else English. Log text is never translated, and the JSON files stay English.",
+)
+@click.option(
     "--debug",
     is_flag=True,
     help=f"On an internal error (exit 70), show the traceback on stderr instead of writing "
@@ -187,6 +198,7 @@ def main(
     only: str | None,
     since: str | None,
     until: str | None,
+    lang: str | None,
     debug: bool,
 ) -> None:
     """Correlate the BSR or DRBD logs of a cluster's nodes into one timeline.
@@ -197,17 +209,24 @@ def main(
     the node; otherwise the file stem or directory name does. A kernel log holding several
     hosts' lines gives one node per host.
     """
+    i18n.use(lang or i18n.default_language())
     if events_only and not show_timeline:
-        raise click.UsageError("--events only applies to --timeline (add --timeline)")
+        raise click.UsageError(_("--events only applies to --timeline (add --timeline)"))
     if show_timeline and out_format == "json":
         raise click.UsageError(
-            "--format json and --timeline both choose what stdout gets: use one "
-            "(summary.json is in the bundle either way)"
+            _(
+                "--format json and --timeline both choose what stdout gets: use one "
+                "(summary.json is in the bundle either way)"
+            )
         )
     since_ns = _parse_time(since, "--since")
     until_ns = _parse_time(until, "--until")
     if since_ns is not None and until_ns is not None and since_ns > until_ns:
-        raise click.UsageError(f"--since {since} is after --until {until}: the window is empty")
+        raise click.UsageError(
+            _("--since {since} is after --until {until}: the window is empty").format(
+                since=since, until=until
+            )
+        )
     options = Options(
         out=out,
         max_extract=max_extract_mb * 1024**2,
@@ -240,7 +259,7 @@ def _run(
     except BsrcorrError as exc:
         progress.close()
         _print_notices(notices)
-        click.echo(f"bsrcorr: error: {exc}", err=True)
+        click.echo(f"bsrcorr: {_('error')}: {exc.text()}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         progress.close()
@@ -280,8 +299,11 @@ def _stdout(
         polls = sum(ev.polls.height for ev in analysis.events)
         if events_only and polls:
             analysis.notices.note(
-                f"{polls} terminated status poll(s) counted, not listed (summary.json "
-                "netlink_polls)"
+                Msg(
+                    "{polls} terminated status poll(s) counted, not listed (summary.json "
+                    "netlink_polls)",
+                    polls=polls,
+                )
             )
         _print_notices(analysis.notices)
         # Written as it is formatted, 50,000 lines at a time: it may be gigabytes.
@@ -334,8 +356,11 @@ def _stage(exc: BaseException) -> str:
 def _crash(exc: BaseException, out: Path, debug: bool) -> int:
     stage = _stage(exc)
     what = (str(exc).strip().splitlines() or [""])[0][:200]
-    head = f"bsrcorr: error: internal error in stage {stage}: {type(exc).__name__}" + (
-        f": {what}" if what else ""
+    head = (
+        f"bsrcorr: {_('error')}: "
+        + _("internal error in stage {stage}").format(stage=stage)
+        + f": {type(exc).__name__}"
+        + (f": {what}" if what else "")
     )
     details = "".join(traceback.format_exception(exc))
     if debug:
@@ -371,20 +396,25 @@ def _parse_offsets(items: tuple[str, ...]) -> dict[str, float]:
             seconds = float(value)
         except ValueError:
             raise click.BadParameter(
-                f"{item!r}: expected NAME=SECONDS", param_hint="--offset"
+                _("{item}: expected NAME=SECONDS").format(item=repr(item)), param_hint="--offset"
             ) from None
         if not math.isfinite(seconds):
             raise click.BadParameter(
-                f"{item!r}: the offset must be a finite number of seconds", param_hint="--offset"
+                _("{item}: the offset must be a finite number of seconds").format(item=repr(item)),
+                param_hint="--offset",
             )
         if abs(seconds) > MAX_OFFSET_S:
             raise click.BadParameter(
-                f"{item!r}: more than a century ({MAX_OFFSET_S:.0f} s) either way; "
-                "a timestamp cannot hold the result",
+                _(
+                    "{item}: more than a century ({seconds} s) either way; a timestamp cannot "
+                    "hold the result"
+                ).format(item=repr(item), seconds=f"{MAX_OFFSET_S:.0f}"),
                 param_hint="--offset",
             )
         if name in result:
-            raise click.BadParameter(f"{name}: given twice", param_hint="--offset")
+            raise click.BadParameter(
+                _("{name}: given twice").format(name=name), param_hint="--offset"
+            )
         result[name] = seconds
     return result
 
@@ -396,13 +426,16 @@ def _parse_time(value: str | None, option: str) -> int | None:
         ns = parse_iso(value)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r}: expected an ISO 8601 time like 2020-10-26T16:48:52.7",
+            _("{value}: expected an ISO 8601 time like 2020-10-26T16:48:52.7").format(
+                value=repr(value)
+            ),
             param_hint=option,
         ) from None
     if not TIME_MIN_NS <= ns <= TIME_MAX_NS:
         raise click.BadParameter(
-            f"{value!r}: outside what a timestamp can hold "
-            f"({fmt_ns(TIME_MIN_NS)} .. {fmt_ns(TIME_MAX_NS)})",
+            _("{value}: outside what a timestamp can hold ({low} .. {high})").format(
+                value=repr(value), low=fmt_ns(TIME_MIN_NS), high=fmt_ns(TIME_MAX_NS)
+            ),
             param_hint=option,
         )
     return ns
@@ -412,5 +445,5 @@ def _print_notices(notices: Notices) -> None:
     """Print the notices so far, once: a failure after printing some prints only the
     rest (the exit code was already taken from them)."""
     for notice in notices.items:
-        click.echo(str(notice), err=True)
+        click.echo(notice.text(), err=True)
     notices.items.clear()

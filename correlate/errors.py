@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .i18n import Msg, _, text
+
 EXIT_OK = 0
 EXIT_WARNINGS = 1
 EXIT_INPUT = 2
@@ -33,10 +35,15 @@ class BsrcorrError(Exception):
 
     exit_code = EXIT_INPUT
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Msg, exit_code: int | None = None) -> None:
+        super().__init__(str(message))  # English, as a traceback or a test reads it
+        self.msg = message
         if exit_code is not None:
             self.exit_code = exit_code
+
+    def text(self) -> str:
+        """The message in the reader's language."""
+        return text(self.msg)
 
 
 class InputError(BsrcorrError):
@@ -57,7 +64,7 @@ class OutputError(BsrcorrError):
 class Notice:
     """One line for stderr. ``matters`` makes the run exit 1 instead of 0."""
 
-    message: str
+    message: str | Msg
     matters: bool = True
     node: str | None = None
 
@@ -66,6 +73,12 @@ class Notice:
         where = f"{self.node}: " if self.node else ""
         return f"bsrcorr: {prefix}: {where}{self.message}"
 
+    def text(self) -> str:
+        """The line in the reader's language (``bsrcorr: warning: ...``)."""
+        prefix = _("warning") if self.matters else _("note")
+        where = f"{self.node}: " if self.node else ""
+        return f"bsrcorr: {prefix}: {where}{text(self.message)}"
+
 
 @dataclass
 class Notices:
@@ -73,10 +86,10 @@ class Notices:
 
     items: list[Notice] = field(default_factory=list)
 
-    def warn(self, message: str, node: str | None = None) -> None:
+    def warn(self, message: str | Msg, node: str | None = None) -> None:
         self.items.append(Notice(message, True, node))
 
-    def note(self, message: str, node: str | None = None) -> None:
+    def note(self, message: str | Msg, node: str | None = None) -> None:
         self.items.append(Notice(message, False, node))
 
     @property

@@ -99,6 +99,7 @@ from datetime import datetime
 import polars as pl
 
 from .errors import Notices
+from .i18n import Msg
 from .parse import ENTRY_AT_START, FileFacts
 from .sources import LogFile, read_bytes
 
@@ -947,8 +948,12 @@ def _windrbd_days(frame: pl.DataFrame, notices: Notices, node: str, display: str
     tod = pl.when(undated).then(pl.col("_wtod")).forward_fill()
     day = (tod < tod.shift(1) - 12 * 3600 * S).fill_null(False).cum_sum()
     notices.note(
-        f"{display}: WinDRBD stamps give the UTC time of day only; dates are unknown, so "
-        "days are counted from 1970-01-01 (the alignment stage places the node by evidence)",
+        Msg(
+            "{display}: WinDRBD stamps give the UTC time of day only; dates are "
+            "unknown, so days are counted from 1970-01-01 (the alignment stage "
+            "places the node by evidence)",
+            display=display,
+        ),
         node,
     )
     return frame.with_columns(
@@ -1061,9 +1066,15 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
     for host, n in lonely:
         who = "" if host == "" else f" (host {host})"
         notices.warn(
-            f"{display}{who}: {n} line(s) carry only the kernel's uptime stamp and no line "
-            "of that boot a wall-clock one: local_time counts from 1970-01-01 + uptime; the "
-            "alignment stage must place this node by protocol evidence",
+            Msg(
+                "{display}{who}: {n} line(s) carry only the kernel's uptime stamp and "
+                "no line of that boot a wall-clock one: local_time counts from "
+                "1970-01-01 + uptime; the alignment stage must place this node by "
+                "protocol evidence",
+                display=display,
+                who=who,
+                n=n,
+            ),
             node,
         )
     return frame.drop("_e", "_seg", "_piece", "_U", "_L", "_floor", "_uptime")
@@ -1084,7 +1095,7 @@ def read_kernel_file(
     frame = _read_lines(log, facts)
     facts.lines = frame.height
     if frame.height == 0:
-        notices.warn(f"{log.display}: empty file", node)
+        notices.warn(Msg("{display}: empty file", display=log.display), node)
         return [HostFrame(None, _empty_frame(), facts)]
     frame = _classify(frame)
     kinds = set(frame["_kind"].unique().to_list())
@@ -1233,16 +1244,31 @@ def _split_hosts(
     unparsed = int(frame.select((pl.col("format") == "unparsed").sum()).item())
     if unparsed:
         notices.warn(
-            f"{display}: {unparsed} line(s) have no recognisable log structure; kept as "
-            "format=unparsed",
+            Msg(
+                "{display}: {unparsed} line(s) have no recognisable log structure; kept "
+                "as format=unparsed",
+                display=display,
+                unparsed=unparsed,
+            ),
             node,
         )
     if facts.replaced_lines:
         notices.warn(
-            f"{display}: {facts.replaced_lines} line(s) were not valid UTF-8; the bad bytes "
-            "are shown as U+FFFD",
+            Msg(
+                "{display}: {replaced_lines} line(s) were not valid UTF-8; the bad "
+                "bytes are shown as U+FFFD",
+                display=display,
+                replaced_lines=facts.replaced_lines,
+            ),
             node,
         )
     if facts.nul_lines:
-        notices.note(f"{display}: NUL bytes removed from {facts.nul_lines} line(s)", node)
+        notices.note(
+            Msg(
+                "{display}: NUL bytes removed from {nul_lines} line(s)",
+                display=display,
+                nul_lines=facts.nul_lines,
+            ),
+            node,
+        )
     return out

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from .errors import InputError, Notices
+from .i18n import Msg
 from .kernlog import read_kernel_file
 from .parse import ENTRY_COLUMNS, FileFacts, NodeParse, _account
 from .sources import NodeSource
@@ -48,8 +49,13 @@ def parse_kernel_source(source: NodeSource, notices: Notices) -> list[NodeParse]
     named = [h for h in hosts if h is not None]
     if source.named and len(named) > 1:
         raise InputError(
-            f"{source.spec}: holds the lines of {len(named)} hosts ({', '.join(named)}); "
-            "NAME=SRC names one node: give it without NAME= to get one node per host"
+            Msg(
+                "{spec}: holds the lines of {count} hosts ({join}); NAME=SRC names one "
+                "node: give it without NAME= to get one node per host",
+                spec=source.spec,
+                count=len(named),
+                join=", ".join(named),
+            )
         )
     if not any(
         frame.height and frame["is_drbd"].any() for g in hosts.values() for frame, _ in g.parts
@@ -58,8 +64,13 @@ def parse_kernel_source(source: NodeSource, notices: Notices) -> list[NodeParse]
         first = _first_line(source)
         shown = ", ".join(f.display for f in source.files)
         raise InputError(
-            f"{source.name}: {shown}: no BSR log entries and no DRBD lines in this kernel "
-            f"log (first line: {first!r})"
+            Msg(
+                "{name}: {shown}: no BSR log entries and no DRBD lines in this kernel "
+                "log (first line: {first})",
+                name=source.name,
+                shown=shown,
+                first=f"{first!r}",
+            )
         )
     out = []
     for host, group in hosts.items():
@@ -101,7 +112,13 @@ def _node(name: str, group: _Host, notices: Notices) -> NodeParse:
     facts_list = [f for _, f in parts]
     total = sum(f.lines for f in facts_list)
     if not frames:
-        raise InputError(f"{name}: {', '.join(f.display for f in facts_list)}: empty file")
+        raise InputError(
+            Msg(
+                "{name}: {join}: empty file",
+                name=name,
+                join=", ".join(f.display for f in facts_list),
+            )
+        )
     frame = pl.concat(frames, how="vertical_relaxed")
     structured = ~pl.col("format").is_in(["unparsed", "empty"])
     windows = (pl.col("format") == "windrbd") | (
@@ -126,8 +143,12 @@ def _node(name: str, group: _Host, notices: Notices) -> NodeParse:
     if result.unparsed:
         share = result.unparsed / max(result.rows, 1)
         notices.warn(
-            f"{result.unparsed} line(s) have no recognisable log structure ({share:.1%}); "
-            "kept as event=unparsed",
+            Msg(
+                "{unparsed} line(s) have no recognisable log structure ({share}); kept "
+                "as event=unparsed",
+                unparsed=result.unparsed,
+                share=f"{share:.1%}",
+            ),
             name,
         )
     result.host = group.host

@@ -28,6 +28,7 @@ from . import (
 )
 from .analysis import Analysis
 from .errors import InputError, Notices, OutputError, UsageError
+from .i18n import Msg
 from .model import NodeEvents
 from .parse import NodeParse, parse_node
 from .render import report, sequence
@@ -125,14 +126,27 @@ def check_nodes(names: list[str], options: Options) -> str:
     known = f"(nodes: {', '.join(names)})"
     reference = options.reference or names[0]
     if reference not in names:
-        raise UsageError(f"--reference {reference}: no such node {known}")
+        raise UsageError(
+            Msg("--reference {reference}: no such node {known}", reference=reference, known=known)
+        )
     for name, value in options.offsets.items():
         if name not in names:
-            raise UsageError(f"--offset {name}={value:g}: no such node {known}")
+            raise UsageError(
+                Msg(
+                    "--offset {name}={value}: no such node {known}",
+                    name=name,
+                    value=f"{value:g}",
+                    known=known,
+                )
+            )
         if name == reference:
             raise UsageError(
-                f"--offset {name}={value:g}: {name} is the reference node, whose offset is 0 "
-                "by definition (choose another with --reference)"
+                Msg(
+                    "--offset {name}={value}: {name} is the reference node, whose offset is "
+                    "0 by definition (choose another with --reference)",
+                    name=name,
+                    value=f"{value:g}",
+                )
             )
     return reference
 
@@ -153,8 +167,12 @@ def check_offsets_fit(parsed: list[NodeParse], offsets: dict[str, float]) -> Non
         for local in (p.first_time, p.last_time):
             if local is not None and not TIME_MIN_NS <= local - shift <= TIME_MAX_NS:
                 raise UsageError(
-                    f"--offset {p.name}={offsets[p.name]:g}: moves {p.name}'s lines outside "
-                    "what a timestamp can hold (years 1677 to 2262)"
+                    Msg(
+                        "--offset {name}={offsets}: moves {name}'s lines outside what a "
+                        "timestamp can hold (years 1677 to 2262)",
+                        name=p.name,
+                        offsets=f"{offsets[p.name]:g}",
+                    )
                 )
 
 
@@ -166,7 +184,12 @@ def _only_drbd(frame: pl.DataFrame, notices: Notices) -> pl.DataFrame:
     kept = frame.filter(keep)
     dropped = frame.height - kept.height
     if dropped:
-        notices.note(f"--only drbd: {dropped} line(s) of other programs left out of the timeline")
+        notices.note(
+            Msg(
+                "--only drbd: {dropped} line(s) of other programs left out of the timeline",
+                dropped=dropped,
+            )
+        )
     return kept
 
 
@@ -179,8 +202,12 @@ def read_source(src: sources.NodeSource, notices: Notices) -> list[NodeParse]:
     if any(kernel):
         mixed = ", ".join(f.display for f, k in zip(src.files, kernel, strict=True) if k)
         raise InputError(
-            f"{src.spec}: mixes BSR's own logs with kernel logs ({mixed}); give each kind "
-            "as its own SRC"
+            Msg(
+                "{spec}: mixes BSR's own logs with kernel logs ({mixed}); give each "
+                "kind as its own SRC",
+                spec=src.spec,
+                mixed=mixed,
+            )
         )
     return [parse_node(src, notices)]
 
@@ -192,7 +219,13 @@ def _dedupe_hosts(parsed: list[NodeParse], notices: Notices) -> None:
         if p.name in seen:
             seen[p.name] += 1
             new = f"{p.name}-{seen[p.name]}"
-            notices.note(f"two nodes are named {p.name!r}; calling the second {new!r}")
+            notices.note(
+                Msg(
+                    "two nodes are named {name}; calling the second {new}",
+                    name=f"{p.name!r}",
+                    new=f"{new!r}",
+                )
+            )
             p.name = new
             p.frame = p.frame.with_columns(node=pl.lit(new, pl.String).cast(pl.Categorical))
         else:
@@ -213,13 +246,19 @@ def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: in
             )
     if alignment.conflicts:
         notices.warn(
-            f"{len(alignment.conflicts)} causal pair(s) contradict the rest of the evidence "
-            "(see alignment.json conflicts)"
+            Msg(
+                "{count} causal pair(s) contradict the rest of the evidence (see "
+                "alignment.json conflicts)",
+                count=len(alignment.conflicts),
+            )
         )
     if alignment.violations_after:
         notices.warn(
-            f"{alignment.violations_after} receive(s) still precede their send after "
-            "alignment (inconsistent evidence)"
+            Msg(
+                "{violations_after} receive(s) still precede their send after alignment "
+                "(inconsistent evidence)",
+                violations_after=alignment.violations_after,
+            )
         )
 
 
@@ -236,13 +275,20 @@ def write(analysis: Analysis, options: Options) -> list[str]:
         drawn = []
         analysis.dot_missing = True
         analysis.notices.warn(
-            f"Graphviz's dot is not installed: wrote the diagram sources to "
-            f"{out / 'diagrams'}/*.dot; install it (Debian: apt-get install graphviz) and "
-            "run again, or use --diagrams none"
+            Msg(
+                "Graphviz's dot is not installed: wrote the diagram sources to "
+                "{value}/*.dot; install it (Debian: apt-get install graphviz) and run "
+                "again, or use --diagrams none",
+                value=out / "diagrams",
+            )
         )
     except OSError as exc:
         raise OutputError(
-            f"{out / 'diagrams'}: could not write the diagrams: {exc.strerror or exc}"
+            Msg(
+                "{value}: could not write the diagrams: {reason}",
+                value=out / "diagrams",
+                reason=exc.strerror or exc,
+            )
         ) from None
     doc = summary.summary_json(analysis)
     doc["episodes"] = episodes.to_json(analysis.episodes, fmt_ns)

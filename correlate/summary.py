@@ -205,7 +205,7 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
                     "volume": d.volume,
                     "result": d.result,
                     "rule": d.rule,
-                    "meaning": uuid_meaning(d.result),
+                    "meaning": str(uuid_meaning(d.result)),
                     "rule_reason": UUID_RULE_REASONS.get(d.rule)
                     if isinstance(d.rule, int)
                     else None,

@@ -357,7 +357,9 @@ def _protocol(analysis: Analysis, index: dict) -> str:
             for d in decisions:
                 pair = cl.twin.get(d)
                 both = "-" if pair is None else "mirrored" if pair.mirrored else "DOES NOT MIRROR"
-                meaning = d.meaning if d.result is None or isinstance(d.result, int) else d.result
+                meaning = (
+                    text(d.meaning) if d.result is None or isinstance(d.result, int) else d.result
+                )
                 rows.append(
                     [
                         esc(d.node),

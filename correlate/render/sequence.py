@@ -29,6 +29,7 @@ import graphviz
 from .. import content
 from ..catalog import UUID_RULE_REASONS, uuid_meaning
 from ..content import Beat
+from ..i18n import _, text
 from ..model import Ref
 from ..times import fmt_clock
 
@@ -205,19 +206,20 @@ def _decision_note(cl, dcs) -> tuple[str, str]:
     twin = cl.pair_of(dcs)
     pair = cl.twin.get(dcs)
     mirrored = pair.mirrored if pair is not None else True
-    reason = (
-        UUID_RULE_REASONS.get(dcs.rule) if isinstance(dcs.rule, int) else None
-    ) or uuid_meaning(dcs.result)
+    reason = UUID_RULE_REASONS.get(dcs.rule) if isinstance(dcs.rule, int) else None
+    reason = _(reason) if reason else text(uuid_meaning(dcs.result))
     role = ""
     if isinstance(dcs.result, int) and 0 < dcs.result < 100:
         role = "source"
     elif isinstance(dcs.result, int) and -100 < dcs.result < 0:
         role = "target"
     style = "finding" if not mirrored else (role or "note")
-    text = f"{dcs.label}: {reason}"
+    note = f"{dcs.label}: {reason}"
     if not mirrored and twin is not None:
-        text += f" (DOES NOT MIRROR {twin.node}'s {twin.result})"
-    return text, style
+        note += " " + _("(DOES NOT MIRROR {node}'s {result})").format(
+            node=twin.node, result=twin.result
+        )
+    return note, style
 
 
 def _message_label(p, analysis: Analysis) -> tuple[str, bool]:

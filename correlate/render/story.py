@@ -15,7 +15,9 @@ from .. import content
 from ..catalog import UUID_RULE_REASONS, uuid_meaning
 from ..content import Beat
 from ..episodes import Episode
+from ..i18n import _, text
 from ..times import fmt_ns
+from .text import OUTCOME_WORDS
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -27,18 +29,19 @@ def _hms(ns: int) -> str:
     return (fmt_ns(ns) or "")[11:22]  # HH:MM:SS.ff is enough to read; the table has all
 
 
-def _reason(rule: int | str | None, text: str | None) -> str:
+def _reason(rule: int | str | None, rule_text: str | None) -> str:
     found = UUID_RULE_REASONS.get(rule) if isinstance(rule, int) else None
-    return found or text or "no rule text"
+    return _(found) if found else rule_text or _("no rule text")
 
 
 def tell(analysis: Analysis, episode: Episode) -> list[str]:
-    """Sentences, in time order, of what happened in ``episode``."""
+    """Sentences, in time order, of what happened in ``episode``, in the reader's language
+    (log text and protocol names stay as the log wrote them)."""
     cl = analysis.cluster
     said: list[tuple[int, int, str]] = []
 
-    def say(t: int, text: str) -> None:
-        said.append((t, len(said), f"{_hms(t)} {text}"))
+    def say(t: int, sentence: str, **values: object) -> None:
+        said.append((t, len(said), f"{_hms(t)} {_(sentence).format(**values)}"))
 
     beats = content.collect(analysis, episode)
     # Commands: one sentence a node (an `up` is six of them).
@@ -49,73 +52,117 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
     for node, cmds in commands.items():
         open_ = [b.record.command for b in cmds if b.record.done is None]
         names = ", ".join(b.record.command for b in cmds[:8]) + (" ..." if len(cmds) > 8 else "")
-        state = (
-            "all terminated"
-            if not open_
-            else f"{', '.join(open_)} never terminated, so the command hung"
-        )
-        say(cmds[0].ns, f"{node} ran {len(cmds)} bsradm/bsrsetup command(s) ({names}): {state}.")
+        if not open_:
+            say(
+                cmds[0].ns,
+                "{node} ran {count} bsradm/bsrsetup command(s) ({names}): all terminated.",
+                node=node, count=len(cmds), names=names,
+            )  # fmt: skip
+        else:
+            say(
+                cmds[0].ns,
+                "{node} ran {count} bsradm/bsrsetup command(s) ({names}): {open} never "
+                "terminated, so the command hung.",
+                node=node, count=len(cmds), names=names, open=", ".join(open_),
+            )  # fmt: skip
     for b in beats:
         r, node, t = b.record, b.node, b.ns
         if b.what == "landmark" and r.kind == "driver_loaded":
-            product = cl.node(node).identity.product
-            say(t, f"{node}: {product} driver {r.detail.get('version') or ''} loaded.")
-        elif b.what == "handshake":
-            peer = cl.name_of(r.resource, r.peer_id, r.peer_host) or r.peer_id
-            say(t, f"{node} completed the handshake with {peer} (protocol {r.protocol}).")
-        elif b.what == "decision" and r.result is not None:
-            peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
             say(
                 t,
-                f"{node} compared UUIDs with {peer}: rule {r.rule_name or r.rule} "
-                f"({_reason(r.rule, r.rule_text)}) gave "
-                + (
-                    f"uuid_compare()={r.result_name}"
-                    if r.result_name
-                    else f"uuid_compare({r.result})"
-                )
-                + f": {uuid_meaning(r.result)}.",
+                "{node}: {product} driver {version} loaded.",
+                node=node,
+                product=cl.node(node).identity.product,
+                version=r.detail.get("version") or "",
             )
+        elif b.what == "handshake":
+            peer = cl.name_of(r.resource, r.peer_id, r.peer_host) or r.peer_id
+            say(
+                t,
+                "{node} completed the handshake with {peer} (protocol {protocol}).",
+                node=node, peer=peer, protocol=r.protocol,
+            )  # fmt: skip
+        elif b.what == "decision" and r.result is not None:
+            peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
+            result = (
+                f"uuid_compare()={r.result_name}" if r.result_name else f"uuid_compare({r.result})"
+            )
+            say(
+                t,
+                "{node} compared UUIDs with {peer}: rule {rule} ({reason}) gave {result}: "
+                "{meaning}.",
+                node=node, peer=peer, rule=r.rule_name or r.rule,
+                reason=_reason(r.rule, r.rule_text), result=result,
+                meaning=text(uuid_meaning(r.result)),
+            )  # fmt: skip
         elif b.what == "bitmap":
             peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
             say(
                 t,
-                f"{node} sent its bitmap to {peer}: {r.sent.total} bytes "
-                f"(RLE {r.sent.rle_bytes}, plain {r.sent.plain_bytes}).",
-            )
+                "{node} sent its bitmap to {peer}: {total} bytes (RLE {rle}, plain {plain}).",
+                node=node, peer=peer, total=r.sent.total, rle=r.sent.rle_bytes,
+                plain=r.sent.plain_bytes,
+            )  # fmt: skip
         elif b.what == "state":
             if r.failed:
-                say(t, f"{node}: {r.what} change {r.old} -> {r.new} FAILED.")
+                say(
+                    t,
+                    "{node}: {what} change {old} -> {new} FAILED.",
+                    node=node, what=r.what, old=r.old, new=r.new,
+                )  # fmt: skip
             elif r.what == "role":
-                say(t, f"{node} became {r.new} (was {r.old}).")
+                say(t, "{node} became {new} (was {old}).", node=node, new=r.new, old=r.old)
             elif r.what == "conn" and r.new in ("StandAlone", "Connecting", "NetworkFailure"):
-                say(t, f"{node}: connection {r.old} -> {r.new}.")
+                say(t, "{node}: connection {old} -> {new}.", node=node, old=r.old, new=r.new)
             elif r.what == "repl" and r.new == "Established" and r.old != "Established":
                 peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
-                say(t, f"{node}: replication Established with {peer}.")
+                say(t, "{node}: replication Established with {peer}.", node=node, peer=peer)
         elif b.what == "twopc":
-            what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or "a state change"
-            took = f" in {r.duration_ms:.1f} ms" if r.duration_ms is not None else ""
-            say(t, f"2PC {r.tid} from {r.initiator} ({what}): {r.outcome}{took}.")
+            what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or _("a state change")
+            outcome = _(OUTCOME_WORDS.get(r.outcome, r.outcome))
+            if r.duration_ms is not None:
+                say(
+                    t,
+                    "2PC {tid} from {initiator} ({what}): {outcome} in {ms} ms.",
+                    tid=r.tid, initiator=r.initiator, what=what, outcome=outcome,
+                    ms=f"{r.duration_ms:.1f}",
+                )  # fmt: skip
+            else:
+                say(
+                    t,
+                    "2PC {tid} from {initiator} ({what}): {outcome}.",
+                    tid=r.tid, initiator=r.initiator, what=what, outcome=outcome,
+                )  # fmt: skip
         elif b.what == "resync":
-            say(t, _resync(r))
+            sentence, values = _resync(r)
+            say(t, sentence, **values)
     said.sort()
-    text = [s for _, _, s in said]
-    if len(text) > MAX_SENTENCES:
-        more = len(text) - MAX_SENTENCES
-        text = [*text[:MAX_SENTENCES], f"... and {more} more (see the diagram and the timeline)."]
-    return text
+    out = [s for _t, _n, s in said]
+    if len(out) > MAX_SENTENCES:
+        more = len(out) - MAX_SENTENCES
+        out = [
+            *out[:MAX_SENTENCES],
+            _("... and {count} more (see the diagram and the timeline).").format(count=more),
+        ]
+    return out
 
 
-def _resync(r) -> str:
-    kb = f"{r.kb} KB" if r.kb is not None else "an unlogged amount"
+def _resync(r) -> tuple:
+    """A resync's sentence and its values."""
+    if r.kind != "resync":
+        return (
+            "online verify {source} -> {target}: {outcome}.",
+            {"source": r.source, "target": r.target, "outcome": _(OUTCOME_WORDS[r.outcome])},
+        )
+    kb = f"{r.kb} KB" if r.kb is not None else _("an unlogged amount")
     done = next((s for s in r.sides if s.total_s is not None), None)
     if r.outcome == "done":
-        tail = f"finished in {done.total_s} s" if done else "finished"
+        tail = _("finished in {seconds} s").format(seconds=done.total_s) if done else _("finished")
     elif r.outcome == "running":
-        tail = "was still running when the log ends"
+        tail = _("was still running when the log ends")
     else:
-        tail = "was broken before it finished"
-    if r.kind != "resync":
-        return f"online verify {r.source} -> {r.target}: {r.outcome}."
-    return f"{r.source} (SyncSource) resynced {kb} to {r.target} (SyncTarget): {tail}."
+        tail = _("was broken before it finished")
+    return (
+        "{source} (SyncSource) resynced {kb} to {target} (SyncTarget): {tail}.",
+        {"source": r.source, "target": r.target, "kb": kb, "tail": tail},
+    )

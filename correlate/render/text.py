@@ -328,7 +328,7 @@ def _protocol_of(analysis: Analysis, res: str | None) -> list[str]:
                     "  "
                     + label("UUID")
                     + _("{node} {result}: {meaning} (peer's side not in these logs)").format(
-                        node=d.node, result=d.short, meaning=uuid_meaning(d.result)
+                        node=d.node, result=d.short, meaning=text(uuid_meaning(d.result))
                     )
                 )
     for r in cl.resyncs:
