@@ -97,6 +97,7 @@ import re
 from typing import Any
 
 from .catalog import HEX16, UUIDS, Kind
+from .i18n import N_
 
 
 def _d(name: str, family: str, pattern: str, explain: str, fields: str | None = None) -> Kind:
@@ -110,168 +111,168 @@ _STATE_WORD = r"[a-z][a-z_-]*\( [^()]* -> [^()]* \)"
 DRBD_KINDS: tuple[Kind, ...] = (
     # -- two-phase commit --------------------------------------------------------------
     _d("twopc_prepare", "twopc", r"Preparing cluster-wide state change (?P<tid>\d+)[ :]",
-       "This node starts a cluster-wide state change (two-phase commit) and is about to "
+       N_("This node starts a cluster-wide state change (two-phase commit) and is about to "
        "send the prepare to its peers; 'A->B' names the initiator and the target node "
-       "(all = every peer).",
+       "(all = every peer)."),
        r"Preparing cluster-wide state change (?P<tid>\d+)(?:(?: \(|: )(?P<initiator>\d+)->"
        r"(?P<target>-?\d+|all) (?:(?P<mask>\d+)/(?P<val>\d+)\)|(?P<changes>.*))"
        r"| \(local_max_size = (?P<max_size_kb>\d+)[^)]*\))?"),
     _d("twopc_remote_prepare", "twopc", r"Preparing remote state change (?P<tid>\d+)",
-       "A peer's prepare of a cluster-wide state change arrived: this node checks whether "
-       "it can take part and answers.",
+       N_("A peer's prepare of a cluster-wide state change arrived: this node checks whether "
+       "it can take part and answers."),
        r"Preparing remote state change (?P<tid>\d+)(?: \((?:primary_nodes=(?P<primary_nodes>"
        rf"{_HEXN}), weak_nodes=(?P<weak_nodes>{_HEXN})|local_max_size = (?P<max_size_kb>\d+)"
        r"[^)]*)\)|: (?P<initiator>\d+)->(?P<target>-?\d+|all) (?P<changes>.*))? ?"),
     _d("twopc_nodes", "twopc",
        rf"State change (?P<tid>\d+): primary_nodes=(?P<primary_nodes>{_HEXN}), "
        rf"weak_nodes=(?P<weak_nodes>{_HEXN})",
-       "All replies to the prepare arrived at the initiator: which nodes are Primary and "
-       "which are weak (not fully connected) after the change."),
+       N_("All replies to the prepare arrived at the initiator: which nodes are Primary and "
+       "which are weak (not fully connected) after the change.")),
     _d("twopc_split", "twopc", r"Cluster is now split",
-       "The committed change separates this node from a peer: the cluster is split."),
+       N_("The committed change separates this node from a peer: the cluster is split.")),
     _d("twopc_commit", "twopc", r"Committing cluster-wide state change (?P<tid>\d+) "
        r"\((?P<ms>\d+)ms\)",
-       "The initiator commits the cluster-wide change and is about to tell its peers; the "
-       "milliseconds are how long the prepare round took."),
+       N_("The initiator commits the cluster-wide change and is about to tell its peers; the "
+       "milliseconds are how long the prepare round took.")),
     _d("twopc_abort", "twopc", r"Aborting cluster-wide state change (?P<tid>\d+) "
        r"\((?P<ms>\d+)ms\)(?: rv = (?P<rv>-?\d+))?(?: size unchanged)?",
-       "The initiator gives up the cluster-wide change (a peer refused or did not answer "
-       "in time); rv says why (-23: timeout, -10: concurrent change, ...)."),
+       N_("The initiator gives up the cluster-wide change (a peer refused or did not answer "
+       "in time); rv says why (-23: timeout, -10: concurrent change, ...).")),
     _d("twopc_abort", "twopc", r"Aborting local state change (?P<tid>\d+) commit not possible",
-       "This node's own cluster-wide change can neither commit nor abort normally because "
-       "the connection it depended on went away; it is dropped."),
+       N_("This node's own cluster-wide change can neither commit nor abort normally because "
+       "the connection it depended on went away; it is dropped.")),
     _d("twopc_retry", "twopc", r"Retrying cluster-wide state change after (?P<ms>\d+)ms",
-       "A cluster-wide change collided with another and is retried after a pause."),
+       N_("A cluster-wide change collided with another and is retried after a pause.")),
     _d("twopc_remote_commit", "twopc", r"Committing remote state change (?P<tid>\d+)",
-       "The initiator's commit arrived: this node applies the agreed change.",
+       N_("The initiator's commit arrived: this node applies the agreed change."),
        r"Committing remote state change (?P<tid>\d+)(?: \(primary_nodes="
        rf"(?P<primary_nodes>{_HEXN})\))?"),
     _d("twopc_remote_abort", "twopc", r"Aborting remote state change (?P<tid>\d+)",
-       "The peer's cluster-wide change is dropped here: its abort arrived, or ('commit not "
-       "possible') the connection to its initiator was lost before the outcome came.",
+       N_("The peer's cluster-wide change is dropped here: its abort arrived, or ('commit not "
+       "possible') the connection to its initiator was lost before the outcome came."),
        r"Aborting remote state change (?P<tid>\d+)(?P<note> commit not possible)?"),
     _d("twopc_timeout", "twopc",
        r"(?:Two-phase commit (?P<tid>\d+) timeout|Two-phase commit: not woken up in time)",
-       "A two-phase commit waited too long for a peer (twopc-timeout): the change is "
-       "aborted; look at that peer's network and load at this time."),
+       N_("A two-phase commit waited too long for a peer (twopc-timeout): the change is "
+       "aborted; look at that peer's network and load at this time.")),
     _d("twopc_ignored", "twopc",
        r"Ignoring (?P<redundant>redundant )?(?P<packet>\S+) packet (?P<tid>\d+)\.?"
        r"(?: current processing state change (?P<other>\d+))?",
-       "A 2PC packet arrived for a transaction this node already finished (redundant) or "
-       "while it is busy with another one: it is ignored."),
+       N_("A 2PC packet arrived for a transaction this node already finished (redundant) or "
+       "while it is busy with another one: it is ignored.")),
     _d("twopc_reject", "twopc",
        r"Rejecting concurrent remote state change(?: (?P<tid>\d+) because of state change "
        r"(?P<other>\d+))?",
-       "Two cluster-wide changes ran at once; the peer's one was refused because this "
-       "node is still in the other (a stuck transaction repeats this every retry)."),
+       N_("Two cluster-wide changes ran at once; the peer's one was refused because this "
+       "node is still in the other (a stuck transaction repeats this every retry).")),
     _d("twopc_yield", "twopc",
        r"Aborting local state change (?P<other>\d+)(?: to yield to| failed\. Rejecting) "
        r"remote state change (?P<tid>\d+)",
-       "Two cluster-wide changes collided: the local one gives way to the peer's (or "
-       "could not, and the peer's is rejected)."),
+       N_("Two cluster-wide changes collided: the local one gives way to the peer's (or "
+       "could not, and the peer's is rejected).")),
     # -- connection -----------------------------------------------------------------
     _d("handshake", "connection",
        r"Handshake (?:to peer (?P<peer>\d+) )?successful: Agreed network protocol version "
        r"(?P<protocol>\d+)(?:, Peer node name (?P<peer_name>\S+))?",
-       "The connection to the peer is up and both agreed on a protocol version (8.4 names "
-       "no peer id): the first step of every connect."),
+       N_("The connection to the peer is up and both agreed on a protocol version (8.4 names "
+       "no peer id): the first step of every connect.")),
     _d("features", "connection",
        r"Feature flags enabled on protocol level: (?P<flags>0x[0-9A-Fa-f]+)(?P<names>[^.]*)",
-       "The optional protocol features both nodes support."),
+       N_("The optional protocol features both nodes support.")),
     _d("connection_closed", "connection", r"Connection closed",
-       "The connection's sockets are closed: replication to this peer stops here."),
+       N_("The connection's sockets are closed: replication to this peer stops here.")),
     _d("connection_lost", "connection",
        r"(?:meta connection shut down by peer|PingAck did not arrive in time|peer failed to "
        r"send PingAck|sock was shut down by peer|sock_recvmsg returned|error receiving \S+, "
        r"e: |short read |Digest integrity check FAILED)",
-       "The peer stopped answering, closed its socket or sent something unreadable: the "
-       "connection goes down (NetworkFailure, BrokenPipe, Timeout or ProtocolError).",
+       N_("The peer stopped answering, closed its socket or sent something unreadable: the "
+       "connection goes down (NetworkFailure, BrokenPipe, Timeout or ProtocolError)."),
        r"(?P<reason>.*)"),
     _d("connect_failed", "connection",
        r"(?:Failed to initiate connection|Authentication of peer failed|incompatible (?:DRBD"
        r"|\S+ settings)|Peer presented a node_id|Peer expects me to have a node_id|timeout "
        r"while waiting for feature packet|Configured local address not found|No destination "
        r"address|expected (?:ConnectionFeatures|AuthChallenge|AuthResponse) )",
-       "An attempt to connect to the peer failed (address, authentication, incompatible "
-       "settings or protocol); DRBD keeps trying unless the configuration is wrong.",
+       N_("An attempt to connect to the peer failed (address, authentication, incompatible "
+       "settings or protocol); DRBD keeps trying unless the configuration is wrong."),
        r"(?P<reason>.*)"),
     _d("split_brain", "split_brain", r"Split-Brain detected",
-       "Both nodes changed the data independently (split brain); the rest of the line says "
-       "whether an after-sb policy resolved it or the connection is dropped.",
+       N_("Both nodes changed the data independently (split brain); the rest of the line says "
+       "whether an after-sb policy resolved it or the connection is dropped."),
        r"Split-Brain detected(?P<detail>.*)"),
     # -- UUID comparison ------------------------------------------------------------
     _d("uuid_handshake", "uuid", r"drbd_sync_handshake:",
-       "The peer's UUIDs arrived: this node compares data generations to decide who "
-       "resyncs from whom."),
+       N_("The peer's UUIDs arrived: this node compares data generations to decide who "
+       "resyncs from whom.")),
     _d("uuid_self", "uuid", rf"self {UUIDS}",
-       "This node's UUIDs: current, bitmap, and two history generations.",
+       N_("This node's UUIDs: current, bitmap, and two history generations."),
        rf"self {UUIDS} bits:(?P<bits>\d+) flags:(?P<flags>[0-9A-Fa-f]+)"),
     _d("uuid_peer", "uuid", rf"peer {UUIDS}",
-       "The peer's UUIDs as this node received them.",
+       N_("The peer's UUIDs as this node received them."),
        rf"peer {UUIDS} bits:(?P<bits>\d+) flags:(?P<flags>[0-9A-Fa-f]+)"),
     _d("uuid_compare", "uuid",
        r"uuid_compare\(\)=(?P<result>-?\d+|[a-z][a-z0-9-]*) by rule(?: |=)"
        r"(?P<rule>\d+|[a-z][a-z0-9-]*)",
-       "The outcome of the UUID comparison: no resync, a resync in which direction, or "
-       "split brain / unrelated data (see the result table)."),
+       N_("The outcome of the UUID comparison: no resync, a resync in which direction, or "
+       "split brain / unrelated data (see the result table).")),
     _d("uuid_strategy", "uuid", r"strategy = (?P<result>[a-z][a-z0-9-]*)",
-       "The resync strategy after the disk states were weighed (it can differ from the "
-       "UUID comparison, e.g. a diskless Primary's peers sync among themselves).",
+       N_("The resync strategy after the disk states were weighed (it can differ from the "
+       "UUID comparison, e.g. a diskless Primary's peers sync among themselves)."),
        r"strategy = (?P<result>[a-z][a-z0-9-]*)(?P<reason>.*)"),
     _d("uuid_unrelated", "uuid", r"Unrelated data, aborting!",
-       "The two nodes' data share no generation (unrelated data): they will not connect."),
+       N_("The two nodes' data share no generation (unrelated data): they will not connect.")),
     _d("attached", "landmark", rf"attached to (?:current UUID: |UUIDs )(?P<current>{HEX16})",
-       "The backing disk was attached; the current UUID names the data generation it holds."),
+       N_("The backing disk was attached; the current UUID names the data generation it holds.")),
     _d("uuid_generated", "uuid",
        rf"(?P<sending>sending )?new current UUID:? (?P<current>{HEX16})",
-       "This node started a new data generation (it became Primary or wrote without a "
-       "peer); 'sending' means it tells its peers.",
+       N_("This node started a new data generation (it became Primary or wrote without a "
+       "peer); 'sending' means it tells its peers."),
        rf"(?P<sending>sending )?new current UUID:? (?P<current>{HEX16})(?: weak: "
        rf"(?P<weak_nodes>{HEX16})|:{HEX16}:{HEX16}:{HEX16})?"),
     _d("uuid_received", "uuid", rf"received new current UUID: (?P<current>{HEX16})",
-       "A new current UUID came from the peer (a Primary started a new data generation).",
+       N_("A new current UUID came from the peer (a Primary started a new data generation)."),
        rf"received new current UUID: (?P<current>{HEX16})(?: weak_nodes=(?P<weak_nodes>"
        rf"{HEX16}))?"),
     _d("uuids_updated", "uuid",
        r"(?P<text>updated UUIDs|updated sync UUID|updated sync uuid|receiver updated UUIDs "
        r"to|updated bitmap UUID|cleared bitmap UUID|cleared bm UUID and bitmap|forced resync "
        rf"UUID|setting UUIDs to) {UUIDS}",
-       "This node's UUIDs changed (a resync started or finished, a bitmap slot was "
-       "cleared): the four are current, bitmap and two history generations."),
+       N_("This node's UUIDs changed (a resync started or finished, a bitmap slot was "
+       "cleared): the four are current, bitmap and two history generations.")),
     # -- bitmap exchange and resync -----------------------------------------------------
     _d("bitmap_stats", "bitmap", r"(?P<direction>send|receive) bitmap stats",
-       "How large the bitmap transfer was, plain and run-length encoded; the sync source "
-       "sends first, the target answers after it received.",
+       N_("How large the bitmap transfer was, plain and run-length encoded; the sync source "
+       "sends first, the target answers after it received."),
        r"(?P<direction>send|receive) bitmap stats \[Bytes\(packets\)\]: plain "
        r"(?P<plain_bytes>\d+)\((?P<plain_packets>\d+)\), RLE (?P<rle_bytes>\d+)"
        r"\((?P<rle_packets>\d+)\), total (?P<total>\d+); compression: (?P<compression>[\d.]+)%"),
     _d("resync_start", "resync",
        r"Began resync as (?P<role>\w+) \(will sync (?P<kb>\d+) KB \[(?P<bits>\d+) bits set\]\)",
-       "A resync starts: the sync source sends the blocks the bitmap marks out of sync."),
+       N_("A resync starts: the sync source sends the blocks the bitmap marks out of sync.")),
     _d("resync_done", "resync", r"(?P<what>Resync|Online verify) (?:done|aborted)",
-       "The resync (or verify) finished, or was aborted: total time, time paused and the "
-       "rate.",
+       N_("The resync (or verify) finished, or was aborted: total time, time paused and the "
+       "rate."),
        r"(?P<what>Resync|Online verify) (?:done|(?P<aborted>aborted))(?P<note>[^(]*?) "
        r"\(total (?P<total_s>\d+) sec; paused (?P<paused_s>\d+) sec; (?P<rate_kps>\d+) K/sec\)"),
     _d("verify_mismatch", "resync",
        r"Online verify found (?P<blocks>\d+) (?P<block_kb>\d+)k blocks? out of sync",
-       "Online verify found blocks that differ between the nodes: they need a resync."),
+       N_("Online verify found blocks that differ between the nodes: they need a resync.")),
     # -- landmarks and state ----------------------------------------------------------
     _d("driver_loaded", "landmark", r"initialized\. Version: ",
-       "The DRBD kernel module was loaded: the node booted or the module was reloaded.",
+       N_("The DRBD kernel module was loaded: the node booted or the module was reloaded."),
        r"initialized\. Version: (?P<version>\S+) \(api:(?P<api>\d+)/proto:(?P<proto>[\d-]+)\)"),
     _d("state_change_failed", "state",
        r"State change failed: (?P<reason>.*?)(?: \((?P<rv>-?\d+)\))?$",
-       "A requested state change was refused; the 'Failed:' lines after it show the change "
-       "that was attempted."),
+       N_("A requested state change was refused; the 'Failed:' lines after it show the change "
+       "that was attempted.")),
     _d("state_change", "state", rf"(?P<failed>Failed: )?{_STATE_WORD}",
-       "A resource, connection, disk or peer state changed (or, after 'Failed:', would "
-       "have); 9.2 names the cause in brackets, kept in the cause column."),
+       N_("A resource, connection, disk or peer state changed (or, after 'Failed:', would "
+       "have); 9.2 names the cause in brackets, kept in the cause column.")),
     _d("helper", "landmark",
        r"helper command: (?P<program>\S+) (?P<command>[\w-]+)(?P<args>.*?)"
        r"(?: exit code (?P<exit_code>-?\d+)(?: \(0x[0-9A-Fa-f]+\))?)?$",
-       "DRBD ran a user-space handler (before-resync-target, fence-peer, split-brain, ...); "
-       "the line with 'exit code' is its end, a non-zero code a failed handler."),
+       N_("DRBD ran a user-space handler (before-resync-target, fence-peer, split-brain, ...); "
+       "the line with 'exit code' is its end, a non-zero code a failed handler.")),
 )
 # fmt: on
 

@@ -22,6 +22,7 @@ import polars as pl
 from .catalog import KINDS as BSR_KINDS
 from .catalog import STATE_FIELDS
 from .catalog_drbd import DRBD_KINDS
+from .i18n import N_
 
 # Every kind the classification knows: BSR's, keyed by template; DRBD's, by text alone.
 # ``_k`` in the frames below indexes this tuple.
@@ -33,7 +34,7 @@ FIRST_DRBD = len(BSR_KINDS)
 EXPLAIN: dict[str, str] = {
     **{k.name: k.explain for k in DRBD_KINDS},
     **{k.name: k.explain for k in BSR_KINDS},
-    "unparsed": "Not a log entry: kept as it was read.",
+    "unparsed": N_("Not a log entry: kept as it was read."),
 }
 
 CHANGE = re.compile(
