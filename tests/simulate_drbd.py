@@ -568,7 +568,14 @@ class DrbdRender:
                 f"Handshake to peer {pid.group(1)} successful: Agreed network protocol version "
                 f"{VERSIONS[v][2]}"
             )
-            return [_D("connection", peer, text, "handshake")]
+            # The receiver started connecting before; 9.2 names why: [connecting].
+            connecting = "conn( Unconnected -> Connecting )" + (
+                " [connecting]" if v == "9.2" else ""
+            )
+            return [
+                _D("connection", peer, connecting, "state"),
+                _D("connection", peer, text, "handshake"),
+            ]
         if key == ("PROTOCOL", 56):
             flags = "0xf TRIM THIN_RESYNC WRITE_SAME WRITE_ZEROES."
             return [
