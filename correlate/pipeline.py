@@ -89,7 +89,7 @@ def analyse(
     clocks = [align.NodeClock.of(p.name, f) for p, f in zip(parsed, frames, strict=True)]
     alignment = align.align(clocks, pairs, reference, options.offsets)
     del clocks  # a copy of every row's time and place, not needed past alignment
-    _alignment_notices(alignment, notices, len(parsed))
+    _alignment_notices(alignment, notices, len(parsed), cluster)
     aligned = [
         timeline.place(f, alignment.offsets.pop(p.name), alignment.clock.times[p.name])
         for p, f in zip(parsed, frames, strict=True)
@@ -232,16 +232,45 @@ def _dedupe_hosts(parsed: list[NodeParse], notices: Notices) -> None:
             seen[p.name] = 1
 
 
-def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: int) -> None:
+def _linked(cluster) -> dict[str, Msg]:
+    """Nodes the protocol ties to another node, and by what (clock-free)."""
+    out: dict[str, Msg] = {}
+    for rec in cluster.twopc:
+        nodes = {s.node for s in rec.sides}
+        if len(nodes) > 1:
+            for n in nodes:
+                out.setdefault(n, Msg("2PC ids ({tid} ...)", tid=rec.tid))
+    for pair in cluster.decision_pairs:
+        for d in (pair.a, pair.b):
+            out.setdefault(d.node, Msg("a UUID handshake"))
+    return out
+
+
+def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: int, cluster) -> None:
     if n_nodes == 1:
         notices.note("one node only: a single-node timeline; clock alignment needs two nodes")
         return
+    linked = _linked(cluster)
     for name, na in alignment.nodes.items():
-        if not na.aligned:
+        if na.aligned:
+            continue
+        if name in linked:
+            # The logs are of one cluster (shared ids), but its lines carry no times.
             notices.warn(
-                "no protocol evidence links it to the other nodes (no shared 2PC id, bitmap "
-                "or handshake): it keeps its own clock, unaligned; are these logs of one "
-                "cluster?",
+                Msg(
+                    "it shares {what} with the other nodes, but its lines that do carry no "
+                    "time stamps: it keeps its own clock, unaligned",
+                    what=linked[name],
+                ),
+                name,
+            )
+        else:
+            notices.warn(
+                Msg(
+                    "no protocol evidence links it to the other nodes (no shared 2PC id, "
+                    "bitmap or handshake): it keeps its own clock, unaligned; are these "
+                    "logs of one cluster?"
+                ),
                 name,
             )
     if alignment.conflicts:

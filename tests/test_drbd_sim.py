@@ -10,7 +10,7 @@ Then the cases of their own: WinDRBD's printk-time stamps, a node in another tim
 an NTP step, a reboot (and its boot backlog), three nodes with a relayed 2PC, one late
 stamp, a dmesg-only node beside a syslog node, a central syslog of two hosts.
 
-Bugs these tests show are strict xfails whose reason names the suspected place.
+Bugs these tests showed were fixed; a new one would be a strict xfail naming its place.
 
 Tolerance for the aligned times: a line's aligned time is its own stamp minus the
 node's offset, so its error is the offset's error (at most the bounds' width when both
@@ -35,9 +35,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from correlate.analysis import Analysis
 from correlate.errors import Notices
 from correlate.kernlog import RECEIVE_DELAY_NS
-from correlate.model import Analysis, Ref
+from correlate.model import Ref
 from correlate.pipeline import Options, analyse, write
 
 from .simulate import NS, Sim, SimNode
@@ -58,28 +59,10 @@ WALL_US = [n for n, s in STYLES.items() if not s.mono and s.wall_res_ns == 1000]
 ANCHORED = [n for n, s in STYLES.items() if s.mono and s.wall_res_ns is not None]
 MONO_ONLY = [n for n, s in STYLES.items() if s.mono and s.wall_res_ns is None]
 
-# -- bugs this file shows (see the report of the drbd-sim branch) -------------------------
-
-RECEIPT_IS_NOT_THE_EVENT = (
-    "kernlog: a kernel line with a µs wall stamp and no monotonic stamp gets local_time = "
-    "its stamp and time_res_ns = 1 µs, but the stamp is the syslog daemon's receipt, up "
-    "to the receive delay after the kernel logged it (the module's own clock model); "
-    "pairs whose send was received later than its receive are then contradicted: the "
-    "bounds (µs wide) exclude the true offset, and false clock steps and conflicts appear"
-)
-SLACK_TWICE_THE_ANCHOR = (
-    "align.bounds_between / Pair.slack_s: every bound is widened by the *sum* of both "
-    "lines' full time_res_ns, but an anchored kernel line's local_time is the middle of "
-    "its interval (error <= res/2): the bounds come out about twice as wide as the two "
-    "boot anchors allow (0.32 s for two ~80 ms anchors)"
-)
-KNOWN: dict[tuple[str, str], str] = {
-    **{("inside", s): RECEIPT_IS_NOT_THE_EVENT for s in WALL_US},
-    **{("width", s): RECEIPT_IS_NOT_THE_EVENT for s in WALL_US},
-    **{("causal", s): RECEIPT_IS_NOT_THE_EVENT for s in WALL_US},
-    **{("near", s): RECEIPT_IS_NOT_THE_EVENT for s in WALL_US},
-    **{("width", s): SLACK_TWICE_THE_ANCHOR for s in ANCHORED},
-}
+# Bugs these tests showed (receipt stamps taken as exact, the slack counted twice,
+# WinDRBD stamps taken as receipts, the boot backlog taken for a step, uptime offsets out
+# of range and called time zones) are fixed; no case is expected to fail.
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def cases(check: str, styles: list[str] = TIMED) -> list:
@@ -306,9 +289,12 @@ def test_bounds_as_wide_as_the_stamps_make_them(style, tmp_path_factory):
     elif style in WALL_US:
         assert width >= RECEIVE_DELAY_NS / NS
     elif style in ANCHORED:
+        # time_res_ns is how far a line may be from the truth either way: the offset
+        # between two anchored clocks is known to the round trip, the wall clocks' to
+        # both anchors' full widths.
         tl = run.analysis.timeline.filter(pl.col("program") == "kernel")
-        anchors = tl.group_by("node").agg(pl.col("time_res_ns").max())["time_res_ns"].sum()
-        assert width <= anchors / NS + 0.002
+        halves = tl.group_by("node").agg(pl.col("time_res_ns").max())["time_res_ns"].sum()
+        assert width <= 2 * halves / NS + 0.002
     else:
         assert style in MONO_ONLY
         assert width <= 0.002
@@ -342,33 +328,16 @@ def near_share(run: Run, node: str, ref: str = REF) -> float:
     return sum(err <= tolerance for err, tolerance in errors) / len(errors)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline._alignment_notices / align: a node whose lines carry no time at all "
-    "is reported as having 'no protocol evidence ... (no shared 2PC id, bitmap or "
-    "handshake)' and asked 'are these logs of one cluster?', though 15 2PC ids are "
-    "shared; the reason is the missing stamps",
-)
 def test_stamp_less_logs_are_not_called_unrelated(tmp_path_factory):
     """Lines without any stamp cannot be aligned; the user is told so, not that the logs
     share nothing."""
     run = per_format("none", tmp_path_factory)
     assert not run.analysis.alignment.nodes[PEER].aligned  # nothing to align on
     assert run.analysis.cluster.twopc  # shared 2PC ids: one cluster
-    said = " ".join(n.message for n in run.notices.items)
+    said = " ".join(str(n.message) for n in run.notices.items)
     assert "no shared 2PC id" not in said and "one cluster?" not in said
 
 
-WINDRBD_STAMPS_ARE_NOT_RECEIPTS = (
-    "kernlog._clock: WinDRBD's U-stamp is KeQuerySystemTime taken in its printk "
-    "(windrbd/src/printk-to-syslog.c), not a syslog daemon's receipt, yet the boot anchor "
-    "assumes a receive delay of up to 100 ms for it too: every line comes out 50 ms early "
-    "(the middle of [W - D, W]) and the bounds 0.4 s wide where ms stamps and the 100 ns "
-    "performance counter allow a few ms"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=WINDRBD_STAMPS_ARE_NOT_RECEIPTS)
 def test_windrbd_lines_are_placed_to_the_millisecond(tmp_path_factory):
     """WinDRBD stamps each line with the UTC time of its printk (ms) and the performance
     counter: both nodes' lines land within a few ms of the truth, and the offset's
@@ -471,24 +440,12 @@ def test_a_reboot_is_a_second_epoch_aligned_on_its_own(style, tmp_path):
     assert near_share(run, PEER) >= 0.95
 
 
-BACKLOG_IS_NOT_A_STEP = (
-    "kernlog._clock: a line whose W - M jumps up by more than 1 s + D + its resolution "
-    "starts a new piece with an anchor of its own, even when the lines after it come back "
-    "down: the boot backlog a syslog daemon / journald reads when it starts (lines the "
-    "kernel logged seconds earlier) gets local_time = its receipt, seconds late, instead "
-    "of 'provably later than D: no lower bound' (the module docstring's own rule), which "
-    "only applies below that threshold (so 1 s syslog stamps get it right)"
-)
-
-
 @pytest.mark.parametrize(
     "style",
     [
         "syslog",
-        pytest.param("rfc3339", marks=pytest.mark.xfail(strict=True, reason=BACKLOG_IS_NOT_A_STEP)),
-        pytest.param(
-            "journal-json", marks=pytest.mark.xfail(strict=True, reason=BACKLOG_IS_NOT_A_STEP)
-        ),
+        "rfc3339",
+        "journal-json",
     ],
 )
 def test_the_boot_backlog_is_placed_by_its_kernel_stamps(style, tmp_path):
@@ -627,7 +584,6 @@ def test_one_late_stamp_is_reported_and_does_not_drag_the_offset(which, tmp_path
     assert not [f for f in a.findings if f.kind == "clock_step"]
 
 
-@pytest.mark.xfail(strict=True, reason=BACKLOG_IS_NOT_A_STEP)
 def test_a_late_wall_stamp_with_a_kernel_stamp_is_placed_by_the_kernel_stamp(tmp_path):
     """The same late prepare in rsyslog's RFC 3339 lines with the dmesg stamp: the kernel
     stamp says when it was logged, so it is placed there and contradicts nothing."""
@@ -650,29 +606,12 @@ def test_a_late_wall_stamp_with_a_kernel_stamp_is_placed_by_the_kernel_stamp(tmp
 
 # -- a dmesg-only node beside a syslog node ------------------------------------------------
 
-UPTIME_OUT_OF_RANGE = (
-    "align._initial_poly: the feasible offsets start as |a| <= _BIG = 1e9 s (31.7 years); "
-    "an uptime-only node's offset against a wall clock is minus its boot time, about "
-    "-1.7e9 s, so every bound from the other side empties the polygon: each such pair is "
-    "reported as a conflict ('contradicts 0 other pair(s)', one inconsistent_evidence "
-    "finding each), the segment has no upper bound and its offset is max(lower) + 0.5 ms"
-)
-UPTIME_IS_NOT_A_ZONE = (
-    "align._timezone: an uptime-only node's offset is minus its boot time; when that boot "
-    "time lies within 2 minutes of a quarter hour the offset is 'a whole number of quarter "
-    "hours' and the node gets timezone '-474821:00', reported as 'likely a time-zone "
-    "difference' with the boot's seconds as the residual (alignment.json summary, the "
-    "timezone finding, report.html); an offset found by evidence for a node with no wall "
-    "clock is no time zone"
-)
-
 
 def dmesg_beside_syslog(tmp_path: Path, boot_s: float) -> Run:
     kernels = {REF: KERNELS[REF], PEER: Kernel(boot_s=boot_s)}
     return simulate(tmp_path, two_nodes(), story, {REF: "syslog", PEER: "dmesg"}, "9.1", kernels)
 
 
-@pytest.mark.xfail(strict=True, reason=UPTIME_OUT_OF_RANGE)
 def test_a_dmesg_only_node_beside_a_syslog_node(tmp_path):
     """n1 gives only ``dmesg`` (uptime stamps): it is placed by the evidence, its offset is
     its clock (1970 + uptime) minus n0's wall clock, i.e. minus its boot time on n0's
@@ -695,7 +634,6 @@ def test_a_dmesg_only_node_beside_a_syslog_node(tmp_path):
     assert near_share(run, PEER) >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason=UPTIME_IS_NOT_A_ZONE)
 def test_an_uptime_offset_is_not_called_a_time_zone(tmp_path):
     """The same with n1 booted 47 s past a quarter hour: the summary, the findings and
     the report say nothing of a time zone."""
