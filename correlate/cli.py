@@ -40,10 +40,8 @@ MAX_OFFSET_S = 100 * 365.25 * 86_400
 def _usage_error(message: str) -> NoReturn:
     # One line, as README promises for every diagnostic, instead of click's three-line
     # "Usage: ... Try ... Error: ..." block; click's own exit code for usage errors.
-    click.echo(
-        f"bsrcorr: {_('error')}: {' '.join(message.split())} ({_('see bsrcorr --help')})",
-        err=True,
-    )
+    hint = _("see bsrcorr --help")
+    click.echo(f"bsrcorr: {_('error')}: {' '.join(message.split())} ({hint})", err=True)
     sys.exit(EXIT_INPUT)
 
 
@@ -263,7 +261,7 @@ def _run(
         return exc.exit_code
     except KeyboardInterrupt:
         progress.close()
-        click.echo("bsrcorr: interrupted", err=True)
+        click.echo("bsrcorr: " + _("interrupted"), err=True)
         return 130
     except Exception as exc:  # a bug: say where, keep the traceback, exit 70
         progress.close()
@@ -278,7 +276,7 @@ def _run(
         # is what it was. Later writes (and the flush at exit) go nowhere.
         _stdout_to_devnull()
     except KeyboardInterrupt:
-        click.echo("bsrcorr: interrupted", err=True)
+        click.echo("bsrcorr: " + _("interrupted"), err=True)
         return 130
     except Exception as exc:
         _print_notices(notices)
@@ -317,7 +315,7 @@ def _stdout(
         summary = text.summary(analysis)  # made before anything is printed
         _print_notices(analysis.notices)
         click.echo(summary, nl=False)
-        click.echo(f"written to {options.out}/")
+        click.echo(_("written to {out}/").format(out=options.out))
 
 
 def _stdout_to_devnull() -> None:

@@ -908,7 +908,7 @@ def _settle_years(
         return frame
     rolls = int(stats["rolls"])
     if year is not None:
-        base, why = year, f"year {year} as given, for the first stamp"
+        base, why = year, Msg("year {year} as given, for the first stamp", year=year)
     else:
         mtime = None
         if log.path is not None:
@@ -919,14 +919,25 @@ def _settle_years(
         last_month = int(stats["last"])
         if mtime is not None:
             last_year = mtime.year if last_month <= mtime.month else mtime.year - 1
-            why = f"year {last_year} for the last stamp, from the file's modification time"
+            why = Msg(
+                "year {year} for the last stamp, from the file's modification time",
+                year=last_year,
+            )
         else:
             last_year = datetime.now().year
-            why = f"year {last_year} for the last stamp: the current year (no file time known)"
+            why = Msg(
+                "year {year} for the last stamp: the current year (no file time known)",
+                year=last_year,
+            )
         base = last_year - rolls
+    rolled = Msg(" ({count} new year(s) inside the file)", count=rolls) if rolls else ""
     notices.note(
-        f"{log.display}: syslog stamps carry no year; assumed {why}"
-        + (f" ({rolls} new year(s) inside the file)" if rolls else ""),
+        Msg(
+            "{display}: syslog stamps carry no year; assumed {why}{rolled}",
+            display=log.display,
+            why=why,
+            rolled=rolled,
+        ),
         node,
     )
     # Over the whole frame (no join): rows without a month keep their wall stamp.

@@ -28,7 +28,7 @@ from . import (
 )
 from .analysis import Analysis
 from .errors import InputError, Notices, OutputError, UsageError
-from .i18n import Msg
+from .i18n import Msg, _
 from .model import NodeEvents
 from .parse import NodeParse, parse_node
 from .render import report, sequence
@@ -123,7 +123,7 @@ def analyse(
 def check_nodes(names: list[str], options: Options) -> str:
     """The reference node's name, once --reference and --offset name known nodes and no
     offset is given for the reference (its offset is 0 by definition)."""
-    known = f"(nodes: {', '.join(names)})"
+    known = _("(nodes: {names})").format(names=", ".join(names))
     reference = options.reference or names[0]
     if reference not in names:
         raise UsageError(

@@ -287,6 +287,9 @@ def _protocol(analysis: Analysis) -> list[str]:
     return out
 
 
+# Labels of the protocol lines that name a record kind (label(r.kind)).
+RECORD_WORDS = (N_("resync"), N_("verify"))
+
 OUTCOME_WORDS = {
     "committed": N_("committed"),
     "aborted": N_("aborted"),
