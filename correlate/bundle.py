@@ -95,7 +95,9 @@ def iso_time(col: str) -> pl.Expr:
 CSV_SLICE = 250_000
 
 
-def write_timeline(out: Path, timeline: pl.DataFrame) -> None:
+def write_timeline(out: Path, timeline: pl.DataFrame, csv: bool = False) -> None:
+    """``timeline.parquet`` always; ``timeline.csv`` only when asked (``--csv``): at a
+    gigabyte of logs the CSV alone costs more than parsing them."""
     _atomic(out / "timeline.parquet", lambda p: timeline.write_parquet(p, statistics=False))
     times = [iso_time(c) for c in TIME_COLUMNS if c in timeline.columns]
 
@@ -106,7 +108,8 @@ def write_timeline(out: Path, timeline: pl.DataFrame) -> None:
             for i, part in enumerate(timeline.iter_slices(CSV_SLICE)):
                 part.with_columns(times).write_csv(fh, include_header=i == 0)
 
-    _atomic(out / "timeline.csv", write_csv)
+    if csv:
+        _atomic(out / "timeline.csv", write_csv)
 
 
 def json_text(data: Any) -> str:

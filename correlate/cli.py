@@ -159,6 +159,13 @@ def _input_size(specs: tuple[str, ...]) -> int:
     help="What stdout gets: the text summary, or summary.json (not with --timeline).",
 )
 @click.option(
+    "--csv",
+    "write_csv",
+    is_flag=True,
+    help="Also write OUT/timeline.csv (timeline.parquet is always written; on a large "
+    "capture the CSV costs more than the parsing).",
+)
+@click.option(
     "--only",
     type=click.Choice(["drbd"]),
     help="Keep only the replication lines in the timeline: drbd leaves out other "
@@ -193,6 +200,7 @@ def main(
     events_only: bool,
     diagrams: str,
     out_format: str,
+    write_csv: bool,
     only: str | None,
     since: str | None,
     until: str | None,
@@ -234,6 +242,7 @@ def main(
         until_ns=until_ns,
         diagrams=diagrams,
         only=only,
+        csv=write_csv,
     )
     notices = Notices()
     sys.exit(_run(srcs, options, notices, show_timeline, events_only, out_format, debug))

@@ -47,6 +47,7 @@ class Options:
     until_ns: int | None = None
     diagrams: str = "all"  # none, overview, all
     only: str | None = None  # "drbd": the timeline keeps the replication lines only
+    csv: bool = False  # also write timeline.csv
 
 
 def analyse(
@@ -293,9 +294,13 @@ def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: in
 
 def write(analysis: Analysis, options: Options) -> list[str]:
     out = bundle.prepare(options.out)
-    bundle.write_timeline(out, analysis.timeline)
+    bundle.write_timeline(out, analysis.timeline, options.csv)
     bundle.write_json(out, "alignment.json", summary.alignment_json(analysis))
-    analysis.written = ["timeline.parquet", "timeline.csv", "alignment.json"]
+    analysis.written = [
+        "timeline.parquet",
+        *(["timeline.csv"] if options.csv else []),
+        "alignment.json",
+    ]
     # Diagrams before summary.json, which names only the diagrams that were drawn.
     try:
         drawn = sequence.render(analysis, analysis.episodes, out / "diagrams", options.diagrams)
