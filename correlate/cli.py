@@ -29,6 +29,7 @@ from .errors import EXIT_INPUT, EXIT_OK, EXIT_SOFTWARE, EXIT_WARNINGS, BsrcorrEr
 from .i18n import Msg, _
 from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, listed_events, write
 from .render import text
+from .stopwatch import Stopwatch
 from .times import fmt_ns, parse_iso
 
 PROGRESS_BYTES = 64 * 1024**2
@@ -184,6 +185,12 @@ def _input_size(specs: tuple[str, ...]) -> int:
     "else English. Log text is never translated, and the JSON files stay English.",
 )
 @click.option(
+    "--timings",
+    is_flag=True,
+    help="After the run, print each stage's time and the peak memory so far on stderr "
+    "(which stage a large capture spends its time in).",
+)
+@click.option(
     "--debug",
     is_flag=True,
     help=f"On an internal error (exit 70), show the traceback on stderr instead of writing "
@@ -205,6 +212,7 @@ def main(
     since: str | None,
     until: str | None,
     lang: str | None,
+    timings: bool,
     debug: bool,
 ) -> None:
     """Correlate the BSR or DRBD logs of a cluster's nodes into one timeline.
@@ -245,7 +253,11 @@ def main(
         csv=write_csv,
     )
     notices = Notices()
-    sys.exit(_run(srcs, options, notices, show_timeline, events_only, out_format, debug))
+    watch = Stopwatch() if timings else None
+    code = _run(srcs, options, notices, show_timeline, events_only, out_format, debug, watch)
+    if watch is not None and watch.splits:
+        click.echo("\n".join(text.timings(watch.splits)), err=True)
+    sys.exit(code)
 
 
 def _run(
@@ -256,13 +268,14 @@ def _run(
     events_only: bool,
     out_format: str,
     debug: bool,
+    watch: Stopwatch | None = None,
 ) -> int:
     """The run and what stdout gets; returns the exit code."""
     progress = _Progress(_input_size(srcs))
     try:
-        analysis = analyse(srcs, options, notices, progress)
+        analysis = analyse(srcs, options, notices, progress, watch)
         progress.close()
-        write(analysis, options)
+        write(analysis, options, watch)
     except BsrcorrError as exc:
         progress.close()
         _print_notices(notices)
