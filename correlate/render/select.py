@@ -5,7 +5,8 @@ do not.
 :data:`AUTO_ALL` of them. Above that it draws the episodes a reader opens first:
 
 * every episode holding a finding's line (in its time window, on one of its nodes, of a
-  resource it covers), or a split brain;
+  resource it covers), or a split brain; of a finding about repetition itself
+  (connection flapping), only its first and last line count;
 * every resync (an episode whose ``detail`` has ``resync``), every role change, and every
   episode with a command that never finished;
 * of the rest (the routine ones), the first and the last of each kind in each resource;
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 MODES = ("auto", "all", "overview", "none")
 AUTO_ALL = 200  # at most this many episodes: auto draws them all
+# Findings about a repetition itself (many connects in a short window): the episodes of
+# its first and last line stand for the rest, else a flapping capture draws every one.
+PATTERN_FINDINGS = {"connection_flapping"}
 
 
 @dataclass
@@ -82,38 +86,44 @@ def finding_points(findings: list[Finding], clock: Clock) -> list[Point]:
     time-sorted; a finding without lines stands at its own time and node."""
     points: list[Point] = []
     for f in findings:
-        placed = False
-        for ref in f.lines:
-            t = clock.at(ref)
-            if t is not None:
-                points.append((t, ref.node, f.resource, f.kind))
-                placed = True
-        if not placed and f.time_ns is not None and f.node is not None:
-            points.append((f.time_ns, f.node, f.resource, f.kind))
+        mine = [
+            (t, ref.node, f.resource, f.kind) for ref in f.lines if (t := clock.at(ref)) is not None
+        ]
+        if f.kind in PATTERN_FINDINGS and len(mine) > 2:
+            mine.sort(key=lambda p: (p[0], p[1]))
+            mine = [mine[0], mine[-1]]
+        if not mine and f.time_ns is not None and f.node is not None:
+            mine = [(f.time_ns, f.node, f.resource, f.kind)]
+        points.extend(mine)
     points.sort(key=lambda p: (p[0], p[1], p[2] or "", p[3]))
     return points
 
 
 def notable(ep: Episode, points: list[Point], times: list[int]) -> str:
-    """Why an episode is drawn whatever the count ("" when it is routine)."""
+    """Why an episode is drawn whatever the count ("" when it is routine): every reason
+    that holds, most telling first."""
     lo = bisect.bisect_left(times, ep.start_ns)
     hi = bisect.bisect_right(times, ep.end_ns)
     kinds = sorted({k for _, node, res, k in points[lo:hi] if node in ep.nodes and ep.covers(res)})
+    reasons = []
     if "split_brain" in kinds:
-        return "a split brain"
+        reasons.append("a split brain")
+        kinds.remove("split_brain")
     if kinds:
-        return "a finding (" + ", ".join(kinds) + ")"
+        reasons.append("a finding (" + ", ".join(kinds) + ")")
     if ep.detail.get("resync"):
-        return "a resync"
+        reasons.append("a resync")
     if ep.kind == "role change":
-        return "a role change"
+        reasons.append("a role change")
     # up: all_terminated; down: terminated; a role command: its title says so
     d = ep.detail
-    if d.get("all_terminated") is False or d.get("terminated") is False:
-        return "an unfinished command"
-    if "never terminated" in ep.title:
-        return "an unfinished command"
-    return ""
+    if (
+        d.get("all_terminated") is False
+        or d.get("terminated") is False
+        or "never terminated" in ep.title
+    ):
+        reasons.append("an unfinished command")
+    return "; ".join(reasons)
 
 
 def select(episodes: list[Episode], findings: list[Finding], clock: Clock, mode: str) -> Selection:
