@@ -19,6 +19,7 @@ import pytest
 from correlate.episodes import Episode
 from correlate.errors import Notices
 from correlate.findings import Finding
+from correlate.i18n import Msg
 from correlate.model import Clock, Ref
 from correlate.pipeline import Options, analyse, write
 from correlate.render import select, sequence
@@ -111,9 +112,10 @@ def test_unfinished_commands_and_split_brain_are_drawn():
     episodes, _ = routine_capture()
     episodes[10].kind, episodes[10].detail = "down", {"terminated": False}
     episodes[20].kind, episodes[20].detail = "up", {"all_terminated": False}
-    episodes[
-        30
-    ].title = "role change asked r0: a PRIMARY, no role change logged (command never terminated)"
+    episodes[30].heading = Msg(
+        "role change asked r0: a PRIMARY, no role change logged (command {state})",
+        state=Msg("never terminated"),
+    )
     t = episodes[40].start_ns / S + 0.5
     clock = clock_with({"b": [t]})
     sel = select.select(episodes, [finding("b", 0, kind="split_brain")], clock, "auto")

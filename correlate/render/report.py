@@ -613,7 +613,8 @@ def _episodes(analysis: Analysis, diagrams: Path) -> str:
     packed = sum(len(s) for s in svgs.values() if s) > INLINE_SVG_BYTES
     out.append(_diagrams_note(analysis, sum(1 for s in svgs.values() if s), packed))
     sel = analysis.selection
-    left_out = sel.left_out if sel is not None else {}
+    # Why auto left an episode out; under --diagrams overview|none the page says as before.
+    left_out = sel.left_out if sel is not None and sel.mode == "auto" else {}
     for e in analysis.episodes:
         start, end = fmt_ns(e.start_ns, sep=" "), fmt_ns(e.end_ns, sep=" ")
         sentences = "".join(f"<li>{esc(s)}</li>" for s in story.tell(analysis, e))

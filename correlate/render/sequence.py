@@ -844,28 +844,36 @@ def render(
     workers = workers or os.cpu_count() or 1
     written: list[Path] = []
     # Graphs are built here (they read the shared Analysis) while earlier ones are in
-    # dot; a bounded window of pending results keeps memory flat at any count. Files are
+    # dot; a bounded window of pending episodes keeps memory flat at any count. Files are
     # written in submission order, so the output does not depend on which dot ends first.
+    # The overview (the largest graph) starts first and is collected last: waiting for
+    # it inside the window would hold back every episode behind it.
     window: collections.deque[tuple[str, Future[bytes]]] = collections.deque()
 
-    def finish_one() -> None:
-        name, fut = window.popleft()
+    def finish(name: str, fut: Future[bytes]) -> None:
         path = out / f"{name}.svg"
         _write_atomic(path, finish_svg(fut.result()))
         written.append(path)
         if name != "overview":
             analysis.rendered.add(name)  # type: ignore[union-attr]
 
+    first: tuple[str, Future[bytes]] | None = None
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
             for name, g in graphs(analysis, episodes, sel):
-                window.append((name, pool.submit(_dot, g.source)))
+                job = (name, pool.submit(_dot, g.source))
+                if first is None:
+                    first = job
+                    continue
+                window.append(job)
                 while len(window) > 4 * workers:
-                    finish_one()
+                    finish(*window.popleft())
             while window:
-                finish_one()
+                finish(*window.popleft())
+            if first is not None:
+                finish(*first)
         except BaseException:
-            for _, fut in window:
+            for _, fut in [*window, *([first] if first else [])]:
                 fut.cancel()
             raise
     return written
