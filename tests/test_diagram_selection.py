@@ -273,3 +273,20 @@ def test_overview_groups_a_large_capture(capture, tmp_path):
     assert re.search(r"2024-01-01 00:00 – 01:00</B>  <FONT POINT-SIZE=\"9\">\d+ episodes: ", big)
     assert big.count("episodes: ") >= 10  # one band an hour: this capture spans 17 hours
     assert "--diagrams all draws every one" in big
+
+
+def test_overview_rows_are_shared_out_among_the_bands():
+    """Past OVERVIEW_MAX_LISTED drawn episodes, every band keeps some rows, findings first."""
+    episodes, _ = routine_capture()
+    bands = sequence.bands_of(episodes, {e.slug for e in episodes}, 600 * S)
+    assert len(bands) == 6 and all(b.drawn == len(b.listed) for b in bands)
+    late = bands[0].members[-1].slug  # a finding late in the first band
+    sequence.cap_listed(bands, 20, {late: select.rank("a finding (twopc_aborted)")})
+    assert sum(len(b.listed) for b in bands) <= 20
+    assert all(len(b.listed) >= 3 for b in bands)
+    assert late in [e.slug for e in bands[0].listed]
+    # rows stay in time order
+    assert all(
+        [e.start_ns for e in b.listed] == sorted(e.start_ns for e in b.listed) for b in bands
+    )
+    assert select.rank("a resync") == 1 and select.rank("the first routine connect r0 of 9") == 2

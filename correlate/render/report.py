@@ -2,16 +2,26 @@
 
 Everything is inline (styles, script, data, SVG diagrams): the page opens offline from a
 ticket attachment. Without JavaScript it still shows the header, the clock alignment and
-its evidence, the findings, the episodes with their diagrams and story, and the protocol
-events of the timeline; with JavaScript the whole timeline becomes a paged, filterable
-table with an aligned/raw time toggle.
+its evidence, the findings, the overview, the episodes with their story (and their
+diagrams, on a capture small enough to carry them plain), and the protocol events of the
+timeline; with JavaScript the whole timeline becomes a paged, filterable table with an
+aligned/raw time toggle and a button that downloads the filtered rows as CSV.
+
+Size: the page opens in seconds at any size. Above :data:`INLINE_SVG_BYTES` of episode
+diagrams each SVG is embedded gzip-compressed (base64) in a closed episode and expanded
+in the browser (``DecompressionStream``) when the episode is opened; the timeline data
+are column arrays of small numbers (codes into lists of names, times as differences from
+the row before, messages once each where they repeat) and carry at most
+:data:`REPORT_ROWS` rows and :data:`MESSAGE_BYTES` of text.
 
 Security: every string that comes from a log is escaped with :func:`html.escape` where
 it is written into HTML, and the timeline data travel as JSON inside a
 ``<script type="application/json">`` block with ``<``, ``>`` and ``&`` escaped, so no log
 text can end the block. The script builds rows with ``textContent`` only, never
 ``innerHTML``. The SVGs are Graphviz's output of labels already escaped by
-:mod:`correlate.render.sequence`.
+:mod:`correlate.render.sequence`; compressed ones are parsed as XML (``DOMParser``) and
+imported as nodes. The CSV is made in the page and downloaded from a ``blob:`` URL: the
+Content-Security-Policy still allows no request to leave the file.
 """
 
 from __future__ import annotations
@@ -168,7 +178,7 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
         "seq": kept["seq"].to_list(),
         "rawOrder": _deltas(raw_order.cast(pl.Int64)),
     }
-    data.update(_offsets(kept, node_codes, len(nodes), time, local))
+    data.update(_offsets(kept, node_codes, len(nodes)))
     data.update(_messages(kept["message"].fill_null("")))
     return {"frame": kept, "data": data}
 
@@ -179,9 +189,7 @@ def _deltas(values: pl.Series) -> list[int | None]:
     return (values - prev).to_list()
 
 
-def _offsets(
-    kept: pl.DataFrame, node_codes: pl.Series, n_nodes: int, time: pl.Series, local: pl.Series
-) -> dict[str, Any]:
+def _offsets(kept: pl.DataFrame, node_codes: pl.Series, n_nodes: int) -> dict[str, Any]:
     """offset_s is local time minus aligned time: the page works it out from the two times
     it shows, and needs only which nodes have none (unaligned). A node with and without an
     offset in the page's rows gets the column itself."""

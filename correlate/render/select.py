@@ -72,6 +72,17 @@ class Selection:
         return doc
 
 
+def rank(reason: str) -> int:
+    """How much a drawn episode matters when not all can be listed (the overview): a
+    finding, split brain or unfinished command first, then resyncs and role changes,
+    then the first and last routine ones."""
+    if reason.startswith(("a split brain", "a finding")) or "unfinished" in reason:
+        return 0
+    if reason.startswith("the "):
+        return 2
+    return 1
+
+
 def group_of(ep: Episode) -> str:
     """The routine kind an episode is alike with others in: kind and resource(s)."""
     res = ep.resource or ", ".join(ep.resources)

@@ -46,7 +46,7 @@ from ..content import Beat
 from ..i18n import _, text
 from ..model import Ref
 from ..times import fmt_clock, fmt_ns
-from .select import Selection, select
+from .select import Selection, rank, select
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -565,13 +565,12 @@ def _head_label(name: str, ident, analysis: Analysis, ep: Episode, roles: Roles)
 # At most this many episodes: one row each (the small-capture look). Above it, the
 # overview groups them into time bands with counts and lists only the drawn episodes.
 OVERVIEW_ROWS = 300
-# Above OVERVIEW_ROWS, at most this many episode rows (the drawn ones, in time order);
-# the bands' counts cover the rest.
+# Above OVERVIEW_ROWS, at most this many episode rows (drawn ones, shared out among the
+# bands); the bands' counts cover the rest.
 OVERVIEW_MAX_LISTED = 400
 # Band widths tried in turn until the capture needs at most OVERVIEW_BANDS bands.
 BAND_WIDTHS_S = (3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 7 * 86_400, 30 * 86_400)
 OVERVIEW_BANDS = 120
-HOUR_NS = 3600 * 10**9
 
 
 def _lifeline_points(s, nodes: list[str], r: int, on: list[str], fill: str) -> list[str]:
@@ -625,7 +624,8 @@ class Band:
     start_ns: int
     width_ns: int
     members: list[Episode]
-    listed: list[Episode]
+    listed: list[Episode]  # drawn episodes shown as rows (all of them, unless capped)
+    drawn: int = 0  # drawn episodes in the band
 
 
 def band_width_ns(episodes: list[Episode], groups: int) -> int:
@@ -639,13 +639,32 @@ def band_width_ns(episodes: list[Episode], groups: int) -> int:
     return BAND_WIDTHS_S[-1] * 10**9
 
 
-def bands_of(episodes: list[Episode], listed: set[str], width_ns: int) -> list[Band]:
+def bands_of(episodes: list[Episode], drawn: set[str], width_ns: int) -> list[Band]:
     """``episodes`` (time-ordered) cut into bands of ``width_ns``; empty bands skipped."""
     out: list[Band] = []
     for key, members in itertools.groupby(episodes, key=lambda e: e.start_ns // width_ns):
         group = list(members)
-        out.append(Band(key * width_ns, width_ns, group, [e for e in group if e.slug in listed]))
+        mine = [e for e in group if e.slug in drawn]
+        out.append(Band(key * width_ns, width_ns, group, mine, len(mine)))
     return out
+
+
+def cap_listed(bands: list[Band], most: int, ranks: dict[str, int]) -> None:
+    """At most ``most`` rows in all, shared out so that every band with a drawn episode
+    lists some (the largest share that fits, bands in time order getting the rest); in a
+    band, the episodes that matter most (``ranks``, lowest first) are kept."""
+    if sum(len(b.listed) for b in bands) <= most:
+        return
+    share = most // max(1, sum(1 for b in bands if b.listed))
+    while share and sum(min(len(b.listed), share + 1) for b in bands) <= most:
+        share += 1
+    left = most - sum(min(len(b.listed), share) for b in bands)
+    for b in bands:
+        extra = 1 if left > 0 and len(b.listed) > share else 0
+        left -= extra
+        order = sorted(range(len(b.listed)), key=lambda i: (ranks.get(b.listed[i].slug, 1), i))
+        keep = sorted(order[: max(1, share + extra)])
+        b.listed = [b.listed[i] for i in keep]
 
 
 def _band_label(band: Band) -> str:
@@ -655,8 +674,11 @@ def _band_label(band: Band) -> str:
     counts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda x: (-x[1], x[0])))
     end = band.start_ns + band.width_ns
     when = f"{fmt_ns(band.start_ns, sep=' ')[:16]} – {fmt_clock(end)[:5]}"
-    drawn = len(band.listed)
-    tail = f"; {drawn} listed below" if drawn else "; none listed"
+    shown = len(band.listed)
+    if shown < band.drawn:
+        tail = f"; {band.drawn} drawn, {shown} listed below (findings first)"
+    else:
+        tail = f"; {shown} drawn, listed below" if shown else "; none drawn"
     return (
         f'<<B>{h(when)}</B>  <FONT POINT-SIZE="9">{h(len(band.members))} episodes: '
         f"{h(counts)}{h(tail)}</FONT>>"
@@ -696,7 +718,9 @@ def overview(
 ) -> graphviz.Digraph:
     """The capture at a glance: a row per episode (linked to its diagram when ``linked``
     is True or holds its slug); above :data:`OVERVIEW_ROWS` episodes, time bands with
-    counts and only the linked (drawn) episodes as rows."""
+    counts and only the linked (drawn) episodes as rows, at most
+    :data:`OVERVIEW_MAX_LISTED` (``linked`` as the selection's slug -> reason says which
+    matter most)."""
     links = (
         {e.slug for e in episodes} if linked is True else set() if linked is False else set(linked)  # type: ignore[arg-type]
     )
@@ -705,9 +729,7 @@ def overview(
     if grouped:
         shown = sum(1 for e in episodes if e.slug in links)
         listed_text = (
-            f"the {min(shown, OVERVIEW_MAX_LISTED)} listed have a sequence diagram (click one)"
-            if shown
-            else "no episode diagram drawn"
+            f"{shown} have a sequence diagram (click one)" if shown else "no episode diagram drawn"
         )
         if shown < len(episodes):
             listed_text += "; --diagrams all draws every one"
@@ -746,19 +768,23 @@ def overview(
         parts = [(res, [e for e in episodes if e.resource == res]) for res in resources]
         parts.append(("nodes and several resources", [e for e in episodes if e.resource is None]))
     parts = [p for p in parts if p[1]]
-    listed = {e.slug for e in episodes if e.slug in links}
-    if grouped and len(listed) > OVERVIEW_MAX_LISTED:
-        listed = set([e.slug for e in episodes if e.slug in listed][:OVERVIEW_MAX_LISTED])
     width = band_width_ns(episodes, len(parts)) if grouped else 0
+    bands = (
+        {k: bands_of(members, links, width) for k, (_, members) in enumerate(parts)}
+        if grouped
+        else {}
+    )
+    ranks = {slug: rank(why) for slug, why in linked.items()} if isinstance(linked, dict) else {}
+    cap_listed([b for bs in bands.values() for b in bs], OVERVIEW_MAX_LISTED, ranks)
     column: list[str] = []
     rows = 0
     for k, (part, members) in enumerate(parts):
 
-        def fill(c, members=members, rows=rows) -> list[str]:
+        def fill(c, k=k, members=members, rows=rows) -> list[str]:
             if not grouped:
                 _overview_rows(c, nodes, members, rows, links)
                 return [f"e{r}" for r in range(rows, rows + len(members))]
-            return _band_rows(c, nodes, bands_of(members, listed, width), rows, links)
+            return _band_rows(c, nodes, bands[k], rows, links)
 
         if part is None:
             names = fill(g)
@@ -808,7 +834,7 @@ def graphs(
     then each drawn episode's graph, built one at a time as they are asked for."""
     if sel.mode == "none":
         return
-    yield "overview", overview(analysis, episodes, linked=sel.drawn)
+    yield "overview", overview(analysis, episodes, linked=sel.why)
     drawn = set(sel.drawn)
     roles = Roles(analysis) if drawn else None
     for ep in episodes:
