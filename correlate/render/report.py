@@ -701,7 +701,7 @@ def _timeline(analysis: Analysis, table: dict, index: dict) -> str:
         + note
         + "<noscript><p>Without JavaScript: the protocol events only"
         + (f" (first {STATIC_ROWS:,})" if static.height == STATIC_ROWS else "")
-        + ". Open timeline.csv for every row.</p><table><tr><th>time (aligned)</th>"
+        + f". Every row is in {_timeline_files(analysis)}.</p><table><tr><th>time (aligned)</th>"
         "<th>node</th><th>local time</th><th>level</th><th>CAT:idx</th><th>event</th>"
         "<th>message</th></tr>" + "".join(rows) + "</table></noscript>"
         '<div id="tl" hidden><div id="controls">'
@@ -730,7 +730,7 @@ def _timeline_files(analysis: Analysis) -> str:
     """Where every row is: timeline.csv is written on request only."""
     if "timeline.csv" in analysis.written:
         return "timeline.csv and timeline.parquet"
-    return "timeline.parquet (and timeline.csv when bsrcorr runs with --csv)"
+    return "timeline.csv (written with --csv) and timeline.parquet"
 
 
 def _ns(value: Any) -> int | None:
