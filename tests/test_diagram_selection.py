@@ -240,6 +240,7 @@ def test_simulated_capture_auto(capture, tmp_path):
     assert summary["diagrams"]["rendered"] == 8
     assert summary["diagrams"]["left_out"] == len(a.episodes) - 8
     assert "--diagrams all" in summary["diagrams"]["render_all"]
+    assert summary["diagrams"]["left_out_routine"] == {"connect r0": 147, "disconnect r0": 147}
     with_svg = [e for e in summary["episodes"] if e["diagram"]]
     assert len(with_svg) == 8
     assert all((tmp_path / "out" / e["diagram"]).exists() for e in with_svg)

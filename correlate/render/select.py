@@ -44,6 +44,8 @@ class Selection:
     drawn: list[str] = field(default_factory=list)
     why: dict[str, str] = field(default_factory=dict)  # drawn slug -> reason kept
     left_out: dict[str, str] = field(default_factory=dict)
+    # auto: routine kind ("connect r0") -> how many of it were left out
+    left_out_kinds: dict[str, int] = field(default_factory=dict)
 
     @property
     def all_drawn(self) -> bool:
@@ -58,17 +60,20 @@ class Selection:
             "episodes": self.total,
             "rendered": count,
             "left_out": self.total - count,
-            "render_all": None if count == self.total else "bsrcorr ... --diagrams all",
+            "render_all": None if count == self.total else "run bsrcorr again with --diagrams all",
         }
         if dot_missing:
             doc["note"] = "Graphviz's dot is not installed: diagrams/*.dot are the sources"
         elif self.left_out:
             doc["note"] = (
-                f"{len(self.left_out)} routine episodes not drawn "
-                f"(--diagrams {self.mode}); the report says which and why"
+                f"{len(self.left_out)} routine episodes not drawn (--diagrams auto): the "
+                "first and last of each kind stand for them; episodes[].diagram is null "
+                "for each, and the report says why"
                 if self.mode == "auto"
                 else f"episode diagrams not drawn (--diagrams {self.mode})"
             )
+        if self.left_out_kinds:
+            doc["left_out_routine"] = dict(sorted(self.left_out_kinds.items()))
         return doc
 
 
@@ -167,6 +172,7 @@ def select(episodes: list[Episode], findings: list[Finding], clock: Clock, mode:
                 kept[e.slug] = f"the {ends[e.slug]} routine {group} of {alike}"
             else:
                 sel.left_out[e.slug] = f"routine {group}, 1 of {alike} alike"
+                sel.left_out_kinds[group] = sel.left_out_kinds.get(group, 0) + 1
     sel.drawn = [e.slug for e in episodes if e.slug in kept]
     sel.why = {s: kept[s] for s in sel.drawn}
     return sel
