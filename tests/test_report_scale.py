@@ -94,6 +94,11 @@ def test_large_report_is_small_and_packed(large):
     assert html.count("<svg") == 1  # the overview only, plain (readable without JS)
     assert html.count("(diagram not rendered: routine ") == len(analysis.episodes) - len(drawn)
     assert "--diagrams all</code>" in html
+    # The per-resource protocol tables keep PROTOCOL_ROWS rows and say where the rest are.
+    assert re.search(
+        r"200 of [\d,]+ shown \(the first ones\); all [\d,]+ are in summary\.json \(twopc\)", html
+    )
+    assert "(those with a diagram first, then the first others)" in html
     # Still no network: the policy allows nothing from anywhere but this file.
     assert "default-src 'none'" in html and "http" not in re.search(
         r'Content-Security-Policy" content="([^"]*)"', html
