@@ -692,9 +692,11 @@ def _episodes(analysis: Analysis, diagrams: Path) -> str:
             )
         else:
             pic = '<p class="sub">(diagram not rendered: see --diagrams)</p>'
+        mark = ' <span class="has-diagram">sequence diagram</span>' if svg and packed else ""
         head = (
             f"<h3>#{e.number} {esc(e.title)}</h3>"
-            f'<p class="sub">{esc(start)} .. {esc(end)}; nodes {esc(", ".join(e.nodes))}</p>'
+            f'<p class="sub">{esc(start)} .. {esc(end)}; nodes {esc(", ".join(e.nodes))}'
+            f"{mark}</p>"
         )
         if packed:
             # Closed until asked for: its diagram is expanded when it is opened.
@@ -730,8 +732,10 @@ def _timeline(analysis: Analysis, table: dict, index: dict) -> str:
             f"left out are in {files}.</p>"
         )
     left = data["total"] - data["embedded"]
-    csv_note = "The CSV button downloads the rows of this page that pass the filters" + (
-        f"; the {left:,} rows not embedded here are only in {files}." if left else "."
+    csv_note = (
+        "The CSV button downloads every row of this report that passes the filters (on "
+        "all pages of the table)"
+        + (f"; the {left:,} rows not embedded here are only in {files}." if left else ".")
     )
     static = kept.filter(pl.col("event").fill_null("") != "").head(STATIC_ROWS)
     rows = []
