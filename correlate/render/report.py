@@ -2,20 +2,32 @@
 
 Everything is inline (styles, script, data, SVG diagrams): the page opens offline from a
 ticket attachment. Without JavaScript it still shows the header, the clock alignment and
-its evidence, the findings, the episodes with their diagrams and story, and the protocol
-events of the timeline; with JavaScript the whole timeline becomes a paged, filterable
-table with an aligned/raw time toggle.
+its evidence, the findings, the overview, the episodes with their story (and their
+diagrams, on a capture small enough to carry them plain), and the protocol events of the
+timeline; with JavaScript the whole timeline becomes a paged, filterable table with an
+aligned/raw time toggle and a button that downloads the filtered rows as CSV.
+
+Size: the page opens in seconds at any size. Above :data:`INLINE_SVG_BYTES` of episode
+diagrams each SVG is embedded gzip-compressed (base64) in a closed episode and expanded
+in the browser (``DecompressionStream``) when the episode is opened; the timeline data
+are column arrays of small numbers (codes into lists of names, times as differences from
+the row before, messages once each where they repeat) and carry at most
+:data:`REPORT_ROWS` rows and :data:`MESSAGE_BYTES` of text.
 
 Security: every string that comes from a log is escaped with :func:`html.escape` where
 it is written into HTML, and the timeline data travel as JSON inside a
 ``<script type="application/json">`` block with ``<``, ``>`` and ``&`` escaped, so no log
 text can end the block. The script builds rows with ``textContent`` only, never
 ``innerHTML``. The SVGs are Graphviz's output of labels already escaped by
-:mod:`correlate.render.sequence`.
+:mod:`correlate.render.sequence`; compressed ones are parsed as XML (``DOMParser``) and
+imported as nodes. The CSV is made in the page and downloaded from a ``blob:`` URL: the
+Content-Security-Policy still allows no request to leave the file.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
 import re
@@ -31,6 +43,7 @@ from ..findings import KINDS as FINDING_KINDS
 from ..i18n import text
 from ..times import fmt_ns
 from . import story
+from .select import AUTO_ALL
 from .text import clock_line
 
 if TYPE_CHECKING:
@@ -41,9 +54,17 @@ if TYPE_CHECKING:
 # event, warning and unparsed row and says how many routine rows it left out (they are in
 # timeline.csv/parquet); a million-row capture thus still opens in a browser.
 REPORT_ROWS = 200_000
+# Message text embedded at most: past it, as past REPORT_ROWS, the page keeps the protocol
+# events, warnings and errors only (a page of routine lines of 150 bytes each would be
+# 30 MB at REPORT_ROWS; this keeps the page under 15 MB at any size).
+MESSAGE_BYTES = 6_000_000
 STATIC_ROWS = 2_000  # protocol events in the no-JavaScript table
 FINDINGS_SHOWN = 30  # findings in the open table; the rest folded below it
 EVIDENCE_ROWS = 300
+# Rows of each protocol table (2PCs, UUID decisions, resyncs, episodes) of a resource; past
+# it the table keeps the rows that need attention first, then the first routine ones,
+# and says where every one is (a capture of 8,000 episodes had 6.7 MB of these tables).
+PROTOCOL_ROWS = 200
 DAY_100NS = 86_400 * 10**7
 
 
@@ -95,7 +116,10 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
     f = frame.with_row_index("_pos")
     kept = f
     wanted = total
-    if total > REPORT_ROWS:
+    # Message text is most of the embedded data: past REPORT_ROWS rows or MESSAGE_BYTES of
+    # text, the page keeps only what a reader needs.
+    text_bytes = f["message"].fill_null("").str.len_bytes().sum() or 0
+    if total > REPORT_ROWS or text_bytes > MESSAGE_BYTES:
         # What a reader needs: protocol events (status polls aside: they are counted in
         # summary.json), warnings, errors, unparsed lines.
         event = pl.col("event").fill_null("")
@@ -104,7 +128,8 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
         )
         kept = f.filter(((event != "") & ~poll) | (pl.col("level_num").fill_null(6) <= 4))
         wanted = kept.height
-        kept = kept.head(REPORT_ROWS)
+        within = kept["message"].fill_null("").str.len_bytes().cum_sum() <= MESSAGE_BYTES
+        kept = kept.head(min(REPORT_ROWS, int(within.sum())))
     kept = kept.with_row_index("_i")
     ns = [x for c in ("time", "local_time") if (x := kept[c].cast(pl.Int64).min()) is not None]
     base_day = (min(ns) // (DAY_100NS * 100)) if ns else 0
@@ -122,8 +147,8 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
     kinds, kind_codes = codes("event")
     files, file_codes = codes("file")
 
-    def t100(col: str) -> list[int | None]:
-        return ((kept[col].cast(pl.Int64) - base_ns) // 100).to_list()
+    def t100(col: str) -> pl.Series:
+        return (kept[col].cast(pl.Int64) - base_ns) // 100
 
     raw_order = kept.select(
         pl.arg_sort_by(
@@ -131,6 +156,7 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
             nulls_last=True,
         )
     ).to_series()
+    time, local = t100("time"), t100("local_time")
     data = {
         "total": total,
         "embedded": kept.height,
@@ -143,9 +169,10 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
         "files": files,
         "explain": {k: EXPLAIN.get(k, "") for k in kinds if k},
         "node": node_codes.to_list(),
-        "time": t100("time"),
-        "local": t100("local_time"),
-        "offset": kept["offset_s"].round(7).to_list(),
+        # Times in 100 ns from baseDay, as differences from the row before (the rows are
+        # in time order: small numbers); the page adds them up.
+        "time": _deltas(time),
+        "local": _deltas(local),
         "level": level_codes.to_list(),
         "cat": cat_codes.to_list(),
         "idx": kept["index"].to_list(),
@@ -153,10 +180,49 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
         "file": file_codes.to_list(),
         "line": kept["line"].to_list(),
         "seq": kept["seq"].to_list(),
-        "msg": kept["message"].fill_null("").to_list(),
-        "rawOrder": raw_order.to_list(),
+        "rawOrder": _deltas(raw_order.cast(pl.Int64)),
     }
+    data.update(_offsets(kept, node_codes, len(nodes)))
+    data.update(_messages(kept["message"].fill_null("")))
     return {"frame": kept, "data": data}
+
+
+def _deltas(values: pl.Series) -> list[int | None]:
+    """Each value minus the last non-null one before it (the first: itself); nulls stay."""
+    prev = values.forward_fill().shift(1).fill_null(0)
+    return (values - prev).to_list()
+
+
+def _offsets(kept: pl.DataFrame, node_codes: pl.Series, n_nodes: int) -> dict[str, Any]:
+    """offset_s is local time minus aligned time: the page works it out from the two times
+    it shows, and needs only which nodes have none (unaligned). A node with and without an
+    offset in the page's rows gets the column itself."""
+    has = kept["offset_s"].is_not_null()
+    per_node = (
+        pl.DataFrame({"node": node_codes, "has": has})
+        .group_by("node")
+        .agg(pl.col("has").all().alias("all"), pl.col("has").any().alias("any"))
+    )
+    mixed = per_node.filter(pl.col("all") != pl.col("any")).height > 0
+    if mixed:
+        return {"offset": kept["offset_s"].round(7).to_list()}
+    aligned = dict(zip(per_node["node"].to_list(), per_node["all"].to_list(), strict=True))
+    return {"unaligned": [not aligned.get(i, True) for i in range(n_nodes)]}
+
+
+def _messages(messages: pl.Series) -> dict[str, Any]:
+    """The messages, or (where repeats make it smaller) each distinct message once and a
+    code a row."""
+    distinct = messages.unique(maintain_order=True)
+    plain = int(messages.str.len_bytes().sum() or 0) + 3 * len(messages)
+    coded = int(distinct.str.len_bytes().sum() or 0) + 3 * len(distinct) + 6 * len(messages)
+    if coded >= plain * 0.8:
+        return {"msg": messages.to_list()}
+    mapping = {m: i for i, m in enumerate(distinct.to_list())}
+    return {
+        "msgs": distinct.to_list(),
+        "msgCode": messages.replace_strict(mapping, return_dtype=pl.UInt32).to_list(),
+    }
 
 
 def _row_index(kept: pl.DataFrame) -> dict[tuple[str, int], int]:
@@ -229,7 +295,7 @@ def _header(analysis: Analysis) -> str:
         f"<h1>BSR postmortem: {esc(', '.join(analysis.node_names))}</h1>"
         f'<p class="sub">All times on <b>{esc(al.reference)}</b>\'s clock unless marked '
         f"local{span}. Written by bsrcorr; the machine-readable files beside this page are "
-        "timeline.parquet/csv, alignment.json and summary.json.</p>"
+        f"{_timeline_files(analysis)}, alignment.json and summary.json.</p>"
         "<h2 id=nodes>Nodes</h2><table><tr><th>node</th><th>id</th><th>host</th>"
         "<th>platform</th><th>driver</th><th>resources</th><th>files</th><th>local time range</th>"
         "<th>lines</th>"
@@ -317,6 +383,24 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _capped(items: list, notable, what: str, where: str) -> tuple[list, str]:
+    """At most PROTOCOL_ROWS of ``items`` (in their order): the ``notable`` ones first,
+    then the first others; and a line saying what was left out and where it is."""
+    if len(items) <= PROTOCOL_ROWS:
+        return items, ""
+    marks = [bool(notable(x)) for x in items]
+    first = [i for i, m in enumerate(marks) if m][:PROTOCOL_ROWS]
+    room = PROTOCOL_ROWS - len(first)
+    rest = [i for i, m in enumerate(marks) if not m][:room]
+    keep = sorted(first + rest)
+    which = f"{what} first, then the first others" if first else "the first ones"
+    note = (
+        f'<p class="sub">{len(keep):,} of {len(items):,} shown ({esc(which)}); all '
+        f"{len(items):,} are in {esc(where)}.</p>"
+    )
+    return [items[i] for i in keep], note
+
+
 def _protocol(analysis: Analysis, index: dict) -> str:
     """Per resource (when there are several): its 2PCs, UUID decisions, resyncs and the
     list of its episodes."""
@@ -324,6 +408,7 @@ def _protocol(analysis: Analysis, index: dict) -> str:
     resources = cl.resources
     grouped = len(resources) > 1
     out = ["<h2 id=protocol>Protocol" + (" by resource" if grouped else "") + "</h2>"]
+    drawn = analysis.rendered or set()
     for res in resources if grouped else [None]:
 
         def mine(resource: str | None, res=res) -> bool:
@@ -334,6 +419,13 @@ def _protocol(analysis: Analysis, index: dict) -> str:
         twopc = [r for r in cl.twopc if mine(r.resource)]
         if twopc:
             out.append(f"<h4>2PC ({len(twopc)})</h4>")
+            twopc, cut = _capped(
+                twopc,
+                lambda r: r.outcome != "committed" or r.problems,
+                "those not committed",
+                "summary.json (twopc)",
+            )
+            out.append(cut)
             out.append(
                 _table(
                     ["tid", "initiator", "participants", "changes", "outcome", "time", "line"],
@@ -354,6 +446,13 @@ def _protocol(analysis: Analysis, index: dict) -> str:
         decisions = [d for ev in analysis.events for d in ev.decisions if mine(d.resource)]
         if decisions:
             rows = []
+            total = len(decisions)
+            decisions, cut = _capped(
+                decisions,
+                lambda d: (p := cl.twin.get(d)) is not None and not p.mirrored,
+                "those that do not mirror",
+                "summary.json (uuid_decisions)",
+            )
             for d in decisions:
                 pair = cl.twin.get(d)
                 both = "-" if pair is None else "mirrored" if pair.mirrored else "DOES NOT MIRROR"
@@ -371,13 +470,17 @@ def _protocol(analysis: Analysis, index: dict) -> str:
                         _line_link(d.end, index, analysis),
                     ]
                 )
-            out.append(f"<h4>UUID decisions ({len(decisions)})</h4>")
+            out.append(f"<h4>UUID decisions ({total})</h4>{cut}")
             out.append(
                 _table(["node", "peer", "volume", "result", "meaning", "both sides", "line"], rows)
             )
         resyncs = [r for r in cl.resyncs if mine(r.resource)]
         if resyncs:
             out.append(f"<h4>Resyncs ({len(resyncs)})</h4>")
+            resyncs, cut = _capped(
+                resyncs, lambda r: r.outcome != "done", "those not done", "summary.json (resyncs)"
+            )
+            out.append(cut)
             out.append(
                 _table(
                     ["kind", "source", "target", "volume", "KB", "outcome", "line"],
@@ -397,11 +500,18 @@ def _protocol(analysis: Analysis, index: dict) -> str:
             )
         episodes = [e for e in analysis.episodes if mine(e.resource)]
         if grouped and episodes:
+            total = len(episodes)
+            episodes, cut = _capped(
+                episodes,
+                lambda e: e.slug in drawn,
+                "those with a diagram",
+                "the Episodes section below",
+            )
             items = "".join(
                 f'<li><a href="#{esc(e.slug)}">#{e.number} {esc(e.title)}</a></li>'
                 for e in episodes
             )
-            out.append(f"<h4>Episodes ({len(episodes)})</h4><ul>{items}</ul>")
+            out.append(f"<h4>Episodes ({total})</h4>{cut}<ul>{items}</ul>")
         if not (twopc or decisions or resyncs or (grouped and episodes)):
             out.append("<p class=sub>No 2PC, UUID decision or resync logged.</p>")
     return "\n".join(out)
@@ -485,6 +595,13 @@ def _alignment(analysis: Analysis, index: dict) -> str:
 
 
 _HREF = re.compile(r'(xlink:href|href)="(episode-\d+-[A-Za-z0-9_.-]+)\.svg"')
+# What a browser does not need of Graphviz's SVG: the comments naming each node and edge,
+# and the <title> elements holding internal node ids (they would show as tooltips).
+_SVG_NOISE = re.compile(r"<!--.*?-->\n?|<title>[^<]*</title>\n?", re.S)
+# Episode SVGs up to this many bytes in all go in the page as they are (readable without
+# JavaScript); above it each is embedded gzip-compressed and base64-coded, and expanded
+# in the browser (DecompressionStream) when its episode is opened.
+INLINE_SVG_BYTES = 2_000_000
 
 
 def _svg_inline(path: Path) -> str | None:
@@ -496,7 +613,41 @@ def _svg_inline(path: Path) -> str | None:
     if start < 0:
         return None
     # The overview links to the episode files; in the page, to the episode sections.
-    return _HREF.sub(r'\1="#\2"', svg[start:])
+    return _SVG_NOISE.sub("", _HREF.sub(r'\1="#\2"', svg[start:]))
+
+
+def _packed(svg: str) -> str:
+    """gzip (fixed mtime: the same bytes every run) and base64, for a data-svgz
+    attribute (base64 needs no escaping there)."""
+    return base64.b64encode(gzip.compress(svg.encode("utf-8"), 9, mtime=0)).decode("ascii")
+
+
+def _diagrams_note(analysis: Analysis, drawn: int, packed: bool) -> str:
+    total = len(analysis.episodes)
+    sel = analysis.selection
+    parts = []
+    if total and drawn < total and not analysis.dot_missing:
+        if sel is not None and sel.mode == "auto":
+            why = (
+                f"--diagrams auto draws every episode of a capture with at most "
+                f"{AUTO_ALL}; above that, those with a finding, a resync, a role change, a "
+                "split brain or an unfinished command, and the first and last routine "
+                "episode of each kind in each resource. Each episode left out says why."
+            )
+        elif sel is not None:
+            why = f"--diagrams {sel.mode}."
+        else:
+            why = "see --diagrams."
+        parts.append(
+            f"{drawn:,} of {total:,} episodes have a sequence diagram: {why} To draw every "
+            "one, run bsrcorr again with <code>--diagrams all</code>."
+        )
+    if packed:
+        parts.append(
+            "Diagrams are stored compressed and drawn when an episode is opened; that needs "
+            "JavaScript (without it, open diagrams/*.svg beside this page)."
+        )
+    return "".join(f'<p class="note">{p}</p>' for p in parts)
 
 
 def _episodes(analysis: Analysis, diagrams: Path) -> str:
@@ -514,42 +665,78 @@ def _episodes(analysis: Analysis, diagrams: Path) -> str:
         out.append(f'<div class="diagram">{overview}</div>')
     if not analysis.episodes:
         out.append("<p>No episodes: no driver start, up, connect, role change or down found.</p>")
+    svgs = {e.slug: _svg_inline(diagrams / f"{e.slug}.svg") for e in analysis.episodes}
+    packed = sum(len(s) for s in svgs.values() if s) > INLINE_SVG_BYTES
+    out.append(_diagrams_note(analysis, sum(1 for s in svgs.values() if s), packed))
+    sel = analysis.selection
+    # Why auto left an episode out; under --diagrams overview|none the page says as before.
+    left_out = sel.left_out if sel is not None and sel.mode == "auto" else {}
     for e in analysis.episodes:
         start, end = fmt_ns(e.start_ns, sep=" "), fmt_ns(e.end_ns, sep=" ")
         sentences = "".join(f"<li>{esc(s)}</li>" for s in story.tell(analysis, e))
-        svg = _svg_inline(diagrams / f"{e.slug}.svg")
-        pic = (
-            f'<div class="diagram">{svg}</div>'
-            if svg
-            else '<p class="sub">(diagram not rendered: '
-            + ("Graphviz's dot is missing)</p>" if analysis.dot_missing else "see --diagrams)</p>")
+        svg = svgs[e.slug]
+        if svg and packed:
+            pic = (
+                f'<div class="diagram" data-svgz="{_packed(svg)}"></div>'
+                f'<noscript><p class="sub">(diagram: {esc(e.slug)}.svg in diagrams/ beside '
+                "this page; drawn here with JavaScript on)</p></noscript>"
+            )
+        elif svg:
+            pic = f'<div class="diagram">{svg}</div>'
+        elif analysis.dot_missing:
+            pic = '<p class="sub">(diagram not rendered: Graphviz\'s dot is missing)</p>'
+        elif e.slug in left_out:
+            pic = (
+                f'<p class="sub">(diagram not rendered: {esc(left_out[e.slug])}; '
+                "--diagrams all draws every episode)</p>"
+            )
+        else:
+            pic = '<p class="sub">(diagram not rendered: see --diagrams)</p>'
+        mark = ' <span class="has-diagram">sequence diagram</span>' if svg and packed else ""
+        head = (
+            f"<h3>#{e.number} {esc(e.title)}</h3>"
+            f'<p class="sub">{esc(start)} .. {esc(end)}; nodes {esc(", ".join(e.nodes))}'
+            f"{mark}</p>"
         )
-        out.append(
-            f'<section class="episode" id="{esc(e.slug)}"><h3>#{e.number} {esc(e.title)}</h3>'
-            f'<p class="sub">{esc(start)} .. {esc(end)}; nodes {esc(", ".join(e.nodes))}</p>'
-            f"<ol>{sentences}</ol>{pic}</section>"
-        )
+        if packed:
+            # Closed until asked for: its diagram is expanded when it is opened.
+            out.append(
+                f'<section class="episode" id="{esc(e.slug)}"><details><summary>{head}'
+                f"</summary><ol>{sentences}</ol>{pic}</details></section>"
+            )
+        else:
+            out.append(
+                f'<section class="episode" id="{esc(e.slug)}">{head}'
+                f"<ol>{sentences}</ol>{pic}</section>"
+            )
     return "\n".join(out)
 
 
 def _timeline(analysis: Analysis, table: dict, index: dict) -> str:
     data = table["data"]
     kept: pl.DataFrame = table["frame"]
+    files = _timeline_files(analysis)
     note = ""
     if data["embedded"] < data["wanted"]:
         note = (
             f'<p class="note">This page embeds {data["embedded"]:,} of {data["total"]:,} rows: '
             f"the first {data['embedded']:,} of the {data['wanted']:,} protocol events "
             "(status polls aside), warnings, errors and unparsed lines. Every row is in "
-            "timeline.csv and timeline.parquet.</p>"
+            f"{files}.</p>"
         )
     elif data["embedded"] < data["total"]:
         note = (
             f'<p class="note">This page embeds {data["embedded"]:,} of {data["total"]:,} rows: '
             "every protocol event (status polls aside: summary.json counts them), warning, "
             f"error and unparsed line. The {data['total'] - data['embedded']:,} routine rows "
-            "left out are in timeline.csv and timeline.parquet.</p>"
+            f"left out are in {files}.</p>"
         )
+    left = data["total"] - data["embedded"]
+    csv_note = (
+        "The CSV button downloads every row of this report that passes the filters (on "
+        "all pages of the table)"
+        + (f"; the {left:,} rows not embedded here are only in {files}." if left else ".")
+    )
     static = kept.filter(pl.col("event").fill_null("") != "").head(STATIC_ROWS)
     rows = []
     for r in static.iter_rows(named=True):
@@ -566,7 +753,7 @@ def _timeline(analysis: Analysis, table: dict, index: dict) -> str:
         + note
         + "<noscript><p>Without JavaScript: the protocol events only"
         + (f" (first {STATIC_ROWS:,})" if static.height == STATIC_ROWS else "")
-        + ". Open timeline.csv for every row.</p><table><tr><th>time (aligned)</th>"
+        + f". Every row is in {_timeline_files(analysis)}.</p><table><tr><th>time (aligned)</th>"
         "<th>node</th><th>local time</th><th>level</th><th>CAT:idx</th><th>event</th>"
         "<th>message</th></tr>" + "".join(rows) + "</table></noscript>"
         '<div id="tl" hidden><div id="controls">'
@@ -581,12 +768,21 @@ def _timeline(analysis: Analysis, table: dict, index: dict) -> str:
         '<label><input id="raw" type="checkbox"> raw local times (uncorrected)</label>'
         '<span id="pager"><button id="prev" type="button">&lt;</button>'
         '<span id="pageinfo"></span><button id="next" type="button">&gt;</button></span>'
-        '</div><p id="mode" class="sub"></p>'
+        f'<button id="csv" type="button" title="{esc(csv_note)}">download the filtered rows '
+        "as CSV</button>"
+        f'</div><p id="mode" class="sub"></p><p class="sub">{esc(csv_note)}</p>'
         '<table id="rows"><thead><tr><th class="tcol" id="th-main">time (aligned)</th>'
         '<th>node</th><th class="tcol" id="th-second">local time</th><th>level</th>'
         "<th>CAT:idx</th><th>event</th><th>message</th></tr></thead><tbody></tbody></table>"
         "</div>"
     )
+
+
+def _timeline_files(analysis: Analysis) -> str:
+    """Where every row is: timeline.csv is written on request only."""
+    if "timeline.csv" in analysis.written:
+        return "timeline.csv and timeline.parquet"
+    return "timeline.csv (written with --csv) and timeline.parquet"
 
 
 def _ns(value: Any) -> int | None:

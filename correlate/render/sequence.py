@@ -10,16 +10,30 @@ Escaping: every label is a Graphviz HTML label built with :func:`html.escape`. G
 expands ``\\N``-style sequences even there and in tooltips, so a backslash from a log
 (Windows paths) travels as a private-use stand-in character and becomes ``&#92;`` in the SVG.
 
-Output is deterministic: ids follow the episode's own order, nothing depends on a clock
-or a hash seed.
+The overview: a row per episode for a small capture; above :data:`OVERVIEW_ROWS`
+episodes, time bands (an hour or wider) with counts by kind, and only the drawn episodes
+as rows (a cluster per resource in both). Which episodes are drawn is
+:mod:`correlate.render.select`'s rule (``--diagrams auto``: all up to 200, then the
+notable ones and the first and last of each routine kind).
+
+The DOT graphs are built here, in this process (they read the shared Analysis); ``dot``
+lays them out in parallel, one child process per CPU.
+
+Output is deterministic: ids follow the episode's own order, files are written in that
+order whichever ``dot`` ends first, nothing depends on a clock or a hash seed.
 """
 
 from __future__ import annotations
 
 import bisect
+import collections
 import html
 import itertools
+import os
 import re
+import shutil
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +45,8 @@ from ..catalog import UUID_RULE_REASONS, uuid_meaning
 from ..content import Beat
 from ..i18n import _, text
 from ..model import Ref
-from ..times import fmt_clock
+from ..times import fmt_clock, fmt_ns
+from .select import Selection, rank, select
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -547,28 +562,45 @@ def _head_label(name: str, ident, analysis: Analysis, ep: Episode, roles: Roles)
 
 # -- overview ----------------------------------------------------------------------------------
 
+# At most this many episodes: one row each (the small-capture look). Above it, the
+# overview groups them into time bands with counts and lists only the drawn episodes.
+OVERVIEW_ROWS = 300
+# Above OVERVIEW_ROWS, at most this many episode rows (drawn ones, shared out among the
+# bands); the bands' counts cover the rest.
+OVERVIEW_MAX_LISTED = 400
+# Band widths tried in turn until the capture needs at most OVERVIEW_BANDS bands.
+BAND_WIDTHS_S = (3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 7 * 86_400, 30 * 86_400)
+OVERVIEW_BANDS = 120
 
-def _overview_rows(g, nodes: list[str], episodes: list[Episode], first: int, linked: bool) -> None:
+
+def _lifeline_points(s, nodes: list[str], r: int, on: list[str], fill: str) -> list[str]:
+    order = []
+    for i, n in enumerate(nodes):
+        if n in on:
+            s.node(
+                f"p{r}_{i}",
+                label="",
+                shape="circle",
+                width="0.14",
+                style="filled",
+                fillcolor=fill,
+                color="#555555",
+            )
+        else:
+            s.node(f"p{r}_{i}", label="", shape="point", width="0.03", color="#bbbbbb")
+        order.append(f"p{r}_{i}")
+    return order
+
+
+def _overview_rows(
+    g, nodes: list[str], episodes: list[Episode], first: int, links: set[str]
+) -> None:
     for r, ep in enumerate(episodes, first):
         with g.subgraph(name=f"row{r}") as s:
             s.attr(rank="same")
-            order = []
-            for i, n in enumerate(nodes):
-                if n in ep.nodes:
-                    s.node(
-                        f"p{r}_{i}",
-                        label="",
-                        shape="circle",
-                        width="0.14",
-                        style="filled",
-                        fillcolor=KIND_FILL.get(ep.kind, "#dddddd"),
-                        color="#555555",
-                    )
-                else:
-                    s.node(f"p{r}_{i}", label="", shape="point", width="0.03", color="#bbbbbb")
-                order.append(f"p{r}_{i}")
+            order = _lifeline_points(s, nodes, r, ep.nodes, KIND_FILL.get(ep.kind, "#dddddd"))
             label = f"<<B>#{ep.number}</B> {h(fmt_clock(ep.start_ns))}  {h(ep.title)}>"
-            extra = {"URL": f"{ep.slug}.svg", "target": "_top"} if linked else {}
+            extra = {"URL": f"{ep.slug}.svg", "target": "_top"} if ep.slug in links else {}
             s.node(
                 f"e{r}",
                 label=label,
@@ -584,14 +616,133 @@ def _overview_rows(g, nodes: list[str], episodes: list[Episode], first: int, lin
                 s.edge(a, b, style="invis")
 
 
-def overview(analysis: Analysis, episodes: list[Episode], linked: bool) -> graphviz.Digraph:
-    g = _graph("overview")
-    g.attr(
-        label=f"<<B>{h(len(episodes))} episodes</B> on {h(analysis.alignment.reference)}'s "
-        "clock (click one for its sequence diagram)>",
-        labelloc="t",
-        fontsize="12",
+@dataclass
+class Band:
+    """A stretch of time in one resource band: what happened, counted, and the episodes
+    listed as rows under it."""
+
+    start_ns: int
+    width_ns: int
+    members: list[Episode]
+    listed: list[Episode]  # drawn episodes shown as rows (all of them, unless capped)
+    drawn: int = 0  # drawn episodes in the band
+
+
+def band_width_ns(episodes: list[Episode], groups: int) -> int:
+    """The narrowest band width (an hour at least) that needs at most OVERVIEW_BANDS bands
+    over ``groups`` resource bands."""
+    starts = [e.start_ns for e in episodes]
+    for width_s in BAND_WIDTHS_S:
+        w = width_s * 10**9
+        if len({(t // w) for t in starts}) * max(groups, 1) <= OVERVIEW_BANDS:
+            return w
+    return BAND_WIDTHS_S[-1] * 10**9
+
+
+def bands_of(episodes: list[Episode], drawn: set[str], width_ns: int) -> list[Band]:
+    """``episodes`` (time-ordered) cut into bands of ``width_ns``; empty bands skipped."""
+    out: list[Band] = []
+    for key, members in itertools.groupby(episodes, key=lambda e: e.start_ns // width_ns):
+        group = list(members)
+        mine = [e for e in group if e.slug in drawn]
+        out.append(Band(key * width_ns, width_ns, group, mine, len(mine)))
+    return out
+
+
+def cap_listed(bands: list[Band], most: int, ranks: dict[str, int]) -> None:
+    """At most ``most`` rows in all, shared out so that every band with a drawn episode
+    lists some (the largest share that fits, bands in time order getting the rest); in a
+    band, the episodes that matter most (``ranks``, lowest first) are kept."""
+    if sum(len(b.listed) for b in bands) <= most:
+        return
+    share = most // max(1, sum(1 for b in bands if b.listed))
+    while share and sum(min(len(b.listed), share + 1) for b in bands) <= most:
+        share += 1
+    left = most - sum(min(len(b.listed), share) for b in bands)
+    for b in bands:
+        extra = 1 if left > 0 and len(b.listed) > share else 0
+        left -= extra
+        order = sorted(range(len(b.listed)), key=lambda i: (ranks.get(b.listed[i].slug, 1), i))
+        keep = sorted(order[: max(1, share + extra)])
+        b.listed = [b.listed[i] for i in keep]
+
+
+def _band_label(band: Band) -> str:
+    kinds: dict[str, int] = {}
+    for e in band.members:
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda x: (-x[1], x[0])))
+    end = band.start_ns + band.width_ns
+    when = f"{fmt_ns(band.start_ns, sep=' ')[:16]} – {fmt_clock(end)[:5]}"
+    shown = len(band.listed)
+    if shown < band.drawn:
+        tail = f"; {band.drawn} drawn, {shown} listed below (findings first)"
+    else:
+        tail = f"; {shown} drawn, listed below" if shown else "; none drawn"
+    return (
+        f'<<B>{h(when)}</B>  <FONT POINT-SIZE="9">{h(len(band.members))} episodes: '
+        f"{h(counts)}{h(tail)}</FONT>>"
     )
+
+
+def _band_rows(g, nodes: list[str], bands: list[Band], first: int, links: set[str]) -> list[str]:
+    """One heading row a band (its counts), then its listed episodes; returns the
+    episode-column node names in order."""
+    r = first
+    for band in bands:
+        involved = sorted({n for e in band.members for n in e.nodes}, key=nodes.index)
+        with g.subgraph(name=f"row{r}") as s:
+            s.attr(rank="same")
+            order = _lifeline_points(s, nodes, r, involved, "#f2f2f2")
+            s.node(
+                f"e{r}",
+                label=_band_label(band),
+                shape="box",
+                style="rounded,filled",
+                fillcolor="#f7f7f7",
+                color="#cccccc",
+                tooltip=attr(f"{len(band.members)} episodes from {fmt_ns(band.start_ns, sep=' ')}"),
+            )
+            order.append(f"e{r}")
+            for a, b in itertools.pairwise(order):
+                s.edge(a, b, style="invis")
+        r += 1
+        if band.listed:
+            _overview_rows(g, nodes, band.listed, r, links)
+            r += len(band.listed)
+    return [f"e{k}" for k in range(first, r)]
+
+
+def overview(
+    analysis: Analysis, episodes: list[Episode], linked: bool | Iterable[str]
+) -> graphviz.Digraph:
+    """The capture at a glance: a row per episode (linked to its diagram when ``linked``
+    is True or holds its slug); above :data:`OVERVIEW_ROWS` episodes, time bands with
+    counts and only the linked (drawn) episodes as rows, at most
+    :data:`OVERVIEW_MAX_LISTED` (``linked`` as the selection's slug -> reason says which
+    matter most)."""
+    links = (
+        {e.slug for e in episodes} if linked is True else set() if linked is False else set(linked)  # type: ignore[arg-type]
+    )
+    grouped = len(episodes) > OVERVIEW_ROWS
+    g = _graph("overview")
+    if grouped:
+        shown = sum(1 for e in episodes if e.slug in links)
+        listed_text = (
+            f"{shown} have a sequence diagram (click one)" if shown else "no episode diagram drawn"
+        )
+        if shown < len(episodes):
+            listed_text += "; --diagrams all draws every one"
+        title = (
+            f"<<B>{h(len(episodes))} episodes</B> on {h(analysis.alignment.reference)}'s "
+            f"clock, counted by time; {h(listed_text)}>"
+        )
+    else:
+        title = (
+            f"<<B>{h(len(episodes))} episodes</B> on {h(analysis.alignment.reference)}'s "
+            "clock (click one for its sequence diagram)>"
+        )
+    g.attr(label=title, labelloc="t", fontsize="12")
     nodes = [n.name for n in analysis.nodes]
     with g.subgraph(name="heads") as s:
         s.attr(rank="same")
@@ -610,28 +761,44 @@ def overview(analysis: Analysis, episodes: list[Episode], linked: bool) -> graph
         s.node("e_head", label="<<B>episode</B>>", shape="plaintext")
         s.edge(prev or "h0", "e_head", style="invis")
     resources = sorted({e.resource for e in episodes if e.resource is not None})
-    bands: list[tuple[str | None, list[Episode]]] = [(None, episodes)]
+    parts: list[tuple[str | None, list[Episode]]] = [(None, episodes)]
     if len(resources) > 1:
         # One band a resource, in time order inside; then the nodes' own episodes and
         # those of several resources at once.
-        bands = [(res, [e for e in episodes if e.resource == res]) for res in resources]
-        bands.append(("nodes and several resources", [e for e in episodes if e.resource is None]))
-    rows: list[Episode] = []
-    for k, (band, members) in enumerate(b for b in bands if b[1]):
-        if band is None:
-            _overview_rows(g, nodes, members, len(rows), linked)
+        parts = [(res, [e for e in episodes if e.resource == res]) for res in resources]
+        parts.append(("nodes and several resources", [e for e in episodes if e.resource is None]))
+    parts = [p for p in parts if p[1]]
+    width = band_width_ns(episodes, len(parts)) if grouped else 0
+    bands = (
+        {k: bands_of(members, links, width) for k, (_, members) in enumerate(parts)}
+        if grouped
+        else {}
+    )
+    ranks = {slug: rank(why) for slug, why in linked.items()} if isinstance(linked, dict) else {}
+    cap_listed([b for bs in bands.values() for b in bs], OVERVIEW_MAX_LISTED, ranks)
+    column: list[str] = []
+    rows = 0
+    for k, (part, members) in enumerate(parts):
+
+        def fill(c, k=k, members=members, rows=rows) -> list[str]:
+            if not grouped:
+                _overview_rows(c, nodes, members, rows, links)
+                return [f"e{r}" for r in range(rows, rows + len(members))]
+            return _band_rows(c, nodes, bands[k], rows, links)
+
+        if part is None:
+            names = fill(g)
         else:
             with g.subgraph(name=f"cluster_band{k}") as c:
-                c.attr(label=f"<<B>{h(band)}</B>>", labeljust="l", style="rounded", color="#bbbbbb")
-                _overview_rows(c, nodes, members, len(rows), linked)
-        rows.extend(members)
-    episodes = rows
+                c.attr(label=f"<<B>{h(part)}</B>>", labeljust="l", style="rounded", color="#bbbbbb")
+                names = fill(c)
+        column.extend(names)
+        rows += len(names)
     for i, _n in enumerate(nodes):
-        chain = [f"h{i}"] + [f"p{r}_{i}" for r in range(len(episodes))]
+        chain = [f"h{i}"] + [f"p{r}_{i}" for r in range(rows)]
         for a, b in itertools.pairwise(chain):
             g.edge(a, b, arrowhead="none", color="#aaaaaa", weight="100")
-    echain = ["e_head"] + [f"e{r}" for r in range(len(episodes))]
-    for a, b in itertools.pairwise(echain):
+    for a, b in itertools.pairwise(["e_head", *column]):
         g.edge(a, b, style="invis", weight="100")
     return g
 
@@ -643,43 +810,96 @@ class DotMissing(Exception):
     """Graphviz's ``dot`` is not installed: the sources were written instead."""
 
 
-def render(analysis: Analysis, episodes: list[Episode], out: Path, mode: str) -> list[Path]:
-    """Write ``overview.svg`` and (``mode == "all"``) one SVG per episode into ``out``.
+def _dot(source: str) -> bytes:
+    """One graph through ``dot -Tsvg`` (run in a worker thread: the work is the child
+    process's, so threads give real parallelism without pickling the sources)."""
+    return graphviz.pipe("dot", "svg", source.encode("utf-8"))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        # a full disk must not leave a half-written diagram behind
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def graphs(
+    analysis: Analysis, episodes: list[Episode], sel: Selection
+) -> Iterator[tuple[str, graphviz.Digraph]]:
+    """The overview first (the largest graph: started first, it ends with the rest),
+    then each drawn episode's graph, built one at a time as they are asked for."""
+    if sel.mode == "none":
+        return
+    yield "overview", overview(analysis, episodes, linked=sel.why)
+    drawn = set(sel.drawn)
+    roles = Roles(analysis) if drawn else None
+    for ep in episodes:
+        if ep.slug in drawn:
+            yield ep.slug, draw(analysis, collect(analysis, ep), roles)
+
+
+def render(
+    analysis: Analysis,
+    episodes: list[Episode],
+    out: Path,
+    mode: str,
+    workers: int | None = None,
+) -> list[Path]:
+    """Write ``overview.svg`` and the episode SVGs ``mode`` selects into ``out``
+    (:func:`correlate.render.select.select`: ``auto``, ``all``, ``overview``, ``none``),
+    running ``dot`` in ``workers`` processes at once (default: one per CPU). Records in
+    ``analysis`` which episodes were drawn (``rendered``) and the selection.
 
     Raises :class:`DotMissing` after writing the ``.dot`` sources when ``dot`` is absent.
     """
     # An earlier run's diagrams are already gone: bundle.prepare clears them.
+    sel = select(episodes, analysis.findings, analysis.clock, mode)
+    analysis.selection = sel
+    analysis.rendered = set()
     if mode == "none":
         return []
     out.mkdir(parents=True, exist_ok=True)
-    graphs: list[tuple[str, graphviz.Digraph]] = []
-    if mode == "all":
-        roles = Roles(analysis)
-        for ep in episodes:
-            graphs.append((ep.slug, draw(analysis, collect(analysis, ep), roles)))
-    graphs.append(("overview", overview(analysis, episodes, linked=mode == "all")))
-    written = []
-    missing = False
-    for name, g in graphs:
-        if missing:
-            (out / f"{name}.dot").write_text(g.source, encoding="utf-8")
-            continue
-        try:
-            svg = g.pipe(format="svg")
-        except graphviz.ExecutableNotFound:
-            missing = True
-            (out / f"{name}.dot").write_text(g.source, encoding="utf-8")
-            continue
-        path = out / f"{name}.svg"
-        tmp = out / f".{name}.svg.tmp"
-        try:
-            tmp.write_bytes(finish_svg(svg))
-            tmp.replace(path)
-        except OSError:
-            # a full disk must not leave a half-written diagram behind
-            tmp.unlink(missing_ok=True)
-            raise
-        written.append(path)
-    if missing:
+    if shutil.which("dot") is None:
+        for name, g in graphs(analysis, episodes, sel):
+            _write_atomic(out / f"{name}.dot", g.source.encode("utf-8"))
         raise DotMissing(str(out))
+    workers = workers or os.cpu_count() or 1
+    written: list[Path] = []
+    # Graphs are built here (they read the shared Analysis) while earlier ones are in
+    # dot; a bounded window of pending episodes keeps memory flat at any count. Files are
+    # written in submission order, so the output does not depend on which dot ends first.
+    # The overview (the largest graph) starts first and is collected last: waiting for
+    # it inside the window would hold back every episode behind it.
+    window: collections.deque[tuple[str, Future[bytes]]] = collections.deque()
+
+    def finish(name: str, fut: Future[bytes]) -> None:
+        path = out / f"{name}.svg"
+        _write_atomic(path, finish_svg(fut.result()))
+        written.append(path)
+        if name != "overview":
+            analysis.rendered.add(name)  # type: ignore[union-attr]
+
+    first: tuple[str, Future[bytes]] | None = None
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        try:
+            for name, g in graphs(analysis, episodes, sel):
+                job = (name, pool.submit(_dot, g.source))
+                if first is None:
+                    first = job
+                    continue
+                window.append(job)
+                while len(window) > 4 * workers:
+                    finish(*window.popleft())
+            while window:
+                finish(*window.popleft())
+            if first is not None:
+                finish(*first)
+        except BaseException:
+            for _, fut in [*window, *([first] if first else [])]:
+                fut.cancel()
+            raise
     return written
