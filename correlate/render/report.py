@@ -938,13 +938,19 @@ def _timeline(analysis: Analysis, table: dict, index: dict) -> str:
             "The CSV button downloads every row of this report that passes the filters (on "
             "all pages of the table)."
         )
-    static = kept.filter(pl.col("event").fill_null("") != "").head(STATIC_ROWS)
+    # Times as integer ns: a row's datetime in Python holds microseconds only (and
+    # pl.Series([datetime]) is microseconds, which fmt_ns read as ns: 1970-01-19).
+    static = (
+        kept.filter(pl.col("event").fill_null("") != "")
+        .head(STATIC_ROWS)
+        .with_columns(pl.col("time", "local_time").cast(pl.Int64))
+    )
     rows = []
     for r in static.iter_rows(named=True):
         rows.append(
             f'<tr id="row-{r["_i"]}" class="lvl-{esc(r["level"])}"><td class=t>'
-            f"{esc(fmt_ns(_ns(r['time']), sep=' ') or '-')}</td><td>{esc(r['node'])}</td>"
-            f"<td class=t>{esc(fmt_ns(_ns(r['local_time']), sep=' ') or '-')}</td>"
+            f"{esc(fmt_ns(r['time'], sep=' ') or '-')}</td><td>{esc(r['node'])}</td>"
+            f"<td class=t>{esc(fmt_ns(r['local_time'], sep=' ') or '-')}</td>"
             f"<td>{esc(r['level'])}</td><td>{esc(r['category'])}:{esc(r['index'])}</td>"
             f'<td class=ev title="{esc(_explain(EXPLAIN, r["event"]))}">{esc(r["event"])}</td>'
             f"<td class=msg>{esc(r['message'])}</td></tr>"
@@ -1013,12 +1019,6 @@ def _timeline_files(analysis: Analysis) -> str:
     if "timeline.csv" in analysis.written:
         return _("timeline.csv and timeline.parquet")
     return _("timeline.csv (written with --csv) and timeline.parquet")
-
-
-def _ns(value: Any) -> int | None:
-    if value is None:
-        return None
-    return int(pl.Series([value]).cast(pl.Int64)[0])
 
 
 def _script(table: dict) -> str:
