@@ -291,3 +291,15 @@ def test_overview_rows_are_shared_out_among_the_bands():
         [e.start_ns for e in b.listed] == sorted(e.start_ns for e in b.listed) for b in bands
     )
     assert select.rank("a resync") == 1 and select.rank("the first routine connect r0 of 9") == 2
+
+
+def test_the_cli_default_is_auto(bsrcorr, capture, tmp_path):
+    """bsrcorr without --diagrams draws what auto selects, and says so."""
+    run_ = bsrcorr(*capture, out=tmp_path / "default")
+    assert run_.exit_code in (0, 1), run_.stderr
+    doc = json.loads((run_.out / "summary.json").read_text())
+    assert doc["diagrams"]["mode"] == "auto"
+    drawn = sorted(p.name for p in (run_.out / "diagrams").glob("episode-*.svg"))
+    assert len(drawn) == doc["diagrams"]["rendered"] == 8
+    assert (run_.out / "diagrams" / "overview.svg").exists()
+    assert f"diagrams/ ({len(drawn) + 1} SVG)" in run_.stdout
