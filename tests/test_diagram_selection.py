@@ -302,3 +302,15 @@ def test_overview_rows_are_shared_out_among_the_bands():
     assert ranks[7] == ranks[100] == select.RANK_CHANGE  # the resync, the role change
     assert set(ranks.values()) == {select.RANK_CHANGE, select.RANK_ROUTINE}
     assert sorted(sel.rank) == sorted(sel.drawn)
+
+
+def test_the_cli_default_is_auto(bsrcorr, capture, tmp_path):
+    """bsrcorr without --diagrams draws what auto selects, and says so."""
+    run_ = bsrcorr(*capture, out=tmp_path / "default")
+    assert run_.exit_code in (0, 1), run_.stderr
+    doc = json.loads((run_.out / "summary.json").read_text())
+    assert doc["diagrams"]["mode"] == "auto"
+    drawn = sorted(p.name for p in (run_.out / "diagrams").glob("episode-*.svg"))
+    assert len(drawn) == doc["diagrams"]["rendered"] == 8
+    assert (run_.out / "diagrams" / "overview.svg").exists()
+    assert f"diagrams/ ({len(drawn) + 1} SVG)" in run_.stdout
