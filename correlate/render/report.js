@@ -1,6 +1,11 @@
 (function () {
   "use strict";
   const D = JSON.parse(document.getElementById("bsrcorr-data").textContent);
+  // The page's words in the reader's language, keyed by their English (report.py
+  // SCRIPT_TEXT); {name} in a template is filled from vals.
+  const WORDS = D.words || {};
+  const T = (key, vals) => (WORDS[key] || key).replace(/\{(\w+)\}/g,
+    (m, name) => (vals && name in vals ? String(vals[name]) : m));
   const PAGE = 500;
   // The data come compact (see report.py _timeline_table): times as differences from the
   // row before, messages maybe as codes into a list of distinct ones, offsets implied.
@@ -77,15 +82,17 @@
   function draw() {
     const raw = $("raw").checked;
     document.body.classList.toggle("mode-raw", raw);
-    $("th-main").textContent = raw ? "local time (raw, uncorrected)" : "time (aligned)";
-    $("th-second").textContent = raw ? "aligned time" : "local time";
+    $("th-main").textContent = raw ? T("local time (raw, uncorrected)") : T("time (aligned)");
+    $("th-second").textContent = raw ? T("aligned time") : T("local time");
     $("mode").textContent = raw
-      ? "RAW: each node's own clock, as logged, merged without correction."
-      : "Aligned: every node on the reference clock (local time minus offset_s).";
+      ? T("RAW: each node's own clock, as logged, merged without correction.")
+      : T("Aligned: every node on the reference clock (local time minus offset_s).");
     const pages = Math.max(1, Math.ceil(state.shown.length / PAGE));
     state.page = Math.min(state.page, pages - 1);
-    $("pageinfo").textContent = " page " + (state.page + 1) + " of " + pages + " (" +
-      state.shown.length.toLocaleString() + " of " + n.toLocaleString() + " rows) ";
+    $("pageinfo").textContent = " " + T("page {page} of {pages} ({shown} of {total} rows)", {
+      page: state.page + 1, pages: pages, shown: state.shown.length.toLocaleString("en"),
+      total: n.toLocaleString("en"),
+    }) + " ";
     const body = document.createElement("tbody");
     for (const i of state.shown.slice(state.page * PAGE, (state.page + 1) * PAGE)) {
       const level = D.levels[D.level[i]];
@@ -97,7 +104,7 @@
       const main = raw ? D.local[i] : D.time[i], second = raw ? D.time[i] : D.local[i];
       const t1 = el("td", fmt(main), "t");
       const off = offset(i);
-      t1.title = "offset_s " + (off === null ? "none (unaligned)" : off);
+      t1.title = T("offset_s {offset}", { offset: off === null ? T("none (unaligned)") : off });
       const nd = el("td"); nd.append(el("span", D.nodes[D.node[i]], "badge n" + Math.min(D.node[i], 4)));
       const cat = D.categories[D.cat[i]];
       const where = el("td", cat ? cat + ":" + D.idx[i] : "-");
@@ -178,7 +185,7 @@
     const text = await new Response(stream).text();
     const doc = new DOMParser().parseFromString(text, "image/svg+xml");
     const svg = doc.documentElement;
-    if (svg.nodeName !== "svg") { div.append(el("p", "(diagram could not be read)", "sub")); return; }
+    if (svg.nodeName !== "svg") { div.append(el("p", T("(diagram could not be read)"), "sub")); return; }
     div.append(document.importNode(svg, true));
   }
   document.querySelectorAll("section.episode > details").forEach((d) => {

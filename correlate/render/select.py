@@ -13,6 +13,10 @@ do not.
 
 and says of each one left out why (``routine connect r0, 1 of 412 alike``). The
 rule reads only the episodes and the findings, so it is tested on hand-built ones.
+
+Reasons are :class:`~correlate.i18n.Msg` (shown in the reader's language); how much a
+drawn episode matters (``Selection.rank``) is kept beside them as a number, so nothing
+decides by reading the words.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from ..episodes import KIND_WORDS
+from ..i18n import N_, Join, Msg
 
 if TYPE_CHECKING:
     from ..episodes import Episode
@@ -32,18 +39,27 @@ AUTO_ALL = 200  # at most this many episodes: auto draws them all
 # Findings about a repetition itself (many connects in a short window): the episodes of
 # its first and last line stand for the rest, else a flapping capture draws every one.
 PATTERN_FINDINGS = {"connection_flapping"}
+# How much a drawn episode matters when not all can be listed (the overview's bands):
+# lowest first.
+RANK_NOTABLE = 0  # a finding, a split brain or an unfinished command
+RANK_CHANGE = 1  # a resync or a role change (and every episode under --diagrams all)
+RANK_ROUTINE = 2  # the first or last routine episode of its kind
+N_FIRST = N_("the first routine {group} of {count}")
+N_LAST = N_("the last routine {group} of {count}")
 
 
 @dataclass
 class Selection:
-    """Which episodes to draw (``drawn``, slugs) and why each other one is not
-    (``left_out``: slug -> reason), in episode order."""
+    """Which episodes to draw (``drawn``, slugs), why each is (``why``) and how much it
+    matters (``rank``, lowest first), and why each other one is not (``left_out``: slug
+    -> reason), in episode order."""
 
     mode: str
     total: int
     drawn: list[str] = field(default_factory=list)
-    why: dict[str, str] = field(default_factory=dict)  # drawn slug -> reason kept
-    left_out: dict[str, str] = field(default_factory=dict)
+    why: dict[str, Msg | Join] = field(default_factory=dict)  # drawn slug -> reason kept
+    rank: dict[str, int] = field(default_factory=dict)  # drawn slug -> RANK_*
+    left_out: dict[str, Msg] = field(default_factory=dict)
     # auto: routine kind ("connect r0") -> how many of it were left out
     left_out_kinds: dict[str, int] = field(default_factory=dict)
 
@@ -77,21 +93,18 @@ class Selection:
         return doc
 
 
-def rank(reason: str) -> int:
-    """How much a drawn episode matters when not all can be listed (the overview): a
-    finding, split brain or unfinished command first, then resyncs and role changes,
-    then the first and last routine ones."""
-    if reason.startswith(("a split brain", "a finding")) or "unfinished" in reason:
-        return 0
-    if reason.startswith("the "):
-        return 2
-    return 1
-
-
 def group_of(ep: Episode) -> str:
-    """The routine kind an episode is alike with others in: kind and resource(s)."""
+    """The routine kind an episode is alike with others in: kind and resource(s), in
+    English (a key of summary.json's ``left_out_routine``)."""
     res = ep.resource or ", ".join(ep.resources)
     return f"{ep.kind} {res}" if res else ep.kind
+
+
+def group_msg(ep: Episode) -> Msg:
+    """:func:`group_of` for a reader: the kind in the reader's language."""
+    res = ep.resource or ", ".join(ep.resources)
+    kind = Msg(KIND_WORDS.get(ep.kind, ep.kind))
+    return Msg("{kind} {resources}", kind=kind, resources=res) if res else kind
 
 
 Point = tuple[int, str, "str | None", str]  # aligned time, node, resource, finding kind
@@ -115,31 +128,32 @@ def finding_points(findings: list[Finding], clock: Clock) -> list[Point]:
     return points
 
 
-def notable(ep: Episode, points: list[Point], times: list[int]) -> str:
-    """Why an episode is drawn whatever the count ("" when it is routine): every reason
-    that holds, most telling first."""
+def notable(ep: Episode, points: list[Point], times: list[int]) -> tuple[Join | None, int]:
+    """Why an episode is drawn whatever the count (None when it is routine): every
+    reason that holds, most telling first; and its rank (``RANK_*``)."""
     lo = bisect.bisect_left(times, ep.start_ns)
     hi = bisect.bisect_right(times, ep.end_ns)
     kinds = sorted({k for _, node, res, k in points[lo:hi] if node in ep.nodes and ep.covers(res)})
-    reasons = []
+    reasons: list[Msg] = []
+    rank = RANK_CHANGE
     if "split_brain" in kinds:
-        reasons.append("a split brain")
+        reasons.append(Msg("a split brain"))
         kinds.remove("split_brain")
+        rank = RANK_NOTABLE
     if kinds:
-        reasons.append("a finding (" + ", ".join(kinds) + ")")
+        # finding kinds are names of summary.json, not words: they stay as they are
+        reasons.append(Msg("a finding ({kinds})", kinds=", ".join(kinds)))
+        rank = RANK_NOTABLE
     if ep.detail.get("resync"):
-        reasons.append("a resync")
+        reasons.append(Msg("a resync"))
     if ep.kind == "role change":
-        reasons.append("a role change")
-    # up: all_terminated; down: terminated; a role command: its title says so
+        reasons.append(Msg("a role change"))
+    # up: all_terminated; down and a role command without a role change: terminated
     d = ep.detail
-    if (
-        d.get("all_terminated") is False
-        or d.get("terminated") is False
-        or "never terminated" in ep.title
-    ):
-        reasons.append("an unfinished command")
-    return "; ".join(reasons)
+    if d.get("all_terminated") is False or d.get("terminated") is False:
+        reasons.append(Msg("an unfinished command"))
+        rank = RANK_NOTABLE
+    return (Join("; ", reasons), rank) if reasons else (None, RANK_ROUTINE)
 
 
 def select(episodes: list[Episode], findings: list[Finding], clock: Clock, mode: str) -> Selection:
@@ -148,31 +162,39 @@ def select(episodes: list[Episode], findings: list[Finding], clock: Clock, mode:
         raise ValueError(f"diagram mode {mode!r}: one of {', '.join(MODES)}")
     sel = Selection(mode, len(episodes))
     if mode in ("overview", "none"):
-        sel.left_out = {e.slug: f"--diagrams {mode}" for e in episodes}
+        sel.left_out = {e.slug: Msg("--diagrams {mode}", mode=mode) for e in episodes}
         return sel
     if mode == "all" or len(episodes) <= AUTO_ALL:
         sel.drawn = [e.slug for e in episodes]
-        sel.why = {e.slug: "every episode" for e in episodes}
+        sel.why = {e.slug: Msg("every episode") for e in episodes}
+        sel.rank = dict.fromkeys(sel.drawn, RANK_CHANGE)
         return sel
     points = finding_points(findings, clock)
     times = [p[0] for p in points]
     routine: dict[str, list[Episode]] = defaultdict(list)
-    kept: dict[str, str] = {}
+    kept: dict[str, tuple[Msg | Join, int]] = {}
     for e in episodes:
-        why = notable(e, points, times)
-        if why:
-            kept[e.slug] = why
+        why, rank = notable(e, points, times)
+        if why is not None:
+            kept[e.slug] = (why, rank)
         else:
             routine[group_of(e)].append(e)
     for group, members in routine.items():
-        ends = {members[0].slug: "first", members[-1].slug: "last"}
+        ends = {
+            members[0].slug: N_FIRST,
+            members[-1].slug: N_LAST,
+        }
         alike = len(members)
+        named = group_msg(members[0])
         for e in members:
             if e.slug in ends:
-                kept[e.slug] = f"the {ends[e.slug]} routine {group} of {alike}"
+                kept[e.slug] = (Msg(ends[e.slug], group=named, count=alike), RANK_ROUTINE)
             else:
-                sel.left_out[e.slug] = f"routine {group}, 1 of {alike} alike"
+                sel.left_out[e.slug] = Msg(
+                    "routine {group}, 1 of {count} alike", group=named, count=alike
+                )
                 sel.left_out_kinds[group] = sel.left_out_kinds.get(group, 0) + 1
     sel.drawn = [e.slug for e in episodes if e.slug in kept]
-    sel.why = {s: kept[s] for s in sel.drawn}
+    sel.why = {s: kept[s][0] for s in sel.drawn}
+    sel.rank = {s: kept[s][1] for s in sel.drawn}
     return sel
