@@ -52,7 +52,7 @@ from ..i18n import N_, _, language, text
 from ..times import fmt_ns
 from . import story
 from .select import AUTO_ALL
-from .text import OUTCOME_WORDS, RECORD_WORDS, SEVERITY_WORDS, clock_line
+from .text import OUTCOME_WORDS, RECORD_WORDS, SEVERITY_WORDS, basis_word, clock_line
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -120,15 +120,6 @@ def _n(value: int) -> str:
     return f"{value:,}"
 
 
-# How a clock's offset was found (align.py's basis), for a reader.
-BASIS_WORDS = {
-    "reference": N_("reference"),
-    "2pc/bitmap": N_("2pc/bitmap"),
-    "handshake": N_("handshake"),
-    "manual": N_("manual"),
-    "carried": N_("carried over"),
-    "unaligned": N_("unaligned"),
-}
 RECORD_KINDS = dict(zip(("resync", "verify"), RECORD_WORDS, strict=True))
 
 
@@ -682,7 +673,7 @@ def _alignment(analysis: Analysis, index: dict) -> str:
                 basis = unaligned
             else:
                 via = " " + _("via {nodes}").format(nodes=", ".join(seg.via)) if seg.via else ""
-                basis = esc(_word(BASIS_WORDS, seg.basis) + via)
+                basis = esc(basis_word(seg.basis) + via)
             lo = "-inf" if seg.lower_s is None else f"{seg.lower_s:+.7f}"
             hi = "+inf" if seg.upper_s is None else f"{seg.upper_s:+.7f}"
             off = "-" if seg.offset_s is None else f"{seg.offset_s:+.7f}"
@@ -697,7 +688,7 @@ def _alignment(analysis: Analysis, index: dict) -> str:
             )
     out.append("</table><ul>")
     for name, na in al.nodes.items():
-        out.append(f"<li><b>{esc(name)}</b>: {esc(_clock_line(na))}</li>")
+        out.append(f"<li><b>{esc(name)}</b>: {esc(clock_line(na))}</li>")
         if na.timezone:
             said = _(
                 "{node}: clocks {zone} apart, likely a time-zone difference (a Linux BSR "
@@ -777,16 +768,6 @@ def _packed(svg: str) -> str:
     """gzip (fixed mtime: the same bytes every run) and base64, for a data-svgz
     attribute (base64 needs no escaping there)."""
     return base64.b64encode(gzip.compress(svg.encode("utf-8"), 9, mtime=0)).decode("ascii")
-
-
-def _clock_line(na) -> str:
-    """The terminal's clock line (text.clock_line), with how the offset was found (a code
-    word of align.py there) in the reader's language, as in the table above it."""
-    line = clock_line(na)
-    basis = na.main.basis if na.main is not None else None
-    if basis in BASIS_WORDS and not na.reference:
-        line = line.replace(f" ({basis}", f" ({_(BASIS_WORDS[basis])}", 1)
-    return line
 
 
 def _diagrams_note(analysis: Analysis, drawn: int, packed: bool) -> str:
