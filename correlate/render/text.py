@@ -45,8 +45,11 @@ def timings(splits: list[Split]) -> list[str]:
     def pad(s: str) -> str:
         return s + " " * (width - _width(s))
 
+    def right(s: str, columns: int) -> str:
+        return " " * (columns - _width(s)) + s
+
     seconds, peak, total = _("seconds"), _("peak RSS"), _("total")
-    lines = [f"{pad(head)}  {seconds:>8}  {peak:>10}"]
+    lines = [f"{pad(head)}  {right(seconds, 8)}  {right(peak, 10)}"]
     for name, s in zip(names, splits, strict=True):
         rss = "" if s.peak_rss_bytes is None else f"{s.peak_rss_bytes / 2**20:,.0f} MiB"
         lines.append(f"{pad(name)}  {s.seconds:8.2f}  {rss:>10}")
