@@ -314,3 +314,22 @@ def test_the_cli_default_is_auto(bsrcorr, capture, tmp_path):
     assert len(drawn) == doc["diagrams"]["rendered"] == 8
     assert (run_.out / "diagrams" / "overview.svg").exists()
     assert f"diagrams/ ({len(drawn) + 1} SVG)" in run_.stdout
+
+
+def test_the_terminal_counts_routine_episodes_and_lists_those_to_look_at(
+    bsrcorr, capture, tmp_path
+):
+    """302 episodes: the summary counts them by kind (first and last of each) and lists
+    only the one with a finding, not 302 lines; the protocol lines alike are counted."""
+    run_ = bsrcorr(*capture, "--diagrams", "none", out=tmp_path / "t")
+    lines = run_.stdout.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("episodes"))
+    block = lines[start : lines.index("", start)]
+    assert block[0].startswith("episodes  302: counted by kind")
+    assert re.match(r"\s+connect\s+150  #3 2024-01-01 00:00:10 \.\. #301 ", block[2])
+    assert re.match(r"\s+disconnect\s+150  #4 .* \.\. #302 ", block[3])
+    assert block[4].strip() == "need a look:"
+    assert "302  16:33:51" in block[5] and "disconnect r0" in block[5]
+    assert len(block) == 6
+    uuid = "149 x node0 uuid_compare(0) rule 40 <-> node1 uuid_compare(0) rule 40: mirrored"
+    assert "  UUID      " + uuid in lines

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, TextIO
 import polars as pl
 
 from ..catalog import uuid_meaning
+from ..episodes import KIND_WORDS
 from ..i18n import N_, _, text
 from ..stopwatch import STAGES, Split
 from ..times import fmt_ns
+from .select import RANK_NOTABLE, finding_points, notable
 
 if TYPE_CHECKING:
     from ..align import NodeAlignment
@@ -73,6 +75,41 @@ def basis_word(basis: str) -> str:
     return _(BASIS_WORDS[basis]) if basis in BASIS_WORDS else basis
 
 
+def _files(files: list) -> list[str]:
+    """A node's files, each with its lines and bytes; a directory of many rotated logs
+    as one line (the first and last file, and the totals)."""
+    if len(files) <= FILES_LISTED:
+        return [
+            _("{file} ({lines} lines, {bytes} bytes)").format(
+                file=f.display, lines=f.lines, bytes=f.bytes
+            )
+            for f in files
+        ]
+    first, last = files[0].display, files[-1].display
+    where = first.rpartition("/")[0]
+    if where and all(f.display.rpartition("/")[0] == where for f in files):
+        first, last = first[len(where) + 1 :], last[len(where) + 1 :]
+        return [
+            _("{count} files in {dir}/: {first} .. {last} ({lines} lines, {bytes} bytes)").format(
+                count=len(files),
+                dir=where,
+                first=first,
+                last=last,
+                lines=sum(f.lines for f in files),
+                bytes=sum(f.bytes for f in files),
+            )
+        ]
+    return [
+        _("{count} files, {first} .. {last} ({lines} lines, {bytes} bytes)").format(
+            count=len(files),
+            first=first,
+            last=last,
+            lines=sum(f.lines for f in files),
+            bytes=sum(f.bytes for f in files),
+        )
+    ]
+
+
 def clock_line(na: NodeAlignment) -> str:
     """Offset, bounds, drift and evidence of a node, in one line."""
     if na.reference:
@@ -105,6 +142,12 @@ def clock_line(na: NodeAlignment) -> str:
 
 
 FINDINGS_SHOWN = 25
+FILES_LISTED = 4  # more files of a node: one line
+# More episodes than this: each resource's are counted by kind, and only those that
+# need a look (a finding, a split brain, an unfinished command) are listed, at most
+# EPISODES_LISTED of a resource; the rest are in summary.json and the report.
+EPISODES_ALL = 60
+EPISODES_LISTED = 10
 
 
 def _rows(analysis: Analysis) -> str:
@@ -158,14 +201,7 @@ def summary(analysis: Analysis) -> str:
         ident, na = ev.identity, al.nodes[node.name]
         lines.append("")
         lines.append(f"{node.name}" + ("  " + _("(reference)") if na.reference else ""))
-        for facts in node.files:
-            lines.append(
-                "  "
-                + label("file")
-                + _("{file} ({lines} lines, {bytes} bytes)").format(
-                    file=facts.display, lines=facts.lines, bytes=facts.bytes
-                )
-            )
+        lines.extend("  " + label("file") + f for f in _files(node.files))
         lines.append("  " + label("node") + _who(analysis, ident))
         lines.append(
             "  "
@@ -279,6 +315,14 @@ def _episodes(analysis: Analysis) -> list[str]:
         groups.append(
             (_("nodes and several resources"), [e for e in analysis.episodes if e.resource is None])
         )
+    many = len(analysis.episodes) > EPISODES_ALL
+    if many:
+        out[-1] += "  " + _(
+            "{count}: counted by kind; listed are those with a finding, a split brain or an "
+            "unfinished command (every one is in summary.json and report.html)"
+        ).format(count=len(analysis.episodes))
+        points = finding_points(analysis.findings, analysis.clock)
+        times = [p[0] for p in points]
     for name, episodes in groups:
         if not episodes:
             continue
@@ -286,9 +330,45 @@ def _episodes(analysis: Analysis) -> list[str]:
         if name is not None:
             out.append(f"  {name}")
             indent = "    "
-        for e in episodes:
+        listed = episodes
+        if many:
+            out.extend(indent + line for line in _kinds(episodes))
+            listed = [e for e in episodes if notable(e, points, times)[1] == RANK_NOTABLE]
+            if len(listed) > EPISODES_LISTED:
+                more = len(listed) - EPISODES_LISTED
+                listed = listed[:EPISODES_LISTED]
+            else:
+                more = 0
+            if listed:
+                out.append(indent + _("need a look:"))
+        for e in listed:
             start, end = fmt_time(e.start_ns)[11:], fmt_time(e.end_ns)[11:]
-            out.append(f"{indent}{e.number:>3}  {start} .. {end}  {text(e.heading)}")
+            out.append(f"{indent}{e.number:>4}  {start} .. {end}  {text(e.heading)}")
+        if many and more:
+            out.append(indent + "  " + _("... {count} more that need a look").format(count=more))
+    return out
+
+
+def _kinds(episodes: list) -> list[str]:
+    """One line per kind: how many, the first and last start (date and time)."""
+    kinds: dict[str, list] = {}
+    for e in episodes:
+        kinds.setdefault(e.kind, []).append(e)
+    out = []
+    width = max(_width(_(KIND_WORDS.get(k, k))) for k in kinds)
+    for kind, group in kinds.items():
+        word = _(KIND_WORDS.get(kind, kind))
+        out.append(
+            word
+            + " " * (width - _width(word))
+            + f"  {len(group):>5}  "
+            + _("#{first} {start} .. #{last} {end}").format(
+                first=group[0].number,
+                start=fmt_time(group[0].start_ns)[:19],
+                last=group[-1].number,
+                end=fmt_time(group[-1].start_ns)[:19],
+            )
+        )
     return out
 
 
@@ -356,40 +436,61 @@ def _protocol_of(analysis: Analysis, res: str | None) -> list[str]:
             + label("2PC")
             + _("{count} transaction(s): {outcomes}").format(count=len(twopc), outcomes=parts)
         )
+    # Decisions alike (the same results and rules, mirrored or not) are one line with
+    # their count: days of reconnects make hundreds of each.
+    uuid: Counter[str] = Counter()
     for pair in cl.decision_pairs:
         if not mine(pair.resource):
             continue
         a, b = pair.a, pair.b
         state = _("mirrored") if pair.mirrored else _("DO NOT MIRROR")
-        out.append("  " + label("UUID") + f"{a.node} {a.short} <-> {b.node} {b.short}: {state}")
+        uuid[f"{a.node} {a.short} <-> {b.node} {b.short}: {state}"] += 1
     for ev in analysis.events:
         for d in ev.decisions:
             if d not in cl.twin and d.result is not None and mine(d.resource):
-                out.append(
-                    "  "
-                    + label("UUID")
-                    + _("{node} {result}: {meaning} (peer's side not in these logs)").format(
+                uuid[
+                    _("{node} {result}: {meaning} (peer's side not in these logs)").format(
                         node=d.node, result=d.short, meaning=text(uuid_meaning(d.result))
                     )
-                )
+                ] += 1
+    out.extend("  " + label("UUID") + _counted(n, line) for line, n in uuid.items())
+    # Resyncs of one direction and volume are one line when there are many: their
+    # count, KB in all and outcomes.
+    sessions: dict[tuple, list] = {}
     for r in cl.resyncs:
-        if not mine(r.resource):
-            continue
-        kb = f"{r.kb} KB" if r.kb is not None else _("size not logged")
-        if r.kind == "resync":
-            roles = "SyncSource -> SyncTarget" if r.source or r.target else _("roles not logged")
+        if mine(r.resource):
+            sessions.setdefault((r.kind, r.source, r.target, r.volume), []).append(r)
+    for (kind, source, target, volume), group in sessions.items():
+        if kind == "resync":
+            roles = "SyncSource -> SyncTarget" if source or target else _("roles not logged")
         else:
             roles = "verify"
-        vol = (
-            " " + _("volume {volume}").format(volume=r.volume) if r.volume not in (None, 0) else ""
+        vol = " " + _("volume {volume}").format(volume=volume) if volume not in (None, 0) else ""
+        head = f"{source or '?'} -> {target or '?'}{vol} ({roles}): "
+        if len(group) <= 3:
+            for r in group:
+                kb = f"{r.kb} KB" if r.kb is not None else _("size not logged")
+                outcome = _(OUTCOME_WORDS.get(r.outcome, r.outcome))
+                out.append("  " + label(kind) + head + f"{kb}, {outcome}")
+            continue
+        sized = [r.kb for r in group if r.kb is not None]
+        outcomes = Counter(r.outcome for r in group)
+        said = ", ".join(
+            f"{n} {_(OUTCOME_WORDS.get(o, o))}" for o, n in sorted(outcomes.items(), key=str)
         )
         out.append(
             "  "
-            + label(r.kind)
-            + f"{r.source or '?'} -> {r.target or '?'}{vol} ({roles}): {kb}, "
-            + _(OUTCOME_WORDS.get(r.outcome, r.outcome))
+            + label(kind)
+            + head
+            + _("{count} sessions, {kb} KB in all ({unsized} without a size): {outcomes}").format(
+                count=len(group), kb=sum(sized), unsized=len(group) - len(sized), outcomes=said
+            )
         )
     return out
+
+
+def _counted(n: int, line: str) -> str:
+    return line if n == 1 else _("{count} x {line}").format(count=n, line=line)
 
 
 def write_timeline(frame: pl.DataFrame, events_only: bool, stream: TextIO | None = None) -> None:
