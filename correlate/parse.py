@@ -119,7 +119,6 @@ _FRAME_SCHEMA = {
     "entry": pl.UInt32,
     "text": pl.String,
     "_code": pl.UInt32,
-    "_base": pl.Int64,
     "seq": pl.Int64,
     "local_time": pl.Datetime("ns"),
 }
@@ -327,7 +326,9 @@ def read_file(log: LogFile, notices: Notices, node: str) -> tuple[pl.DataFrame, 
         "entry",
         is_entry=pl.lit(table["is_entry"]).gather(code),
         function=pl.lit(table["function"]).gather(code),
-        _off=(pl.col("_base") + pl.lit(table["_rel"]).gather(code)).cast(pl.UInt32),
+        _off=(
+            pl.lit(table["_rel"]).gather(code) + (pl.col("_base") if "_base" in frame else 0)
+        ).cast(pl.UInt32),
         _cand=pl.lit(table["_cand"]).gather(code),
         seq=pl.col("seq"),
         local_time=pl.col("local_time"),
@@ -461,39 +462,46 @@ def _split_entries(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _header(frame: pl.DataFrame, wide: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The header of every row, as a code into the file's decoding table plus the
-    row's own counter and time. See the module docstring for the two paths."""
+    row's own counter and time. See the module docstring for the two paths.
+
+    bsrcorr returns freed memory to the system at once (``correlate/__init__.py``), so
+    every column computed here is paid for in page faults as well: positions stay
+    ``u32`` as ``find`` gives them, and constant offsets stay literals."""
     text = pl.col("text")
     ok = pl.col("_ok")
     # Where the counter ends: 8 digits unless the file holds wider counters. Literal
-    # offsets where it can: a slice at a constant place costs a third of one at a place
-    # read from a column.
+    # offsets where it can: a slice at a constant place is a view of the text, one at
+    # a place read from a column a copy.
     sp: pl.Expr | int = 8
     if wide:
-        frame = frame.with_columns(_sp=text.str.find(" ", literal=True).cast(pl.Int64))
+        frame = frame.with_columns(_sp=text.str.find(" ", literal=True))
         sp = pl.col("_sp")
     at = sp + _KEY_AT
     # In steps: polars does not share a subexpression between the expressions of one
     # call, so a column used several times is computed once, beforehand.
     frame = frame.with_columns(
-        _p2=text.str.find("] bsr_", literal=True).cast(pl.Int64),
-        _p3=text.str.find(": ", literal=True).cast(pl.Int64),
+        _p2=text.str.find("] bsr_", literal=True),
+        _p3=text.str.find(": ", literal=True),
+        # The first "> [0x": at the level's end when the prefix is a thread pointer,
+        # unless an earlier one sits in the key (_decode_keys turns that key down).
+        _px=text.str.find("> [0x", literal=True),
         _brackets=text.str.count_matches(" [", literal=True),
     )
     p2, p3 = pl.col("_p2"), pl.col("_p3")
-    # The object prefix starts after "] bsr_info<6> "; where it ends is decided as in
-    # _header_columns: a Windows thread pointer is cut at 24 characters, anything else
-    # at the first ": " within 300 characters, or after a bare "bsr ".
+    # The object prefix starts after "] bsr_info<6> "; it ends as _header_columns says:
+    # a Windows thread pointer is cut at 24 characters, anything else at the first ": "
+    # within 300 characters (u32: one before the prefix wraps around to a large number,
+    # as in _header_columns), or after a bare "bsr " (4 characters are taken whatever
+    # they are: a key that is not "bsr " there does not decode to its own length).
     off = p2 + 14
     key_cats = pl.Categories.random()
     minute_cats = pl.Categories.random()
     frame = frame.with_columns(
-        _end=pl.when(text.str.slice(off, 3) == "[0x")
+        _end=pl.when(pl.col("_px") == p2 + 12)
         .then(off + 24)
-        .when((p3 - off).is_between(0, 300))
+        .when(p3 - off <= 300)
         .then(p3 + 2)
-        .when(text.str.slice(off, 4) == "bsr ")
-        .then(off + 4)
-        .otherwise(off),
+        .otherwise(off + 4),
         _minute=text.str.slice(sp + 1, 16).cast(pl.Categorical(minute_cats)),
         _secs=text.str.slice(sp + 18, 10).cast(pl.Float64, strict=False),
         seq=text.str.slice(0, sp).cast(pl.Int64, strict=False),
@@ -507,10 +515,11 @@ def _header(frame: pl.DataFrame, wide: bool) -> tuple[pl.DataFrame, pl.DataFrame
     minutes = _decode_minutes(minute_cats.to_series())
     code = pl.col("_key").to_physical()
     # Seconds 00..60 (60: a leap second, the next minute's first) on an existing minute;
-    # exact: a 7-digit fraction times 1e7 is within 1e-6 of its integer as a double.
+    # exact: the double nearest a 7-digit fraction, times 1e9, is within 1e-4 of its
+    # integer.
     local_ns = pl.lit(minutes).gather(pl.col("_minute").to_physical()) + (
-        (pl.col("_secs") * 1e7).round().cast(pl.Int64) * 100
-    )
+        pl.col("_secs") * 1e9
+    ).round().cast(pl.Int64)
     frame = frame.with_columns(
         _fast=(ok & pl.lit(keys["_ok"]).gather(code)).fill_null(False),
         # Another entry in a line of the layout starts after the function's "[", so it
@@ -523,15 +532,18 @@ def _header(frame: pl.DataFrame, wide: bool) -> tuple[pl.DataFrame, pl.DataFrame
             | (pl.col("_brackets") > pl.lit(keys["_brackets"]).gather(code))
         ).fill_null(True),
         _code=code,
-        _base=pl.lit(at, pl.Int64) if isinstance(at, int) else at,
         local_time=pl.when(pl.col("_secs") < 61).then(local_ns).cast(pl.Datetime("ns")),
     )
-    frame = frame.select(
-        "line", "entry", "text", "_code", "_base", "seq", "local_time", "_fast", "_look"
-    )
-    frame = _glued_in_layout(frame)
-    n_keys = keys.height
+    # Where each row's key starts: a column only when counters are wider than 8 digits;
+    # otherwise the table's offsets are made absolute.
+    keep = ["line", "entry", "text", "_code", "seq", "local_time", "_fast", "_look"]
+    if wide:
+        frame = frame.with_columns(_base=at.cast(pl.Int64))
+        keep.append("_base")
+    frame = _glued_in_layout(frame.select(keep))
     table = keys.drop("_ok", "_inner", "_brackets")
+    if not wide:
+        table = table.with_columns(pl.col("_rel") + _KEY_AT + 8)
     slow = frame.filter(~pl.col("_fast"))
     if slow.height:
         # Rows off the layout: decoded row by row as before, each its own table row.
@@ -547,18 +559,18 @@ def _header(frame: pl.DataFrame, wide: bool) -> tuple[pl.DataFrame, pl.DataFrame
                 ).select(*table.columns),
             ]
         )
-        rank = (~pl.col("_fast")).cum_sum().cast(pl.UInt32) - 1 + n_keys
-        slow_code = pl.when(pl.col("_fast")).then(pl.col("_code")).otherwise(rank)
-        frame = frame.with_columns(_code=slow_code).with_columns(
-            _base=pl.when(pl.col("_fast")).then(pl.col("_base")).otherwise(0),
-            seq=pl.when(pl.col("_fast"))
-            .then(pl.col("seq"))
-            .otherwise(pl.lit(table["_seq"]).gather(pl.col("_code"))),
-            local_time=pl.when(pl.col("_fast"))
-            .then(pl.col("local_time"))
-            .otherwise(pl.lit(table["_time"]).gather(pl.col("_code"))),
+        fast = pl.col("_fast")
+        rank = (~fast).cum_sum().cast(pl.UInt32) - 1 + keys.height
+        frame = frame.with_columns(_code=pl.when(fast).then(pl.col("_code")).otherwise(rank))
+        frame = frame.with_columns(
+            seq=pl.when(fast).then("seq").otherwise(pl.lit(table["_seq"]).gather("_code")),
+            local_time=pl.when(fast)
+            .then("local_time")
+            .otherwise(pl.lit(table["_time"]).gather("_code")),
         )
-    frame = frame.select(*_FRAME_SCHEMA)
+        if wide:
+            frame = frame.with_columns(_base=pl.when(fast).then("_base").otherwise(0))
+    frame = frame.drop("_fast")
     used = frame.select(pl.col("_code").unique()).to_series()
     table = table.drop("_seq", "_time").with_columns(
         _used=pl.int_range(pl.len(), dtype=pl.UInt32).is_in(used.implode())
@@ -576,18 +588,16 @@ def _glued_in_layout(frame: pl.DataFrame) -> pl.DataFrame:
     multi = look.filter(text.str.slice(1).str.contains(ENTRY_INSIDE).fill_null(False))
     if multi.height == 0:
         return frame.drop("_look")
-    pieces = _split_entries(multi.select("line", "text")).select(
-        "line",
-        "entry",
-        "text",
+    single = frame.filter(~pl.col("line").is_in(multi.get_column("line").implode()))
+    single = single.drop("_look")
+    pieces = _split_entries(multi.select("line", "text")).with_columns(
         _code=pl.lit(None, pl.UInt32),
         _base=pl.lit(0, pl.Int64),
         seq=pl.lit(None, pl.Int64),
         local_time=pl.lit(None, pl.Datetime("ns")),
         _fast=pl.lit(False),
     )
-    single = frame.filter(~pl.col("line").is_in(multi.get_column("line").implode()))
-    return single.drop("_look").merge_sorted(pieces, "line")
+    return single.merge_sorted(pieces.select(single.columns), "line")
 
 
 def _decode_keys(keys: pl.Series) -> pl.DataFrame:
@@ -620,6 +630,11 @@ def _decode_keys(keys: pl.Series) -> pl.DataFrame:
             & (
                 pl.col("_off").cast(pl.Int64) + pl.col("_cand").fill_null("").str.len_chars()
                 == text.str.len_chars()
+            )
+            # A thread pointer's "> [0x" must be the first in the line (see _header).
+            & (
+                (text.str.slice(pl.col("_off"), 3) != "[0x")
+                | (text.str.find("> [0x", literal=True) == pl.col("_off") - 2)
             )
         ).fill_null(False),
     )
@@ -881,6 +896,9 @@ def _finish(read: _FileRead, index: int, cands: list[str], objects: pl.DataFrame
     ).drop("_cand")
     code = pl.col("_code")
     text = pl.col("text")
+    start = pl.lit(table["_start"]).gather(code)
+    if "_base" in read.frame.columns:
+        start = pl.col("_base") + start
     return read.frame.select(
         "line",
         "entry",
@@ -889,7 +907,7 @@ def _finish(read: _FileRead, index: int, cands: list[str], objects: pl.DataFrame
         *[pl.lit(table[name]).gather(code).alias(name) for name in table.columns[:-1]],
         # One slice for every row: a slice by a column copies the text, and a
         # when/otherwise over two string columns would copy it once more.
-        message=text.str.slice(pl.col("_base") + pl.lit(table["_start"]).gather(code)),
+        message=text.str.slice(start),
         cut=text.str.len_bytes() >= BSR_LINE_LIMIT - 2,
         # A category: one file name repeated on every row costs four bytes a row.
         file=pl.lit(read.facts.display, pl.String).cast(pl.Categorical),
@@ -915,26 +933,26 @@ def _epochs(frame: pl.DataFrame) -> pl.DataFrame:
     """Epochs (a counter restart is a driver load) and counter gaps (lost lines)."""
     seq = pl.col("seq")
     # The last counter before each row, computed once (an expression used four times
-    # would be computed four times).
+    # would be computed four times, each result a column of the node's length).
     frame = frame.with_columns(_prev=seq.forward_fill().shift(1))
     prev = pl.col("_prev")
-    restart = (
-        seq.is_not_null()
+    frame = frame.with_columns(
+        _restart=seq.is_not_null()
         & prev.is_not_null()
         & (seq < prev)
         & ((seq <= RESTART_SLACK) | (prev - seq > RESTART_SLACK))
     )
+    # Within an epoch the counter before a row is the last one before it, unless the row
+    # starts the epoch: epochs change only at a row with a counter, so no row between
+    # the two can have started one. (No grouping of the node by epoch needed.)
     frame = frame.with_columns(
-        epoch=(restart.cum_sum().cast(pl.UInt32) + 1),
+        epoch=pl.col("_restart").cum_sum().cast(pl.UInt32) + 1,
+        _gap=pl.when(~pl.col("_restart")).then(seq - prev - 1),
     )
-    # The counter before a row within its epoch is the last counter before it when the
-    # row that wrote it is of the same epoch (epochs are runs of rows): no need to group
-    # the node by epoch for it.
-    epoch_of_prev = pl.when(seq.is_not_null()).then(pl.col("epoch")).forward_fill().shift(1)
-    gap = seq - pl.when(epoch_of_prev == pl.col("epoch")).then(prev) - 1
+    gap = pl.col("_gap")
     return frame.with_columns(
         lost_before=pl.when(seq.is_not_null() & (gap > 0)).then(gap).otherwise(0),
-    ).drop("_prev")
+    ).drop("_prev", "_restart", "_gap")
 
 
 def _in_pool(work: Callable[[int], _T], order: list[int]) -> dict[int, _T]:
@@ -1033,17 +1051,32 @@ def _account(name: str, frame: pl.DataFrame, facts: list[FileFacts], lines: int)
         .to_series()
         .to_list()
     )
+    seqs = entries.filter(pl.col("seq").is_not_null())
     per_epoch = (
-        entries.filter(pl.col("seq").is_not_null())
-        .group_by("epoch")
+        seqs.group_by("epoch")
         .agg(
             first=pl.col("seq").min(),
             last=pl.col("seq").max(),
-            distinct=pl.col("seq").n_unique(),
             n=pl.len(),
             out_of_order=(pl.col("seq").diff() < 0).sum(),
+            _repeats=(pl.col("seq").diff() <= 0).any(),
         )
         .collect()
+    )
+    # Distinct counters: as many as counters in an epoch that only climbs (nearly all);
+    # counted with a hash of every counter only in one that does not.
+    rechecked = per_epoch.filter(pl.col("_repeats"))
+    distinct = {epoch: n for epoch, n in per_epoch.select("epoch", "n").iter_rows()}
+    if rechecked.height:
+        distinct.update(
+            seqs.filter(pl.col("epoch").is_in(rechecked["epoch"].implode()))
+            .group_by("epoch")
+            .agg(pl.col("seq").n_unique())
+            .collect()
+            .iter_rows()
+        )
+    per_epoch = per_epoch.with_columns(
+        distinct=pl.col("epoch").replace_strict(distinct, return_dtype=pl.UInt32)
     )
     # In Python ints: last - first + 1 overflows i64 for a hostile 19-digit counter.
     gap_lines = sum(
