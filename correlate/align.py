@@ -32,21 +32,27 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import polars as pl
 from scipy.optimize import linprog
 
-from .events import Ref
-from .evidence import WEAK_WIDTH_S, Pair
+from .evidence import WEAK_WIDTH_S
+from .i18n import Msg
+from .model import NO_TIME, Clock, Pair, Ref
 
 MAX_DRIFT_PPM = 500.0  # quartz clocks stay well inside 100 ppm; this is a wide net
 LOOK_AHEAD = 3  # pairs that must agree with a new offset before it counts as a step
+OUTLIER_MAX = 2  # a stretch of at most this many pairs that the pairs around contradict
 ONE_WAY_S = 0.0005  # assumed one-way latency when only one direction bounds the offset
 RESOLUTION_S = 1e-7  # BSR's 100 ns: the least a receive must follow its send
 TZ_STEP_S = 900  # time zones are whole quarter hours
 TZ_TOLERANCE_S = 120
+# Time zones lie within UTC-12 .. UTC+14: a larger offset is something else (a node
+# logging uptime only, a clock set to another day).
+TZ_MAX_S = 26 * 3600
 
 
 @dataclass
@@ -60,6 +66,7 @@ class Bound:
     row: int  # X's row that carries the bound
     epoch: int
     strict: bool = True
+    width: float = WEAK_WIDTH_S  # a weak bound: d within this of value
 
 
 @dataclass
@@ -110,21 +117,36 @@ class Segment:
     via: list[str] = field(default_factory=list)
     adjusted_s: float = 0.0
 
+    def offsets(self, local_ns: np.ndarray) -> np.ndarray:
+        """The offset (s) at each local time: ``offset_s + drift_ppm·1e-6·(t - start)``.
+        The one formula for the offset of a line: every aligned time in bsrcorr, of a
+        whole node or of one line, comes through here. NaN when the segment has none."""
+        if self.offset_s is None:
+            return np.full(len(local_ns), np.nan)
+        if not self.drift_ppm or self.start_ns is None:
+            return np.full(len(local_ns), self.offset_s)
+        return self.offset_s + self.drift_ppm * 1e-6 * (local_ns - self.start_ns) / 1e9
+
     def offset_at(self, ns: int | None) -> float | None:
         if self.offset_s is None:
             return None
-        if ns is None or self.start_ns is None or not self.drift_ppm:
+        if ns is None:
             return self.offset_s
-        return self.offset_s + self.drift_ppm * 1e-6 * (ns - self.start_ns) / 1e9
+        return float(self.offsets(np.array([ns], dtype=np.int64))[0])
 
 
 @dataclass
 class Step:
+    """A clock step between two segments: it happened after ``before`` (the last line
+    whose evidence needs the old offset) and before ``after`` (the first line whose
+    evidence needs the new one); ``likely`` are the two lines around a jump of the node's
+    own time inside that interval, when exactly one jump can hold the step."""
+
     node: str
     size_s: float
     before: Ref
     after: Ref
-    likely: tuple[dict, dict] | None = None  # the two lines around a jump in local time
+    likely: tuple[dict, dict] | None = None
 
 
 @dataclass
@@ -134,7 +156,7 @@ class Conflict:
     node: str
     pair: Pair
     against: list[Pair]
-    reason: str
+    reason: Msg
 
 
 @dataclass
@@ -176,6 +198,13 @@ class Alignment:
     violations_before: int = 0
     violations_after: int = 0
     violating: list[Pair] = field(default_factory=list)
+    clock: Clock = field(default_factory=lambda: Clock({}))
+    offsets: dict[str, np.ndarray] = field(default_factory=dict)  # per row, s (NaN: none)
+
+    @cached_property
+    def flagged(self) -> set[Pair]:
+        """The pairs a finding names: still violated, or in conflict with the rest."""
+        return {*self.violating, *(c.pair for c in self.conflicts)}
 
     def segment_for(self, node: str, row: int) -> Segment | None:
         na = self.nodes.get(node)
@@ -191,11 +220,45 @@ class Alignment:
         return seg.offset_at(ref.local_ns) if seg else None
 
     def aligned_ns(self, ref: Ref | None) -> int | None:
-        """A line's time on the reference clock (its own clock when unaligned)."""
+        """A line's time on the reference clock while the offsets are still being
+        settled (the causal check); after alignment, read :attr:`clock` instead."""
         if ref is None or ref.local_ns is None:
             return None
-        off = self.offset_for(ref)
-        return ref.local_ns if off is None else ref.local_ns - round(off * 1e9)
+        seg = self.segment_for(ref.node, ref.row)
+        if seg is None:
+            return ref.local_ns
+        rows = np.array([ref.row], dtype=np.int64)
+        return int(aligned_rows([seg], rows, np.array([ref.local_ns], dtype=np.int64))[1][0])
+
+
+def aligned_rows(
+    segments: list[Segment], rows: np.ndarray, local_ns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's offset (s, NaN without one) and aligned time (ns: local time minus
+    the offset; the local time itself where there is no offset). ``segments`` cover the
+    node's rows in order; ``rows`` need not be sorted."""
+    firsts = np.array([seg.first_row for seg in segments], dtype=np.int64)
+    which = np.clip(np.searchsorted(firsts, rows, side="right") - 1, 0, len(segments) - 1)
+    offsets = np.full(len(rows), np.nan)
+    for k, seg in enumerate(segments):
+        mask = which == k
+        if mask.any() and seg.offset_s is not None:
+            offsets[mask] = seg.offsets(local_ns[mask])
+    shift = np.where(np.isnan(offsets), 0, np.round(np.nan_to_num(offsets) * 1e9)).astype(np.int64)
+    return offsets, local_ns - shift
+
+
+def _finish_clock(result: Alignment, clocks: list[NodeClock]) -> None:
+    """Every row's offset and aligned time, once, for every later stage."""
+    times: dict[str, np.ndarray] = {}
+    for c in clocks:
+        segs = result.nodes[c.name].segments
+        offsets, aligned = aligned_rows(segs, np.arange(c.rows, dtype=np.int64), c.local_ns)
+        aligned[~c.timed] = NO_TIME
+        offsets[~c.timed & np.isnan(offsets)] = np.nan
+        result.offsets[c.name] = offsets
+        times[c.name] = aligned
+    result.clock = Clock(times)
 
 
 # -- geometry of the feasible lines ---------------------------------------------------------
@@ -234,35 +297,51 @@ def _apply(poly, bound: Bound, t0: float):
         if bound.upper:
             return _clip(poly, 1.0, c, bound.value)
         return _clip(poly, -1.0, -c, -bound.value)
-    poly = _clip(poly, 1.0, c, bound.value + WEAK_WIDTH_S)
-    return _clip(poly, -1.0, -c, -(bound.value - WEAK_WIDTH_S))
+    poly = _clip(poly, 1.0, c, bound.value + bound.width)
+    return _clip(poly, -1.0, -c, -(bound.value - bound.width))
 
 
 # -- one node against one other ---------------------------------------------------------------
 
 
-def bounds_between(pairs: list[Pair], x: str, y: str, epoch_of: dict[int, int]) -> list[Bound]:
+def bounds_between(pairs: list[Pair], x: str, y: str, epochs: np.ndarray) -> list[Bound]:
     """The pairs between X and Y as bounds on ``d = o_X - o_Y`` at X's local times."""
     out = []
     for p in pairs:
         if {p.send.node, p.recv.node} != {x, y}:
             continue
+        # Stamps coarser than the round trip (a syslog second, a boot anchor) widen
+        # each bound by what they leave open: never a claim the lines cannot hold.
+        slack = p.slack_s
         if p.strict:
             if p.recv.node == x:  # Y -> X: d <= t_recv - t_send
-                ref, value, upper = p.recv, p.delta_s, True
+                ref, value, upper = p.recv, p.delta_s + slack, True
             else:  # X -> Y: d >= t_send - t_recv
-                ref, value, upper = p.send, -p.delta_s, False
+                ref, value, upper = p.send, -p.delta_s - slack, False
         else:
             ref = p.recv if p.recv.node == x else p.send
             value = p.delta_s if p.recv.node == x else -p.delta_s
             upper = True
         assert value is not None and ref.local_ns is not None
         out.append(
-            Bound(ref.local_ns / 1e9, value, upper, p, ref.row, epoch_of.get(ref.row, 1), p.strict)
+            Bound(
+                ref.local_ns / 1e9,
+                value,
+                upper,
+                p,
+                ref.row,
+                _epoch(epochs, ref.row),
+                p.strict,
+                WEAK_WIDTH_S + slack,
+            )
         )
     # X's own order is its counter, not its clock: a clock stepped back must not reorder.
     out.sort(key=lambda b: (b.epoch, b.row))
     return out
+
+
+def _epoch(epochs: np.ndarray, row: int) -> int:
+    return int(epochs[row]) if 0 <= row < len(epochs) else 1
 
 
 def fit_pair(
@@ -277,7 +356,7 @@ def fit_pair(
         strict = [b for b in chunk if b.strict]
         use = strict if strict else chunk
         basis = "2pc/bitmap" if strict else "handshake"
-        groups = _sweep(use, conflicts, node)
+        groups = _drop_outliers(_sweep(use, conflicts, node), conflicts, node)
         epoch_fits = [_estimate(g, epoch, basis) for g in groups]
         steps.extend(itertools.pairwise(epoch_fits))
         fits.extend(epoch_fits)
@@ -316,6 +395,46 @@ def _sweep(bounds: list[Bound], conflicts: list[Conflict], node: str) -> list[li
     return groups
 
 
+def _feasible(bounds: list[Bound]) -> bool:
+    if not bounds:
+        return True
+    poly, t0 = _initial_poly(), bounds[0].t
+    for b in bounds:
+        poly = _apply(poly, b, t0)
+        if not poly:
+            return False
+    return True
+
+
+def _drop_outliers(
+    groups: list[list[Bound]], conflicts: list[Conflict], node: str
+) -> list[list[Bound]]:
+    """A group of one or two pairs that the many pairs around it contradict is a bad
+    stamp (a line flushed late), not two clock steps: its pairs are conflicts, and the
+    groups around it join again when together they fit one line. The largest consistent
+    set wins; one bad stamp never drags an offset, not even at the start."""
+    changed = True
+    while changed and len(groups) > 1:
+        changed = False
+        for i, g in enumerate(groups):
+            if sum(b.strict for b in g) > OUTLIER_MAX:
+                continue
+            prev = groups[i - 1] if i > 0 else []
+            nxt = groups[i + 1] if i + 1 < len(groups) else []
+            around = prev + nxt
+            if sum(b.strict for b in around) < LOOK_AHEAD:
+                continue
+            if prev and nxt and not _feasible(prev + nxt):
+                continue  # two real steps with a short stretch between: keep it
+            for b in g:
+                conflicts.append(Conflict(node, b.pair, _against(around, b), _conflict_reason(b)))
+            merged = [*prev, *nxt]
+            groups[max(i - 1, 0) : i + 2] = [merged] if merged else []
+            changed = True
+            break
+    return groups
+
+
 def _against(current: list[Bound], b: Bound) -> list[Pair]:
     """The bounds on the other side that this one crosses (the tightest few)."""
     other = [c for c in current if c.strict and c.upper != b.upper]
@@ -326,12 +445,16 @@ def _against(current: list[Bound], b: Bound) -> list[Pair]:
     return [c.pair for c in crossing[:3]]
 
 
-def _conflict_reason(b: Bound) -> str:
+def _conflict_reason(b: Bound) -> Msg:
     p = b.pair
-    return (
-        f"{p.kind}{f' {p.tid}' if p.tid else ''}: {p.recv.node} logged the receive "
-        f"{p.delta_s:+.6f} s after {p.send.node} logged the send, on their own clocks, "
-        "which no offset that fits the other pairs allows"
+    return Msg(
+        "{pair}{tid}: {recv} logged the receive {delta} s after {send} logged the send, on "
+        "their own clocks, which no offset that fits the other pairs allows",
+        pair=p.kind,
+        tid=f" {p.tid}" if p.tid else "",
+        recv=p.recv.node,
+        delta=f"{p.delta_s:+.6f}",
+        send=p.send.node,
     )
 
 
@@ -342,10 +465,8 @@ def _estimate(group: list[Bound], epoch: int, basis: str) -> Fit:
         poly = _apply(poly, b, t0) or poly
     first_row = min(b.row for b in group)
     last_row = max(b.row for b in group)
-    uppers = [b.value + (0 if b.strict else WEAK_WIDTH_S) for b in group if b.upper or not b.strict]
-    lowers = [
-        b.value - (0 if b.strict else WEAK_WIDTH_S) for b in group if not b.upper or not b.strict
-    ]
+    uppers = [b.value + (0 if b.strict else b.width) for b in group if b.upper or not b.strict]
+    lowers = [b.value - (0 if b.strict else b.width) for b in group if not b.upper or not b.strict]
     b_values = [v[1] for v in poly]
     constant_ok = min(b_values) <= 0 <= max(b_values)
     if not lowers or not uppers:
@@ -369,9 +490,9 @@ def _max_margin(group: list[Bound], t0: float) -> tuple[float, float]:
         c = (b.t - t0) * 1e-6
         if not b.strict:
             rows.append([1.0, c, 1.0])
-            rhs.append(b.value + WEAK_WIDTH_S)
+            rhs.append(b.value + b.width)
             rows.append([-1.0, -c, 1.0])
-            rhs.append(-(b.value - WEAK_WIDTH_S))
+            rhs.append(-(b.value - b.width))
         elif b.upper:
             rows.append([1.0, c, 1.0])
             rhs.append(b.value)
@@ -402,6 +523,7 @@ class NodeClock:
     local_ns: np.ndarray  # by row; nulls filled from the nearest earlier row
     epochs: np.ndarray  # by row
     lines: pl.DataFrame  # row, file, line, seq, local_ns: for naming step locations
+    timed: np.ndarray  # by row: the row has a time of its own
 
     @classmethod
     def of(cls, name: str, frame: pl.DataFrame) -> NodeClock:
@@ -415,6 +537,7 @@ class NodeClock:
             frame.select(
                 "row", "file", "line", "seq", local_ns=pl.col("local_time").cast(pl.Int64)
             ),
+            frame["local_time"].is_not_null().to_numpy(),
         )
 
     @property
@@ -449,8 +572,7 @@ def align(
 
     def fits(x: str, y: str):
         if (x, y) not in cache:
-            epoch_of = {r: int(e) for r, e in enumerate(by_name[x].epochs)}
-            bounds = bounds_between(pairs, x, y, epoch_of)
+            bounds = bounds_between(pairs, x, y, by_name[x].epochs)
             cache[(x, y)] = fit_pair(bounds, conflicts, x) if bounds else ([], [])
         return cache[(x, y)]
 
@@ -481,12 +603,10 @@ def align(
         if best is None:
             break
         _, x, y = best
-        xfits, xsteps = fits(x, y)
+        xfits, _ = fits(x, y)
         if not xfits:
             break
-        result.nodes[x] = _compose(
-            by_name[x], xfits, xsteps, result.nodes[y], by_name[y], y, reference
-        )
+        result.nodes[x] = _compose(by_name[x], xfits, result.nodes[y], by_name[y], y, reference)
         done.add(x)
     for c in clocks:
         if c.name not in result.nodes:
@@ -509,6 +629,7 @@ def align(
     _causal_check(result)
     for na in result.nodes.values():
         _timezone(na, by_name)
+    _finish_clock(result, clocks)
     return result
 
 
@@ -531,7 +652,6 @@ def _whole(clock: NodeClock, offset: float | None, basis: str) -> Segment:
 def _compose(
     clock: NodeClock,
     xfits: list[Fit],
-    xsteps: list[tuple[Fit, Fit]],
     via: NodeAlignment,
     yclock: NodeClock,
     y: str,
@@ -552,27 +672,12 @@ def _compose(
             continue
         starts = [first]
         for prev, nxt in itertools.pairwise(efits):
-            split = _split_row(clock, prev, nxt)
-            starts.append(split)
+            place = _step_place(clock, prev, nxt)
+            starts.append(place.split)
+            na.steps.append(place.step)
         ends = [s - 1 for s in starts[1:]] + [last]
         for f, s, e in zip(efits, starts, ends, strict=True):
             ranges.append((f, s, e))
-    for prev, nxt in xsteps:
-        at = next(s for f, s, _ in ranges if f is nxt)
-        t_step = clock.local_ns[at] / 1e9
-        size = nxt.at(t_step) - prev.at(t_step)
-        before = max(prev.bounds, key=lambda b: b.row).pair
-        after = min(nxt.bounds, key=lambda b: b.row).pair
-        likely = _jump_lines(clock, prev, nxt, size)
-        na.steps.append(
-            Step(
-                clock.name,
-                size,
-                _side_ref(before, clock.name),
-                _side_ref(after, clock.name),
-                likely,
-            )
-        )
     for f, first, last in ranges:
         start_ns, end_ns = int(clock.local_ns[first]), int(clock.local_ns[last])
         epoch = int(clock.epochs[first])
@@ -655,38 +760,61 @@ def _carry(na: NodeAlignment) -> None:
         seg.via = list(nearest.via)
 
 
-def _split_row(clock: NodeClock, prev: Fit, nxt: Fit) -> int:
-    """Where a step falls among X's rows: after the biggest jump of X's own time in the
-    window, when the jump is as big as the step; else in the window's middle."""
-    lo, hi = prev.last_row, nxt.first_row
-    if hi <= lo + 1:
-        return hi
-    t_mid = (clock.local_ns[lo] + clock.local_ns[hi]) / 2e9
-    size = nxt.at(t_mid) - prev.at(t_mid)
+@dataclass
+class _Place:
+    split: int
+    step: Step
+
+
+def _needs(group: list[Bound], other: Fit) -> list[Bound]:
+    """The strict bounds of ``group`` that ``other``'s offset line would break."""
+    out = []
+    for b in group:
+        if not b.strict:
+            continue
+        d = other.at(b.t)
+        if (b.upper and d > b.value) or (not b.upper and d < b.value):
+            out.append(b)
+    return out
+
+
+def _step_place(clock: NodeClock, prev: Fit, nxt: Fit) -> _Place:
+    """Where a step between two fits falls among X's rows: after the last row whose
+    evidence needs the old offset and no later than the first whose evidence needs the
+    new one (so every evidence line keeps an offset its pairs allow); inside that
+    interval, at the one jump of X's own time as large as the step if there is exactly
+    one, else at the first line that needs the new offset."""
+    old = _needs(prev.bounds, nxt) or prev.bounds
+    new = _needs(nxt.bounds, prev) or nxt.bounds
+    lo = max(b.row for b in old)
+    hi = min(b.row for b in new)
+    if hi <= lo:  # cannot happen with bounds in row order; keep the fits' own order
+        lo, hi = prev.last_row, max(nxt.first_row, prev.last_row + 1)
+    t_step = clock.local_ns[hi] / 1e9
+    size = nxt.at(t_step) - prev.at(t_step)
     jump = _jump_index(clock, lo, hi, size)
+    split = jump if jump is not None else hi
+    before = next((b for b in old if b.row == lo), old[-1]).pair
+    after = next((b for b in new if b.row == hi), new[0]).pair
+    likely = None
     if jump is not None:
-        return jump
-    return int(np.searchsorted(clock.local_ns[lo : hi + 1], int(t_mid * 1e9))) + lo
+        likely = (clock.lines.row(jump - 1, named=True), clock.lines.row(jump, named=True))
+    step = Step(
+        clock.name, size, _side_ref(before, clock.name), _side_ref(after, clock.name), likely
+    )
+    return _Place(split, step)
 
 
 def _jump_index(clock: NodeClock, lo: int, hi: int, size: float) -> int | None:
-    """The row after X's own clock jumped by the step, when only one place can hold it:
-    a step forward of s seconds sits in a gap of at least s between two lines, a step back
-    in a gap below zero. With several such gaps the place is not known, and not guessed."""
+    """The row after X's own clock jumped by the step, when only one place in (lo, hi]
+    can hold it: a step forward of s seconds sits in a gap of at least s between two
+    lines, a step back in a gap below zero. With several such gaps the place is not
+    known, and not guessed."""
     diffs = np.diff(clock.local_ns[lo : hi + 1]) / 1e9
     candidates = np.flatnonzero(diffs < 0) if size < 0 else np.flatnonzero(diffs >= size)
     if len(candidates) != 1:
         return None
     return lo + int(candidates[0]) + 1
-
-
-def _jump_lines(clock: NodeClock, prev: Fit, nxt: Fit, size: float):
-    jump = _jump_index(clock, prev.last_row, nxt.first_row, size)
-    if jump is None:
-        return None
-    a = clock.lines.row(jump - 1, named=True)
-    b = clock.lines.row(jump, named=True)
-    return a, b
 
 
 def _side_ref(pair: Pair, node: str) -> Ref:
@@ -696,19 +824,41 @@ def _side_ref(pair: Pair, node: str) -> Ref:
 # -- causal check ---------------------------------------------------------------------------
 
 
+def _pair_times(result: Alignment, pairs: list[Pair]) -> tuple[np.ndarray, np.ndarray]:
+    """Aligned send and receive times of ``pairs`` under the current segments: one
+    vectorised pass a node through :func:`aligned_rows`."""
+    times = {}
+    for end in ("send", "recv"):
+        out = np.zeros(len(pairs), dtype=np.int64)
+        by_node: dict[str, list[int]] = {}
+        for i, p in enumerate(pairs):
+            by_node.setdefault(getattr(p, end).node, []).append(i)
+        for node, idx in by_node.items():
+            refs = [getattr(pairs[i], end) for i in idx]
+            rows = np.array([r.row for r in refs], dtype=np.int64)
+            local = np.array([r.local_ns for r in refs], dtype=np.int64)
+            out[idx] = aligned_rows(result.nodes[node].segments, rows, local)[1]
+        times[end] = out
+    return times["send"], times["recv"]
+
+
 def _violations(result: Alignment) -> list[Pair]:
-    bad = []
-    for p in result.pairs:
-        if not p.strict:
-            continue
-        s, r = result.aligned_ns(p.send), result.aligned_ns(p.recv)
-        if s is None or r is None:
-            continue
-        if not (result.nodes[p.send.node].aligned and result.nodes[p.recv.node].aligned):
-            continue
-        if r < s:
-            bad.append(p)
-    return bad
+    """Strict pairs between aligned nodes whose receive shows before its send."""
+    checked = [
+        p
+        for p in result.pairs
+        if p.strict
+        and p.send.local_ns is not None
+        and p.recv.local_ns is not None
+        and result.nodes[p.send.node].aligned
+        and result.nodes[p.recv.node].aligned
+    ]
+    if not checked:
+        return []
+    send, recv = _pair_times(result, checked)
+    # A receive before its send by more than its two stamps' resolution allows.
+    slack = np.array([round(p.slack_s * 1e9) for p in checked], dtype=np.int64)
+    return [p for p, bad in zip(checked, recv + slack < send, strict=True) if bad]
 
 
 def _causal_check(result: Alignment) -> None:
@@ -750,7 +900,7 @@ def _needed_shift(result: Alignment, node: str, pairs: list[Pair]) -> float:
     shift = 0.0
     for p in pairs:
         s, r = result.aligned_ns(p.send), result.aligned_ns(p.recv)
-        gap = (s - r) / 1e9 + RESOLUTION_S
+        gap = (s - r) / 1e9 - p.slack_s + RESOLUTION_S
         # Raising the receiver's offset moves its lines earlier; the sender's, later.
         want = -gap if p.recv.node == node else gap
         if abs(want) > abs(shift):
@@ -767,7 +917,7 @@ def _timezone(na: NodeAlignment, clocks: dict[str, NodeClock]) -> None:
         return
     quarters = round(seg.offset_s / TZ_STEP_S)
     residual = seg.offset_s - quarters * TZ_STEP_S
-    if quarters == 0 or abs(residual) > TZ_TOLERANCE_S:
+    if quarters == 0 or abs(residual) > TZ_TOLERANCE_S or abs(seg.offset_s) > TZ_MAX_S:
         return
     minutes = quarters * 15
     sign = "+" if minutes > 0 else "-"

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from .errors import OutputError
+from .i18n import Msg
 
 TIME_COLUMNS = ("local_time", "time")
 
@@ -26,10 +27,14 @@ def prepare(out: Path) -> Path:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
-            f"{out}: cannot create the output directory: {exc.strerror or exc}"
+            Msg(
+                "{out}: cannot create the output directory: {reason}",
+                out=out,
+                reason=exc.strerror or exc,
+            )
         ) from None
     if not os.access(out, os.W_OK):
-        raise OutputError(f"{out}: output directory is not writable")
+        raise OutputError(Msg("{out}: output directory is not writable", out=out))
     clear_earlier(out)
     return out
 
@@ -37,6 +42,9 @@ def prepare(out: Path) -> Path:
 # The names a bundle consists of, in the order they are written: report.html last, so
 # its presence says the bundle is complete.
 BUNDLE_FILES = ("timeline.parquet", "timeline.csv", "alignment.json", "summary.json", "report.html")
+# Where the CLI keeps the traceback of an internal error (exit 70); an earlier run's goes
+# with the earlier bundle, so it is never taken for this run's.
+CRASH_FILE = "bsrcorr-crash.txt"
 
 
 def clear_earlier(out: Path) -> None:
@@ -47,6 +55,7 @@ def clear_earlier(out: Path) -> None:
         # report.html first: an interrupted clean-up must not leave it beside older files
         for name in reversed(BUNDLE_FILES):
             (out / name).unlink(missing_ok=True)
+        (out / CRASH_FILE).unlink(missing_ok=True)
         diagrams = out / "diagrams"
         if diagrams.is_dir():
             for pattern in ("episode-*.svg", "overview.svg", "*.dot", ".*.tmp"):
@@ -54,7 +63,11 @@ def clear_earlier(out: Path) -> None:
                     old.unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(
-            f"{out}: cannot remove the earlier bundle: {exc.strerror or exc}"
+            Msg(
+                "{out}: cannot remove the earlier bundle: {reason}",
+                out=out,
+                reason=exc.strerror or exc,
+            )
         ) from None
 
 
@@ -67,7 +80,9 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
-        raise OutputError(f"{path}: could not write: {reason}") from None
+        raise OutputError(
+            Msg("{path}: could not write: {reason}", path=path, reason=reason)
+        ) from None
 
 
 def iso_time(col: str) -> pl.Expr:

@@ -1,24 +1,67 @@
 """The ``bsrcorr`` command: options, progress on stderr, exit codes. No analysis here.
 
 Exit codes: 0 ok; 1 ran, with warnings that matter; 2 usage error or unreadable input;
-3 the bundle could not be written. Diagnostics go to stderr, one line each; the summary
-goes to stdout.
+3 the bundle could not be written; 70 an internal error (a bug: the traceback is in
+``OUT/bsrcorr-crash.txt``). Diagnostics go to stderr, one line each; the summary goes to
+stdout.
+
+Options are checked before any log is read: what needs only the options here, what needs
+the node names in :func:`correlate.pipeline.check_nodes`, as soon as the sources resolve.
 """
 
 from __future__ import annotations
 
+import io
+import math
+import os
+import platform
 import sys
+import traceback
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
-from . import __version__
-from .errors import EXIT_OK, EXIT_WARNINGS, BsrcorrError, Notices
-from .pipeline import Options, analyse, write
+from . import __version__, i18n
+from .analysis import Analysis
+from .bundle import CRASH_FILE
+from .errors import EXIT_INPUT, EXIT_OK, EXIT_SOFTWARE, EXIT_WARNINGS, BsrcorrError, Notices
+from .i18n import Msg, _
+from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, listed_events, write
 from .render import text
-from .times import parse_iso
+from .times import fmt_ns, parse_iso
 
 PROGRESS_BYTES = 64 * 1024**2
+# The largest --offset: a century either way. A larger clock difference is a mistyped
+# number, and a century times 1e9 ns stays far inside a timestamp's 292 years.
+MAX_OFFSET_S = 100 * 365.25 * 86_400
+
+
+def _usage_error(message: str) -> NoReturn:
+    # One line, as README promises for every diagnostic, instead of click's three-line
+    # "Usage: ... Try ... Error: ..." block; click's own exit code for usage errors.
+    click.echo(
+        f"bsrcorr: {_('error')}: {' '.join(message.split())} ({_('see bsrcorr --help')})",
+        err=True,
+    )
+    sys.exit(EXIT_INPUT)
+
+
+class _Command(click.Command):
+    """click's command with usage errors printed as bsrcorr's one-line diagnostics, from
+    parsing the arguments (make_context) and from the checks in the callback (invoke)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as exc:
+            _usage_error(exc.format_message())
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            _usage_error(exc.format_message())
 
 
 class _Progress:
@@ -39,6 +82,7 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def _input_size(specs: tuple[str, ...]) -> int:
@@ -55,7 +99,7 @@ def _input_size(specs: tuple[str, ...]) -> int:
     return total
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("srcs", nargs=-1, required=True, metavar="SRC...")
 @click.option(
     "-o",
@@ -82,17 +126,23 @@ def _input_size(specs: tuple[str, ...]) -> int:
     "offsets",
     multiple=True,
     metavar="NAME=SECONDS",
-    help="Use this offset (node clock minus reference clock) instead of the evidence; "
-    "shown as manual. Repeatable.",
+    help="Use this offset (node clock minus reference clock, a finite number of seconds "
+    "within a century) instead of the evidence; shown as manual. Not for the reference "
+    "node. Repeatable, once per node.",
 )
 @click.option(
     "--timeline",
     "show_timeline",
     is_flag=True,
-    help="Print the merged timeline to stdout (for less and grep) instead of the summary.",
+    help="Print the merged timeline to stdout (for less and grep) instead of the summary. "
+    "The bundle is written all the same.",
 )
 @click.option(
-    "--events", "events_only", is_flag=True, help="With --timeline: protocol events only."
+    "--events",
+    "events_only",
+    is_flag=True,
+    help="With --timeline: protocol events only (terminated status polls are counted in "
+    "summary.json, not listed).",
 )
 @click.option(
     "--diagrams",
@@ -108,10 +158,32 @@ def _input_size(specs: tuple[str, ...]) -> int:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="What stdout gets: the text summary, or summary.json.",
+    help="What stdout gets: the text summary, or summary.json (not with --timeline).",
 )
-@click.option("--since", metavar="TIME", help="Keep rows from this aligned time (ISO 8601).")
-@click.option("--until", metavar="TIME", help="Keep rows up to this aligned time (ISO 8601).")
+@click.option(
+    "--only",
+    type=click.Choice(["drbd"]),
+    help="Keep only the replication lines in the timeline: drbd leaves out other "
+    "programs' lines of kernel logs (systemd, Pacemaker, LINSTOR, other kernel "
+    "subsystems), which are context otherwise.",
+)
+@click.option(
+    "--since", metavar="TIME", help="Keep what lies from this aligned time on (ISO 8601)."
+)
+@click.option("--until", metavar="TIME", help="Keep what lies up to this aligned time (ISO 8601).")
+@click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGUAGES),
+    help="Language of what bsrcorr writes for people (terminal summary, warnings, report, "
+    "diagrams): en or ko. Default: Korean when LC_ALL, LC_MESSAGES or LANG starts with ko, "
+    "else English. Log text is never translated, and the JSON files stay English.",
+)
+@click.option(
+    "--debug",
+    is_flag=True,
+    help=f"On an internal error (exit 70), show the traceback on stderr instead of writing "
+    f"it to OUT/{CRASH_FILE}.",
+)
 @click.version_option(__version__, prog_name="bsrcorr")
 def main(
     srcs: tuple[str, ...],
@@ -123,25 +195,62 @@ def main(
     events_only: bool,
     diagrams: str,
     out_format: str,
+    only: str | None,
     since: str | None,
     until: str | None,
+    lang: str | None,
+    debug: bool,
 ) -> None:
-    """Correlate the BSR driver logs of a cluster's nodes into one timeline.
+    """Correlate the BSR or DRBD logs of a cluster's nodes into one timeline.
 
-    Each SRC is one node: a log file, a directory of a node's bsr.log and rotated
-    bsr.log_* files, or a .zip/.tar.gz/.gz of those. NAME=SRC names the node; otherwise
-    the file stem or directory name does.
+    Each SRC is one node: a log file (BSR's own bsr.log, or a DRBD/WinDRBD kernel log in
+    syslog, journal or dmesg form), a directory of a node's bsr.log and rotated bsr.log_*
+    files (or kern.log, syslog, messages), or a .zip/.tar.gz/.gz of those. NAME=SRC names
+    the node; otherwise the file stem or directory name does. A kernel log holding several
+    hosts' lines gives one node per host.
     """
-    notices = Notices()
+    i18n.use(lang or i18n.default_language())
+    if events_only and not show_timeline:
+        raise click.UsageError(_("--events only applies to --timeline (add --timeline)"))
+    if show_timeline and out_format == "json":
+        raise click.UsageError(
+            _(
+                "--format json and --timeline both choose what stdout gets: use one "
+                "(summary.json is in the bundle either way)"
+            )
+        )
+    since_ns = _parse_time(since, "--since")
+    until_ns = _parse_time(until, "--until")
+    if since_ns is not None and until_ns is not None and since_ns > until_ns:
+        raise click.UsageError(
+            _("--since {since} is after --until {until}: the window is empty").format(
+                since=since, until=until
+            )
+        )
     options = Options(
         out=out,
         max_extract=max_extract_mb * 1024**2,
         reference=reference,
         offsets=_parse_offsets(offsets),
-        since_ns=_parse_time(since, "--since"),
-        until_ns=_parse_time(until, "--until"),
+        since_ns=since_ns,
+        until_ns=until_ns,
         diagrams=diagrams,
+        only=only,
     )
+    notices = Notices()
+    sys.exit(_run(srcs, options, notices, show_timeline, events_only, out_format, debug))
+
+
+def _run(
+    srcs: tuple[str, ...],
+    options: Options,
+    notices: Notices,
+    show_timeline: bool,
+    events_only: bool,
+    out_format: str,
+    debug: bool,
+) -> int:
+    """The run and what stdout gets; returns the exit code."""
     progress = _Progress(_input_size(srcs))
     try:
         analysis = analyse(srcs, options, notices, progress)
@@ -150,38 +259,163 @@ def main(
     except BsrcorrError as exc:
         progress.close()
         _print_notices(notices)
-        click.echo(f"bsrcorr: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        click.echo(f"bsrcorr: {_('error')}: {exc.text()}", err=True)
+        return exc.exit_code
     except KeyboardInterrupt:
         progress.close()
         click.echo("bsrcorr: interrupted", err=True)
-        sys.exit(130)
-    _print_notices(notices)
+        return 130
+    except Exception as exc:  # a bug: say where, keep the traceback, exit 70
+        progress.close()
+        _print_notices(notices)
+        return _crash(exc, options.out, debug)
+    code = EXIT_WARNINGS if notices.matter else EXIT_OK
+    try:
+        _stdout(analysis, options, show_timeline, events_only, out_format)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `| head` closed the pipe: the reader has what it wanted, and the run's outcome
+        # is what it was. Later writes (and the flush at exit) go nowhere.
+        _stdout_to_devnull()
+    except KeyboardInterrupt:
+        click.echo("bsrcorr: interrupted", err=True)
+        return 130
+    except Exception as exc:
+        _print_notices(notices)
+        return _crash(exc, options.out, debug)
+    return code
+
+
+def _stdout(
+    analysis: Analysis,
+    options: Options,
+    show_timeline: bool,
+    events_only: bool,
+    out_format: str,
+) -> None:
+    """The diagnostics on stderr, then what stdout gets."""
     if show_timeline:
-        try:
-            text.write_timeline(analysis.timeline, events_only)
-        except BrokenPipeError:  # `| head` closed the pipe: not an error
-            sys.stderr.close()
+        frame = listed_events(analysis) if events_only else analysis.timeline
+        polls = sum(ev.polls.height for ev in analysis.events)
+        if events_only and polls:
+            analysis.notices.note(
+                Msg(
+                    "{polls} terminated status poll(s) counted, not listed (summary.json "
+                    "netlink_polls)",
+                    polls=polls,
+                )
+            )
+        _print_notices(analysis.notices)
+        # Written as it is formatted, 50,000 lines at a time: it may be gigabytes.
+        text.write_timeline(frame, False, sys.stdout)
     elif out_format == "json":
-        click.echo((out / "summary.json").read_text(encoding="utf-8"), nl=False)
+        _print_notices(analysis.notices)
+        # click.echo: a terminal that cannot encode a log's text gets replacements, not
+        # an error.
+        click.echo((options.out / "summary.json").read_text(encoding="utf-8"), nl=False)
     else:
-        click.echo(text.summary(analysis), nl=False)
-        click.echo(f"written to {out}/")
-    sys.exit(EXIT_WARNINGS if notices.matter else EXIT_OK)
+        summary = text.summary(analysis)  # made before anything is printed
+        _print_notices(analysis.notices)
+        click.echo(summary, nl=False)
+        click.echo(f"written to {options.out}/")
+
+
+def _stdout_to_devnull() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing will flush into a closed pipe
+
+
+# -- internal errors ------------------------------------------------------------------------
+
+# Modules that call the stages; the frame after the last of them names the stage.
+_DRIVERS = {"cli", "pipeline"}
+
+
+def _stage(exc: BaseException) -> str:
+    """The pipeline stage the exception came from, as README's stage table names modules:
+    ``parse``, ``render/report``, ... (``pipeline.analyse`` when it is the pipeline's own)."""
+    package = Path(__file__).resolve().parent
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename).resolve()
+        if package in path.parents:
+            frames.append((path.relative_to(package).with_suffix("").as_posix(), frame.name))
+    driver = max((i for i, (mod, _) in enumerate(frames) if mod in _DRIVERS), default=None)
+    if driver is None:
+        return frames[-1][0] if frames else "startup"
+    if driver + 1 < len(frames):
+        return frames[driver + 1][0]
+    mod, func = frames[driver]
+    return f"{mod}.{func}"
+
+
+def _crash(exc: BaseException, out: Path, debug: bool) -> int:
+    stage = _stage(exc)
+    what = (str(exc).strip().splitlines() or [""])[0][:200]
+    head = (
+        f"bsrcorr: {_('error')}: "
+        + _("internal error in stage {stage}").format(stage=stage)
+        + f": {type(exc).__name__}"
+        + (f": {what}" if what else "")
+    )
+    details = "".join(traceback.format_exception(exc))
+    if debug:
+        click.echo(head, err=True)
+        click.echo(details, err=True, nl=False)
+        return EXIT_SOFTWARE
+    path = out / CRASH_FILE
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f"bsrcorr {__version__} crashed in stage {stage}\n"
+            f"python {platform.python_version()} on {platform.platform()}\n"
+            f"command: {' '.join(sys.argv)}\n\n{details}",
+            encoding="utf-8",
+        )
+        where = f"traceback in {path}; please report it"
+    except OSError as exc2:
+        where = f"could not write {path} ({exc2.strerror or exc2}): run with --debug to see it"
+    click.echo(f"{head} ({where})", err=True)
+    return EXIT_SOFTWARE
+
+
+# -- option values ------------------------------------------------------------------------
 
 
 def _parse_offsets(items: tuple[str, ...]) -> dict[str, float]:
-    result = {}
+    result: dict[str, float] = {}
     for item in items:
         name, sep, value = item.partition("=")
         try:
             if not sep or not name:
                 raise ValueError
-            result[name] = float(value)
+            seconds = float(value)
         except ValueError:
             raise click.BadParameter(
-                f"{item!r}: expected NAME=SECONDS", param_hint="--offset"
+                _("{item}: expected NAME=SECONDS").format(item=repr(item)), param_hint="--offset"
             ) from None
+        if not math.isfinite(seconds):
+            raise click.BadParameter(
+                _("{item}: the offset must be a finite number of seconds").format(item=repr(item)),
+                param_hint="--offset",
+            )
+        if abs(seconds) > MAX_OFFSET_S:
+            raise click.BadParameter(
+                _(
+                    "{item}: more than a century ({seconds} s) either way; a timestamp cannot "
+                    "hold the result"
+                ).format(item=repr(item), seconds=f"{MAX_OFFSET_S:.0f}"),
+                param_hint="--offset",
+            )
+        if name in result:
+            raise click.BadParameter(
+                _("{name}: given twice").format(name=name), param_hint="--offset"
+            )
+        result[name] = seconds
     return result
 
 
@@ -189,14 +423,27 @@ def _parse_time(value: str | None, option: str) -> int | None:
     if value is None:
         return None
     try:
-        return parse_iso(value)
+        ns = parse_iso(value)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r}: expected an ISO 8601 time like 2020-10-26T16:48:52.7",
+            _("{value}: expected an ISO 8601 time like 2020-10-26T16:48:52.7").format(
+                value=repr(value)
+            ),
             param_hint=option,
         ) from None
+    if not TIME_MIN_NS <= ns <= TIME_MAX_NS:
+        raise click.BadParameter(
+            _("{value}: outside what a timestamp can hold ({low} .. {high})").format(
+                value=repr(value), low=fmt_ns(TIME_MIN_NS), high=fmt_ns(TIME_MAX_NS)
+            ),
+            param_hint=option,
+        )
+    return ns
 
 
 def _print_notices(notices: Notices) -> None:
+    """Print the notices so far, once: a failure after printing some prints only the
+    rest (the exit code was already taken from them)."""
     for notice in notices.items:
-        click.echo(str(notice), err=True)
+        click.echo(notice.text(), err=True)
+    notices.items.clear()

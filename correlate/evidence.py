@@ -1,7 +1,10 @@
 """Stage 3a, evidence: the causal facts across nodes that bound their clock offsets.
 
-Each :class:`Pair` says "``send`` happened before ``recv``" (``strict``) or "these two
-lines were logged at nearly the same moment" (``weak``). From
+Each :class:`~correlate.model.Pair` says "``send`` happened before ``recv``" (strict) or
+"these two lines were logged at nearly the same moment" (weak). A pair is evidence only
+when both lines are provably the same exchange: the same 2PC id in the same resource, or
+lines inside one connection whose two sides the protocol stage proved the same (a shared
+2PC id or a UUID handshake whose sets mirror). Nothing is paired by time. From
 ``docs/bsr-log-format.md`` §4 and the BSR source:
 
 =====================  ==========================================  =========================
@@ -24,31 +27,12 @@ to S: ``o_R - o_S < t_recv - t_send``. A weak pair puts ``o_R - o_S`` within
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from .events import Ref
-from .protocol import Cluster
+from .model import Cluster, Pair, Ref
 
 # Both nodes log a handshake (or a UUID handshake) after the peer's packet arrived;
 # the packets cross as the connection opens. One second covers a congested LAN and a
 # busy receiver with room to spare, yet finds a time-zone difference or a lost hour.
 WEAK_WIDTH_S = 1.0
-
-
-@dataclass
-class Pair:
-    kind: str
-    send: Ref
-    recv: Ref
-    strict: bool = True
-    tid: int | None = None
-
-    @property
-    def delta_s(self) -> float | None:
-        """``t_recv - t_send`` on the two nodes' own clocks."""
-        if self.send.local_ns is None or self.recv.local_ns is None:
-            return None
-        return (self.recv.local_ns - self.send.local_ns) / 1e9
 
 
 def _later(*refs: Ref | None) -> Ref | None:
@@ -61,36 +45,65 @@ def _earlier(*refs: Ref | None) -> Ref | None:
     return min(present, key=lambda r: (r.local_ns, r.row)) if present else None
 
 
+def _size(ex) -> str:
+    """What the exchange's sender logged of its bitmap, for the diagrams."""
+    stat = ex.sent
+    if stat is None:
+        return ""
+    return f"RLE {stat.rle_bytes} B/{stat.rle_packets} pkt, plain {stat.plain_bytes} B"
+
+
 def collect(cluster: Cluster) -> list[Pair]:
     pairs: list[Pair] = []
     for rec in cluster.twopc:
         init = rec.initiator_side
         if init is None:
             continue
+        res = rec.resource
         for part in rec.participant_sides():
             # The initiator logs 34 then 35 and only then sends; the participant logs 24
             # on arrival, then 28, and replies after both.
             sent = _later(init.prepare, init.detail)
             got = _earlier(part.prepare, part.detail)
             if sent and got:
-                pairs.append(Pair("twopc_prepare", sent, got, tid=rec.tid))
+                pairs.append(Pair("twopc_prepare", sent, got, tid=rec.tid, resource=res))
+            # The replies are in when the initiator logs TWOPC:36 (BSR) or, before it
+            # commits, "State change T: primary_nodes=..." (BSR TWOPC:37, DRBD 9).
             replied = _later(part.prepare, part.detail)
-            if replied and init.reply and init.reply.local_ns is not None:
-                pairs.append(Pair("twopc_reply", replied, init.reply, tid=rec.tid))
+            heard = _earlier(init.reply, init.settled)
+            if replied and heard:
+                pairs.append(Pair("twopc_reply", replied, heard, tid=rec.tid, resource=res))
             if init.commit and part.commit:
-                pairs.append(Pair("twopc_commit", init.commit, part.commit, tid=rec.tid))
+                pairs.append(
+                    Pair("twopc_commit", init.commit, part.commit, tid=rec.tid, resource=res)
+                )
             if init.abort and part.abort:
-                pairs.append(Pair("twopc_abort", init.abort, part.abort, tid=rec.tid))
+                pairs.append(Pair("twopc_abort", init.abort, part.abort, tid=rec.tid, resource=res))
     for bp in cluster.bitmaps:
-        src, tgt = bp.source, bp.target
+        src, tgt, res = bp.source, bp.target, bp.source.resource
         if src.send_start and tgt.received:
-            pairs.append(Pair("bitmap_send", src.send_start, tgt.received.ref))
+            pairs.append(
+                Pair(
+                    "bitmap_send", src.send_start, tgt.received.ref, resource=res, label=_size(src)
+                )
+            )
         if tgt.received and src.received:
-            pairs.append(Pair("bitmap_reply", tgt.received.ref, src.received.ref))
+            pairs.append(
+                Pair(
+                    "bitmap_reply",
+                    tgt.received.ref,
+                    src.received.ref,
+                    resource=res,
+                    label=_size(tgt),
+                )
+            )
         if src.done_sent and tgt.done_received:
-            pairs.append(Pair("bitmap_done", src.done_sent, tgt.done_received))
-    for cp in cluster.connects:
-        pairs.append(Pair("handshake", cp.a.ref, cp.b.ref, strict=False))
+            pairs.append(Pair("bitmap_done", src.done_sent, tgt.done_received, resource=res))
+    for c in cluster.connects:
+        if c.b is not None and c.a.handshake is not None and c.b.handshake is not None:
+            pairs.append(
+                Pair("handshake", c.a.handshake.ref, c.b.handshake.ref, False, resource=c.resource)
+            )
     for dp in cluster.decision_pairs:
-        pairs.append(Pair("uuid", dp.a.start, dp.b.start, strict=False))
+        pairs.append(Pair("uuid", dp.a.start, dp.b.start, False, resource=dp.resource))
     return [p for p in pairs if p.delta_s is not None and p.send.node != p.recv.node]

@@ -19,32 +19,33 @@ import polars as pl
 
 from .align import Alignment
 from .catalog import SPLIT_BRAIN_RESULTS
-from .events import Ref
+from .i18n import N_, Join, Msg
+from .model import Cluster, Ref
 from .parse import NodeParse
-from .protocol import Cluster
+from .times import fmt_clock
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 # What each finding kind means, for README and the report's legend.
 KINDS: dict[str, str] = {
-    "split_brain": "the nodes' data diverged: both were Primary or wrote without each other",
-    "uuid_not_mirrored": "two nodes decided differently about the same UUID handshake",
-    "inconsistent_evidence": "causal pairs that no clock offset can satisfy",
-    "twopc_aborted": "a cluster-wide state change was aborted",
-    "twopc_timed_out": "a cluster-wide state change timed out waiting for replies",
-    "twopc_rejected": "a node rejected a cluster-wide state change",
-    "twopc_not_committed_remotely": "the initiator committed, a participant never logged it",
-    "twopc_incomplete": "a cluster-wide state change with neither commit nor abort",
-    "netlink_unterminated": "a bsradm/bsrsetup command was received and never terminated",
-    "resync_unfinished": "a resync was still running when the log ends",
-    "resync_broken": "a resync was cut short (disconnect, detach or failure)",
-    "connection_flapping": "many connects in a short window",
-    "lost_lines": "log lines are missing (counter gaps or 'missing log counter')",
-    "driver_reload": "the driver was loaded again inside the capture (reboot or reload)",
-    "clock_step": "a node's clock jumped inside the capture",
-    "timezone": "a node's clock is hours off: a time-zone difference",
-    "large_offset": "a node's clock is far from the reference clock",
-    "unaligned": "a node could not be put on the reference clock",
+    "split_brain": N_("the nodes' data diverged: both were Primary or wrote without each other"),
+    "uuid_not_mirrored": N_("two nodes decided differently about the same UUID handshake"),
+    "inconsistent_evidence": N_("causal pairs that no clock offset can satisfy"),
+    "twopc_aborted": N_("a cluster-wide state change was aborted"),
+    "twopc_timed_out": N_("a cluster-wide state change timed out waiting for replies"),
+    "twopc_rejected": N_("a node rejected a cluster-wide state change"),
+    "twopc_not_committed_remotely": N_("the initiator committed, a participant never logged it"),
+    "twopc_incomplete": N_("a cluster-wide state change with neither commit nor abort"),
+    "netlink_unterminated": N_("a bsradm/bsrsetup command was received and never terminated"),
+    "resync_unfinished": N_("a resync was still running when the log ends"),
+    "resync_broken": N_("a resync was cut short (disconnect, detach or failure)"),
+    "connection_flapping": N_("many connects in a short window"),
+    "lost_lines": N_("log lines are missing (counter gaps or 'missing log counter')"),
+    "driver_reload": N_("the driver was loaded again inside the capture (reboot or reload)"),
+    "clock_step": N_("a node's clock jumped inside the capture"),
+    "timezone": N_("a node's clock is hours off: a time-zone difference"),
+    "large_offset": N_("a node's clock is far from the reference clock"),
+    "unaligned": N_("a node could not be put on the reference clock"),
 }
 
 # Connects on one node within this window, at least FLAP_COUNT of them, are flapping.
@@ -57,20 +58,34 @@ OPEN_COMMAND_GRACE_NS = 10**9
 LINES_LISTED = 20  # per finding; the message gives the full count
 
 
-@dataclass
+@dataclass(eq=False)
 class Finding:
     severity: str
     kind: str
     node: str | None
     time_ns: int | None
-    message: str
+    msg: Msg  # shown in the reader's language; summary.json keeps the English
     lines: list[Ref] = field(default_factory=list)
+    resource: str | None = None  # None: the node's or the cluster's
+    # A summary of repeated findings: each one's time and message, in time order
+    # (empty for a single finding); ``time_ns`` is the first, ``last_ns`` the last.
+    occurrences: list[tuple[int | None, Msg]] = field(default_factory=list)
+    last_ns: int | None = None
+
+    @property
+    def message(self) -> str:
+        """The message in English (as summary.json writes it)."""
+        return str(self.msg)
+
+    @property
+    def count(self) -> int:
+        return max(1, len(self.occurrences))
 
 
 def find(
     nodes: list[NodeParse], cluster: Cluster, alignment: Alignment, timeline: pl.DataFrame
 ) -> list[Finding]:
-    at = alignment.aligned_ns
+    at = alignment.clock.at
     out: list[Finding] = []
     out += _twopc(cluster, at)
     out += _uuid(cluster, at)
@@ -80,17 +95,76 @@ def find(
     out += _flapping(cluster, at)
     out += _lost_lines(nodes, timeline)
     out += _reloads(cluster, at)
-    out += _clocks(alignment, at)
+    out += _clocks(alignment, at, {n.name for n in nodes if n.uptime_only})
+    out = summarise(out)
     # Most severe first, then in time order; node and message make the order total.
     out.sort(
         key=lambda f: (
             SEVERITY_RANK[f.severity],
             f.time_ns if f.time_ns is not None else 2**63,
             f.node or "",
+            f.resource or "",
             f.kind,
             f.message,
         )
     )
+    return out
+
+
+# What a repeated finding counts, in the summary's words.
+NOUNS = {
+    "connection_flapping": N_("bursts"),
+    "twopc_aborted": N_("2PCs aborted"),
+    "twopc_timed_out": N_("2PCs timed out"),
+    "twopc_rejected": N_("2PCs rejected"),
+    "twopc_incomplete": N_("2PCs without commit or abort"),
+    "twopc_not_committed_remotely": N_("2PCs not committed remotely"),
+    "netlink_unterminated": N_("commands never terminated"),
+    "resync_broken": N_("resyncs broken"),
+    "resync_unfinished": N_("resyncs unfinished"),
+    "uuid_not_mirrored": N_("UUID handshakes not mirrored"),
+    "split_brain": N_("split-brain reports"),
+    "driver_reload": N_("driver loads"),
+    "clock_step": N_("clock steps"),
+    "inconsistent_evidence": N_("contradicting pairs"),
+}
+
+
+def summarise(found: list[Finding]) -> list[Finding]:
+    """Repeated findings of one kind on the same nodes and resource become one, with a
+    count, the first and last time, every occurrence's message and every line: a
+    capture of a flapping link is one finding, not hundreds."""
+    groups: dict[tuple, list[Finding]] = {}
+    for f in found:
+        groups.setdefault((f.severity, f.kind, f.node, f.resource), []).append(f)
+    out = []
+    for (severity, kind, node, resource), members in groups.items():
+        if len(members) == 1:
+            out.append(members[0])
+            continue
+        members.sort(key=lambda f: (f.time_ns is None, f.time_ns or 0, f.message))
+        times = [f.time_ns for f in members if f.time_ns is not None]
+        first, last = (min(times), max(times)) if times else (None, None)
+        where = ", ".join(x for x in (resource, node) if x)
+        noun = Msg(NOUNS.get(kind, N_("times")))
+        params = dict(
+            kind=kind, where=f" ({where})" if where else "", count=len(members), noun=noun,
+            first=members[0].msg,
+        )  # fmt: skip
+        if first is not None and last is not None:
+            message = Msg(
+                "{kind}{where}: {count} {noun} between {start} and {end}; first: {first}",
+                start=fmt_clock(first),
+                end=fmt_clock(last),
+                **params,
+            )
+        else:
+            message = Msg("{kind}{where}: {count} {noun}; first: {first}", **params)
+        lines = [r for f in members for r in f.lines]
+        summary = Finding(severity, kind, node, first, message, lines, resource)
+        summary.occurrences = [(f.time_ns, f.msg) for f in members]
+        summary.last_ns = last
+        out.append(summary)
     return out
 
 
@@ -99,68 +173,61 @@ def _first(at, refs: list[Ref]) -> int | None:
     return min(times) if times else None
 
 
+def _res(resource: str | None) -> str:
+    return f"{resource}: " if resource else ""
+
+
 def _twopc(cluster: Cluster, at) -> list[Finding]:
     out = []
     present = {n.name for n in cluster.nodes}
     for r in cluster.twopc:
-        refs = [
-            ref
-            for s in r.sides
-            for ref in (s.prepare, s.reply, s.commit, s.abort, s.rejected, *s.timeouts)
-            if ref is not None
-        ]
+        refs = r.refs()
         when = _first(at, refs)
-        who = r.initiator or "an unknown node"
-        what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or "a state change"
+        who = r.initiator or Msg("an unknown node")
+        what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or Msg("a state change")
         node = r.initiator if r.initiator in present else (refs[0].node if refs else None)
+        res = _res(r.resource)
         # Problems other findings do not already say (rejections and silent commits do).
         extra = [p for p in r.problems if "rejected" not in p and "commit" not in p]
-        why = f": {'; '.join(extra)}" if extra else ""
+        why = Msg(": {problems}", problems=Join("; ", extra)) if extra else ""
+        base = dict(res=res, tid=r.tid, who=who, what=what)
+
+        def add(severity, kind, message, node=node, when=when, lines=refs, res=r.resource):
+            out.append(Finding(severity, kind, node, when, message, lines, res))
+
         if r.outcome == "timed out":
-            out.append(
-                Finding(
-                    "error",
-                    "twopc_timed_out",
-                    node,
-                    when,
-                    f"2PC {r.tid} from {who} ({what}) timed out{why}",
-                    refs,
-                )
+            add(
+                "error",
+                "twopc_timed_out",
+                Msg("{res}2PC {tid} from {who} ({what}) timed out{why}", why=why, **base),
             )
         elif r.outcome == "aborted":
             rv = f" (rv {r.abort_rv})" if r.abort_rv is not None else ""
-            out.append(
-                Finding(
-                    "warning",
-                    "twopc_aborted",
-                    node,
-                    when,
-                    f"2PC {r.tid} from {who} ({what}) was aborted{rv}{why}",
-                    refs,
-                )
+            add(
+                "warning",
+                "twopc_aborted",
+                Msg(
+                    "{res}2PC {tid} from {who} ({what}) was aborted{rv}{why}",
+                    rv=rv,
+                    why=why,
+                    **base,
+                ),
             )
         elif r.outcome == "incomplete":
-            out.append(
-                Finding(
-                    "warning",
-                    "twopc_incomplete",
-                    node,
-                    when,
-                    f"2PC {r.tid} from {who} ({what}): neither commit nor abort logged",
-                    refs,
-                )
+            add(
+                "warning",
+                "twopc_incomplete",
+                Msg("{res}2PC {tid} from {who} ({what}): neither commit nor abort logged", **base),
             )
         for s in r.sides:
             if s.rejected is not None:
-                out.append(
-                    Finding(
-                        "error",
-                        "twopc_rejected",
-                        s.node,
-                        at(s.rejected),
-                        f"{s.node} rejected 2PC {r.tid} from {who}",
-                        [s.rejected],
-                    )
+                add(
+                    "error",
+                    "twopc_rejected",
+                    Msg("{res}{node} rejected 2PC {tid} from {who}", node=s.node, **base),
+                    node=s.node,
+                    when=at(s.rejected),
+                    lines=[s.rejected],
                 )
         if r.outcome == "committed":
             silent = [
@@ -177,15 +244,15 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
             ):
                 silent.append(r.target)
             for name in sorted(set(silent)):
-                out.append(
-                    Finding(
-                        "error",
-                        "twopc_not_committed_remotely",
-                        name,
-                        when,
-                        f"2PC {r.tid} committed by {who} but {name} never logged the commit",
-                        refs,
-                    )
+                add(
+                    "error",
+                    "twopc_not_committed_remotely",
+                    Msg(
+                        "{res}2PC {tid} committed by {who} but {node} never logged the commit",
+                        node=name,
+                        **base,
+                    ),
+                    node=name,
                 )
     return out
 
@@ -202,9 +269,16 @@ def _uuid(cluster: Cluster, at) -> list[Finding]:
                 "uuid_not_mirrored",
                 None,
                 _first(at, refs),
-                f"UUID decisions do not mirror: {p.a.node} uuid_compare({p.a.result}) "
-                f"rule {p.a.rule}, {p.b.node} uuid_compare({p.b.result}) rule {p.b.rule}",
+                Msg(
+                    "{res}UUID decisions do not mirror: {a} {a_result}, {b} {b_result}",
+                    res=_res(p.resource),
+                    a=p.a.node,
+                    a_result=p.a.short,
+                    b=p.b.node,
+                    b_result=p.b.short,
+                ),
                 refs,
+                p.resource,
             )
         )
     return out
@@ -221,8 +295,14 @@ def _split_brain(cluster: Cluster, at) -> list[Finding]:
                         "split_brain",
                         ev.name,
                         at(lm.ref),
-                        f"{ev.name}: split brain: {lm.ref.message[:160]}",
+                        Msg(
+                            "{res}{node}: split brain: {line}",
+                            res=_res(lm.resource),
+                            node=ev.name,
+                            line=lm.ref.message[:160],
+                        ),
                         [lm.ref],
+                        lm.resource,
                     )
                 )
         for d in ev.decisions:
@@ -234,9 +314,14 @@ def _split_brain(cluster: Cluster, at) -> list[Finding]:
                         "split_brain",
                         ev.name,
                         _first(at, refs),
-                        f"{ev.name}: uuid_compare({d.result}) by rule {d.rule}: split "
-                        "brain detected in the UUID handshake",
+                        Msg(
+                            "{res}{node}: {result}: split brain detected in the UUID handshake",
+                            res=_res(d.resource),
+                            node=ev.name,
+                            result=d.label,
+                        ),
                         refs,
+                        d.resource,
                     )
                 )
     return out
@@ -252,22 +337,30 @@ def _netlink(cluster: Cluster, nodes: list[NodeParse], at) -> list[Finding]:
             end = ends.get(ev.name)
             start = c.received.local_ns
             if end is not None and start is not None and end - start < OPEN_COMMAND_GRACE_NS:
-                severity, tail = "info", " (the log ends right after it)"
+                severity, tail = "info", Msg(" (the log ends right after it)")
             else:
                 severity = "warning"
                 tail = (
-                    f" ({(end - start) / 1e9:.1f} s before the log ends)"
+                    Msg(" ({seconds} s before the log ends)", seconds=f"{(end - start) / 1e9:.1f}")
                     if end is not None and start is not None
                     else ""
                 )
+            res = c.resources[0] if len(c.resources) == 1 else None
             out.append(
                 Finding(
                     severity,
                     "netlink_unterminated",
                     ev.name,
                     at(c.received),
-                    f"{ev.name}: BSR_ADM_{c.command}:{c.number} received, never terminated{tail}",
+                    Msg(
+                        "{res}{node}: {command} received, never terminated{tail}",
+                        res=_res(", ".join(c.resources)),
+                        node=ev.name,
+                        command=f"BSR_ADM_{c.command}:{c.number}",
+                        tail=tail,
+                    ),
                     [c.received],
+                    res,
                 )
             )
     return out
@@ -276,9 +369,14 @@ def _netlink(cluster: Cluster, nodes: list[NodeParse], at) -> list[Finding]:
 def _resyncs(cluster: Cluster, at) -> list[Finding]:
     out = []
     for r in cluster.resyncs:
-        refs = [x for s in r.sides for x in (s.start, s.end) if x is not None]
-        what = f"{r.kind} {r.source or '?'} -> {r.target or '?'}"
-        size = f" ({r.kb} KB)" if r.kb is not None else ""
+        refs = r.refs()
+        what = dict(
+            res=_res(r.resource),
+            kind=r.kind,
+            source=r.source or "?",
+            target=r.target or "?",
+            size=f" ({r.kb} KB)" if r.kb is not None else "",
+        )
         if r.outcome == "running":
             out.append(
                 Finding(
@@ -286,8 +384,13 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
                     "resync_unfinished",
                     r.source or r.target,
                     _first(at, refs),
-                    f"{what}{size} started and was still running when the log ends",
+                    Msg(
+                        "{res}{kind} {source} -> {target}{size} started and was still running "
+                        "when the log ends",
+                        **what,
+                    ),
                     refs,
+                    r.resource,
                 )
             )
         elif r.outcome == "broken":
@@ -298,8 +401,15 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
                     "resync_broken",
                     r.source or r.target,
                     _first(at, refs),
-                    f"{what}{size} was broken" + (f": {reason}" if reason else ""),
+                    Msg(
+                        "{res}{kind} {source} -> {target}{size} was broken: {reason}",
+                        reason=reason,
+                        **what,
+                    )
+                    if reason
+                    else Msg("{res}{kind} {source} -> {target}{size} was broken", **what),
                     refs,
+                    r.resource,
                 )
             )
     return out
@@ -308,11 +418,14 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
 def _flapping(cluster: Cluster, at) -> list[Finding]:
     out = []
     for ev in cluster.nodes:
-        by_peer: dict[int, list[Ref]] = defaultdict(list)
+        by_peer: dict[tuple, list[Ref]] = defaultdict(list)
         for h in ev.handshakes:
-            by_peer[h.peer_id].append(h.ref)
-        for peer, refs in sorted(by_peer.items()):
+            by_peer[
+                (h.resource or "", h.peer_id if h.peer_id is not None else -2, h.peer_host or "")
+            ].append(h.ref)
+        for (resource, peer, host), refs in sorted(by_peer.items()):
             times = sorted((t, r.row, r) for r in refs if (t := at(r)) is not None)
+            name = cluster.name_of(resource or None, None if peer == -2 else peer, host or None)
             i = 0
             while i < len(times):
                 j = i
@@ -326,9 +439,16 @@ def _flapping(cluster: Cluster, at) -> list[Finding]:
                             "connection_flapping",
                             ev.name,
                             times[i][0],
-                            f"{ev.name}: {j - i + 1} connects to {cluster.name_of(peer)} "
-                            f"within {span:.0f} s",
+                            Msg(
+                                "{res}{node}: {count} connects to {peer} within {seconds} s",
+                                res=_res(resource),
+                                node=ev.name,
+                                count=j - i + 1,
+                                peer=name,
+                                seconds=f"{span:.0f}",
+                            ),
                             [t[2] for t in times[i : j + 1]],
+                            resource or None,
                         )
                     )
                     i = j + 1
@@ -362,16 +482,21 @@ def _lost_lines(nodes: list[NodeParse], timeline: pl.DataFrame) -> list[Finding]
         first = rows["time"].cast(pl.Int64).min() if rows.height else None
         parts = []
         if n.gap_lines:
-            parts.append(f"{n.gap_lines} in counter gaps")
+            parts.append(Msg("{count} in counter gaps", count=n.gap_lines))
         if n.missing_reported:
-            parts.append(f"{n.missing_reported} reported by 'missing log counter'")
+            parts.append(Msg("{count} reported by 'missing log counter'", count=n.missing_reported))
         out.append(
             Finding(
                 "warning",
                 "lost_lines",
                 n.name,
                 first,
-                f"{n.name}: {n.lost} log line(s) lost ({', '.join(parts)})",
+                Msg(
+                    "{node}: {count} log line(s) lost ({how})",
+                    node=n.name,
+                    count=n.lost,
+                    how=Join(", ", parts),
+                ),
                 refs,
             )
         )
@@ -397,16 +522,24 @@ def _reloads(cluster: Cluster, at) -> list[Finding]:
                     "driver_reload",
                     ev.name,
                     at(lm.ref),
-                    f"{ev.name}: driver loaded again"
-                    + (f" (version {version})" if version else "")
-                    + ": a reboot or reload inside the capture",
+                    Msg(
+                        "{node}: driver loaded again (version {version}): a reboot or reload "
+                        "inside the capture",
+                        node=ev.name,
+                        version=version,
+                    )
+                    if version
+                    else Msg(
+                        "{node}: driver loaded again: a reboot or reload inside the capture",
+                        node=ev.name,
+                    ),
                     [lm.ref],
                 )
             )
     return out
 
 
-def _clocks(alignment: Alignment, at) -> list[Finding]:
+def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
     out = []
     for name, na in alignment.nodes.items():
         if na.reference:
@@ -418,8 +551,12 @@ def _clocks(alignment: Alignment, at) -> list[Finding]:
                     "unaligned",
                     name,
                     None,
-                    f"{name}: no protocol evidence links it to {alignment.reference}; "
-                    "its times are its own clock, not aligned",
+                    Msg(
+                        "{node}: no protocol evidence links it to {reference}; its times are "
+                        "its own clock, not aligned",
+                        node=name,
+                        reference=alignment.reference,
+                    ),
                 )
             )
         main = na.main
@@ -430,8 +567,14 @@ def _clocks(alignment: Alignment, at) -> list[Finding]:
                     "timezone",
                     name,
                     None,
-                    f"{name}: clock {na.timezone} from {alignment.reference}'s (likely a "
-                    f"time-zone difference); residual offset {na.residual_s or 0:+.6f} s",
+                    Msg(
+                        "{node}: clock {zone} from {reference}'s (likely a time-zone "
+                        "difference); residual offset {residual} s",
+                        node=name,
+                        zone=na.timezone,
+                        reference=alignment.reference,
+                        residual=f"{na.residual_s or 0:+.6f}",
+                    ),
                 )
             )
         elif main is not None and abs(main.offset_s or 0) >= LARGE_OFFSET_S:
@@ -441,7 +584,21 @@ def _clocks(alignment: Alignment, at) -> list[Finding]:
                     "large_offset",
                     name,
                     None,
-                    f"{name}: clock {main.offset_s:+.3f} s from {alignment.reference}'s",
+                    Msg(
+                        "{node}: clock {offset} s from {reference}'s (its lines carry uptime "
+                        "stamps only, no wall clock: the offset places its boot on the "
+                        "reference clock)",
+                        node=name,
+                        offset=f"{main.offset_s:+.3f}",
+                        reference=alignment.reference,
+                    )
+                    if name in uptime_only
+                    else Msg(
+                        "{node}: clock {offset} s from {reference}'s",
+                        node=name,
+                        offset=f"{main.offset_s:+.3f}",
+                        reference=alignment.reference,
+                    ),
                 )
             )
         for st in na.steps:
@@ -451,8 +608,15 @@ def _clocks(alignment: Alignment, at) -> list[Finding]:
                     "clock_step",
                     name,
                     at(st.after),
-                    f"{name}: clock stepped by {st.size_s:+.6f} s between line "
-                    f"{st.before.line} and line {st.after.line} of {st.after.file}",
+                    Msg(
+                        "{node}: clock stepped by {size} s between line {before} and line "
+                        "{after} of {file}",
+                        node=name,
+                        size=f"{st.size_s:+.6f}",
+                        before=st.before.line,
+                        after=st.after.line,
+                        file=st.after.file,
+                    ),
                     [st.before, st.after],
                 )
             )
@@ -466,15 +630,20 @@ def _clocks(alignment: Alignment, at) -> list[Finding]:
                 "inconsistent_evidence",
                 c.node,
                 _first(at, refs[:2]),
-                f"{c.node}: {c.pair.kind}"
-                + (f" (tid {c.pair.tid})" if c.pair.tid is not None else "")
-                + f" contradicts {len(c.against)} other pair(s): {c.reason}",
+                Msg(
+                    "{node}: {pair}{tid} contradicts {count} other pair(s): {reason}",
+                    node=c.node,
+                    pair=c.pair.kind,
+                    tid=f" (tid {c.pair.tid})" if c.pair.tid is not None else "",
+                    count=len(c.against),
+                    reason=c.reason,
+                ),
                 refs,
             )
         )
     # Violations the conflicts above do not already explain.
-    explained = {id(c.pair) for c in alignment.conflicts}
-    left = [p for p in alignment.violating if id(p) not in explained]
+    explained = {c.pair for c in alignment.conflicts}
+    left = [p for p in alignment.violating if p not in explained]
     if left:
         refs = [r for p in left[:LINES_LISTED] for r in (p.send, p.recv)]
         out.append(
@@ -483,7 +652,7 @@ def _clocks(alignment: Alignment, at) -> list[Finding]:
                 "inconsistent_evidence",
                 None,
                 _first(at, refs),
-                f"{len(left)} receive(s) still precede their send after alignment",
+                Msg("{count} receive(s) still precede their send after alignment", count=len(left)),
                 refs,
             )
         )

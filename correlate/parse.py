@@ -206,7 +206,25 @@ ENTRY_COLUMNS = [
     "message",
     "cut",
     "event",
+    # What kernel logs bring (correlate.kernparse); BSR's own lines fill constants.
+    "program",
+    "host",
+    "format",
+    "time_res_ns",
+    "cause",
 ]
+
+
+def bsr_columns() -> list[pl.Expr]:
+    """The columns kernel logs bring, for BSR's own lines: program ``bsr``, format
+    ``bsr``, the 100 ns BSR writes (7 fraction digits, truncated)."""
+    return [
+        pl.lit("bsr", pl.String).cast(pl.Categorical).alias("program"),
+        pl.lit(None, pl.String).alias("host"),
+        pl.lit("bsr", pl.String).cast(pl.Categorical).alias("format"),
+        pl.lit(100, pl.Int64).alias("time_res_ns"),
+        pl.lit(None, pl.String).alias("cause"),
+    ]
 
 
 @dataclass
@@ -248,6 +266,8 @@ class NodeParse:
     cut: int = 0
     first_time: int | None = None
     last_time: int | None = None
+    host: str | None = None  # kernel logs: the host the lines came from
+    uptime_only: bool = False  # kernel logs with monotonic stamps and no wall clock
 
 
 @dataclass
@@ -1019,7 +1039,7 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
         event=pl.when(pl.col("is_entry")).then(pl.lit("")).otherwise(pl.lit("unparsed")),
     )
     result = _account(source.name, frame, facts_list, total_lines)
-    result.frame = frame.with_row_index("row").select(ENTRY_COLUMNS)
+    result.frame = frame.with_row_index("row").with_columns(bsr_columns()).select(ENTRY_COLUMNS)
     if result.unparsed:
         share = result.unparsed / max(result.rows, 1)
         notices.warn(

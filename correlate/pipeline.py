@@ -5,7 +5,6 @@ one only passes frames along and keeps the notices together.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,17 +18,21 @@ from . import (
     events,
     evidence,
     findings,
+    kernlog,
+    kernparse,
     protocol,
+    scope,
     sources,
     summary,
     timeline,
 )
-from .errors import InputError, Notices, OutputError
-from .events import NodeEvents
+from .analysis import Analysis
+from .errors import InputError, Notices, OutputError, UsageError
+from .i18n import Msg
+from .model import NodeEvents
 from .parse import NodeParse, parse_node
 from .render import report, sequence
 from .times import fmt_ns
-from .window import Windows
 
 ProgressFn = Callable[[int], None]
 
@@ -43,28 +46,7 @@ class Options:
     since_ns: int | None = None
     until_ns: int | None = None
     diagrams: str = "all"  # none, overview, all
-
-
-@dataclass
-class Analysis:
-    nodes: list[NodeParse]
-    timeline: pl.DataFrame
-    notices: Notices
-    events: list[NodeEvents]
-    cluster: protocol.Cluster
-    alignment: align.Alignment
-    episodes: list[episodes.Episode] = field(default_factory=list)
-    findings: list[findings.Finding] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
-
-    @property
-    def node_names(self) -> list[str]:
-        return [n.name for n in self.nodes]
-
-    @functools.cached_property
-    def windows(self) -> Windows:
-        """The events of any time window, for the renderers' per-episode questions."""
-        return Windows(self.alignment)
+    only: str | None = None  # "drbd": the timeline keeps the replication lines only
 
 
 def analyse(
@@ -74,18 +56,24 @@ def analyse(
     progress: ProgressFn | None = None,
 ) -> Analysis:
     node_sources = sources.resolve(specs, notices, options.max_extract)
+    # The node names are known now: a mistyped name stops the run before any parsing,
+    # which on a large capture takes minutes. A kernel log given without NAME= may hold
+    # several hosts, whose node names are known only once it is read.
+    names = [src.name for src in node_sources]
+    by_host = any(
+        not src.named and any(kernlog.sniff(f.head()) for f in src.files) for src in node_sources
+    )
+    reference = check_nodes(names, options) if not by_host else None
     parsed: list[NodeParse] = []
     for src in node_sources:
-        parsed.append(parse_node(src, notices))
+        parsed.extend(read_source(src, notices))
         if progress:
             progress(sum(f.size for f in src.files))
+    _dedupe_hosts(parsed, notices)
     names = [p.name for p in parsed]
-    reference = options.reference or names[0]
-    if reference not in names:
-        raise InputError(f"--reference {reference}: no such node (nodes: {', '.join(names)})")
-    for name in options.offsets:
-        if name not in names:
-            raise InputError(f"--offset {name}=...: no such node (nodes: {', '.join(names)})")
+    if reference is None:
+        reference = check_nodes(names, options)
+    check_offsets_fit(parsed, options.offsets)
     frames: list[pl.DataFrame] = []
     node_events: list[NodeEvents] = []
     for p in parsed:
@@ -103,21 +91,21 @@ def analyse(
     del clocks  # a copy of every row's time and place, not needed past alignment
     _alignment_notices(alignment, notices, len(parsed))
     aligned = [
-        timeline.apply_offsets(f, alignment.nodes[p.name].segments)
+        timeline.place(f, alignment.offsets.pop(p.name), alignment.clock.times[p.name])
         for p, f in zip(parsed, frames, strict=True)
     ]
     del frames
     full = timeline.merge(aligned, [reference, *[n for n in names if n != reference]])
+    if options.only == "drbd":
+        full = _only_drbd(full, notices)
     merged = timeline.narrow(full, options.since_ns, options.until_ns)
-    story = episodes.build(cluster, alignment)
+    # Episodes and findings see the whole capture (a 2PC's outcome may lie past the
+    # window's end); scope.narrow then cuts them with everything else.
+    story = episodes.build(cluster, alignment.clock)
     found = findings.find(parsed, cluster, alignment, full)
-    if options.since_ns is not None or options.until_ns is not None:
-        lo = options.since_ns if options.since_ns is not None else -(2**62)
-        hi = options.until_ns if options.until_ns is not None else 2**62
-        story = [e for e in story if e.end_ns >= lo and e.start_ns <= hi]
-        # Findings without a time (clock facts) concern the whole capture: kept.
-        found = [f for f in found if f.time_ns is None or lo <= f.time_ns <= hi]
-    return Analysis(
+    rows_read = full.height
+    del full
+    analysis = Analysis(
         nodes=parsed,
         timeline=merged,
         notices=notices,
@@ -127,6 +115,121 @@ def analyse(
         episodes=story,
         findings=found,
     )
+    if options.since_ns is not None or options.until_ns is not None:
+        scope.narrow(analysis, options.since_ns, options.until_ns, rows_read)
+    return analysis
+
+
+def check_nodes(names: list[str], options: Options) -> str:
+    """The reference node's name, once --reference and --offset name known nodes and no
+    offset is given for the reference (its offset is 0 by definition)."""
+    known = f"(nodes: {', '.join(names)})"
+    reference = options.reference or names[0]
+    if reference not in names:
+        raise UsageError(
+            Msg("--reference {reference}: no such node {known}", reference=reference, known=known)
+        )
+    for name, value in options.offsets.items():
+        if name not in names:
+            raise UsageError(
+                Msg(
+                    "--offset {name}={value}: no such node {known}",
+                    name=name,
+                    value=f"{value:g}",
+                    known=known,
+                )
+            )
+        if name == reference:
+            raise UsageError(
+                Msg(
+                    "--offset {name}={value}: {name} is the reference node, whose offset is "
+                    "0 by definition (choose another with --reference)",
+                    name=name,
+                    value=f"{value:g}",
+                )
+            )
+    return reference
+
+
+# What a timeline time (datetime[ns], an i64 of nanoseconds) can hold.
+TIME_MIN_NS = -(2**63) + 1
+TIME_MAX_NS = 2**63 - 1
+
+
+def check_offsets_fit(parsed: list[NodeParse], offsets: dict[str, float]) -> None:
+    """A manual offset must leave every aligned time of its node a timestamp. The CLI
+    bounds offsets before reading; this catches a log dated near the edge of what a
+    timestamp holds, whose times would otherwise wrap around."""
+    for p in parsed:
+        if p.name not in offsets:
+            continue
+        shift = round(offsets[p.name] * 1e9)
+        for local in (p.first_time, p.last_time):
+            if local is not None and not TIME_MIN_NS <= local - shift <= TIME_MAX_NS:
+                raise UsageError(
+                    Msg(
+                        "--offset {name}={offsets}: moves {name}'s lines outside what a "
+                        "timestamp can hold (years 1677 to 2262)",
+                        name=p.name,
+                        offsets=f"{offsets[p.name]:g}",
+                    )
+                )
+
+
+def _only_drbd(frame: pl.DataFrame, notices: Notices) -> pl.DataFrame:
+    """``--only drbd``: the replication lines (BSR's, and DRBD's kernel lines with their
+    object prefix); other programs' lines and lines with no structure are counted, not
+    kept."""
+    keep = (pl.col("program").cast(pl.String) == "bsr") | pl.col("object").is_not_null()
+    kept = frame.filter(keep)
+    dropped = frame.height - kept.height
+    if dropped:
+        notices.note(
+            Msg(
+                "--only drbd: {dropped} line(s) of other programs left out of the timeline",
+                dropped=dropped,
+            )
+        )
+    return kept
+
+
+def read_source(src: sources.NodeSource, notices: Notices) -> list[NodeParse]:
+    """A source's files in their dialect: BSR's own log (one node), or kernel logs of
+    DRBD or WinDRBD (one node per host they hold)."""
+    kernel = [kernlog.sniff(f.head()) for f in src.files]
+    if all(kernel):
+        return kernparse.parse_kernel_source(src, notices)
+    if any(kernel):
+        mixed = ", ".join(f.display for f, k in zip(src.files, kernel, strict=True) if k)
+        raise InputError(
+            Msg(
+                "{spec}: mixes BSR's own logs with kernel logs ({mixed}); give each "
+                "kind as its own SRC",
+                spec=src.spec,
+                mixed=mixed,
+            )
+        )
+    return [parse_node(src, notices)]
+
+
+def _dedupe_hosts(parsed: list[NodeParse], notices: Notices) -> None:
+    """Nodes named after hosts (a central syslog) may meet a node of the same name."""
+    seen: dict[str, int] = {}
+    for p in parsed:
+        if p.name in seen:
+            seen[p.name] += 1
+            new = f"{p.name}-{seen[p.name]}"
+            notices.note(
+                Msg(
+                    "two nodes are named {name}; calling the second {new}",
+                    name=f"{p.name!r}",
+                    new=f"{new!r}",
+                )
+            )
+            p.name = new
+            p.frame = p.frame.with_columns(node=pl.lit(new, pl.String).cast(pl.Categorical))
+        else:
+            seen[p.name] = 1
 
 
 def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: int) -> None:
@@ -143,13 +246,19 @@ def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: in
             )
     if alignment.conflicts:
         notices.warn(
-            f"{len(alignment.conflicts)} causal pair(s) contradict the rest of the evidence "
-            "(see alignment.json conflicts)"
+            Msg(
+                "{count} causal pair(s) contradict the rest of the evidence (see "
+                "alignment.json conflicts)",
+                count=len(alignment.conflicts),
+            )
         )
     if alignment.violations_after:
         notices.warn(
-            f"{alignment.violations_after} receive(s) still precede their send after "
-            "alignment (inconsistent evidence)"
+            Msg(
+                "{violations_after} receive(s) still precede their send after alignment "
+                "(inconsistent evidence)",
+                violations_after=alignment.violations_after,
+            )
         )
 
 
@@ -157,26 +266,86 @@ def write(analysis: Analysis, options: Options) -> list[str]:
     out = bundle.prepare(options.out)
     bundle.write_timeline(out, analysis.timeline)
     bundle.write_json(out, "alignment.json", summary.alignment_json(analysis))
-    doc = summary.summary_json(analysis)
-    doc["episodes"] = episodes.to_json(analysis.episodes, fmt_ns)
-    bundle.write_json(out, "summary.json", doc)
-    analysis.written = ["timeline.parquet", "timeline.csv", "alignment.json", "summary.json"]
+    analysis.written = ["timeline.parquet", "timeline.csv", "alignment.json"]
+    # Diagrams before summary.json, which names only the diagrams that were drawn.
     try:
         drawn = sequence.render(analysis, analysis.episodes, out / "diagrams", options.diagrams)
     except sequence.DotMissing:
-        analysis.written.append("diagrams/*.dot")
-        raise OutputError(
-            f"Graphviz's dot is not installed: wrote the diagram sources to "
-            f"{out / 'diagrams'}/*.dot; install it (Debian: apt-get install graphviz) and "
-            "run again, or use --diagrams none",
-            exit_code=1,
-        ) from None
+        # Not a reason to stop: everything else, the report included, is still written.
+        drawn = []
+        analysis.dot_missing = True
+        analysis.notices.warn(
+            Msg(
+                "Graphviz's dot is not installed: wrote the diagram sources to "
+                "{value}/*.dot; install it (Debian: apt-get install graphviz) and run "
+                "again, or use --diagrams none",
+                value=out / "diagrams",
+            )
+        )
     except OSError as exc:
         raise OutputError(
-            f"{out / 'diagrams'}: could not write the diagrams: {exc.strerror or exc}"
+            Msg(
+                "{value}: could not write the diagrams: {reason}",
+                value=out / "diagrams",
+                reason=exc.strerror or exc,
+            )
         ) from None
+    doc = summary.summary_json(analysis)
+    doc["episodes"] = episodes.to_json(analysis.episodes, fmt_ns)
+    _diagram_links(doc["episodes"], {p.name for p in drawn})
+    doc["window"] = window_json(analysis.window)
+    bundle.write_json(out, "summary.json", doc)
+    analysis.written.append("summary.json")
+    if analysis.dot_missing:
+        analysis.written.append("diagrams/*.dot")
     if drawn:
         analysis.written.append(f"diagrams/ ({len(drawn)} SVG)")
     bundle.write_text(out, "report.html", report.render(analysis, out / "diagrams"))
     analysis.written.append("report.html")
     return analysis.written
+
+
+def _diagram_links(items: list[dict], drawn: set[str]) -> None:
+    """An episode's ``diagram`` names its SVG only when that SVG was drawn (not under
+    ``--diagrams overview|none``, nor without Graphviz): ``null`` otherwise."""
+    for item in items:
+        name = item.get("diagram")
+        if name is not None and Path(name).name not in drawn:
+            item["diagram"] = None
+
+
+def window_json(window: scope.Window | None) -> dict | None:
+    if window is None:
+        return None
+    return {
+        "since": fmt_ns(window.since_ns),
+        "until": fmt_ns(window.until_ns),
+        "rows": window.rows,
+        "rows_read": window.rows_read,
+    }
+
+
+def listed_events(analysis: Analysis) -> pl.DataFrame:
+    """The timeline's protocol events for ``--timeline --events``, by the rule every other
+    output follows: terminated status polls (``GET_*`` from monitoring) are counted in
+    summary.json, not listed; one that never terminated is listed."""
+    event = pl.col("event").cast(pl.String).fill_null("")
+    events = analysis.timeline.filter((event != "") & (event != "unparsed"))
+    polls = [
+        pl.DataFrame(
+            {
+                "_node": ev.name,
+                "row": pl.concat([ev.polls["received_row"], ev.polls["done_row"]]).drop_nulls(),
+            },
+            schema={"_node": pl.String, "row": pl.UInt32},
+        )
+        for ev in analysis.events
+        if ev.polls.height
+    ]
+    if not polls:
+        return events
+    return (
+        events.with_columns(pl.col("node").cast(pl.String).alias("_node"))
+        .join(pl.concat(polls), on=["_node", "row"], how="anti", maintain_order="left")
+        .drop("_node")
+    )

@@ -1,219 +1,186 @@
-"""Stage 2b, protocol: match one node's events to the others', without using clocks.
+"""Stage 2d, protocol: match one node's records to the others', by identity, never by clock.
 
-Every match here stands on protocol identity, never on timestamps (the clocks are what
-the next stage has to find):
+Every match stands on protocol identity (the clocks are what the next stage has to find):
 
-* node ids: the initiator id a node writes in its own 2PC prepares, the peer ids the
-  others write in their prefixes for the same transactions, Linux host names from
-  ``Handshake to peer N`` on a connection named by host;
-* two-phase commits by transaction id (random 32-bit, the same on every node);
-* UUID handshakes by their UUID sets (one node's ``self`` is the other's ``peer``);
-* resync sessions and bitmap exchanges through the UUID handshakes they follow;
-* connects (handshake lines) through the transactions or UUID handshakes that follow them.
+* node ids, per resource: the initiator id a node writes in its own 2PC prepares, the
+  target id an initiator names, the peer ids in the others' prefixes, Linux host names
+  from ``Handshake to peer N`` on a connection named by host;
+* two-phase commits by transaction id (random 32-bit, logged by every node it reached),
+  in one resource;
+* UUID handshakes by their UUID sets (my ``self`` is your ``peer``, and the reverse), same
+  resource and volume, each naming the other as its peer where the ids are known;
+* connections (:class:`~correlate.model.Connect`): a node's connection to a peer is the
+  peer's connection back when both carried the same 2PC id or a matched UUID handshake,
+  same resource, and each names the other;
+* bitmap exchanges and resync sessions only inside a matched connection, per volume.
+
+Nothing is matched by time or by order alone: two unrelated clusters that ran the same
+story at the same time share no id and no UUID, and nothing here pairs them.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 from .catalog import results_mirror
-from .events import (
+from .i18n import Msg
+from .model import (
     BitmapExchange,
-    Handshake,
+    BitmapPair,
+    Cluster,
+    Connect,
+    ConnectSide,
+    DecisionPair,
     NodeEvents,
-    Ref,
+    ResyncRecord,
     ResyncSide,
+    TwopcRecord,
     TwopcSide,
     UuidDecision,
 )
 
-
-@dataclass
-class TwopcRecord:
-    tid: int
-    initiator: str | None  # node name, or "node id N" when that node's log is absent
-    initiator_id: int | None
-    target: str | None
-    participants: list[str]
-    outcome: str  # committed, aborted, timed out, incomplete
-    duration_ms: float | None
-    changes: dict[str, str]
-    mask: int | None
-    val: int | None
-    sides: list[TwopcSide]
-    problems: list[str] = field(default_factory=list)
-    abort_rv: int | None = None
-
-    @property
-    def initiator_side(self) -> TwopcSide | None:
-        return next((s for s in self.sides if s.role == "initiator"), None)
-
-    def participant_sides(self) -> list[TwopcSide]:
-        return [s for s in self.sides if s.role == "participant"]
-
-
-@dataclass
-class DecisionPair:
-    a: UuidDecision
-    b: UuidDecision
-
-    @property
-    def mirrored(self) -> bool:
-        return results_mirror(self.a.result, self.b.result)
-
-
-@dataclass
-class ResyncRecord:
-    kind: str  # resync or verify
-    source: str | None
-    target: str | None
-    kb: int | None
-    outcome: str
-    sides: list[ResyncSide]
-
-    def side(self, node: str) -> ResyncSide | None:
-        return next((s for s in self.sides if s.node == node), None)
-
-
-@dataclass
-class BitmapPair:
-    source: BitmapExchange
-    target: BitmapExchange
-
-
-@dataclass
-class ConnectPair:
-    a: Handshake
-    b: Handshake
-    by: str  # what paired them: "twopc", "uuid", or "order"
-
-
-@dataclass
-class Cluster:
-    nodes: list[NodeEvents]
-    id_to_node: dict[int, str] = field(default_factory=dict)
-    twopc: list[TwopcRecord] = field(default_factory=list)
-    decision_pairs: list[DecisionPair] = field(default_factory=list)
-    resyncs: list[ResyncRecord] = field(default_factory=list)
-    bitmaps: list[BitmapPair] = field(default_factory=list)
-    connects: list[ConnectPair] = field(default_factory=list)
-
-    def node(self, name: str) -> NodeEvents:
-        return next(n for n in self.nodes if n.name == name)
-
-    def name_of(self, node_id: int | None) -> str | None:
-        if node_id is None:
-            return None
-        if node_id == -1:
-            return "all"
-        return self.id_to_node.get(node_id, f"node id {node_id}")
-
-    def pair_of(self, decision: UuidDecision) -> UuidDecision | None:
-        for p in self.decision_pairs:
-            if p.a is decision:
-                return p.b
-            if p.b is decision:
-                return p.a
-        return None
+SOURCE_ROLES = {"SyncSource", "VerifyS"}
+TARGET_ROLES = {"SyncTarget", "VerifyT"}
 
 
 def correlate(nodes: list[NodeEvents]) -> Cluster:
-    cluster = Cluster(nodes=nodes)
+    cluster = Cluster(nodes=nodes, by_name={n.name: n for n in nodes})
     _resolve_ids(cluster)
+    cluster.index_names()
     cluster.twopc = _twopc(cluster)
-    cluster.decision_pairs = _pair_decisions(nodes)
-    cluster.resyncs = _resyncs(cluster)
-    cluster.bitmaps = _bitmaps(cluster)
+    for rec in cluster.twopc:
+        cluster.twopc_by_tid.setdefault(rec.tid, []).append(rec)
+    cluster.decision_pairs = _pair_decisions(cluster)
+    cluster.twin = {d: p for p in cluster.decision_pairs for d in (p.a, p.b)}
     cluster.connects = _connects(cluster)
+    cluster.bitmaps = [bp for c in cluster.connects for bp in _bitmaps(c)]
+    cluster.resyncs = _resyncs(cluster)
     return cluster
 
 
 # -- node ids ---------------------------------------------------------------------------
 
 
-def _resolve_ids(cluster: Cluster) -> None:
-    nodes = cluster.nodes
+def _sides_by_tid(nodes: Iterable[NodeEvents]) -> dict[int, list[TwopcSide]]:
     by_tid: dict[int, list[TwopcSide]] = defaultdict(list)
     for n in nodes:
         for tid, sides in n.twopc.items():
             by_tid[tid].extend(sides)
-    # A participant names the initiator by the peer id in its prefix; the initiator
-    # names the target in its prepare line.
-    for sides in by_tid.values():
+    return by_tid
+
+
+def _resolve_ids(cluster: Cluster) -> None:
+    nodes = cluster.nodes
+    ident = {n.name: n.identity for n in nodes}
+
+    def learn(node: str, resource: str | None, node_id: int | None, why: str) -> None:
+        if resource is None or node_id is None or node_id < 0:
+            return
+        me = ident[node]
+        if resource not in me.node_ids:
+            me.node_ids[resource] = node_id
+            if me.node_id is None:
+                me.node_id, me.node_id_from = node_id, why
+
+    # A participant names the initiator by the peer id in its prefix (unless a relay
+    # passed it on: the initiator's own prepare wins); the initiator names its target.
+    for sides in _sides_by_tid(nodes).values():
         init = next((s for s in sides if s.role == "initiator"), None)
+        if init is None:
+            continue
         for s in sides:
-            if s.role != "participant" or init is None:
+            if s.role != "participant" or s.resource != init.resource:
                 continue
-            me = cluster.node(s.node).identity
-            them = cluster.node(init.node).identity
-            if them.node_id is None and s.peer is not None:
-                them.node_id, them.node_id_from = s.peer, f"peer id in {s.node}'s 2PC lines"
-            if me.node_id is None and init.target_id is not None and init.target_id >= 0:
-                me.node_id, me.node_id_from = init.target_id, f"2PC target in {init.node}'s log"
-    # Two nodes, one of them known: the other is the one peer id the known one talks to.
-    changed = True
-    while changed:
-        changed = False
-        for n in nodes:
-            ident = n.identity
-            if ident.node_id is not None:
-                continue
-            others = [o.identity for o in nodes if o is not n]
-            for other in others:
-                if other.node_id is not None and len(other.peer_ids) == 1 and len(nodes) == 2:
-                    ident.node_id = other.peer_ids[0]
-                    ident.node_id_from = f"the one peer id {other.name} names"
-                    changed = True
-                    break
-            if ident.node_id is None and len(ident.peer_ids) == 1 and len(nodes) == 2:
-                # A node never names itself as a peer: in two nodes the other id is mine
-                # when ids are the usual 0 and 1.
-                (peer,) = ident.peer_ids
-                if peer in (0, 1):
-                    ident.node_id = 1 - peer
-                    ident.node_id_from = "the id its only peer does not have"
-                    changed = True
+            learn(init.node, init.resource, s.peer, f"peer id in {s.node}'s 2PC lines")
+            if init.target_id is not None and init.target_id >= 0:
+                learn(s.node, s.resource, init.target_id, f"2PC target in {init.node}'s log")
+    # Two nodes, one id known: the other is the one peer id the known one talks to.
+    if len(nodes) == 2:
+        a, b = (ident[n.name] for n in nodes)
+        for x, y in ((a, b), (b, a)):
+            for resource in sorted(set(x.resources) | set(y.resources)):
+                if resource in y.node_ids:
+                    continue
+                peers = sorted({p for p in _peer_ids(cluster.node(x.name), resource)})
+                if len(peers) == 1:
+                    learn(y.name, resource, peers[0], f"the one peer id {x.name} names")
+                elif x.id_in(resource) is None:
+                    # A node never names itself as a peer: of the usual 0 and 1, the one
+                    # its only peer does not have.
+                    mine = sorted({p for p in _peer_ids(cluster.node(y.name), resource)})
+                    if len(mine) == 1 and mine[0] in (0, 1):
+                        learn(y.name, resource, 1 - mine[0], "the id its only peer does not have")
     for n in nodes:
-        if n.identity.node_id is not None:
-            cluster.id_to_node.setdefault(n.identity.node_id, n.name)
+        me = n.identity
+        for resource, node_id in me.node_ids.items():
+            cluster.ids.setdefault((resource, node_id), n.name)
+        if me.node_ids and me.node_id is None:
+            me.node_id = Counter(me.node_ids.values()).most_common(1)[0][0]
     # Host names: a Linux node calls its peers by host; the peer with that id is the host.
     for n in nodes:
-        for peer_id, host in n.identity.hosts.items():
-            owner = cluster.id_to_node.get(peer_id)
-            if owner is not None and cluster.node(owner).identity.host is None:
+        for h in n.handshakes:
+            host = h.peer_host or h.peer_name
+            owner = cluster.ids.get((h.resource, h.peer_id)) if h.peer_id is not None else None
+            if owner is not None and host and cluster.node(owner).identity.host is None:
                 cluster.node(owner).identity.host = host
+
+
+def _peer_ids(node: NodeEvents, resource: str) -> set[int]:
+    """The peer ids a node's lines name in one resource."""
+    found = {h.peer_id for h in node.handshakes if h.resource == resource}
+    found |= {s.peer for sides in node.twopc.values() for s in sides if s.resource == resource}
+    found |= {c.peer for c in node.connects if c.resource == resource}
+    found |= {d.peer for d in node.decisions if d.resource == resource}
+    return {p for p in found if p is not None and p >= 0}
+
+
+def refers(cluster: Cluster, resource: str | None, peer: int | None, host: str | None,
+           node: str) -> bool | None:  # fmt: skip
+    """Does a peer (id in a resource, or host) name ``node``? None when nothing says."""
+    found = cluster.peer_node(resource, peer, host)
+    if found is not None:
+        return found == node
+    own = cluster.node(node).identity
+    if peer is not None and own.id_in(resource) is not None:
+        return own.id_in(resource) == peer
+    if host is not None and own.host is not None:
+        return own.host == host
+    return None
 
 
 # -- two-phase commits ----------------------------------------------------------------------
 
 
 def _twopc(cluster: Cluster) -> list[TwopcRecord]:
-    by_tid: dict[int, list[TwopcSide]] = defaultdict(list)
-    for n in cluster.nodes:
-        for tid, sides in n.twopc.items():
-            by_tid[tid].extend(sides)
     records = []
-    for tid, sides in by_tid.items():
-        records.append(_twopc_record(cluster, tid, sides))
-    records.sort(key=lambda r: _first_ref_key(cluster, r.sides))
+    for tid, sides in _sides_by_tid(cluster.nodes).items():
+        # One tid, one resource: sides naming two resources are two transactions (a
+        # 32-bit random id can repeat across resources).
+        groups: dict[str | None, list[TwopcSide]] = defaultdict(list)
+        for s in sides:
+            groups[s.resource].append(s)
+        if None in groups and len(groups) == 2:
+            (other,) = (k for k in groups if k is not None)
+            groups[other].extend(groups.pop(None))
+        for group in groups.values():
+            records.append(_twopc_record(cluster, tid, group))
+    order = {n.name: i for i, n in enumerate(cluster.nodes)}
+
+    def first(r: TwopcRecord) -> tuple:
+        init = r.initiator_side or r.sides[0]
+        refs = init.refs()
+        return (order[init.node], min((x.row for x in refs), default=0))
+
+    records.sort(key=first)
     return records
-
-
-def _first_ref_key(cluster: Cluster, sides: list[TwopcSide]) -> tuple:
-    """Order transactions by the initiator's counter when there is one (clock-free)."""
-    names = [n.name for n in cluster.nodes]
-    init = next((s for s in sides if s.role == "initiator"), sides[0])
-    ref = init.prepare or init.detail or init.reply or init.commit or init.abort
-    row = ref.row if ref else 0
-    return (names.index(init.node), row)
 
 
 def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRecord:
     init = next((s for s in sides if s.role == "initiator"), None)
     parts = [s for s in sides if s.role == "participant"]
-    problems: list[str] = []
+    resource = next((s.resource for s in sides if s.resource is not None), None)
+    problems: list[Msg] = []
     if init is not None:
         initiator, initiator_id = init.node, init.initiator_id
         if init.commit is not None:
@@ -226,8 +193,15 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
             outcome = "incomplete"
         target_id = init.target_id
     else:
-        initiator_id = next((p.peer for p in parts if p.peer is not None), None)
-        initiator = cluster.name_of(initiator_id)
+        # Its log is not here: DRBD 9.1+ participants name it (A->B); else the
+        # connection the prepare came on names it (unless a relay passed it on).
+        named = next((p.initiator_id for p in parts if p.initiator_id is not None), None)
+        p0 = next((p for p in parts if p.peer is not None or p.peer_host), None)
+        if named is not None:
+            initiator_id, initiator = named, cluster.name_of(resource, named)
+        else:
+            initiator_id = p0.peer if p0 else None
+            initiator = cluster.name_of(resource, p0.peer, p0.peer_host) if p0 else None
         target_id = next((p.target_id for p in parts if p.target_id is not None), None)
         if any(p.commit for p in parts):
             outcome = "committed"
@@ -239,13 +213,13 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
             outcome = "incomplete"
     for p in parts:
         if p.rejected is not None:
-            problems.append(f"{p.node} rejected it")
+            problems.append(Msg("{node} rejected it", node=p.node))
         if outcome == "committed" and p.commit is None and p.rejected is None:
-            problems.append(f"{p.node} never logged the commit")
+            problems.append(Msg("{node} never logged the commit", node=p.node))
         if outcome in ("aborted", "timed out") and p.abort is None and p.rejected is None:
-            problems.append(f"{p.node} never logged the abort")
+            problems.append(Msg("{node} never logged the abort", node=p.node))
     if init is not None and init.timeouts:
-        problems.append(f"{init.node} timed out waiting for replies")
+        problems.append(Msg("{node} timed out waiting for replies", node=init.node))
     duration = None
     if init is not None:
         end = init.commit or init.abort
@@ -258,12 +232,31 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
         if s is not None:
             for k, v in s.changes.items():
                 changes.setdefault(k, v)
+    present = {n.name for n in cluster.nodes}
+    relays: dict[str, str] = {}
+    absent: list[str] = []
+    for p in parts:
+        via = cluster.name_of(resource, p.peer, p.peer_host)
+        if via is not None and via != initiator and initiator is not None:
+            relays[p.node] = via
+            if via not in present and via not in absent:
+                absent.append(via)
+    target = cluster.name_of(resource, target_id)
+    if (
+        target is not None
+        and target != "all"
+        and target not in present
+        and target != initiator
+        and target not in absent
+    ):
+        absent.append(target)
     return TwopcRecord(
         tid=tid,
+        resource=resource,
         initiator=initiator,
         initiator_id=initiator_id,
-        target=cluster.name_of(target_id),
-        participants=sorted({p.node for p in parts}),
+        target=cluster.name_of(resource, target_id),
+        participants=sorted({p.node for p in parts}) + sorted(absent),
         outcome=outcome,
         duration_ms=duration,
         changes=changes,
@@ -272,184 +265,183 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
         sides=sides,
         problems=problems,
         abort_rv=init.abort_rv if init else None,
+        relays=relays,
+        absent=sorted(absent),
     )
 
 
 # -- UUID handshakes ------------------------------------------------------------------------
 
 
-def _key(uuids: dict[str, Any]) -> tuple:
+def _uuid_key(uuids: dict) -> tuple:
     return (uuids.get("current"), uuids.get("bitmap"))
 
 
-def _pair_decisions(nodes: list[NodeEvents]) -> list[DecisionPair]:
-    """One handshake, seen from both sides: my self set is your peer set and vice versa.
-    Pairs are taken in each node's own order, so repeated identical handshakes pair up
-    first with first."""
+def _pair_decisions(cluster: Cluster) -> list[DecisionPair]:
+    """One handshake, seen from both sides: my self set is your peer set and the reverse,
+    same resource and volume, each naming the other. Repeated identical handshakes pair
+    first with first, in each node's own order."""
     pairs: list[DecisionPair] = []
-    used: set[int] = set()
+    nodes = cluster.nodes
     for i, a_node in enumerate(nodes):
         for b_node in nodes[i + 1 :]:
+            waiting: dict[tuple, list[UuidDecision]] = defaultdict(list)
+            for b in b_node.decisions:
+                if b.self_uuids and b.peer_uuids:
+                    key = (b.resource, b.volume, _uuid_key(b.peer_uuids), _uuid_key(b.self_uuids))
+                    waiting[key].append(b)
             for a in a_node.decisions:
-                if id(a) in used or not a.self_uuids or not a.peer_uuids:
+                if not (a.self_uuids and a.peer_uuids):
                     continue
-                for b in b_node.decisions:
-                    if id(b) in used or not b.self_uuids or not b.peer_uuids:
+                key = (a.resource, a.volume, _uuid_key(a.self_uuids), _uuid_key(a.peer_uuids))
+                queue = waiting.get(key, [])
+                for k, b in enumerate(queue):
+                    if refers(cluster, a.resource, a.peer, a.peer_host, b.node) is False:
                         continue
-                    if (
-                        _key(a.self_uuids) == _key(b.peer_uuids)
-                        and _key(a.peer_uuids) == _key(b.self_uuids)
-                        and a.resource == b.resource
-                    ):
-                        pairs.append(DecisionPair(a, b))
-                        used.update((id(a), id(b)))
-                        break
+                    if refers(cluster, b.resource, b.peer, b.peer_host, a.node) is False:
+                        continue
+                    pairs.append(DecisionPair(a, b, results_mirror(a.result, b.result)))
+                    del queue[k]
+                    break
     return pairs
 
 
-# -- resyncs and bitmaps ----------------------------------------------------------------------
+# -- connections ------------------------------------------------------------------------------
 
-SOURCE_ROLES = {"SyncSource", "VerifyS"}
-TARGET_ROLES = {"SyncTarget", "VerifyT"}
+
+def _marks(cluster: Cluster, side: ConnectSide) -> list[tuple]:
+    marks: list[tuple] = [("tid", tid) for tid in side.tids]
+    for d in side.decisions:
+        pair = cluster.twin.get(d)
+        if pair is not None:
+            marks.append(("uuid", id(pair)))
+    return marks
+
+
+def _connects(cluster: Cluster) -> list[Connect]:
+    """Pair each node's connections with the peer's connection back (same resource, each
+    naming the other, a 2PC id or a matched UUID handshake in both); the rest stand
+    alone."""
+    out: list[Connect] = []
+    used: set[int] = set()
+    nodes = cluster.nodes
+    two_nodes = len(nodes) == 2
+    for i, a_node in enumerate(nodes):
+        for b_node in nodes[i + 1 :]:
+            by_mark: dict[tuple, list[ConnectSide]] = defaultdict(list)
+            for b in b_node.connects:
+                for m in _marks(cluster, b):
+                    by_mark[(b.resource, m)].append(b)
+            for a in a_node.connects:
+                if id(a) in used:
+                    continue
+                a_to_b = refers(cluster, a.resource, a.peer, a.peer_host, b_node.name)
+                if a_to_b is False:
+                    continue
+                for m in _marks(cluster, a):
+                    found = _partner(cluster, a, a_to_b, m, by_mark, used, two_nodes)
+                    if found is not None:
+                        used.update((id(a), id(found)))
+                        out.append(Connect(a.resource, a, found, m[0] if m[0] == "uuid" else "2pc"))
+                        break
+    for n in nodes:
+        out.extend(Connect(s.resource, s, None) for s in n.connects if id(s) not in used)
+    order = {n.name: i for i, n in enumerate(nodes)}
+    out.sort(key=lambda c: (order[c.a.node], c.a.start.row))
+    return out
+
+
+def _partner(cluster, a, a_to_b, mark, by_mark, used, two_nodes) -> ConnectSide | None:
+    for b in by_mark.get((a.resource, mark), []):
+        if id(b) in used:
+            continue
+        b_to_a = refers(cluster, b.resource, b.peer, b.peer_host, a.node)
+        if b_to_a is False:
+            continue
+        # A 2PC id reaches every peer of a resource: with a side that names nobody for
+        # sure, it proves the pair only between two nodes. A UUID handshake is pairwise.
+        if mark[0] == "tid" and not (a_to_b and b_to_a) and not two_nodes:
+            continue
+        return b
+    return None
+
+
+def _bitmaps(connect: Connect) -> list[BitmapPair]:
+    """Within one connection, per volume: the source's exchange with the target's, in
+    order; two exchanges whose logged byte counts differ are not the same exchange."""
+    if connect.b is None:
+        return []
+    pairs = []
+    for x, y in ((connect.a, connect.b), (connect.b, connect.a)):
+        targets: dict[int | None, list[BitmapExchange]] = defaultdict(list)
+        for ex in y.bitmaps:
+            if ex.role == "target":
+                targets[ex.volume].append(ex)
+        for ex in x.bitmaps:
+            if ex.role != "source":
+                continue
+            queue = targets.get(ex.volume, [])
+            for k, tx in enumerate(queue):
+                if ex.sent and tx.received and ex.sent.total != tx.received.total:
+                    continue
+                pairs.append(BitmapPair(ex, tx))
+                del queue[k]
+                break
+    return pairs
+
+
+# -- resyncs -----------------------------------------------------------------------------------
 
 
 def _resyncs(cluster: Cluster) -> list[ResyncRecord]:
+    """Within one connection, per volume and kind, the source's session with the
+    target's, in order; a session not so matched stands alone."""
     records: list[ResyncRecord] = []
     paired: set[int] = set()
-    sides = [s for n in cluster.nodes for s in n.resyncs]
-    for s in sides:
-        if id(s) in paired or s.role not in SOURCE_ROLES:
+    for c in cluster.connects:
+        if c.b is None:
             continue
-        partner = _resync_partner(cluster, s, sides, paired)
-        group = [s] + ([partner] if partner else [])
-        paired.update(id(x) for x in group)
-        records.append(_resync_record(cluster, group))
-    for s in sides:
-        if id(s) not in paired:
-            paired.add(id(s))
-            records.append(_resync_record(cluster, [s]))
+        for x, y in ((c.a, c.b), (c.b, c.a)):
+            targets: dict[tuple, list[ResyncSide]] = defaultdict(list)
+            for s in y.resyncs:
+                if s.role in TARGET_ROLES and id(s) not in paired:
+                    targets[(s.volume, s.kind)].append(s)
+            for s in x.resyncs:
+                if s.role not in SOURCE_ROLES or id(s) in paired:
+                    continue
+                queue = targets.get((s.volume, s.kind))
+                if queue:
+                    t = queue.pop(0)
+                    paired.update((id(s), id(t)))
+                    records.append(_resync_record(cluster, [s, t]))
+    for n in cluster.nodes:
+        for s in n.resyncs:
+            if id(s) not in paired:
+                records.append(_resync_record(cluster, [s]))
+    order = {n.name: i for i, n in enumerate(cluster.nodes)}
+    records.sort(key=lambda r: (order[r.sides[0].node], r.sides[0].start.row))
     return records
-
-
-def _resync_partner(cluster, source: ResyncSide, sides, paired) -> ResyncSide | None:
-    target_name = cluster.name_of(source.peer)
-    candidates = [
-        t
-        for t in sides
-        if id(t) not in paired
-        and t.role in TARGET_ROLES
-        and t.node == target_name
-        and t.kind == source.kind
-        and t.resource == source.resource
-    ]
-    if source.decision is not None:
-        twin = cluster.pair_of(source.decision)
-        for t in candidates:
-            if twin is not None and t.decision is twin:
-                return t
-    # No UUID handshake to go by: the first unpaired session of the target towards us.
-    me = cluster.node(source.node).identity.node_id
-    for t in candidates:
-        if t.peer is None or me is None or t.peer == me:
-            return t
-    return None
 
 
 def _resync_record(cluster: Cluster, group: list[ResyncSide]) -> ResyncRecord:
     src = next((s for s in group if s.role in SOURCE_ROLES), None)
     tgt = next((s for s in group if s.role in TARGET_ROLES), None)
-    source = src.node if src else (cluster.name_of(tgt.peer) if tgt else None)
-    target = tgt.node if tgt else (cluster.name_of(src.peer) if src else None)
+    first = group[0]
+    if src is not None:
+        source = src.node
+    elif tgt is not None:
+        source = cluster.name_of(tgt.resource, tgt.peer, tgt.peer_host)
+    else:
+        source = None
+    if tgt is not None:
+        target = tgt.node
+    elif src is not None:
+        target = cluster.name_of(src.resource, src.peer, src.peer_host)
+    else:
+        target = None
     kb = next((s.kb for s in (src, tgt) if s is not None and s.kb is not None), None)
     outcomes = {s.outcome for s in group}
     outcome = "broken" if "broken" in outcomes else "running" if "running" in outcomes else "done"
-    return ResyncRecord(group[0].kind, source, target, kb, outcome, group)
-
-
-def _bitmaps(cluster: Cluster) -> list[BitmapPair]:
-    pairs: list[BitmapPair] = []
-    used: set[int] = set()
-    for n in cluster.nodes:
-        for ex in n.bitmaps:
-            if ex.role != "source" or id(ex) in used:
-                continue
-            target_name = cluster.name_of(ex.peer)
-            for other in cluster.nodes:
-                if other.name != target_name:
-                    continue
-                for tx in other.bitmaps:
-                    if id(tx) in used or tx.role != "target" or tx.resource != ex.resource:
-                        continue
-                    if ex.sent and tx.received and ex.sent.total != tx.received.total:
-                        continue
-                    pairs.append(BitmapPair(ex, tx))
-                    used.update((id(ex), id(tx)))
-                    break
-                break
-    return pairs
-
-
-# -- connects -----------------------------------------------------------------------------
-
-
-def _connects(cluster: Cluster) -> list[ConnectPair]:
-    """Pair the handshake lines of one connect on two nodes.
-
-    A connect on a node runs from its handshake to its next handshake. Two connects are
-    one when a transaction id or a UUID handshake appears in both; failing that, the
-    k-th connect between two nodes pairs with the k-th when both logged the same count.
-    """
-    pairs: list[ConnectPair] = []
-    for i, a_node in enumerate(cluster.nodes):
-        for b_node in cluster.nodes[i + 1 :]:
-            a_id, b_id = a_node.identity.node_id, b_node.identity.node_id
-            a_hs = [h for h in a_node.handshakes if b_id is None or h.peer_id == b_id]
-            b_hs = [h for h in b_node.handshakes if a_id is None or h.peer_id == a_id]
-            if not a_hs or not b_hs:
-                continue
-            a_marks = _connect_marks(cluster, a_node, a_hs)
-            b_marks = _connect_marks(cluster, b_node, b_hs)
-            used: set[int] = set()
-            for ha, ma in zip(a_hs, a_marks, strict=True):
-                for j, (hb, mb) in enumerate(zip(b_hs, b_marks, strict=True)):
-                    if j in used:
-                        continue
-                    shared = ma & mb
-                    if shared:
-                        by = "twopc" if any(m[0] == "tid" for m in shared) else "uuid"
-                        pairs.append(ConnectPair(ha, hb, by))
-                        used.add(j)
-                        break
-            # Pairing by order alone is a guess: made only for two nodes that something
-            # clock-free (a shared 2PC id or UUID handshake) shows to be peers.
-            linked = bool(set().union(*a_marks) & set().union(*b_marks))
-            if not used and linked and len(a_hs) == len(b_hs):
-                pairs.extend(
-                    ConnectPair(ha, hb, "order") for ha, hb in zip(a_hs, b_hs, strict=True)
-                )
-    return pairs
-
-
-def _connect_marks(cluster: Cluster, node: NodeEvents, handshakes: list[Handshake]) -> list[set]:
-    """For each connect, the clock-free marks seen in it: 2PC ids, paired UUID handshakes."""
-    bounds = [h.ref.row for h in handshakes] + [1 << 62]
-    marks: list[set] = [set() for _ in handshakes]
-
-    def slot(ref: Ref | None) -> int | None:
-        if ref is None:
-            return None
-        for k in range(len(handshakes)):
-            if bounds[k] <= ref.row < bounds[k + 1]:
-                return k
-        return None
-
-    for tid, sides in node.twopc.items():
-        for s in sides:
-            k = slot(s.prepare)
-            if k is not None:
-                marks[k].add(("tid", tid))
-    for p in cluster.decision_pairs:
-        for d in (p.a, p.b):
-            if d.node == node.name and (k := slot(d.start)) is not None:
-                marks[k].add(("uuid", id(p)))
-    return marks
+    return ResyncRecord(
+        first.kind, first.resource, first.volume, source, target, kb, outcome, group
+    )

@@ -30,8 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError, Notices
+from .i18n import Msg
 
-LOG_NAME = re.compile(r"^bsr\.log(_.*)?$")
+# BSR's own log and its rotated files; a Linux node's kernel logs as syslog daemons rotate
+# them (kern.log, syslog, messages, with .1 / .2.gz ...), for DRBD clusters.
+LOG_NAME = re.compile(r"^(?:bsr\.log(?:_.*)?|(?:kern\.log|syslog|messages)(?:\.\d+)?(?:\.gz)?)$")
 # A name given with NAME=SRC: short, printable, no path separators.
 NODE_NAME = re.compile(r"^[A-Za-z0-9_.@:+-]{1,64}$")
 DEFAULT_MAX_EXTRACT = 4 * 1024**3
@@ -95,8 +98,12 @@ class _Budget:
         self.left -= n
         if self.left < 0:
             raise InputError(
-                f"{what}: archive expands beyond the {DEFAULT_MAX_EXTRACT // 1024**2} MiB "
-                "extraction cap (a zip bomb?); extract it yourself if it is genuine"
+                Msg(
+                    "{what}: archive expands beyond the {value} MiB extraction cap (a zip "
+                    "bomb?); extract it yourself if it is genuine",
+                    what=what,
+                    value=DEFAULT_MAX_EXTRACT // 1024**2,
+                )
             )
 
 
@@ -122,8 +129,13 @@ def resolve(
             if len(found) > 1:
                 subdirs = ", ".join(n.name for n in found)
                 raise InputError(
-                    f"{src}: holds the logs of {len(found)} nodes ({subdirs}); "
-                    "NAME=SRC names one node: give each node's directory as its own SRC"
+                    Msg(
+                        "{src}: holds the logs of {count} nodes ({subdirs}); NAME=SRC names one "
+                        "node: give each node's directory as its own SRC",
+                        src=src,
+                        count=len(found),
+                        subdirs=subdirs,
+                    )
                 )
             found[0].name = name
             found[0].named = True
@@ -141,16 +153,18 @@ def _resolve_one(src: str, notices: Notices, budget: _Budget) -> list[NodeSource
         st = path.stat()
     except FileNotFoundError:
         if path.is_symlink():
-            raise InputError(f"{src}: broken symbolic link") from None
-        raise InputError(f"{src}: no such file or directory") from None
+            raise InputError(Msg("{src}: broken symbolic link", src=src)) from None
+        raise InputError(Msg("{src}: no such file or directory", src=src)) from None
     except OSError as exc:  # ELOOP, EACCES on a parent, ...
-        raise InputError(f"{src}: cannot open: {exc.strerror or exc}") from None
+        raise InputError(
+            Msg("{src}: cannot open: {reason}", src=src, reason=exc.strerror or exc)
+        ) from None
     if path.is_dir():
         return _from_directory(src, path, notices, budget)
     if not path.is_file():
-        raise InputError(f"{src}: not a regular file or directory")
+        raise InputError(Msg("{src}: not a regular file or directory", src=src))
     if not os.access(path, os.R_OK):
-        raise InputError(f"{src}: permission denied")
+        raise InputError(Msg("{src}: permission denied", src=src))
     kind = _sniff(path)
     stem = _stem(path.name)
     if kind in ("zip", "tar"):
@@ -160,7 +174,13 @@ def _resolve_one(src: str, notices: Notices, budget: _Budget) -> list[NodeSource
         data, truncated = _gunzip(path.read_bytes(), src, budget)
         inner = path.name[: -len(".gz")] if path.name.endswith(".gz") else path.name
         if truncated:
-            notices.warn(f"{src}: gzip stream is truncated; using the {len(data)} bytes it held")
+            notices.warn(
+                Msg(
+                    "{src}: gzip stream is truncated; using the {count} bytes it held",
+                    src=src,
+                    count=len(data),
+                )
+            )
         log = LogFile(display=src, data=data, size=len(data), truncated=truncated)
         return [NodeSource(name=_node_name_for_file(Path(inner), stem), spec=src, files=[log])]
     log = LogFile(display=src, path=path, size=st.st_size)
@@ -220,19 +240,29 @@ def _from_directory(src: str, path: Path, notices: Notices, budget: _Budget) -> 
                 with open(fpath, "rb"):
                     pass
             except OSError as exc:
-                notices.warn(f"{shown}: skipped: {exc.strerror or exc}")
+                notices.warn(
+                    Msg("{shown}: skipped: {reason}", shown=shown, reason=exc.strerror or exc)
+                )
                 continue
             rel_dir = os.path.relpath(dirpath, path)
             if _sniff(fpath) == "gzip":
                 data, truncated = _gunzip(fpath.read_bytes(), shown, budget)
                 if truncated:
-                    notices.warn(f"{shown}: gzip stream is truncated; using what it held")
+                    notices.warn(
+                        Msg("{shown}: gzip stream is truncated; using what it held", shown=shown)
+                    )
                 log = LogFile(display=shown, data=data, size=len(data), truncated=truncated)
             else:
                 log = LogFile(display=shown, path=fpath, size=st.st_size)
             groups.setdefault(rel_dir, []).append(log)
     if not groups:
-        raise InputError(f"{src}: no bsr.log or rotated bsr.log_* files in this directory")
+        raise InputError(
+            Msg(
+                "{src}: no bsr.log or rotated bsr.log_* files in this directory (nor "
+                "kern.log, syslog, messages)",
+                src=src,
+            )
+        )
     default = path.resolve().name or src
     return _nodes_from_groups(groups, default_name=default, where=src)
 
@@ -248,8 +278,12 @@ def _nodes_from_groups(
     if "." in groups or "" in groups:
         subdirs = ", ".join(sorted(k for k in groups if k not in (".", "")))
         raise InputError(
-            f"{where}: holds bsr.log files at its top and in subdirectories ({subdirs}); "
-            "give each node's directory as its own SRC"
+            Msg(
+                "{where}: holds bsr.log files at its top and in subdirectories "
+                "({subdirs}); give each node's directory as its own SRC",
+                where=where,
+                subdirs=subdirs,
+            )
         )
     nodes = []
     for rel_dir in sorted(groups):
@@ -278,9 +312,17 @@ def _from_archive(
         else:
             members = _read_tar(src, path, notices, budget)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise InputError(f"{src}: corrupt or truncated archive: {exc}") from None
+        raise InputError(
+            Msg("{src}: corrupt or truncated archive: {exc}", src=src, exc=exc)
+        ) from None
     if not members:
-        raise InputError(f"{src}: archive holds no bsr.log or bsr.log_* file")
+        raise InputError(
+            Msg(
+                "{src}: archive holds no bsr.log or bsr.log_* file (nor kern.log, "
+                "syslog, messages)",
+                src=src,
+            )
+        )
     groups: dict[str, list[LogFile]] = {}
     for name, data, truncated in members:
         rel_dir = str(PurePosixPath(name.replace("\\", "/")).parent)
@@ -304,7 +346,11 @@ def _read_zip(
                 continue
             if _unsafe_member(info.filename):
                 notices.warn(
-                    f"{src}: refused member {info.filename!r}: its name escapes the archive"
+                    Msg(
+                        "{src}: refused member {filename}: its name escapes the archive",
+                        src=src,
+                        filename=f"{info.filename!r}",
+                    )
                 )
                 continue
             chunks = []
@@ -325,10 +371,22 @@ def _read_tar(
             if not _wanted(member.name):
                 continue
             if _unsafe_member(member.name):
-                notices.warn(f"{src}: refused member {member.name!r}: its name escapes the archive")
+                notices.warn(
+                    Msg(
+                        "{src}: refused member {name}: its name escapes the archive",
+                        src=src,
+                        name=f"{member.name!r}",
+                    )
+                )
                 continue
             if not member.isfile():
-                notices.warn(f"{src}: skipped member {member.name!r}: not a regular file")
+                notices.warn(
+                    Msg(
+                        "{src}: skipped member {name}: not a regular file",
+                        src=src,
+                        name=f"{member.name!r}",
+                    )
+                )
                 continue
             fh = tf.extractfile(member)
             if fh is None:
@@ -364,7 +422,9 @@ def _gunzip(raw: bytes, what: str, budget: _Budget) -> tuple[bytes, bool]:
                 out.append(block)
         except zlib.error as exc:
             if not out:
-                raise InputError(f"{what}: not a readable gzip stream: {exc}") from None
+                raise InputError(
+                    Msg("{what}: not a readable gzip stream: {exc}", what=what, exc=exc)
+                ) from None
             return b"".join(out), True
         if not d.eof:
             return b"".join(out), True
@@ -381,8 +441,12 @@ def _dedupe_names(nodes: list[NodeSource], notices: Notices) -> None:
             seen[base] += 1
             new = f"{base}-{seen[base]}"
             notices.note(
-                f"two sources are named {base!r}; calling {node.spec!r} {new!r} "
-                "(name nodes with NAME=SRC)"
+                Msg(
+                    "two sources are named {base}; calling {spec} {new} (name nodes with NAME=SRC)",
+                    base=f"{base!r}",
+                    spec=f"{node.spec!r}",
+                    new=f"{new!r}",
+                )
             )
             node.name = new
         else:
@@ -398,8 +462,14 @@ def _reject_shared_files(nodes: list[NodeSource]) -> None:
             if key in owner and owner[key][0] != node.name:
                 other_node, other_file = owner[key]
                 raise InputError(
-                    f"the same log was given for two nodes: {other_file} ({other_node}) and "
-                    f"{log.display} ({node.name})"
+                    Msg(
+                        "the same log was given for two nodes: {other_file} ({other_node}) and "
+                        "{display} ({name})",
+                        other_file=other_file,
+                        other_node=other_node,
+                        display=log.display,
+                        name=node.name,
+                    )
                 )
             owner.setdefault(key, (node.name, log.display))
 

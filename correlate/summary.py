@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from . import align
 from .catalog import UUID_RULE_REASONS, uuid_meaning
-from .events import Ref, is_status_poll, poll_ref
+from .model import Clock, Ref
+from .netlink import is_status_poll, poll_ref
 from .times import fmt_ns
-from .window import Windows
 
 if TYPE_CHECKING:
-    from .pipeline import Analysis
+    from .analysis import Analysis
 
 EVIDENCE_LISTED = 2000  # per alignment.json; the count says how many there were in all
 
@@ -32,11 +32,11 @@ def _r(x: float | None, digits: int = 6) -> float | None:
 class Times:
     """Formats a line's local and aligned time."""
 
-    def __init__(self, windows: Windows) -> None:
-        self.windows = windows  # its aligned times are computed once per line
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock  # every row's aligned time, computed once by the align stage
 
     def aligned(self, ref: Ref | None) -> str | None:
-        return fmt_ns(self.windows.at(ref)) if ref else None
+        return fmt_ns(self.clock.at(ref)) if ref else None
 
     def local(self, ref: Ref | None) -> str | None:
         return fmt_ns(ref.local_ns) if ref else None
@@ -73,7 +73,7 @@ def netlink_polls(analysis: Analysis, t: Times) -> list[dict[str, Any]]:
 
 def alignment_json(analysis: Analysis) -> dict[str, Any]:
     al = analysis.alignment
-    t = Times(analysis.windows)
+    t = Times(analysis.clock)
     nodes = {}
     for parsed, ev in zip(analysis.nodes, analysis.events, strict=True):
         ident = ev.identity
@@ -129,7 +129,7 @@ def alignment_json(analysis: Analysis) -> dict[str, Any]:
         "conflicts": [
             {
                 "node": c.node,
-                "reason": c.reason,
+                "reason": str(c.reason),
                 "pair": pair_json(c.pair, t),
                 "against": [pair_json(p, t) for p in c.against],
             }
@@ -190,23 +190,25 @@ def pair_json(p, t: Times) -> dict[str, Any]:
 
 def summary_json(analysis: Analysis) -> dict[str, Any]:
     al, cl = analysis.alignment, analysis.cluster
-    t = Times(analysis.windows)
+    t = Times(analysis.clock)
     decisions = []
     for ev in analysis.events:
         for d in ev.decisions:
             twin = cl.pair_of(d)
-            pair = next((p for p in cl.decision_pairs if d in (p.a, p.b)), None)
+            pair = cl.twin.get(d)
             decisions.append(
                 {
                     "node": d.node,
-                    "peer": cl.name_of(d.peer),
+                    "peer": cl.name_of(d.resource, d.peer, d.peer_host),
                     "peer_id": d.peer,
                     "resource": d.resource,
                     "volume": d.volume,
                     "result": d.result,
                     "rule": d.rule,
-                    "meaning": uuid_meaning(d.result),
-                    "rule_reason": UUID_RULE_REASONS.get(d.rule or -1),
+                    "meaning": str(uuid_meaning(d.result)),
+                    "rule_reason": UUID_RULE_REASONS.get(d.rule)
+                    if isinstance(d.rule, int)
+                    else None,
                     "rule_text": d.rule_text,
                     "time": t.aligned(d.compare or d.start),
                     "local_time": t.local(d.compare or d.start),
@@ -243,7 +245,8 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
         "handshakes": [
             {
                 "node": ev.name,
-                "peer": cl.name_of(h.peer_id),
+                "resource": h.resource,
+                "peer": cl.name_of(h.resource, h.peer_id, h.peer_host),
                 "peer_id": h.peer_id,
                 "protocol": h.protocol,
                 "peer_name": h.peer_name,
@@ -258,7 +261,9 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
         "bitmaps": [
             {
                 "node": b.node,
-                "peer": cl.name_of(b.peer),
+                "resource": b.resource,
+                "volume": b.volume,
+                "peer": cl.name_of(b.resource, b.peer, b.peer_host),
                 "role": b.role,
                 "sent": _stat(b.sent),
                 "received": _stat(b.received),
@@ -273,6 +278,8 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
             {
                 "node": ev.name,
                 "kind": lm.kind,
+                "resource": lm.resource,
+                "resources": lm.resources,
                 "time": t.aligned(lm.ref),
                 "end": t.aligned(lm.end),
                 "detail": lm.detail,
@@ -283,9 +290,17 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
         ],
         "findings": [finding_json(f, t) for f in analysis.findings],
         "connection_losses": [
-            {"node": r.node, "time": t.aligned(r), "message": r.message, "line": t.line(r)}
+            {
+                "node": ev.name,
+                "resource": x.resource,
+                "peer": cl.name_of(x.resource, x.peer, x.peer_host),
+                "time": t.aligned(x.ref),
+                "reason": x.reason,
+                "message": x.ref.message,
+                "line": t.line(x.ref),
+            }
             for ev in analysis.events
-            for r in ev.connection_losses
+            for x in ev.connection_losses
         ],
     }
 
@@ -295,8 +310,12 @@ def finding_json(f, t: Times) -> dict[str, Any]:
         "severity": f.severity,
         "kind": f.kind,
         "node": f.node,
+        "resource": f.resource,
         "time": fmt_ns(f.time_ns),
         "message": f.message,
+        "count": f.count,
+        "last_time": fmt_ns(f.last_ns),
+        "occurrences": [{"time": fmt_ns(ns), "message": str(m)} for ns, m in f.occurrences],
         "lines": [t.line(r) for r in f.lines],
     }
 
@@ -329,10 +348,13 @@ def twopc_json(r, t: Times) -> dict[str, Any]:
                 lines.append(t.line(ref))
     return {
         "tid": r.tid,
+        "resource": r.resource,
         "initiator": r.initiator,
         "initiator_id": r.initiator_id,
         "target": r.target,
         "participants": r.participants,
+        "absent": r.absent,
+        "relays": r.relays,
         "outcome": r.outcome,
         "duration_ms": _r(r.duration_ms, 4),
         "changes": r.changes,
@@ -340,7 +362,7 @@ def twopc_json(r, t: Times) -> dict[str, Any]:
         "val": r.val,
         "abort_rv": r.abort_rv,
         "time": t.aligned(first),
-        "problems": r.problems,
+        "problems": [str(p) for p in r.problems],
         "lines": lines,
     }
 
@@ -348,17 +370,21 @@ def twopc_json(r, t: Times) -> dict[str, Any]:
 def resync_json(r, t: Times) -> dict[str, Any]:
     starts = [s.start for s in r.sides if s.start]
     ends = [s.end for s in r.sides if s.end]
-    start_ns = min((t.windows.at(x) or 0 for x in starts), default=None)
-    end_ns = max((t.windows.at(x) or 0 for x in ends), default=None)
+    start_ns = t.clock.first(starts)
+    end_ns = t.clock.last(ends)
     done = next((s for s in r.sides if s.total_s is not None), None)
     return {
         "kind": r.kind,
+        "resource": r.resource,
+        "volume": r.volume,
         "source": r.source,
         "target": r.target,
         "kb": r.kb,
         "start": fmt_ns(start_ns),
         "end": fmt_ns(end_ns) if r.outcome != "running" else None,
-        "duration_s": _r((end_ns - start_ns) / 1e9, 6) if start_ns and end_ns else None,
+        "duration_s": _r((end_ns - start_ns) / 1e9, 6)
+        if start_ns is not None and end_ns is not None
+        else None,
         "logged_total_s": done.total_s if done else None,
         "paused_s": done.paused_s if done else None,
         "rate_kps": done.rate_kps if done else None,

@@ -16,7 +16,10 @@ is the running maximum of its aligned time.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+
+from .model import NO_TIME
 
 COLUMNS = [
     "node",
@@ -49,6 +52,11 @@ COLUMNS = [
     "lost_before",
     "file_index",
     "row",
+    "program",
+    "host",
+    "format",
+    "time_res_ns",
+    "cause",
 ]
 
 
@@ -68,6 +76,10 @@ CATEGORICAL = {
     "object_state",
     "platform",
     "event",
+    "program",
+    "host",
+    "format",
+    "cause",
 }
 
 
@@ -117,42 +129,11 @@ def narrow(frame: pl.DataFrame, since_ns: int | None, until_ns: int | None) -> p
     return frame.filter(keep)
 
 
-def apply_offsets(frame: pl.DataFrame, segments: list) -> pl.DataFrame:
-    """Give each row its segment's offset (linear in the node's local time) and ``time``.
-
-    ``segments`` are :class:`correlate.align.Segment` in row order; a segment without an
-    offset leaves its rows on their own clock (``offset_s`` null, ``time = local_time``).
-    """
-    table = pl.DataFrame(
-        {
-            "row": [s.first_row for s in segments],
-            "_off": [s.offset_s for s in segments],
-            "_drift": [s.drift_ppm or 0.0 for s in segments],
-            "_t0": [s.start_ns for s in segments],
-        },
-        schema={"row": pl.UInt32, "_off": pl.Float64, "_drift": pl.Float64, "_t0": pl.Int64},
-    ).sort("row")
-    joined = frame.join_asof(table, on="row", strategy="backward")
-    local_ns = pl.col("local_time").cast(pl.Int64)
-    offset = pl.col("_off") + pl.col("_drift") * 1e-6 * (local_ns - pl.col("_t0")) / 1e9
-    return (
-        joined.with_columns(offset_s=offset)
-        .with_columns(
-            time=pl.when(pl.col("offset_s").is_null())
-            .then(pl.col("local_time"))
-            .otherwise(
-                (local_ns - (pl.col("offset_s") * 1e9).round().cast(pl.Int64)).cast(
-                    pl.Datetime("ns")
-                )
-            )
-        )
-        .drop("_off", "_drift", "_t0")
-    )
-
-
-def unaligned(frame: pl.DataFrame) -> pl.DataFrame:
-    """A node on its own clock: ``time`` equals ``local_time``, ``offset_s`` is null."""
-    return frame.with_columns(
-        offset_s=pl.lit(None, pl.Float64),
-        time=pl.col("local_time"),
-    )
+def place(frame: pl.DataFrame, offsets: np.ndarray, times: np.ndarray) -> pl.DataFrame:
+    """Give each row the offset and aligned time the align stage computed for it (by row:
+    ``frame`` is the node's frame in its own order); a node without an offset keeps its
+    own clock (``offset_s`` null, ``time = local_time``)."""
+    offset = pl.Series("offset_s", offsets, dtype=pl.Float64).fill_nan(None)
+    time = pl.Series("time", times, dtype=pl.Int64)
+    time = time.set(time == NO_TIME, None).cast(pl.Datetime("ns"))
+    return frame.with_columns(offset, time)

@@ -1,13 +1,16 @@
-"""Headless Chromium for the tests: screenshots of SVGs and pages (to look at), and a
-DevTools-free way to run a page's own checks.
+"""Headless Chromium for the tests: where it is, how it starts, and screenshots (to look
+at) taken only on request.
 
 ``python -m tests.browser FILE.svg OUT.png`` renders one SVG at its natural size.
 Chromium is Debian's ``/usr/bin/chromium`` (installed by ``./setup.sh --test``), started
-with the flags this machine's closed network needs.
+with the flags this machine's closed network needs. The browser tests skip, saying why,
+when it is absent. ``BSRCORR_SCREENSHOTS=1`` makes them save screenshots in
+``.screenshots/``; a test run does not write any otherwise.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -29,8 +32,26 @@ FLAGS = [
 ]
 
 
+SCREENS = Path(__file__).resolve().parent.parent / ".screenshots"
+
+
 def available() -> bool:
     return Path(CHROMIUM).exists()
+
+
+def missing_reason() -> str:
+    return f"Chromium not found (looked for {CHROMIUM}): ./setup.sh --test installs Debian's"
+
+
+def screenshots_wanted() -> bool:
+    return os.environ.get("BSRCORR_SCREENSHOTS", "") not in ("", "0")
+
+
+def save_screenshot(page, name: str, *, full_page: bool = False) -> None:
+    """A Playwright page's screenshot in .screenshots/, when BSRCORR_SCREENSHOTS asks."""
+    if screenshots_wanted():
+        SCREENS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENS / name), full_page=full_page)
 
 
 def svg_size_px(svg: Path) -> tuple[int, int]:

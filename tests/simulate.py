@@ -8,10 +8,16 @@ sending, the receiver after receiving, one-way latency ``latency_s`` apart.
 
 Message texts follow the templates the samples use (Windows BSR 1.6.1 wording, Linux
 prefixes for Linux nodes).
+
+Several resources run side by side on one node, as on a real cluster: each scenario
+method takes ``res=`` (default: the node's first resource), and their lines interleave in
+one log per node with one counter. Node ids may differ per resource (``SimNode.ids``),
+as LINSTOR assigns them.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +39,18 @@ class SimNode:
     reboots: list[float] = field(default_factory=list)  # true s of driver reloads
     resource: str = "r0"
     minor: int = 2
+    resources: list[str] = field(default_factory=list)  # default: [resource]
+    ids: dict[str, int] = field(default_factory=dict)  # resource -> node id, if not node_id
+
+    def __post_init__(self) -> None:
+        if not self.resources:
+            self.resources = [self.resource]
+
+    def id_in(self, res: str) -> int:
+        return self.ids.get(res, self.node_id)
+
+    def minor_of(self, res: str) -> int:
+        return self.minor + self.resources.index(res)
 
     def offset_at(self, t_s: float) -> float:
         off = self.offset_s + self.drift_ppm * 1e-6 * t_s
@@ -58,6 +76,21 @@ class Line:
     reboot: bool = False
 
 
+def in_resource(method):
+    """``res=`` names the resource a scenario runs in (default: the first node's first)."""
+
+    @functools.wraps(method)
+    def run(self, *args, res: str | None = None, **kwargs):
+        before = self.res
+        self.res = res or before
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self.res = before
+
+    return run
+
+
 class Sim:
     def __init__(
         self,
@@ -73,6 +106,7 @@ class Sim:
         self.latency = latency_s
         self.lines: dict[str, list[Line]] = {n.name: [] for n in nodes}
         self.tids: list[tuple[int, str]] = []
+        self.res = nodes[0].resources[0]
         for n in nodes:
             self.driver_load(n.name, 0.0, first=True)
             for t in n.reboots:
@@ -89,26 +123,32 @@ class Sim:
         return self.rng.uniform(0.000005, 0.00006)
 
     # -- prefixes --------------------------------------------------------------------
+    def id_of(self, node: str) -> int:
+        """The node's id in the current resource."""
+        return self.nodes[node].id_in(self.res)
+
     def obj(self, node: str, kind: str, peer: str | None = None) -> str:
         n = self.nodes[node]
         p = self.nodes[peer] if peer else None
+        res = self.res if self.res in n.resources else n.resources[0]
+        minor = n.minor_of(res)
         if n.platform == "linux":
             host = (p.host or p.name) if p else ""
             return {
                 "none": "bsr ",
-                "resource": f"bsr {n.resource}: ",
-                "connection": f"bsr {n.resource} {host}: ",
-                "device": f"bsr {n.resource}/0 bsr{n.minor}: ",
-                "peer_device": f"bsr {n.resource}/0 bsr{n.minor} {host}: ",
+                "resource": f"bsr {res}: ",
+                "connection": f"bsr {res} {host}: ",
+                "device": f"bsr {res}/0 bsr{minor}: ",
+                "peer_device": f"bsr {res}/0 bsr{minor} {host}: ",
             }[kind]
-        pid = p.node_id if p else 0
+        pid = p.id_in(res) if p else 0
         return {
             "none": THREAD,
-            "resource": f"bsr {n.resource}, r(Secondary), f(0x0), scf(0x0): ",
-            "connection": f"bsr {n.resource} pnode-id:{pid}, cs(Connected), prole(Secondary), "
+            "resource": f"bsr {res}, r(Secondary), f(0x0), scf(0x0): ",
+            "connection": f"bsr {res} pnode-id:{pid}, cs(Connected), prole(Secondary), "
             "cflag(0x0), scf(0x0): ",
-            "device": f"bsr {n.resource}/0 minor {n.minor}, ds(UpToDate), dvflag(0x0): ",
-            "peer_device": f"bsr {n.resource}/0 minor {n.minor} pnode-id:{pid}, pdsk(UpToDate), "
+            "device": f"bsr {res}/0 minor {minor}, ds(UpToDate), dvflag(0x0): ",
+            "peer_device": f"bsr {res}/0 minor {minor} pnode-id:{pid}, pdsk(UpToDate), "
             "prpl(Established), pdvflag(0x0): ",
         }[kind]
 
@@ -142,6 +182,7 @@ class Sim:
         )
         self.lines[node].append(line)
 
+    @in_resource
     def routine(self, node: str, t0: float, t1: float, every_s: float) -> None:
         t = t0
         i = 0
@@ -164,12 +205,13 @@ class Sim:
                     "VOLUME",
                     98,
                     "Skip the replication volume size comparison because it is a local "
-                    f"node id({self.nodes[node].node_id})",
+                    f"node id({self.id_of(node)})",
                     kind="device",
                 )
             t += every_s * self.rng.uniform(0.5, 1.5)
             i += 1
 
+    @in_resource
     def twopc(
         self,
         initiator: str,
@@ -181,7 +223,7 @@ class Sim:
     ) -> int:
         """One cluster-wide state change; returns the transaction id."""
         tid = self.rng.randrange(1, 2**32)
-        a = self.nodes[initiator]
+        a_id = self.id_of(initiator)
         self.tids.append((tid, initiator))
         t = t_s
         self.log(
@@ -190,7 +232,7 @@ class Sim:
             "change_cluster_wide_state",
             "TWOPC",
             34,
-            f"Preparing cluster-wide state change {tid} ({a.node_id}->{target} 496/16)",
+            f"Preparing cluster-wide state change {tid} ({a_id}->{target} 496/16)",
             kind="resource",
         )
         t += self.tiny()
@@ -271,7 +313,7 @@ class Sim:
                 "change_cluster_wide_state",
                 "TWOPC",
                 39,
-                f"Committing cluster-wide state change {tid} ({ms}ms) ({a.node_id}->{target})",
+                f"Committing cluster-wide state change {tid} ({ms}ms) ({a_id}->{target})",
                 kind="resource",
             )
         else:
@@ -281,8 +323,7 @@ class Sim:
                 "change_cluster_wide_state",
                 "TWOPC",
                 40,
-                f"Aborting cluster-wide state change {tid} ({ms}ms) rv = -10 "
-                f"({a.node_id}->{target})",
+                f"Aborting cluster-wide state change {tid} ({ms}ms) rv = -10 ({a_id}->{target})",
                 kind="resource",
             )
         for p in participants:
@@ -309,10 +350,12 @@ class Sim:
             )
         return tid
 
+    @in_resource
     def handshake(self, a: str, b: str, t_s: float) -> None:
         for x, y in ((a, b), (b, a)):
             t = t_s + self.hop() + self.tiny()
             py = self.nodes[y]
+            y_id = self.id_of(y)
             name = (
                 f", Peer node name {py.host or py.name}"
                 if self.nodes[x].platform == "linux"
@@ -324,8 +367,7 @@ class Sim:
                 "bsr_do_features",
                 "PROTOCOL",
                 55,
-                f"Handshake to peer {py.node_id} successful: Agreed network protocol "
-                f"version 114{name}",
+                f"Handshake to peer {y_id} successful: Agreed network protocol version 114{name}",
                 kind="connection",
                 peer=y,
             )
@@ -340,6 +382,7 @@ class Sim:
                 peer=y,
             )
 
+    @in_resource
     def connect(self, a: str, b: str, t_s: float, resync_kb: int | None = None) -> float:
         """Handshake, connect 2PC (a initiates), UUIDs; with ``resync_kb``, a bitmap
         exchange and a resync with ``a`` as SyncSource. Returns the end time."""
@@ -350,7 +393,7 @@ class Sim:
             t,
             [b],
             change="conn(Connected) repl(-) disk(-) pdsk(-) role(-) peer(-)",
-            target=self.nodes[b].node_id,
+            target=self.id_of(b),
         )
         t += 0.01
         # Each connect has its own generations, as each cluster has its own UUIDs.
@@ -437,6 +480,7 @@ class Sim:
             return t + 0.01
         return self.resync(a, b, t, resync_kb)
 
+    @in_resource
     def resync(self, src: str, tgt: str, t_s: float, kb: int) -> float:
         t = t_s
         self.log(
@@ -605,6 +649,106 @@ class Sim:
                 peer=y,
             )
         return end + 0.01
+
+    @in_resource
+    def command(self, node: str, t_s: float, name: str, number: int, done_s: float | None) -> None:
+        """A bsradm/bsrsetup command: received at ``t_s``, terminated at ``done_s``."""
+        for when, idx, text in (
+            (t_s, 18, f"BSR_ADM_{name}:{number} command has been received. Execute the command."),
+            (
+                done_s,
+                20,
+                f"BSR_ADM_{name}:{number} command execution terminated. (pending command:0)",
+            ),
+        ):
+            if when is not None:
+                self.log(node, when, "NetlinkWorkThread", "NETLINK", idx, text)
+
+    def up(self, node: str, t_s: float, resources: list[str] | None = None) -> float:
+        """``bsradm up`` of the resources, stage by stage across them as ``up all`` does:
+        new-resource, new-minor, new-peer, new-path, attach, connect. Returns the end."""
+        resources = resources or self.nodes[node].resources
+        t = t_s
+        stages = (("NEW_RESOURCE", 7), ("NEW_MINOR", 5), ("NEW_PEER", 44), ("NEW_PATH", 45),
+                  ("ATTACH", 12), ("CONNECT", 10))  # fmt: skip
+        for name, number in stages:
+            for res in resources:
+                self.command(node, t, name, number, t + 0.003, res=res)
+                if name == "ATTACH":
+                    self.log_in(
+                        res,
+                        node,
+                        t + 0.001,
+                        "print_state_change",
+                        "STATE",
+                        20,
+                        "change_disk_state, disk( Diskless -> Attaching )",
+                        "device",
+                    )
+                    self.log_in(
+                        res,
+                        node,
+                        t + 0.0015,
+                        "print_state_change",
+                        "STATE",
+                        20,
+                        "change_disk_state, disk( Attaching -> UpToDate )",
+                        "device",
+                    )
+                if name == "CONNECT":
+                    peer = next(n for n in self.nodes if n != node)
+                    self.log_in(res, node, t + 0.001, "print_state_change", "STATE", 19,
+                                "bsr_adm_connect, conn( StandAlone -> Unconnected )",
+                                "connection", peer)  # fmt: skip
+                t += 0.005
+        return t
+
+    def log_in(self, res: str, node: str, t_s: float, func: str, cat: str, idx: int, msg: str,
+               kind: str = "none", peer: str | None = None) -> None:  # fmt: skip
+        before, self.res = self.res, res
+        try:
+            self.log(node, t_s, func, cat, idx, msg, kind=kind, peer=peer)
+        finally:
+            self.res = before
+
+    @in_resource
+    def disconnect(self, a: str, b: str, t_s: float, command: str | None = "DISCONNECT") -> float:
+        """``a`` disconnects from ``b``: the command, the disconnect 2PC, both sides'
+        state changes and ``Connection closed``. Returns the end."""
+        t = t_s + 0.001
+        self.twopc(
+            a,
+            t,
+            [b],
+            change="conn(Disconnecting) repl(-) disk(-) pdsk(-) role(-) peer(-)",
+            target=self.id_of(b),
+        )
+        t += 0.01
+        self.log(a, t, "print_state_change", "STATE", 19,
+                 "conn_try_disconnect, conn( Connected -> Disconnecting ) peer( Secondary -> "
+                 "Unknown )", kind="connection", peer=b)  # fmt: skip
+        tb = t + self.hop()
+        self.log(b, tb, "print_state_change", "STATE", 19,
+                 "receive_twopc, conn( Connected -> TearDown ) peer( Secondary -> Unknown )",
+                 kind="connection", peer=a)  # fmt: skip
+        for x, y, tx, old, new in ((a, b, t, "Disconnecting", "StandAlone"),
+                                   (b, a, tb, "TearDown", "Unconnected")):  # fmt: skip
+            self.log(x, tx + 0.0003, "conn_disconnect", "CONNECTION", 9, "Connection closed",
+                     kind="connection", peer=y)  # fmt: skip
+            self.log(
+                x,
+                tx + 0.0004,
+                "print_state_change",
+                "STATE",
+                19,
+                f"conn_disconnect, conn( {old} -> {new} )",
+                kind="connection",
+                peer=y,
+            )
+        end = t + 0.002
+        if command:
+            self.command(a, t_s, command, 11 if command == "DISCONNECT" else 27, end)
+        return end
 
     # -- output ------------------------------------------------------------------------
     def render(self, node: str) -> list[str]:

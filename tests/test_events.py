@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from correlate.catalog import EXPLAIN, KINDS
+from correlate.classify import INT_FIELDS
+from correlate.classify import fields_json_expr as _fields_json_expr
 from correlate.errors import Notices
-from correlate.events import INT_FIELDS, _fields_json_expr
 from correlate.pipeline import Options, analyse
 
 from .helpers import DATA

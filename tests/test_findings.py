@@ -269,3 +269,23 @@ def _earlier(hms: str, seconds: int) -> str:
 def test_every_kind_is_documented(kind):
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert f"`{kind}`" in readme, f"finding kind {kind} is not in README"
+
+
+def test_repeated_findings_become_one_with_a_count(tmp_path):
+    """Ten bursts of reconnects: one connection_flapping finding a node, with the count,
+    the first and last time, every burst's message and every line."""
+
+    def script(sim: Sim) -> None:
+        for burst in range(10):
+            for k in range(3):
+                sim.connect("n0", "n1", 5.0 + burst * 900 + k * 60)
+
+    a = run(tmp_path, script)
+    flaps = of(a, "connection_flapping")
+    assert sorted(f.node for f in flaps) == ["n0", "n1"]
+    for f in flaps:
+        assert f.count == 10 and len(f.occurrences) == 10
+        assert "10 bursts between" in f.message
+        assert len(f.lines) == 30  # every connect of every burst
+        assert f.time_ns < f.last_ns
+        assert [t for t, _ in f.occurrences] == sorted(t for t, _ in f.occurrences)

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -35,7 +36,18 @@ from correlate.errors import InputError, Notices
 from correlate.parse import ENTRY_COLUMNS, NodeParse, parse_node
 from correlate.sources import LogFile, NodeSource
 
-from .helpers import DATA, ROOT, THREAD, entry, write_log
+from .helpers import (
+    DATA,
+    NO_DIAGRAMS,
+    ROOT,
+    THREAD,
+    assert_clean_error,
+    entry,
+    files_under,
+    log_bytes,
+    small_log,
+    write_log,
+)
 
 # BSRCORR_FUZZ=5000 for a long hunt; CI keeps the suite well under a minute.
 FUZZ = settings(
@@ -469,54 +481,16 @@ def test_ten_megabyte_line_of_glued_entries():
 # -- the command line ---------------------------------------------------------------------
 
 
-def small_log(n: int = 5, start: int = 1, resource: str = "r0", peer: int = 1) -> list[str]:
-    obj = f"bsr {resource} pnode-id:{peer}, cs(Connected), prole(Secondary), cflag(0x0), scf(0x0): "
-    return [
-        entry(
-            start + i,
-            f"10:{i // 60 % 60:02d}:{i % 60:02d}.{i:07d}",
-            f"message {i}",
-            obj=obj,
-            cat="STATE",
-            idx=40,
-        )
-        for i in range(n)
-    ]
-
-
-def log_bytes(lines: list[str]) -> bytes:
-    return "".join(line + "\r\n" for line in lines).encode()
-
-
-def error_lines(run) -> list[str]:
-    return [line for line in run.stderr.splitlines() if line.startswith("bsrcorr: error:")]
-
-
-def assert_clean_error(run, code: int, *texts: str) -> None:
-    assert run.exit_code == code, (run.exit_code, run.stdout, run.stderr)
-    [error] = error_lines(run)
-    for text in texts:
-        assert text in error, run.stderr
-    assert "Traceback" not in run.stderr
-    # every diagnostic is one line with the documented prefix
-    for line in run.stderr.splitlines():
-        assert line.startswith(("bsrcorr: error: ", "bsrcorr: warning: ", "bsrcorr: note: "))
-
-
-def files_under(path: Path) -> set[str]:
-    return {str(p.relative_to(path)) for p in path.rglob("*")} if path.exists() else set()
-
-
 def test_cli_empty_file(bsrcorr, tmp_path):
     (tmp_path / "node0.log").write_bytes(b"")
-    run = bsrcorr(tmp_path / "node0.log")
+    run = bsrcorr(tmp_path / "node0.log", *NO_DIAGRAMS)
     assert_clean_error(run, 2, "empty file")
     assert not run.out.exists()
 
 
 def test_cli_file_of_line_ends_only(bsrcorr, tmp_path):
     (tmp_path / "node0.log").write_bytes(b"\r\n\n\r\n")
-    assert_clean_error(bsrcorr(tmp_path / "node0.log"), 2, "no BSR log entries")
+    assert_clean_error(bsrcorr(tmp_path / "node0.log", *NO_DIAGRAMS), 2, "no BSR log entries")
 
 
 @pytest.mark.parametrize(
@@ -530,7 +504,9 @@ def test_cli_file_of_line_ends_only(bsrcorr, tmp_path):
 )
 def test_cli_binary_file(bsrcorr, tmp_path, data):
     (tmp_path / "node0.log").write_bytes(data)
-    assert_clean_error(bsrcorr(tmp_path / "node0.log"), 2, "binary data, not a BSR log")
+    assert_clean_error(
+        bsrcorr(tmp_path / "node0.log", *NO_DIAGRAMS), 2, "binary data, not a BSR log"
+    )
 
 
 @pytest.mark.parametrize(
@@ -555,25 +531,47 @@ def test_cli_binary_file(bsrcorr, tmp_path, data):
 )
 def test_cli_another_log_format(bsrcorr, tmp_path, name, text, shown):
     (tmp_path / name).write_text(text)
-    run = bsrcorr(tmp_path / name)
+    run = bsrcorr(tmp_path / name, *NO_DIAGRAMS)
     assert_clean_error(run, 2, "no BSR log entries", shown)
 
 
 def test_cli_truncated_gzip_of_one_node(bsrcorr, tmp_path):
-    data = gzip.compress(log_bytes(small_log(400)))
-    (tmp_path / "node0.log.gz").write_bytes(data[: len(data) * 2 // 3])
-    run = bsrcorr(tmp_path / "node0.log.gz")
+    lines = small_log(400)
+    data = gzip.compress(log_bytes(lines))
+    cut = data[: len(data) * 2 // 3]
+    (tmp_path / "node0.log.gz").write_bytes(cut)
+    # What the cut stream holds, by zlib on its own: exactly these lines must be rows.
+    held = zlib.decompressobj(wbits=31).decompress(cut).decode()
+    *whole, partial = held.split("\r\n")
+    assert 1 < len(whole) < 400 and partial  # cut inside a line
+    run = bsrcorr(tmp_path / "node0.log.gz", *NO_DIAGRAMS)
     assert run.exit_code == 1, run.stderr
-    assert "gzip stream is truncated" in run.stderr and "Traceback" not in run.stderr
-    t = pl.read_parquet(run.out / "timeline.parquet")
-    # what was read is all there, counters contiguous from 1; only the cut line may be partial
-    assert 1 < t.height < 400
-    assert t["seq"].drop_nulls().to_list()[: t.height - 1] == list(range(1, t.height))
+    t = run.timeline()
+    cut_warning = (
+        f"bsrcorr: warning: {tmp_path / 'node0.log.gz'}: gzip stream is truncated; using the "
+        f"{len(held)} bytes it held"
+    )
+    # the cut line is a row of its own; an entry when its header survived the cut
+    unparsed = t["event"].to_list()[-1] == "unparsed"
+    assert run.warnings == [cut_warning] + (
+        ["bsrcorr: warning: node0: 1 line(s) are not BSR entries (0.4%); kept as event=unparsed"]
+        if unparsed
+        else []
+    )
+    assert not run.errors and "Traceback" not in run.stderr
+    # every whole line as it was written, in order; then the cut line, cut
+    assert whole == lines[: len(whole)]
+    assert t.height == len(whole) + 1
+    assert t["seq"].to_list()[: len(whole)] == list(range(1, len(whole) + 1))
+    assert t["message"].to_list()[: len(whole)] == [f"message {i}" for i in range(len(whole))]
+    assert t["line"].to_list() == list(range(1, len(whole) + 2))
+    last = t.row(-1, named=True)
+    assert lines[len(whole)].startswith(partial) and partial.endswith(last["message"])
 
 
 def test_cli_gzip_cut_in_its_header(bsrcorr, tmp_path):
     (tmp_path / "node0.log.gz").write_bytes(gzip.compress(log_bytes(small_log()))[:6])
-    assert_clean_error(bsrcorr(tmp_path / "node0.log.gz"), 2, "gzip")
+    assert_clean_error(bsrcorr(tmp_path / "node0.log.gz", *NO_DIAGRAMS), 2, "gzip")
 
 
 def test_cli_truncated_zip(bsrcorr, tmp_path):
@@ -581,7 +579,9 @@ def test_cli_truncated_zip(bsrcorr, tmp_path):
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("node0/bsr.log", log_bytes(small_log(200)))
     (tmp_path / "logs.zip").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
-    assert_clean_error(bsrcorr(tmp_path / "logs.zip"), 2, "corrupt or truncated archive")
+    assert_clean_error(
+        bsrcorr(tmp_path / "logs.zip", *NO_DIAGRAMS), 2, "corrupt or truncated archive"
+    )
 
 
 @pytest.mark.parametrize("kind", ["zip", "tar.gz"])
@@ -600,7 +600,7 @@ def test_cli_archive_bomb_stops_at_the_cap(bsrcorr, tmp_path, kind):
                 info.size = len(member)
                 tf.addfile(info, io.BytesIO(member))
     assert path.stat().st_size < 2**20 // 8
-    run = bsrcorr(path, "--max-extract-mb", "16")
+    run = bsrcorr(path, "--max-extract-mb", "16", *NO_DIAGRAMS)
     assert_clean_error(run, 2, "extraction cap")
     assert not run.out.exists()
 
@@ -610,7 +610,7 @@ def test_cli_gzip_bomb_stops_at_the_cap(bsrcorr, tmp_path):
     with gzip.open(path, "wb") as fh:
         for _ in range(40):
             fh.write(b"\n" * 2**20)
-    run = bsrcorr(path, "--max-extract-mb", "8")
+    run = bsrcorr(path, "--max-extract-mb", "8", *NO_DIAGRAMS)
     assert_clean_error(run, 2, "extraction cap")
 
 
@@ -652,7 +652,7 @@ def test_cli_archive_members_escaping(bsrcorr, tmp_path, kind):
     archive = work / f"node0.{kind}"
     names = hostile_archive(archive, kind, outside)
     before = {p: files_under(p) for p in (tmp_path, outside)}
-    run = bsrcorr(archive, out=work / "out")
+    run = bsrcorr(archive, *NO_DIAGRAMS, out=work / "out")
     assert run.exit_code == 1, run.stderr
     assert "Traceback" not in run.stderr
     for name in names:
@@ -675,7 +675,7 @@ def test_cli_symlink_loop_in_a_directory(bsrcorr, tmp_path):
     (node / "bsr.log_2020-10-26T000000.000").symlink_to("bsr.log_2020-10-26T000000.000")
     (node / "bsr.log_2020-10-26T000001.000").symlink_to("bsr.log_2020-10-26T000002.000")
     (node / "bsr.log_2020-10-26T000002.000").symlink_to("bsr.log_2020-10-26T000001.000")
-    run = bsrcorr(node)
+    run = bsrcorr(node, *NO_DIAGRAMS)
     assert run.exit_code == 1, run.stderr
     assert "Traceback" not in run.stderr
     assert run.stderr.count("skipped") == 3
@@ -685,7 +685,7 @@ def test_cli_symlink_loop_in_a_directory(bsrcorr, tmp_path):
 def test_cli_symlink_loop_given_as_the_source(bsrcorr, tmp_path):
     (tmp_path / "a.log").symlink_to(tmp_path / "b.log")
     (tmp_path / "b.log").symlink_to(tmp_path / "a.log")
-    assert_clean_error(bsrcorr(tmp_path / "a.log"), 2, "a.log")
+    assert_clean_error(bsrcorr(tmp_path / "a.log", *NO_DIAGRAMS), 2, "a.log")
 
 
 def chmod_blocks_reading(path: Path) -> bool:
@@ -708,7 +708,7 @@ def test_cli_unreadable_file(bsrcorr, tmp_path, monkeypatch):
                 "correlate.sources.os.access",
                 lambda p, mode: False if Path(p) == log else real_access(p, mode),
             )
-        assert_clean_error(bsrcorr(log), 2, "permission denied")
+        assert_clean_error(bsrcorr(log, *NO_DIAGRAMS), 2, "permission denied")
     finally:
         log.chmod(0o644)
 
@@ -721,7 +721,7 @@ def test_cli_unreadable_rotated_file_in_a_directory(bsrcorr, tmp_path):
     try:
         if not chmod_blocks_reading(rotated):
             pytest.skip("running as root (or with CAP_DAC_OVERRIDE): chmod 000 does not stop reads")
-        run = bsrcorr(node)
+        run = bsrcorr(node, *NO_DIAGRAMS)
         assert run.exit_code == 1
         assert "bsr.log_2020-10-26T000000.000: skipped: Permission denied" in run.stderr
         assert pl.read_parquet(run.out / "timeline.parquet").height == 5
@@ -731,34 +731,36 @@ def test_cli_unreadable_rotated_file_in_a_directory(bsrcorr, tmp_path):
 
 def test_cli_missing_path(bsrcorr, tmp_path):
     good = write_log(tmp_path / "node0.log", small_log())
-    run = bsrcorr(good, tmp_path / "node1.log")
+    run = bsrcorr(good, tmp_path / "node1.log", *NO_DIAGRAMS)
     assert_clean_error(run, 2, "node1.log: no such file or directory")
     assert not run.out.exists()
 
 
 def test_cli_broken_symlink(bsrcorr, tmp_path):
     (tmp_path / "node0.log").symlink_to(tmp_path / "gone.log")
-    assert_clean_error(bsrcorr(tmp_path / "node0.log"), 2, "broken symbolic link")
+    assert_clean_error(bsrcorr(tmp_path / "node0.log", *NO_DIAGRAMS), 2, "broken symbolic link")
 
 
 def test_cli_same_log_twice(bsrcorr, tmp_path):
     log = write_log(tmp_path / "node0.log", small_log())
-    assert_clean_error(bsrcorr(log, log), 2, "the same log was given for two nodes")
+    assert_clean_error(bsrcorr(log, log, *NO_DIAGRAMS), 2, "the same log was given for two nodes")
     copy = tmp_path / "node1" / "bsr.log"
     copy.parent.mkdir()
     copy.write_bytes(log.read_bytes())
-    assert_clean_error(bsrcorr(log, copy.parent), 2, "the same log was given for two nodes")
+    assert_clean_error(
+        bsrcorr(log, copy.parent, *NO_DIAGRAMS), 2, "the same log was given for two nodes"
+    )
     gz = tmp_path / "node2.log.gz"
     gz.write_bytes(gzip.compress(log.read_bytes()))
-    assert_clean_error(bsrcorr(log, gz), 2, "the same log was given for two nodes")
+    assert_clean_error(bsrcorr(log, gz, *NO_DIAGRAMS), 2, "the same log was given for two nodes")
 
 
 def test_cli_two_unrelated_clusters(bsrcorr, tmp_path):
     a = write_log(tmp_path / "alpha.log", small_log(20, resource="r0", peer=1))
     b = write_log(tmp_path / "beta.log", small_log(20, start=300, resource="data7", peer=3))
-    run = bsrcorr(a, b)
+    run = bsrcorr(a, b, *NO_DIAGRAMS)
     assert run.exit_code == 1, run.stderr  # a finished bundle, with a warning that matters
-    assert "Traceback" not in run.stderr and not error_lines(run)
+    assert "Traceback" not in run.stderr and not run.errors
     [warning] = [line for line in run.stderr.splitlines() if "unaligned" in line]
     assert warning.startswith("bsrcorr: warning: beta: ")
     alignment = json.loads((run.out / "alignment.json").read_text())
@@ -897,7 +899,9 @@ def test_process_runs_on_hostile_input_without_traceback(tmp_path):
     assert bad.returncode == 2, bad.stderr
     assert "Traceback" not in bad.stderr
     # node0's warnings may come first; the one error names node1's file
-    assert error_lines(bad) == ["bsrcorr: error: node1: node1.log: binary data, not a BSR log"]
+    assert [ln for ln in bad.stderr.splitlines() if ln.startswith("bsrcorr: error:")] == [
+        "bsrcorr: error: node1: node1.log: binary data, not a BSR log"
+    ]
     assert all(line.startswith("bsrcorr: ") for line in bad.stderr.splitlines())
     write_log(tmp_path / "node1.log", small_log())
     ok = run_process("node0.log", "node1.log", "-o", "out", cwd=tmp_path)

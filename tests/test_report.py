@@ -2,8 +2,10 @@
 
 The sample report must load without console errors, show both nodes, the diagrams and
 the timeline; the filter must narrow the rows and the raw/aligned toggle change the
-times. Screenshots land in ``.screenshots/`` (git-ignored) to be looked at. A resource
-named ``<script>alert(1)</script>`` must stay text in the report and the SVGs.
+times; a finding's line link must open the timeline at that line. Every wait is on a
+condition (Playwright's auto-waiting ``expect``), never a fixed sleep. Screenshots land in
+``.screenshots/`` only with ``BSRCORR_SCREENSHOTS=1``. A resource named
+``<script>alert(1)</script>`` must stay text in the report and the SVGs.
 """
 
 from __future__ import annotations
@@ -12,22 +14,27 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import polars as pl
 import pytest
 
-from .browser import CHROMIUM, FLAGS
-from .helpers import ROOT, SAMPLES, THREAD, entry, write_log
+from . import browser as chromium
+from .helpers import DATA, NO_DIAGRAMS, SAMPLES, THREAD, entry, write_log
 
-playwright = pytest.importorskip("playwright.sync_api", reason="./setup.sh --test installs it")
+sync_api = pytest.importorskip("playwright.sync_api", reason="./setup.sh --test installs it")
+expect = sync_api.expect
 
-SCREENS = ROOT / ".screenshots"
 PAYLOAD = "<script>alert(1)</script>"
+SAMPLE_ROWS = 766  # samples/README.md: 510 + 256 lines, one row each
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright.sync_playwright() as p:
+    if not chromium.available():
+        pytest.skip(chromium.missing_reason())
+    with sync_api.sync_playwright() as p:
         b = p.chromium.launch(
-            executable_path=CHROMIUM, args=[f for f in FLAGS if f != "--headless"]
+            executable_path=chromium.CHROMIUM,
+            args=[f for f in chromium.FLAGS if f != "--headless"],
         )
         yield b
         b.close()
@@ -46,89 +53,118 @@ def open_page(browser, report: Path, width: int = 1400):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(report.as_uri())
-    page.wait_for_selector("#rows tbody tr")
+    expect(page.locator("#rows tbody tr").first).to_be_visible()
     return page, problems, dialogs
 
 
-@pytest.fixture(scope="module")
-def sample_report(tmp_path_factory) -> Path:
+def _bundle(tmp_path_factory, name: str, *args: str | Path) -> Path:
     from click.testing import CliRunner
 
     from correlate.cli import main
 
-    out = tmp_path_factory.mktemp("sample") / "out"
-    result = CliRunner().invoke(
-        main, [str(SAMPLES / "node0"), str(SAMPLES / "node1"), "-o", str(out)]
-    )
+    out = tmp_path_factory.mktemp(name) / "out"
+    result = CliRunner().invoke(main, [*map(str, args), "-o", str(out)])
     assert result.exit_code in (0, 1), result.output
-    return out / "report.html"
+    return out
 
 
-def rows_shown(page) -> int:
-    return page.locator("#rows tbody tr").count()
+@pytest.fixture(scope="module")
+def sample_bundle(tmp_path_factory) -> Path:
+    return _bundle(tmp_path_factory, "sample", SAMPLES / "node0", SAMPLES / "node1")
 
 
-def test_sample_report_in_chromium(browser, sample_report):
-    page, problems, _ = open_page(browser, sample_report)
-    SCREENS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENS / "report-top.png"))
-    body = page.locator("body").inner_text()
-    assert "node0" in body and "node1" in body
+@pytest.fixture(scope="module")
+def findings_bundle(tmp_path_factory) -> Path:
+    """A capture with findings (an unterminated command, a timed-out and an aborted 2PC)."""
+    logs = [DATA / "events" / "linux_alpha.log", DATA / "events" / "linux_beta.log"]
+    return _bundle(tmp_path_factory, "findings", *logs, *NO_DIAGRAMS)
+
+
+def rows(page):
+    return page.locator("#rows tbody tr")
+
+
+def matching(bundle: Path, text: str) -> int:
+    """Rows the page's text filter keeps: message or node holds ``text``, any case."""
+    t = pl.read_parquet(bundle / "timeline.parquet")
+    q = text.lower()
+    return t.filter(
+        pl.col("message").str.to_lowercase().str.contains(q, literal=True)
+        | pl.col("node").cast(pl.String).str.to_lowercase().str.contains(q, literal=True)
+    ).height
+
+
+def test_sample_report_in_chromium(browser, sample_bundle):
+    page, problems, _ = open_page(browser, sample_bundle / "report.html")
+    chromium.save_screenshot(page, "report-top.png")
+    body = page.locator("body")
+    expect(body).to_contain_text("node0")
+    expect(body).to_contain_text("node1")
     # Every episode's diagram and the overview are inline SVGs.
     n_episodes = page.locator("section.episode").count()
     assert n_episodes >= 5
-    assert page.locator("section.episode .diagram svg").count() == n_episodes
-    assert page.locator("h2#episodes + .diagram svg").count() == 1
+    expect(page.locator("section.episode .diagram svg")).to_have_count(n_episodes)
+    expect(page.locator("h2#episodes + .diagram svg")).to_have_count(1)
     # The timeline: a page of rows, both nodes in it.
-    info = page.locator("#pageinfo").inner_text()
-    total = int(re.search(r"of ([\d,]+) rows", info).group(1).replace(",", ""))
-    assert total == 510 + sum(1 for _ in (SAMPLES / "node1" / "bsr.log").open("rb"))
-    assert rows_shown(page) == 500
+    expect(page.locator("#pageinfo")).to_contain_text(f"of {SAMPLE_ROWS} rows")
+    expect(rows(page)).to_have_count(500)
     badges = set(page.locator("#rows tbody tr td:nth-child(2)").all_inner_texts())
     assert badges == {"node0", "node1"}
 
     # Typing in the filter narrows the rows to the matching ones.
     page.fill("#q", "uuid_compare")
-    page.wait_for_timeout(400)
-    shown = page.locator("#rows tbody tr td.msg").all_inner_texts()
-    assert 0 < len(shown) < 40
-    assert all("uuid_compare" in m for m in shown)
+    want = matching(sample_bundle, "uuid_compare")
+    assert 0 < want < 40
+    expect(rows(page)).to_have_count(want)
+    assert all("uuid_compare" in m for m in page.locator("#rows td.msg").all_inner_texts())
 
     # The raw/aligned toggle changes node1's times (its clock is 0.33 s behind).
     page.fill("#q", "Resync done")
-    page.wait_for_timeout(400)
-    row = page.locator("#rows tbody tr", has_text="node1").first
+    expect(rows(page)).to_have_count(matching(sample_bundle, "Resync done"))
+    row = rows(page).filter(has_text="node1").first
     aligned = row.locator("td").nth(0).inner_text()
     local = row.locator("td").nth(2).inner_text()
+    assert local != aligned
     page.check("#raw")
-    page.wait_for_timeout(200)
-    row = page.locator("#rows tbody tr", has_text="node1").first
-    assert row.locator("td").nth(0).inner_text() == local != aligned
-    assert "RAW" in page.locator("#mode").inner_text()
+    expect(page.locator("#mode")).to_contain_text("RAW")
+    expect(rows(page).filter(has_text="node1").first.locator("td").nth(0)).to_have_text(local)
     page.uncheck("#raw")
     page.fill("#q", "")
-    page.wait_for_timeout(400)
-
-    # A finding's line link opens the timeline page holding that line, highlighted.
-    links = page.locator("#findings ~ table a.ln")
-    if links.count():
-        links.first.click()
-        page.wait_for_timeout(300)
-        assert page.locator("#rows tbody tr.hit").count() == 1
+    expect(rows(page)).to_have_count(500)
     page.locator("#timeline").scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENS / "report-timeline.png"))
-    page.screenshot(path=str(SCREENS / "report-full.png"), full_page=True)
+    chromium.save_screenshot(page, "report-timeline.png")
+    chromium.save_screenshot(page, "report-full.png", full_page=True)
     assert problems == []
 
 
-def test_report_reads_without_javascript(browser, sample_report):
+def test_finding_link_opens_its_line(browser, findings_bundle):
+    page, problems, _ = open_page(browser, findings_bundle / "report.html")
+    links = page.locator("h2#findings + table a.ln")
+    # Server-rendered: the table is whole once the page has loaded.
+    assert links.count() >= 3  # each of the three findings links its lines
+    link = links.last
+    target = re.fullmatch(r"#row-(\d+)", link.get_attribute("href")).group(1)
+    message = link.get_attribute("title").rsplit("; ", 1)[1]
+    page.fill("#q", "no row holds this text")  # filtered out: the click must clear it
+    expect(rows(page)).to_have_count(0)
+    link.click()
+    hit = page.locator("#rows tbody tr.hit")
+    expect(hit).to_have_count(1)
+    expect(hit).to_have_attribute("data-row", target)
+    expect(hit.locator("td.msg")).to_have_text(message)
+    expect(page.locator("#q")).to_have_value("")
+    assert problems == []
+
+
+def test_report_reads_without_javascript(browser, sample_bundle):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(sample_report.as_uri())
-    text = page.locator("body").inner_text()
-    assert "Clock alignment" in text and "Findings" in text and "Episodes" in text
+    page.goto((sample_bundle / "report.html").as_uri())
+    body = page.locator("body")
+    for heading in ("Clock alignment", "Findings", "Episodes"):
+        expect(body).to_contain_text(heading)
     # The protocol events are there as a static table.
-    assert page.locator("noscript").count() == 1
+    expect(page.locator("noscript")).to_have_count(1)
     assert page.locator("section.episode .diagram svg").count() >= 5
     context.close()
 
@@ -179,7 +215,7 @@ def xss_logs(tmp_path: Path) -> list[Path]:
 
 def test_script_in_resource_name_stays_text(browser, tmp_path, bsrcorr):
     run = bsrcorr(*xss_logs(tmp_path))
-    assert run.exit_code in (0, 1), run.stderr
+    assert run.exit_code == 1, run.stderr  # the garbage line is unparsed
     report = run.out / "report.html"
     text = report.read_text(encoding="utf-8")
     assert PAYLOAD not in text and "<img src=x" not in text
@@ -194,13 +230,11 @@ def test_script_in_resource_name_stays_text(browser, tmp_path, bsrcorr):
         carrying += "&lt;script&gt;" in body
     assert carrying, "the payload should appear (escaped) in some diagram"
     page, problems, dialogs = open_page(browser, report)
-    assert dialogs == []
-    assert page.locator("script").count() == 2  # the data block and ours, nothing else
-    assert PAYLOAD in page.locator("body").inner_text()  # shown as text
+    expect(page.locator("script")).to_have_count(2)  # the data block and ours, nothing else
+    expect(page.locator("body")).to_contain_text(PAYLOAD)  # shown as text
     page.fill("#q", "onerror")
-    page.wait_for_timeout(400)
-    assert page.locator("#rows tbody img").count() == 0
-    assert rows_shown(page) == 1
+    expect(rows(page)).to_have_count(1)
+    expect(page.locator("#rows tbody img")).to_have_count(0)
     assert problems == [] and dialogs == []
 
 
@@ -216,10 +250,10 @@ def test_report_row_cap_says_what_it_left_out(bsrcorr, monkeypatch, cap, says):
     from correlate.render import report
 
     monkeypatch.setattr(report, "REPORT_ROWS", cap)
-    run = bsrcorr(SAMPLES / "node0", SAMPLES / "node1")
+    run = bsrcorr(SAMPLES / "node0", SAMPLES / "node1", *NO_DIAGRAMS)
     assert run.exit_code == 0, run.stderr
     html = (run.out / "report.html").read_text(encoding="utf-8")
     assert says in html
-    assert "of 766 rows" in html
+    assert f"of {SAMPLE_ROWS} rows" in html
     embedded = re.search(r"This page embeds ([\d,]+) of", html)
     assert embedded and int(embedded.group(1).replace(",", "")) <= cap

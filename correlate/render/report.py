@@ -25,21 +25,24 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ..catalog import EXPLAIN, STATUS_POLL_PREFIX
+from ..catalog import STATUS_POLL_PREFIX
+from ..classify import EXPLAIN
 from ..findings import KINDS as FINDING_KINDS
+from ..i18n import text
 from ..times import fmt_ns
 from . import story
 from .text import clock_line
 
 if TYPE_CHECKING:
-    from ..events import Ref
-    from ..pipeline import Analysis
+    from ..analysis import Analysis
+    from ..model import Ref
 
 # Rows embedded for the interactive timeline. Above this, the page keeps every protocol
 # event, warning and unparsed row and says how many routine rows it left out (they are in
 # timeline.csv/parquet); a million-row capture thus still opens in a browser.
 REPORT_ROWS = 200_000
 STATIC_ROWS = 2_000  # protocol events in the no-JavaScript table
+FINDINGS_SHOWN = 30  # findings in the open table; the rest folded below it
 EVIDENCE_ROWS = 300
 DAY_100NS = 86_400 * 10**7
 
@@ -72,7 +75,9 @@ def render(analysis: Analysis, diagrams: Path) -> str:
     parts = [
         _head(analysis),
         _header(analysis),
+        _window_note(analysis),
         _findings(analysis, index),
+        _protocol(analysis, index),
         _alignment(analysis, index),
         _episodes(analysis, diagrams),
         _timeline(analysis, table, index),
@@ -164,7 +169,7 @@ def _line_link(ref: Ref | None, index: dict[tuple[str, int], int], analysis: Ana
     if ref is None:
         return ""
     label = f"{ref.node} {Path(ref.file).name}:{ref.line}"
-    at = analysis.alignment.aligned_ns(ref)
+    at = analysis.clock.at(ref)
     tip = (
         f"{ref.file}:{ref.line}; local {fmt_ns(ref.local_ns) or '-'}; aligned "
         f"{fmt_ns(at) or '-'}; {ref.message}"
@@ -205,7 +210,7 @@ def _header(analysis: Analysis) -> str:
             + "</td>"
             f"<td class=num>{esc(ident.node_id if ident.node_id is not None else '?')}</td>"
             f"<td>{esc(ident.host or '-')}</td><td>{esc(ident.platform or '-')}</td>"
-            f"<td>{esc(ident.version or '-')}</td><td>{esc(', '.join(ident.resources))}</td>"
+            f"<td>{esc(ident.product)} {esc(ident.version or '')}</td><td>{_resources(ident)}</td>"
             f"<td>{files}</td>"
             f"<td class=t>{esc(fmt_ns(p.first_time, sep=' '))}<br>"
             f"{esc(fmt_ns(p.last_time, sep=' '))}</td>"
@@ -226,11 +231,38 @@ def _header(analysis: Analysis) -> str:
         f"local{span}. Written by bsrcorr; the machine-readable files beside this page are "
         "timeline.parquet/csv, alignment.json and summary.json.</p>"
         "<h2 id=nodes>Nodes</h2><table><tr><th>node</th><th>id</th><th>host</th>"
-        "<th>platform</th><th>BSR</th><th>resources</th><th>files</th><th>local time range</th>"
+        "<th>platform</th><th>driver</th><th>resources</th><th>files</th><th>local time range</th>"
         "<th>lines</th>"
         "<th>entries</th><th>unparsed</th><th>lost</th><th>driver loads</th></tr>"
         + "".join(rows)
         + "</table>"
+    )
+
+
+def _resources(ident) -> str:
+    """``r0 (vol 0: minor 2)``, one resource a line, with its own node id where known."""
+    lines = []
+    for res in ident.resources:
+        vols = [v for v in ident.volumes if v["resource"] == res]
+        detail = ", ".join(f"vol {v['volume']}: minor {v['minor']}" for v in vols)
+        own = ident.node_ids.get(res)
+        extra = "; ".join(x for x in (detail, f"node id {own}" if own is not None else "") if x)
+        lines.append(esc(res) + (f" <span class=sub>({esc(extra)})</span>" if extra else ""))
+    return "<br>".join(lines) or "-"
+
+
+def _window_note(analysis: Analysis) -> str:
+    """What --since/--until left: the page shows only that part of the capture."""
+    w = analysis.window
+    if w is None:
+        return ""
+    since = fmt_ns(w.since_ns, sep=" ") or "the start"
+    until = fmt_ns(w.until_ns, sep=" ") or "the end"
+    return (
+        f'<p class="note" id="window">Window: {esc(since)} .. {esc(until)} (--since/--until): '
+        f"{w.rows:,} of the {w.rows_read:,} rows read, and only the findings, episodes, "
+        "diagrams and protocol records inside it. The node table above counts the whole "
+        "files; the clock alignment below was fitted on the whole capture.</p>"
     )
 
 
@@ -246,18 +278,133 @@ def _findings(analysis: Analysis, index: dict) -> str:
         links = " ".join(_line_link(r, index, analysis) for r in f.lines[:8])
         if len(f.lines) > 8:
             links += f" <span class=sub>+{len(f.lines) - 8} more</span>"
+        what = esc(text(f.msg))
+        if f.occurrences:
+            # A summary of repeated findings: each one folded under it.
+            items = "".join(
+                f"<li><span class=t>{esc(fmt_ns(ns, sep=' ') or '-')}</span> {esc(text(m))}</li>"
+                for ns, m in f.occurrences
+            )
+            what += f"<details><summary>all {f.count}</summary><ol>{items}</ol></details>"
         rows.append(
             f'<tr><td><span class="sev sev-{esc(f.severity)}">{esc(f.severity)}</span></td>'
             f'<td title="{esc(FINDING_KINDS.get(f.kind, ""))}">{esc(f.kind)}</td>'
-            f"<td>{esc(f.node or 'cluster')}</td>"
+            f"<td>{esc(f.node or 'cluster')}</td><td>{esc(f.resource or '-')}</td>"
             f"<td class=t>{esc(fmt_ns(f.time_ns, sep=' ') or '-')}</td>"
-            f"<td>{esc(f.message)}</td><td>{links}</td></tr>"
+            f"<td>{what}</td><td>{links}</td></tr>"
         )
-    return (
-        f"<h2 id=findings>Findings ({len(found)})</h2>"
-        "<table><tr><th>severity</th><th>kind</th><th>node</th><th>time</th><th>what</th>"
-        "<th>lines</th></tr>" + "".join(rows) + "</table>"
+    head = (
+        "<tr><th>severity</th><th>kind</th><th>node</th><th>resource</th><th>time</th>"
+        "<th>what</th><th>lines</th></tr>"
     )
+    shown, folded = rows[:FINDINGS_SHOWN], rows[FINDINGS_SHOWN:]
+    more = ""
+    if folded:
+        # The most severe come first; the rest stay one click away.
+        more = (
+            f"<details><summary>{len(folded)} more findings, less severe or later"
+            f"</summary><table>{head}{''.join(folded)}</table></details>"
+        )
+    total = sum(f.count for f in found)
+    counted = f"{len(found)}" + (f", {total} in all" if total != len(found) else "")
+    return f"<h2 id=findings>Findings ({counted})</h2><table>{head}{''.join(shown)}</table>{more}"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """A table of cells already escaped (or built from escaped parts)."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _protocol(analysis: Analysis, index: dict) -> str:
+    """Per resource (when there are several): its 2PCs, UUID decisions, resyncs and the
+    list of its episodes."""
+    cl = analysis.cluster
+    resources = cl.resources
+    grouped = len(resources) > 1
+    out = ["<h2 id=protocol>Protocol" + (" by resource" if grouped else "") + "</h2>"]
+    for res in resources if grouped else [None]:
+
+        def mine(resource: str | None, res=res) -> bool:
+            return not grouped or resource == res
+
+        if grouped:
+            out.append(f'<h3 id="resource-{esc(res)}">resource {esc(res)}</h3>')
+        twopc = [r for r in cl.twopc if mine(r.resource)]
+        if twopc:
+            out.append(f"<h4>2PC ({len(twopc)})</h4>")
+            out.append(
+                _table(
+                    ["tid", "initiator", "participants", "changes", "outcome", "time", "line"],
+                    [
+                        [
+                            str(r.tid),
+                            esc(r.initiator or "?"),
+                            esc(", ".join(r.participants) or "-"),
+                            esc(", ".join(f"{k} {v}" for k, v in r.changes.items()) or "-"),
+                            esc(r.outcome),
+                            esc(fmt_ns(analysis.clock.first(r.refs()), sep=" ") or "-"),
+                            _line_link(next(iter(r.refs()), None), index, analysis),
+                        ]
+                        for r in twopc
+                    ],
+                )
+            )
+        decisions = [d for ev in analysis.events for d in ev.decisions if mine(d.resource)]
+        if decisions:
+            rows = []
+            for d in decisions:
+                pair = cl.twin.get(d)
+                both = "-" if pair is None else "mirrored" if pair.mirrored else "DOES NOT MIRROR"
+                meaning = (
+                    text(d.meaning) if d.result is None or isinstance(d.result, int) else d.result
+                )
+                rows.append(
+                    [
+                        esc(d.node),
+                        esc(cl.name_of(d.resource, d.peer, d.peer_host) or "?"),
+                        esc(d.volume),
+                        esc(d.short),
+                        esc(meaning),
+                        esc(both),
+                        _line_link(d.end, index, analysis),
+                    ]
+                )
+            out.append(f"<h4>UUID decisions ({len(decisions)})</h4>")
+            out.append(
+                _table(["node", "peer", "volume", "result", "meaning", "both sides", "line"], rows)
+            )
+        resyncs = [r for r in cl.resyncs if mine(r.resource)]
+        if resyncs:
+            out.append(f"<h4>Resyncs ({len(resyncs)})</h4>")
+            out.append(
+                _table(
+                    ["kind", "source", "target", "volume", "KB", "outcome", "line"],
+                    [
+                        [
+                            esc(r.kind),
+                            esc(r.source or "?"),
+                            esc(r.target or "?"),
+                            esc(r.volume),
+                            esc(r.kb if r.kb is not None else "-"),
+                            esc(r.outcome),
+                            _line_link(r.sides[0].start, index, analysis),
+                        ]
+                        for r in resyncs
+                    ],
+                )
+            )
+        episodes = [e for e in analysis.episodes if mine(e.resource)]
+        if grouped and episodes:
+            items = "".join(
+                f'<li><a href="#{esc(e.slug)}">#{e.number} {esc(e.title)}</a></li>'
+                for e in episodes
+            )
+            out.append(f"<h4>Episodes ({len(episodes)})</h4><ul>{items}</ul>")
+        if not (twopc or decisions or resyncs or (grouped and episodes)):
+            out.append("<p class=sub>No 2PC, UUID decision or resync logged.</p>")
+    return "\n".join(out)
 
 
 def _alignment(analysis: Analysis, index: dict) -> str:
@@ -337,7 +484,7 @@ def _alignment(analysis: Analysis, index: dict) -> str:
     return "\n".join(out)
 
 
-_HREF = re.compile(r'(xlink:href|href)="(episode-\d+-[a-z-]+)\.svg"')
+_HREF = re.compile(r'(xlink:href|href)="(episode-\d+-[A-Za-z0-9_.-]+)\.svg"')
 
 
 def _svg_inline(path: Path) -> str | None:
@@ -354,6 +501,14 @@ def _svg_inline(path: Path) -> str | None:
 
 def _episodes(analysis: Analysis, diagrams: Path) -> str:
     out = ["<h2 id=episodes>Episodes</h2>"]
+    if analysis.dot_missing:
+        out.append(
+            '<p class="note" id="no-dot">The sequence diagrams are missing: Graphviz\'s '
+            "<code>dot</code> was not installed when this report was written. Their sources "
+            "are in <code>diagrams/*.dot</code>. Install Graphviz (Debian and Ubuntu: "
+            "<code>apt-get install graphviz</code>; Fedora: <code>dnf install graphviz</code>; "
+            "Windows and macOS: the installers at graphviz.org) and run bsrcorr again.</p>"
+        )
     overview = _svg_inline(diagrams / "overview.svg")
     if overview:
         out.append(f'<div class="diagram">{overview}</div>')
@@ -366,7 +521,8 @@ def _episodes(analysis: Analysis, diagrams: Path) -> str:
         pic = (
             f'<div class="diagram">{svg}</div>'
             if svg
-            else '<p class="sub">(diagram not rendered: see --diagrams)</p>'
+            else '<p class="sub">(diagram not rendered: '
+            + ("Graphviz's dot is missing)</p>" if analysis.dot_missing else "see --diagrams)</p>")
         )
         out.append(
             f'<section class="episode" id="{esc(e.slug)}"><h3>#{e.number} {esc(e.title)}</h3>'

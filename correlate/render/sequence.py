@@ -16,6 +16,7 @@ or a hash seed.
 
 from __future__ import annotations
 
+import bisect
 import html
 import itertools
 import re
@@ -25,13 +26,16 @@ from typing import TYPE_CHECKING
 
 import graphviz
 
+from .. import content
 from ..catalog import UUID_RULE_REASONS, uuid_meaning
-from ..events import Ref
+from ..content import Beat
+from ..i18n import _, text
+from ..model import Ref
 from ..times import fmt_clock
 
 if TYPE_CHECKING:
+    from ..analysis import Analysis
     from ..episodes import Episode
-    from ..pipeline import Analysis
 
 MAX_ROWS = 60
 BACKSLASH = "\ue000"
@@ -109,116 +113,81 @@ class Diagram:
 # -- what goes in an episode -----------------------------------------------------------------
 
 
+STATE_STYLES = {"SyncSource": "source", "PausedSyncS": "source"} | {
+    "SyncTarget": "target",
+    "PausedSyncT": "target",
+}
+
+
 def collect(analysis: Analysis, episode: Episode) -> Diagram:
+    """The episode's content (:func:`correlate.content.collect`) as diagram rows."""
     al, cl = analysis.alignment, analysis.cluster
-    win = analysis.windows
-    at = win.at
+    at = analysis.clock.at
     nodes = list(episode.nodes)
     d = Diagram(episode, nodes)
-    lo, hi = episode.start_ns, episode.end_ns
 
-    def within(items, *refs):
-        return win.within(items, lambda x: [r(x) for r in refs], lo, hi)
-
-    def inside(ref: Ref | None) -> bool:
-        t = at(ref)
-        return t is not None and lo <= t <= hi and ref is not None and ref.node in nodes
-
-    def note(ref: Ref | None, text: str, style: str = "note", tip: str = "") -> None:
-        if inside(ref):
-            assert ref is not None
-            d.items.append(Item(at(ref) or 0, ref.node, ref, text, style, tip or ref.message))
+    def note(b: Beat, text: str, style: str = "note", tip: str = "", ref: Ref | None = None):
+        ref = ref or b.ref
+        t = at(ref) if ref is not b.ref else b.ns
+        d.items.append(Item(t or b.ns, ref.node, ref, text, style, tip or ref.message))
 
     mid = 0
-    for p in within(al.pairs, lambda p: p.send):
-        if not (inside(p.send) and inside(p.recv)):
-            continue
-        label, both = _message_label(p, analysis)
-        finding = p in al.violating or any(c.pair is p for c in al.conflicts)
-        d.messages[mid] = Message(label, weak=not p.strict, finding=finding, both_ways=both)
-        d.items.append(Item(at(p.send) or 0, p.send.node, p.send, "", "send", p.send.message, mid))
-        d.items.append(Item(at(p.recv) or 0, p.recv.node, p.recv, "", "recv", p.recv.message, mid))
-        mid += 1
-    for ev in cl.nodes:
-        if ev.name not in nodes:
-            continue
-        for c in within(ev.netlink, lambda c: c.received):
-            note(c.received, f"bsradm: {c.command} ({c.number})", "muted")
-            if c.done is None and inside(c.received):
-                d.items[-1].style = "finding"
-                d.items[-1].text += " never finished"
-        for ch in within(ev.state_changes, lambda ch: ch.ref):
-            if ch.what not in ("role", "conn", "peer", "disk", "pdsk", "repl"):
-                continue
-            style = "note"
-            if ch.new in ("SyncSource", "PausedSyncS"):
-                style = "source"
-            elif ch.new in ("SyncTarget", "PausedSyncT"):
-                style = "target"
-            elif ch.what == "role":
+    for b in content.collect(analysis, episode):
+        r = b.record
+        if b.what == "message":
+            label, both = _message_label(r, analysis)
+            d.messages[mid] = Message(label, not r.strict, r in al.flagged, both)
+            d.items.append(Item(b.ns, r.send.node, r.send, "", "send", r.send.message, mid))
+            d.items.append(
+                Item(at(r.recv) or b.ns, r.recv.node, r.recv, "", "recv", r.recv.message, mid)
+            )
+            mid += 1
+        elif b.what == "command":
+            if r.done is None:
+                note(b, f"bsradm: {r.command} ({r.number}) never finished", "finding")
+            else:
+                note(b, f"bsradm: {r.command} ({r.number})", "muted")
+        elif b.what == "state" and r.what in ("role", "conn", "peer", "disk", "pdsk", "repl"):
+            style = STATE_STYLES.get(r.new, "note")
+            if style == "note" and r.what == "role":
                 style = "primary"
-            elif ch.failed:
+            elif style == "note" and r.failed:
                 style = "finding"
-            prefix = "FAILED " if ch.failed else ""
-            note(ch.ref, f"{prefix}{ch.what}: {ch.old} → {ch.new}", style, ch.ref.message)
-        for dcs in within(ev.decisions, lambda dcs: dcs.compare):
-            if dcs.compare is None:
-                continue
-            twin = cl.pair_of(dcs)
-            mirrored = next((p.mirrored for p in cl.decision_pairs if dcs in (p.a, p.b)), True)
-            reason = UUID_RULE_REASONS.get(dcs.rule or -1, uuid_meaning(dcs.result))
-            role = ""
-            if dcs.result is not None and dcs.result > 0 and dcs.result < 100:
-                role = "source"
-            elif dcs.result is not None and -100 < dcs.result < 0:
-                role = "target"
-            style = "finding" if not mirrored else (role or "note")
-            text = f"uuid_compare({dcs.result}) by rule {dcs.rule}: {reason}"
-            if not mirrored and twin is not None:
-                text += f" (DOES NOT MIRROR {twin.node}'s {twin.result})"
-            note(dcs.compare, text, style, _uuid_tip(dcs))
-        for s in within(ev.resyncs, lambda s: s.start, lambda s: s.end):
-            role_style = "source" if s.role in ("SyncSource", "VerifyS") else "target"
-            size = f"{s.kb} KB" if s.kb is not None else "size not logged"
-            note(s.start, f"{s.kind} starts as {s.role}: {size}", role_style)
-            if s.end is not None:
-                if s.outcome == "done":
-                    took = f"{s.total_s} s" if s.total_s is not None else "done"
-                    rate = f", {s.rate_kps} K/s" if s.rate_kps is not None else ""
-                    note(s.end, f"{s.kind} done: {took}{rate}", role_style)
-                else:
-                    note(s.end, f"{s.kind} broken: {s.end_reason}", "finding")
-        for lm in within(ev.landmarks, lambda lm: lm.ref, lambda lm: lm.end):
-            if lm.kind == "driver_loaded":
-                note(lm.ref, f"driver loaded, BSR {lm.detail.get('version') or '?'}", "muted")
-            elif lm.kind in ("attached", "detaching"):
-                note(lm.ref, f"{lm.kind} UUID {lm.detail.get('current_uuid')}", "muted")
-            elif lm.kind == "volume_lock":
-                note(lm.ref, "volume lock requested", "muted")
-                if lm.end is not None:
-                    note(lm.end, "volume unlocked", "muted")
-            elif lm.kind == "split_brain":
-                note(lm.ref, "SPLIT BRAIN", "finding")
-        for ref in within(ev.connection_losses, lambda ref: ref):
-            note(ref, ref.message[:60], "muted")
-
-    def initiator_refs(rec) -> list:
-        init = rec.initiator_side
-        return [init.abort or init.prepare, *init.timeouts] if init is not None else []
-
-    for rec in win.within(cl.twopc, initiator_refs, lo, hi):
-        init = rec.initiator_side
-        if init is None:
-            continue
-        if rec.outcome != "committed":
-            end = init.abort or init.prepare
-            why = f" rv {rec.abort_rv}" if rec.abort_rv is not None else ""
-            note(end, f"2PC {rec.tid} {rec.outcome}{why}", "finding")
-        for t in init.timeouts:
-            note(t, f"2PC {rec.tid}: timeout", "finding")
-    for na in al.nodes.values():
-        for step in na.steps:
-            note(step.after, f"clock step {step.size_s:+.3f} s before this line", "finding")
+            prefix = "FAILED " if r.failed else ""
+            note(b, f"{prefix}{r.what}: {r.old} → {r.new}", style)
+        elif b.what == "decision" and r.compare is not None:
+            note(b, *_decision_note(cl, r), _uuid_tip(r))
+        elif b.what in ("resync_start", "resync_end"):
+            style = "source" if r.role in ("SyncSource", "VerifyS") else "target"
+            if b.what == "resync_start":
+                size = f"{r.kb} KB" if r.kb is not None else "size not logged"
+                note(b, f"{r.kind} starts as {r.role}: {size}", style)
+            elif r.outcome == "done":
+                took = f"{r.total_s} s" if r.total_s is not None else "done"
+                rate = f", {r.rate_kps} K/s" if r.rate_kps is not None else ""
+                note(b, f"{r.kind} done: {took}{rate}", style)
+            else:
+                note(b, f"{r.kind} broken: {r.end_reason}", "finding")
+        elif b.what == "landmark":
+            if r.kind == "driver_loaded":
+                note(b, f"driver loaded, BSR {r.detail.get('version') or '?'}", "muted")
+            elif r.kind in ("attached", "detaching"):
+                note(b, f"{r.kind} UUID {r.detail.get('current_uuid')}", "muted")
+            elif r.kind == "volume_lock":
+                note(b, "volume lock requested", "muted")
+            elif r.kind == "split_brain":
+                note(b, "SPLIT BRAIN", "finding")
+        elif b.what == "landmark_end" and r.kind == "volume_lock":
+            note(b, "volume unlocked", "muted")
+        elif b.what == "loss":
+            note(b, b.ref.message[:60], "muted")
+        elif b.what == "twopc_failed":
+            why = f" rv {r.abort_rv}" if r.abort_rv is not None else ""
+            note(b, f"2PC {r.tid} {r.outcome}{why}", "finding")
+        elif b.what == "twopc_timeout":
+            note(b, f"2PC {r.tid}: timeout", "finding")
+        elif b.what == "step":
+            note(b, f"clock step {r.size_s:+.3f} s before this line", "finding")
     d.items.sort(
         key=lambda it: (
             it.ns,
@@ -231,9 +200,31 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
     return d
 
 
+def _decision_note(cl, dcs) -> tuple[str, str]:
+    """A UUID decision's note and its style: source/target colour, red when the two
+    nodes' results do not mirror."""
+    twin = cl.pair_of(dcs)
+    pair = cl.twin.get(dcs)
+    mirrored = pair.mirrored if pair is not None else True
+    reason = UUID_RULE_REASONS.get(dcs.rule) if isinstance(dcs.rule, int) else None
+    reason = _(reason) if reason else text(uuid_meaning(dcs.result))
+    role = ""
+    if isinstance(dcs.result, int) and 0 < dcs.result < 100:
+        role = "source"
+    elif isinstance(dcs.result, int) and -100 < dcs.result < 0:
+        role = "target"
+    style = "finding" if not mirrored else (role or "note")
+    note = f"{dcs.label}: {reason}"
+    if not mirrored and twin is not None:
+        note += " " + _("(DOES NOT MIRROR {node}'s {result})").format(
+            node=twin.node, result=twin.result
+        )
+    return note, style
+
+
 def _message_label(p, analysis: Analysis) -> tuple[str, bool]:
     cl = analysis.cluster
-    rec = next((r for r in cl.twopc if r.tid == p.tid), None) if p.tid else None
+    rec = cl.record(p.tid, p.resource)
     what = ""
     if rec is not None and rec.changes:
         what = " " + " ".join(f"{k}({v})" for k, v in sorted(rec.changes.items()))
@@ -248,26 +239,7 @@ def _message_label(p, analysis: Analysis) -> tuple[str, bool]:
     if p.kind == "twopc_abort":
         return f"2PC abort {p.tid}", False
     if p.kind in ("bitmap_send", "bitmap_reply"):
-        bp = next(
-            (
-                b
-                for b in cl.bitmaps
-                if p.recv
-                in (
-                    b.target.received and b.target.received.ref,
-                    b.source.received and b.source.received.ref,
-                )
-            ),
-            None,
-        )
-        stat = None
-        if bp is not None:
-            stat = bp.source.sent if p.kind == "bitmap_send" else bp.target.sent
-        size = (
-            f": RLE {stat.rle_bytes} B/{stat.rle_packets} pkt, plain {stat.plain_bytes} B"
-            if stat
-            else ""
-        )
+        size = f": {p.label}" if p.label else ""
         return (
             "bitmap (source → target)" if p.kind == "bitmap_send" else "bitmap (target → source)"
         ) + size, False
@@ -348,8 +320,9 @@ def _note_label(it: Item) -> str:
     return f'<<FONT COLOR="{color}">{text}</FONT>>'
 
 
-def draw(analysis: Analysis, d: Diagram) -> graphviz.Digraph:
+def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz.Digraph:
     ep = d.episode
+    roles = roles or Roles(analysis)
     g = _graph(ep.slug)
     # A table, not <BR/>: Graphviz sets a bold line over a <BR/> too tightly.
     title = (
@@ -369,7 +342,7 @@ def draw(analysis: Analysis, d: Diagram) -> graphviz.Digraph:
         for i, n in enumerate(nodes):
             s.node(
                 f"h{i}",
-                label=_head_label(n, idents.get(n), analysis, ep),
+                label=_head_label(n, idents.get(n), analysis, ep, roles),
                 shape="box",
                 style="rounded,filled",
                 fillcolor="#f2f2f2",
@@ -509,41 +482,63 @@ def _span(ep: Episode) -> str:
     return f"{fmt_clock(ep.start_ns)} – {fmt_clock(ep.end_ns)}"
 
 
-def _role_during(analysis: Analysis, name: str, ep: Episode) -> str | None:
-    """The node's role over the episode: ``Primary``, or ``Secondary → Primary``."""
-    ev = next((e for e in analysis.events if e.name == name), None)
-    if ev is None:
-        return None
-    at = analysis.alignment.aligned_ns
-    changes = [c for c in ev.state_changes if c.what == "role" and not c.failed]
-    before = [c for c in changes if (at(c.ref) or 0) < ep.start_ns]
-    during = [c for c in changes if ep.start_ns <= (at(c.ref) or 0) <= ep.end_ns]
-    start = before[-1].new if before else (changes[0].old if changes else None)
-    if start in (None, "Unknown"):
-        start = None
-    if during and during[-1].new != start:
-        return f"{start or '?'} → {during[-1].new}"
-    return start
+class Roles:
+    """Each node's role changes per resource, sorted once by aligned time, for the
+    lifeline heads of every diagram (roles are per resource)."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        at = analysis.clock.at
+        found: dict[tuple[str, str | None], list[tuple[int, int, object]]] = {}
+        for ev in analysis.events:
+            for c in ev.state_changes:
+                if c.what == "role" and not c.failed:
+                    t = at(c.ref)
+                    found.setdefault((ev.name, c.resource), []).append(
+                        (t if t is not None else 0, c.ref.row, c)
+                    )
+        self.changes = {k: sorted(v, key=lambda x: (x[0], x[1])) for k, v in found.items()}
+        self.times = {k: [x[0] for x in v] for k, v in self.changes.items()}
+
+    def during(self, name: str, ep: Episode) -> str | None:
+        """The node's role over the episode: ``Primary``, or ``Secondary → Primary``."""
+        if ep.resource is None:
+            return None  # a node's or several resources' episode: no one role
+        key = (name, ep.resource)
+        changes = self.changes.get(key)
+        if not changes:
+            return None
+        times = self.times[key]
+        before = bisect.bisect_left(times, ep.start_ns)
+        upto = bisect.bisect_right(times, ep.end_ns)
+        start = changes[before - 1][2].new if before else changes[0][2].old
+        if start in (None, "Unknown"):
+            start = None
+        if upto > before and changes[upto - 1][2].new != start:
+            return f"{start or '?'} → {changes[upto - 1][2].new}"
+        return start
 
 
-def _head_label(name: str, ident, analysis: Analysis, ep: Episode) -> str:
+def _head_label(name: str, ident, analysis: Analysis, ep: Episode, roles: Roles) -> str:
     parts = [f"<B>{h(name)}</B>"]
-    role = _role_during(analysis, name, ep)
+    role = roles.during(name, ep)
     if role:
         color = "#8a4b00" if "Primary" in role else "#333333"
         parts.append(f'<FONT POINT-SIZE="9" COLOR="{color}">{h(role)}</FONT>')
     if ident is not None:
         meta = []
-        if ident.node_id is not None:
-            meta.append(f"id {ident.node_id}")
+        node_id = ident.id_in(ep.resource)
+        if node_id is not None:
+            meta.append(f"id {node_id}")
         if ident.host:
             meta.append(f"host {ident.host}")
         if ident.platform:
             meta.append(ident.platform)
         if meta:
             parts.append(f'<FONT POINT-SIZE="9">{h(", ".join(meta))}</FONT>')
-        if ident.resources:
-            parts.append(f'<FONT POINT-SIZE="8">resource {h(", ".join(ident.resources))}</FONT>')
+        shown = ep.resources or ([ep.resource] if ep.resource else ident.resources)
+        if shown:
+            word = "resource" if len(shown) == 1 else "resources"
+            parts.append(f'<FONT POINT-SIZE="8">{word} {h(", ".join(shown))}</FONT>')
     na = analysis.alignment.nodes.get(name)
     if na is not None and not na.reference and na.main and na.main.offset_s is not None:
         parts.append(f'<FONT POINT-SIZE="8" COLOR="#666666">clock {na.main.offset_s:+.4f} s</FONT>')
@@ -553,32 +548,8 @@ def _head_label(name: str, ident, analysis: Analysis, ep: Episode) -> str:
 # -- overview ----------------------------------------------------------------------------------
 
 
-def overview(analysis: Analysis, episodes: list[Episode], linked: bool) -> graphviz.Digraph:
-    g = _graph("overview")
-    g.attr(
-        label=f"<<B>{h(len(episodes))} episodes</B> on {h(analysis.alignment.reference)}'s "
-        "clock (click one for its sequence diagram)>",
-        labelloc="t",
-        fontsize="12",
-    )
-    nodes = [n.name for n in analysis.nodes]
-    with g.subgraph(name="heads") as s:
-        s.attr(rank="same")
-        prev = None
-        for i, n in enumerate(nodes):
-            s.node(
-                f"h{i}",
-                label=f"<<B>{h(n)}</B>>",
-                shape="box",
-                style="rounded,filled",
-                fillcolor="#f2f2f2",
-            )
-            if prev:
-                s.edge(prev, f"h{i}", style="invis")
-            prev = f"h{i}"
-        s.node("e_head", label="<<B>episode</B>>", shape="plaintext")
-        s.edge(prev or "h0", "e_head", style="invis")
-    for r, ep in enumerate(episodes):
+def _overview_rows(g, nodes: list[str], episodes: list[Episode], first: int, linked: bool) -> None:
+    for r, ep in enumerate(episodes, first):
         with g.subgraph(name=f"row{r}") as s:
             s.attr(rank="same")
             order = []
@@ -611,6 +582,50 @@ def overview(analysis: Analysis, episodes: list[Episode], linked: bool) -> graph
             order.append(f"e{r}")
             for a, b in itertools.pairwise(order):
                 s.edge(a, b, style="invis")
+
+
+def overview(analysis: Analysis, episodes: list[Episode], linked: bool) -> graphviz.Digraph:
+    g = _graph("overview")
+    g.attr(
+        label=f"<<B>{h(len(episodes))} episodes</B> on {h(analysis.alignment.reference)}'s "
+        "clock (click one for its sequence diagram)>",
+        labelloc="t",
+        fontsize="12",
+    )
+    nodes = [n.name for n in analysis.nodes]
+    with g.subgraph(name="heads") as s:
+        s.attr(rank="same")
+        prev = None
+        for i, n in enumerate(nodes):
+            s.node(
+                f"h{i}",
+                label=f"<<B>{h(n)}</B>>",
+                shape="box",
+                style="rounded,filled",
+                fillcolor="#f2f2f2",
+            )
+            if prev:
+                s.edge(prev, f"h{i}", style="invis")
+            prev = f"h{i}"
+        s.node("e_head", label="<<B>episode</B>>", shape="plaintext")
+        s.edge(prev or "h0", "e_head", style="invis")
+    resources = sorted({e.resource for e in episodes if e.resource is not None})
+    bands: list[tuple[str | None, list[Episode]]] = [(None, episodes)]
+    if len(resources) > 1:
+        # One band a resource, in time order inside; then the nodes' own episodes and
+        # those of several resources at once.
+        bands = [(res, [e for e in episodes if e.resource == res]) for res in resources]
+        bands.append(("nodes and several resources", [e for e in episodes if e.resource is None]))
+    rows: list[Episode] = []
+    for k, (band, members) in enumerate(b for b in bands if b[1]):
+        if band is None:
+            _overview_rows(g, nodes, members, len(rows), linked)
+        else:
+            with g.subgraph(name=f"cluster_band{k}") as c:
+                c.attr(label=f"<<B>{h(band)}</B>>", labeljust="l", style="rounded", color="#bbbbbb")
+                _overview_rows(c, nodes, members, len(rows), linked)
+        rows.extend(members)
+    episodes = rows
     for i, _n in enumerate(nodes):
         chain = [f"h{i}"] + [f"p{r}_{i}" for r in range(len(episodes))]
         for a, b in itertools.pairwise(chain):
@@ -639,8 +654,9 @@ def render(analysis: Analysis, episodes: list[Episode], out: Path, mode: str) ->
     out.mkdir(parents=True, exist_ok=True)
     graphs: list[tuple[str, graphviz.Digraph]] = []
     if mode == "all":
+        roles = Roles(analysis)
         for ep in episodes:
-            graphs.append((ep.slug, draw(analysis, collect(analysis, ep))))
+            graphs.append((ep.slug, draw(analysis, collect(analysis, ep), roles)))
     graphs.append(("overview", overview(analysis, episodes, linked=mode == "all")))
     written = []
     missing = False

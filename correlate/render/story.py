@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import content
 from ..catalog import UUID_RULE_REASONS, uuid_meaning
+from ..content import Beat
 from ..episodes import Episode
-from ..events import Ref
+from ..i18n import _, text
 from ..times import fmt_ns
+from .text import OUTCOME_WORDS
 
 if TYPE_CHECKING:
-    from ..pipeline import Analysis
+    from ..analysis import Analysis
 
 MAX_SENTENCES = 14
 
@@ -26,115 +29,140 @@ def _hms(ns: int) -> str:
     return (fmt_ns(ns) or "")[11:22]  # HH:MM:SS.ff is enough to read; the table has all
 
 
-def _twopc_refs(r) -> list:
-    return [x for s in r.sides for x in (s.prepare, s.commit, s.abort)]
+def _reason(rule: int | str | None, rule_text: str | None) -> str:
+    found = UUID_RULE_REASONS.get(rule) if isinstance(rule, int) else None
+    return _(found) if found else rule_text or _("no rule text")
 
 
 def tell(analysis: Analysis, episode: Episode) -> list[str]:
-    """Sentences, in time order, of what happened in ``episode``."""
+    """Sentences, in time order, of what happened in ``episode``, in the reader's language
+    (log text and protocol names stay as the log wrote them)."""
     cl = analysis.cluster
-    win = analysis.windows
-    at = win.at
-    nodes = set(episode.nodes)
-    lo, hi = episode.start_ns, episode.end_ns
-
-    def within(items, refs):
-        return win.within(items, refs, lo, hi)
-
     said: list[tuple[int, int, str]] = []
 
-    def inside(ref: Ref | None) -> int | None:
-        t = at(ref)
-        if t is None or ref is None or ref.node not in nodes or not lo <= t <= hi:
-            return None
-        return t
+    def say(t: int, sentence: str, **values: object) -> None:
+        said.append((t, len(said), f"{_hms(t)} {_(sentence).format(**values)}"))
 
-    def say(t: int | None, text: str) -> None:
-        if t is not None:
-            said.append((t, len(said), f"{_hms(t)} {text}"))
-
-    for ev in cl.nodes:
-        if ev.name not in nodes:
-            continue
-        for lm in within(ev.landmarks, lambda lm: [lm.ref]):
-            if lm.kind == "driver_loaded":
-                version = lm.detail.get("version")
-                say(inside(lm.ref), f"{ev.name}: BSR driver {version or ''} loaded.")
-        cmds = [
-            c for c in within(ev.netlink, lambda c: [c.received]) if inside(c.received) is not None
-        ]
-        if cmds:
-            open_ = [c.command for c in cmds if c.done is None]
-            names = ", ".join(c.command for c in cmds[:8]) + (" ..." if len(cmds) > 8 else "")
-            state = (
-                "all terminated"
-                if not open_
-                else f"{', '.join(open_)} never terminated, so the command hung"
-            )
+    beats = content.collect(analysis, episode)
+    # Commands: one sentence a node (an `up` is six of them).
+    commands: dict[str, list[Beat]] = {}
+    for b in beats:
+        if b.what == "command":
+            commands.setdefault(b.node, []).append(b)
+    for node, cmds in commands.items():
+        open_ = [b.record.command for b in cmds if b.record.done is None]
+        names = ", ".join(b.record.command for b in cmds[:8]) + (" ..." if len(cmds) > 8 else "")
+        if not open_:
             say(
-                inside(cmds[0].received),
-                f"{ev.name} ran {len(cmds)} bsradm/bsrsetup command(s) ({names}): {state}.",
-            )
-        for h in within(ev.handshakes, lambda h: [h.ref]):
-            say(
-                inside(h.ref),
-                f"{ev.name} completed the handshake with {cl.name_of(h.peer_id) or h.peer_id}"
-                f" (protocol {h.protocol}).",
-            )
-        for d in within(ev.decisions, lambda d: [d.compare or d.start]):
-            if d.result is None:
-                continue
-            reason = UUID_RULE_REASONS.get(d.rule or -1) or d.rule_text or "no rule text"
-            say(
-                inside(d.compare or d.start),
-                f"{ev.name} compared UUIDs with {cl.name_of(d.peer) or d.peer}: rule "
-                f"{d.rule} ({reason}) gave uuid_compare({d.result}): {uuid_meaning(d.result)}.",
-            )
-        for b in within(ev.bitmaps, lambda b: [b.sent.ref if b.sent else None]):
-            if b.sent is not None:
-                say(
-                    inside(b.sent.ref),
-                    f"{ev.name} sent its bitmap to {cl.name_of(b.peer) or b.peer}: "
-                    f"{b.sent.total} bytes (RLE {b.sent.rle_bytes}, plain {b.sent.plain_bytes}).",
-                )
-        for ch in within(ev.state_changes, lambda ch: [ch.ref]):
-            if ch.failed:
-                say(inside(ch.ref), f"{ev.name}: {ch.what} change {ch.old} -> {ch.new} FAILED.")
-            elif ch.what == "role":
-                say(inside(ch.ref), f"{ev.name} became {ch.new} (was {ch.old}).")
-            elif ch.what == "conn" and ch.new in ("StandAlone", "Connecting", "NetworkFailure"):
-                say(inside(ch.ref), f"{ev.name}: connection {ch.old} -> {ch.new}.")
-            elif ch.what == "repl" and ch.new == "Established" and ch.old != "Established":
-                say(inside(ch.ref), f"{ev.name}: replication Established with peer {ch.peer}.")
-    for r in within(cl.twopc, _twopc_refs):
-        refs = [x for x in _twopc_refs(r) if x is not None]
-        times = [t for t in (inside(x) for x in refs) if t is not None]
-        if not times:
-            continue
-        what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or "a state change"
-        took = f" in {r.duration_ms:.1f} ms" if r.duration_ms is not None else ""
-        say(min(times), f"2PC {r.tid} from {r.initiator} ({what}): {r.outcome}{took}.")
-    for r in within(cl.resyncs, lambda r: [s.start for s in r.sides]):
-        starts = [t for t in (inside(s.start) for s in r.sides) if t is not None]
-        if not starts:
-            continue
-        kb = f"{r.kb} KB" if r.kb is not None else "an unlogged amount"
-        done = next((s for s in r.sides if s.total_s is not None), None)
-        if r.outcome == "done":
-            tail = f"finished in {done.total_s} s" if done else "finished"
-        elif r.outcome == "running":
-            tail = "was still running when the log ends"
+                cmds[0].ns,
+                "{node} ran {count} bsradm/bsrsetup command(s) ({names}): all terminated.",
+                node=node, count=len(cmds), names=names,
+            )  # fmt: skip
         else:
-            tail = "was broken before it finished"
-        say(
-            min(starts),
-            f"{r.source} (SyncSource) resynced {kb} to {r.target} (SyncTarget): {tail}."
-            if r.kind == "resync"
-            else f"online verify {r.source} -> {r.target}: {r.outcome}.",
-        )
+            say(
+                cmds[0].ns,
+                "{node} ran {count} bsradm/bsrsetup command(s) ({names}): {open} never "
+                "terminated, so the command hung.",
+                node=node, count=len(cmds), names=names, open=", ".join(open_),
+            )  # fmt: skip
+    for b in beats:
+        r, node, t = b.record, b.node, b.ns
+        if b.what == "landmark" and r.kind == "driver_loaded":
+            say(
+                t,
+                "{node}: {product} driver {version} loaded.",
+                node=node,
+                product=cl.node(node).identity.product,
+                version=r.detail.get("version") or "",
+            )
+        elif b.what == "handshake":
+            peer = cl.name_of(r.resource, r.peer_id, r.peer_host) or r.peer_id
+            say(
+                t,
+                "{node} completed the handshake with {peer} (protocol {protocol}).",
+                node=node, peer=peer, protocol=r.protocol,
+            )  # fmt: skip
+        elif b.what == "decision" and r.result is not None:
+            peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
+            result = (
+                f"uuid_compare()={r.result_name}" if r.result_name else f"uuid_compare({r.result})"
+            )
+            say(
+                t,
+                "{node} compared UUIDs with {peer}: rule {rule} ({reason}) gave {result}: "
+                "{meaning}.",
+                node=node, peer=peer, rule=r.rule_name or r.rule,
+                reason=_reason(r.rule, r.rule_text), result=result,
+                meaning=text(uuid_meaning(r.result)),
+            )  # fmt: skip
+        elif b.what == "bitmap":
+            peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
+            say(
+                t,
+                "{node} sent its bitmap to {peer}: {total} bytes (RLE {rle}, plain {plain}).",
+                node=node, peer=peer, total=r.sent.total, rle=r.sent.rle_bytes,
+                plain=r.sent.plain_bytes,
+            )  # fmt: skip
+        elif b.what == "state":
+            if r.failed:
+                say(
+                    t,
+                    "{node}: {what} change {old} -> {new} FAILED.",
+                    node=node, what=r.what, old=r.old, new=r.new,
+                )  # fmt: skip
+            elif r.what == "role":
+                say(t, "{node} became {new} (was {old}).", node=node, new=r.new, old=r.old)
+            elif r.what == "conn" and r.new in ("StandAlone", "Connecting", "NetworkFailure"):
+                say(t, "{node}: connection {old} -> {new}.", node=node, old=r.old, new=r.new)
+            elif r.what == "repl" and r.new == "Established" and r.old != "Established":
+                peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
+                say(t, "{node}: replication Established with {peer}.", node=node, peer=peer)
+        elif b.what == "twopc":
+            what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or _("a state change")
+            outcome = _(OUTCOME_WORDS.get(r.outcome, r.outcome))
+            if r.duration_ms is not None:
+                say(
+                    t,
+                    "2PC {tid} from {initiator} ({what}): {outcome} in {ms} ms.",
+                    tid=r.tid, initiator=r.initiator, what=what, outcome=outcome,
+                    ms=f"{r.duration_ms:.1f}",
+                )  # fmt: skip
+            else:
+                say(
+                    t,
+                    "2PC {tid} from {initiator} ({what}): {outcome}.",
+                    tid=r.tid, initiator=r.initiator, what=what, outcome=outcome,
+                )  # fmt: skip
+        elif b.what == "resync":
+            sentence, values = _resync(r)
+            say(t, sentence, **values)
     said.sort()
-    text = [s for _, _, s in said]
-    if len(text) > MAX_SENTENCES:
-        more = len(text) - MAX_SENTENCES
-        text = [*text[:MAX_SENTENCES], f"... and {more} more (see the diagram and the timeline)."]
-    return text
+    out = [s for _t, _n, s in said]
+    if len(out) > MAX_SENTENCES:
+        more = len(out) - MAX_SENTENCES
+        out = [
+            *out[:MAX_SENTENCES],
+            _("... and {count} more (see the diagram and the timeline).").format(count=more),
+        ]
+    return out
+
+
+def _resync(r) -> tuple:
+    """A resync's sentence and its values."""
+    if r.kind != "resync":
+        return (
+            "online verify {source} -> {target}: {outcome}.",
+            {"source": r.source, "target": r.target, "outcome": _(OUTCOME_WORDS[r.outcome])},
+        )
+    kb = f"{r.kb} KB" if r.kb is not None else _("an unlogged amount")
+    done = next((s for s in r.sides if s.total_s is not None), None)
+    if r.outcome == "done":
+        tail = _("finished in {seconds} s").format(seconds=done.total_s) if done else _("finished")
+    elif r.outcome == "running":
+        tail = _("was still running when the log ends")
+    else:
+        tail = _("was broken before it finished")
+    return (
+        "{source} (SyncSource) resynced {kb} to {target} (SyncTarget): {tail}.",
+        {"source": r.source, "target": r.target, "kb": kb, "tail": tail},
+    )

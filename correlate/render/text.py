@@ -5,180 +5,349 @@ and ``grep`` (the merged timeline). Plain lines, no colour, stable wording.
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
 import polars as pl
 
 from ..catalog import uuid_meaning
+from ..i18n import N_, _, text
 from ..times import fmt_ns
 
 if TYPE_CHECKING:
     from ..align import NodeAlignment
-    from ..pipeline import Analysis
+    from ..analysis import Analysis
 
 
 def fmt_time(ns: int | None) -> str:
     return fmt_ns(ns, sep=" ") or "-"
 
 
+def _width(s: str) -> int:
+    """Terminal columns: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def label(word: str, width: int = 10) -> str:
+    """A summary line's label, translated, padded to ``width`` terminal columns."""
+    shown = _(word)
+    return shown + " " * max(1, width - _width(shown))
+
+
 def clock_line(na: NodeAlignment) -> str:
     """Offset, bounds, drift and evidence of a node, in one line."""
     if na.reference:
-        return "reference clock (offset 0 by definition)"
+        return _("reference clock (offset 0 by definition)")
     main = na.main
     if main is None or main.offset_s is None:
-        return "UNALIGNED: keeps its own clock (no evidence shared with the reference)"
+        return _("UNALIGNED: keeps its own clock (no evidence shared with the reference)")
     lo = "-inf" if main.lower_s is None else f"{main.lower_s:+.6f}"
     hi = "+inf" if main.upper_s is None else f"{main.upper_s:+.6f}"
     evidence = sum(s.evidence for s in na.segments)
     weak = sum(s.weak_evidence for s in na.segments)
-    text = (
-        f"offset {main.offset_s:+.6f} s  [{lo}, {hi}]  drift {main.drift_ppm or 0:+.1f} ppm  "
-        f"evidence {evidence} pairs" + (f" + {weak} weak" if weak else "") + f" ({main.basis}"
+    out = _("offset {offset} s  [{lo}, {hi}]  drift {drift} ppm  evidence {count} pairs").format(
+        offset=f"{main.offset_s:+.6f}",
+        lo=lo,
+        hi=hi,
+        drift=f"{main.drift_ppm or 0:+.1f}",
+        count=evidence,
     )
-    if main.via:
-        text += f" via {', '.join(main.via)}"
-    text += ")"
+    if weak:
+        out += _(" + {count} weak").format(count=weak)
+    basis = main.basis + (
+        " " + _("via {nodes}").format(nodes=", ".join(main.via)) if main.via else ""
+    )
+    out += f" ({basis})"
     if na.manual:
-        text += "  MANUAL (--offset)"
+        out += "  " + _("MANUAL (--offset)")
     if len(na.segments) > 1:
-        text += f"  {len(na.segments)} segments"
-    return text
+        out += "  " + _("{count} segments").format(count=len(na.segments))
+    return out
 
 
 FINDINGS_SHOWN = 25
 
 
+def _rows(analysis: Analysis) -> str:
+    """The timeline's rows, and under --since/--until the window they are cut to (the
+    per-node counts below describe the whole files)."""
+    w = analysis.window
+    if w is None:
+        return _("{rows} rows").format(rows=analysis.timeline.height)
+    since = fmt_ns(w.since_ns, sep=" ") or _("the start")
+    until = fmt_ns(w.until_ns, sep=" ") or _("the end")
+    return _("{rows} rows in the window {since} .. {until} (of {read} read)").format(
+        rows=w.rows, since=since, until=until, read=w.rows_read
+    )
+
+
+def _who(analysis: Analysis, ident) -> str:
+    cl = analysis.cluster
+    who = [
+        _("node id {id}").format(id=ident.node_id)
+        if ident.node_id is not None
+        else _("node id unknown")
+    ]
+    if ident.host:
+        who.append(_("host {host}").format(host=ident.host))
+    who.append(ident.platform or _("platform unknown"))
+    who.append(
+        f"{ident.product} {ident.version}"
+        if ident.version
+        else _("{product} version not logged").format(product=ident.product)
+    )
+    if ident.resources:
+        word = _("resource {names}") if len(ident.resources) == 1 else _("resources {names}")
+        who.append(word.format(names=", ".join(ident.resources)))
+    if ident.peer_ids:
+        res = ident.resources[0] if len(ident.resources) == 1 else None
+        peers = [cl.name_of(res, p) or str(p) for p in ident.peer_ids]
+        named = ", ".join(f"{p} ({i})" for p, i in zip(peers, ident.peer_ids, strict=True))
+        who.append(_("peers {peers}").format(peers=named))
+    return ", ".join(who)
+
+
 def summary(analysis: Analysis) -> str:
-    al, cl = analysis.alignment, analysis.cluster
+    al = analysis.alignment
     lines: list[str] = []
-    total = sum(n.rows for n in analysis.nodes)
     lines.append(
-        f"bsrcorr: {len(analysis.nodes)} node(s), {total} rows; times on {al.reference}'s clock"
+        _("bsrcorr: {nodes} node(s), {rows}; times on {reference}'s clock").format(
+            nodes=len(analysis.nodes), rows=_rows(analysis), reference=al.reference
+        )
     )
     for node, ev in zip(analysis.nodes, analysis.events, strict=True):
         ident, na = ev.identity, al.nodes[node.name]
         lines.append("")
-        lines.append(f"{node.name}" + ("  (reference)" if na.reference else ""))
+        lines.append(f"{node.name}" + ("  " + _("(reference)") if na.reference else ""))
         for facts in node.files:
-            lines.append(f"  file      {facts.display} ({facts.lines} lines, {facts.bytes} bytes)")
-        who = [f"node id {ident.node_id}" if ident.node_id is not None else "node id unknown"]
-        if ident.host:
-            who.append(f"host {ident.host}")
-        who.append(ident.platform or "platform unknown")
-        who.append(f"BSR {ident.version}" if ident.version else "BSR version not logged")
-        if ident.resources:
-            who.append("resource " + ", ".join(ident.resources))
-        if ident.peer_ids:
-            peers = [cl.name_of(p) or str(p) for p in ident.peer_ids]
-            who.append(
-                "peers "
-                + ", ".join(f"{p} ({i})" for p, i in zip(peers, ident.peer_ids, strict=True))
+            lines.append(
+                "  "
+                + label("file")
+                + _("{file} ({lines} lines, {bytes} bytes)").format(
+                    file=facts.display, lines=facts.lines, bytes=facts.bytes
+                )
             )
-        lines.append("  node      " + ", ".join(who))
+        lines.append("  " + label("node") + _who(analysis, ident))
         lines.append(
-            f"  entries   {node.entries}   unparsed {node.unparsed}   lost {node.lost}"
-            f"   epochs {node.epochs}"
+            "  "
+            + label("entries")
+            + _("{entries}   unparsed {unparsed}   lost {lost}   epochs {epochs}").format(
+                entries=node.entries, unparsed=node.unparsed, lost=node.lost, epochs=node.epochs
+            )
         )
         if node.lost:
             lines.append(
-                f"  lost      {node.gap_lines} by counter gaps, {node.missing_reported} "
-                "reported as 'missing log counter'"
+                "  "
+                + label("lost")
+                + _("{gaps} by counter gaps, {reported} reported as 'missing log counter'").format(
+                    gaps=node.gap_lines, reported=node.missing_reported
+                )
             )
-        lines.append(f"  local     {fmt_time(node.first_time)} .. {fmt_time(node.last_time)}")
-        lines.append(f"  clock     {clock_line(na)}")
+        lines.append(
+            "  " + label("local") + f"{fmt_time(node.first_time)} .. {fmt_time(node.last_time)}"
+        )
+        lines.append("  " + label("clock") + clock_line(na))
         if na.timezone:
-            tz_note = (
-                "  (a Linux BSR driver logs UTC+9)" if na.timezone in ("+09:00", "-09:00") else ""
+            note = (
+                "  " + _("(a Linux BSR driver logs UTC+9)")
+                if na.timezone in ("+09:00", "-09:00")
+                else ""
             )
             lines.append(
-                f"  zone      {na.timezone} apart, residual {na.residual_s:+.6f} s{tz_note}"
+                "  "
+                + label("zone")
+                + _("{zone} apart, residual {residual} s").format(
+                    zone=na.timezone, residual=f"{na.residual_s:+.6f}"
+                )
+                + note
             )
         for step in na.steps:
-            where = f"after line {step.before.line}, before line {step.after.line}"
+            where = _("after line {before}, before line {after}").format(
+                before=step.before.line, after=step.after.line
+            )
             if step.likely:
                 a, b = step.likely
-                where = f"between lines {a['line']} and {b['line']}"
-            lines.append(f"  step      clock stepped {step.size_s:+.6f} s {where}")
+                where = _("between lines {a} and {b}").format(a=a["line"], b=b["line"])
+            lines.append(
+                "  "
+                + label("step")
+                + _("clock stepped {size} s {where}").format(
+                    size=f"{step.size_s:+.6f}", where=where
+                )
+            )
     lines.extend(_findings(analysis))
     lines.extend(_protocol(analysis))
     lines.extend(_episodes(analysis))
     if len(analysis.nodes) > 1:
         lines.append("")
-        lines.append(
-            f"causal    {sum(1 for p in al.pairs if p.strict)} cross-node pairs checked: "
-            f"{al.violations_after} receive-before-send"
-            + (f" ({al.violations_before} before adjusting)" if al.violations_before else "")
-            + (f", {len(al.conflicts)} conflicting" if al.conflicts else "")
+        causal = _("{pairs} cross-node pairs checked: {after} receive-before-send").format(
+            pairs=sum(1 for p in al.pairs if p.strict), after=al.violations_after
         )
+        if al.violations_before:
+            causal += " " + _("({count} before adjusting)").format(count=al.violations_before)
+        if al.conflicts:
+            causal += ", " + _("{count} conflicting").format(count=len(al.conflicts))
+        lines.append(label("causal") + causal)
     if analysis.written:
         lines.append("")
-        lines.append(f"bundle: {', '.join(analysis.written)}")
+        lines.append(_("bundle: {files}").format(files=", ".join(analysis.written)))
     return "\n".join(lines) + "\n"
+
+
+SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 
 
 def _findings(analysis: Analysis) -> list[str]:
     found = analysis.findings
     if not found:
-        return ["", "findings  none"]
+        return ["", label("findings") + _("none")]
     counts = Counter(f.severity for f in found)
-    head = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s])
-    out = ["", f"findings  {head}"]
+    head = ", ".join(
+        f"{counts[s]} {_(SEVERITY_WORDS[s])}" for s in ("error", "warning", "info") if counts[s]
+    )
+    out = ["", label("findings") + head]
     for f in found[:FINDINGS_SHOWN]:
         when = fmt_time(f.time_ns)[11:] if f.time_ns is not None else " " * 16
-        out.append(f"  {f.severity:<7}  {when}  {f.kind:<28} {f.message}")
+        severity = _(SEVERITY_WORDS[f.severity])
+        pad = " " * max(1, 7 - _width(severity))
+        out.append(f"  {severity}{pad}  {when}  {f.kind:<28} {text(f.msg)}")
     if len(found) > FINDINGS_SHOWN:
-        out.append(f"  ... {len(found) - FINDINGS_SHOWN} more in summary.json and report.html")
+        out.append(
+            "  "
+            + _("... {count} more in summary.json and report.html").format(
+                count=len(found) - FINDINGS_SHOWN
+            )
+        )
     return out
 
 
+def _grouped(analysis: Analysis) -> bool:
+    return len(analysis.cluster.resources) > 1
+
+
 def _episodes(analysis: Analysis) -> list[str]:
+    """In time order; with several resources, one group a resource, then the episodes
+    of the nodes (driver loads) and of several resources at once (``up all``)."""
     if not analysis.episodes:
         return []
-    out = ["", "episodes"]
-    for e in analysis.episodes:
-        start, end = fmt_time(e.start_ns)[11:], fmt_time(e.end_ns)[11:]
-        out.append(f"  {e.number:>3}  {start} .. {end}  {e.title}")
+    out = ["", _("episodes")]
+    groups: list[tuple[str | None, list]] = [(None, analysis.episodes)]
+    if _grouped(analysis):
+        groups = [
+            (res, [e for e in analysis.episodes if e.resource == res])
+            for res in analysis.cluster.resources
+        ]
+        groups.append(
+            (_("nodes and several resources"), [e for e in analysis.episodes if e.resource is None])
+        )
+    for name, episodes in groups:
+        if not episodes:
+            continue
+        indent = "  "
+        if name is not None:
+            out.append(f"  {name}")
+            indent = "    "
+        for e in episodes:
+            start, end = fmt_time(e.start_ns)[11:], fmt_time(e.end_ns)[11:]
+            out.append(f"{indent}{e.number:>3}  {start} .. {end}  {text(e.heading)}")
     return out
 
 
 def _protocol(analysis: Analysis) -> list[str]:
+    """Per resource when there are several: its 2PCs, UUID decisions and resyncs."""
     cl = analysis.cluster
-    out = ["", "protocol"]
-    outcomes = Counter(r.outcome for r in cl.twopc)
-    if cl.twopc:
-        parts = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
-        out.append(f"  2PC       {len(cl.twopc)} transaction(s): {parts}")
-    for pair in cl.decision_pairs:
-        a, b = pair.a, pair.b
-        state = "mirrored" if pair.mirrored else "DO NOT MIRROR"
-        out.append(
-            f"  UUID      {a.node} uuid_compare({a.result}) rule {a.rule} <-> {b.node} "
-            f"uuid_compare({b.result}) rule {b.rule}: {state}"
-        )
-    paired = {id(x) for p in cl.decision_pairs for x in (p.a, p.b)}
-    for ev in analysis.events:
-        for d in ev.decisions:
-            if id(d) not in paired and d.result is not None:
-                out.append(
-                    f"  UUID      {d.node} uuid_compare({d.result}) rule {d.rule}: "
-                    f"{uuid_meaning(d.result)} (peer's side not in these logs)"
-                )
-    for r in cl.resyncs:
-        kb = f"{r.kb} KB" if r.kb is not None else "size not logged"
-        roles = "SyncSource -> SyncTarget" if r.kind == "resync" else "verify"
-        out.append(f"  {r.kind:<9} {r.source} -> {r.target} ({roles}): {kb}, {r.outcome}")
+    out = ["", _("protocol")]
+    grouped = _grouped(analysis)
+    for res in cl.resources if grouped else ["*"]:
+        body = _protocol_of(analysis, res)
+        if grouped and body:
+            out.append(f"  {res}")
+            body = ["  " + line for line in body]
+        out.extend(body)
     for ev in analysis.events:
         if ev.netlink or ev.polls.height:
             open_ = sum(1 for c in ev.netlink if c.done is None)
-            polls = f" and {ev.polls.height} status poll(s)" if ev.polls.height else ""
+            if ev.polls.height:
+                said = _(
+                    "{node}: {commands} command(s) and {polls} status poll(s), {open} never "
+                    "finished"
+                )
+            else:
+                said = _("{node}: {commands} command(s), {open} never finished")
             out.append(
-                f"  netlink   {ev.name}: {len(ev.netlink)} command(s){polls}, "
-                f"{open_} never finished"
+                "  "
+                + label("netlink")
+                + said.format(
+                    node=ev.name, commands=len(ev.netlink), polls=ev.polls.height, open=open_
+                )
             )
     if len(out) == 2:
-        out.append("  no protocol events found")
+        out.append("  " + _("no protocol events found"))
+    return out
+
+
+OUTCOME_WORDS = {
+    "committed": N_("committed"),
+    "aborted": N_("aborted"),
+    "timed out": N_("timed out"),
+    "incomplete": N_("incomplete"),
+    "done": N_("done"),
+    "running": N_("running"),
+    "broken": N_("broken"),
+}
+
+
+def _protocol_of(analysis: Analysis, res: str | None) -> list[str]:
+    """The protocol lines of one resource (``"*"``: of every resource)."""
+    cl = analysis.cluster
+
+    def mine(resource: str | None) -> bool:
+        return res == "*" or resource == res
+
+    out: list[str] = []
+    twopc = [r for r in cl.twopc if mine(r.resource)]
+    if twopc:
+        outcomes = Counter(r.outcome for r in twopc)
+        parts = ", ".join(f"{n} {_(OUTCOME_WORDS[o])}" for o, n in sorted(outcomes.items()))
+        out.append(
+            "  "
+            + label("2PC")
+            + _("{count} transaction(s): {outcomes}").format(count=len(twopc), outcomes=parts)
+        )
+    for pair in cl.decision_pairs:
+        if not mine(pair.resource):
+            continue
+        a, b = pair.a, pair.b
+        state = _("mirrored") if pair.mirrored else _("DO NOT MIRROR")
+        out.append("  " + label("UUID") + f"{a.node} {a.short} <-> {b.node} {b.short}: {state}")
+    for ev in analysis.events:
+        for d in ev.decisions:
+            if d not in cl.twin and d.result is not None and mine(d.resource):
+                out.append(
+                    "  "
+                    + label("UUID")
+                    + _("{node} {result}: {meaning} (peer's side not in these logs)").format(
+                        node=d.node, result=d.short, meaning=text(uuid_meaning(d.result))
+                    )
+                )
+    for r in cl.resyncs:
+        if not mine(r.resource):
+            continue
+        kb = f"{r.kb} KB" if r.kb is not None else _("size not logged")
+        if r.kind == "resync":
+            roles = "SyncSource -> SyncTarget" if r.source or r.target else _("roles not logged")
+        else:
+            roles = "verify"
+        vol = (
+            " " + _("volume {volume}").format(volume=r.volume) if r.volume not in (None, 0) else ""
+        )
+        out.append(
+            "  "
+            + label(r.kind)
+            + f"{r.source or '?'} -> {r.target or '?'}{vol} ({roles}): {kb}, "
+            + _(OUTCOME_WORDS.get(r.outcome, r.outcome))
+        )
     return out
 
 

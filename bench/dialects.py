@@ -1,0 +1,120 @@
+"""Benchmark: parse speed per MB, DRBD kernel logs beside BSR's own log.
+
+    .venv/bin/python bench/dialects.py               # 100 MB of each, 5 rounds
+    .venv/bin/python bench/dialects.py --size-mb 20 --rounds 3
+
+Writes, once, into ``bench/data/dialects/``: about SIZE MB of BSR's format (the samples'
+lines, times advanced) and about SIZE MB of a DRBD node's syslog with dmesg stamps (the
+real captures' DRBD lines, with systemd and other kernel lines between, times advanced).
+Then reads each through its parse stage (``parse.parse_node`` for BSR,
+``kernparse.parse_kernel_source`` for the kernel log: line formats, hosts, boot anchors,
+DRBD prefixes), alternating the two ``--rounds`` times, and prints MB/s of each and their
+ratio (median of the rounds). Target (issue 15): DRBD within 1.5x of BSR per MB.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from correlate.errors import Notices  # noqa: E402
+from correlate.kernparse import parse_kernel_source  # noqa: E402
+from correlate.parse import parse_node  # noqa: E402
+from correlate.sources import LogFile, NodeSource  # noqa: E402
+
+REAL = ROOT / "tests" / "data" / "real"
+
+
+def _bsr(path: Path, size: int) -> None:
+    lines = (ROOT / "samples" / "node0" / "bsr.log").read_text(encoding="utf-8").splitlines()
+    start = datetime(2024, 1, 1)
+    written, seq, t = 0, 0, start
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        while written < size:
+            for ln in lines:
+                seq += 1
+                t += timedelta(microseconds=1370)
+                text = f"{seq:08d} {t:%m/%d/%Y %H:%M:%S}.{t.microsecond * 10:07d} {ln[37:]}\r\n"
+                fh.write(text)
+                written += len(text)
+
+
+def _syslog(path: Path, size: int) -> None:
+    drbd = []
+    sources = (
+        "linstor213-kube-node/kube-node-6.log",
+        "single/piraeus459-eu-central-1771-stuck-twopc.log",
+        "single/linstor190-k8s-node2.log",
+    )
+    for f in sources:
+        for ln in (REAL / f).read_text(encoding="utf-8").splitlines():
+            if "] drbd " in ln:
+                drbd.append(ln.split("] ", 1)[1])
+    context = [
+        "systemd[1]: Started Session 4711 of user root.",
+        "kernel: [{mono}] EXT4-fs (dm-3): mounted filesystem with ordered data mode.",
+        "Satellite[2391]: 14:02:11.123 [MainWorkerPool-1] INFO  LINSTOR/Satellite - resource ok",
+    ]
+    t, mono = datetime(2024, 1, 1), 1000.0
+    written, k = 0, 0
+    with open(path, "w", encoding="utf-8") as fh:
+        while written < size:
+            for msg in drbd:
+                k += 1
+                t += timedelta(microseconds=2900)
+                mono += 0.0029
+                stamp = f"{t:%b} {t.day:2d} {t:%H:%M:%S}"
+                if k % 4 == 0:
+                    extra = context[k % 3].format(mono=f"{mono:12.6f}")
+                    text = f"{stamp} node6 {extra}\n"
+                else:
+                    text = f"{stamp} node6 kernel: [{mono:12.6f}] {msg}\n"
+                fh.write(text)
+                written += len(text)
+
+
+def _source(name: str, path: Path) -> NodeSource:
+    log = LogFile(str(path), path=path, size=path.stat().st_size)
+    return NodeSource(name=name, spec=str(path), files=[log])
+
+
+@click.command()
+@click.option("--size-mb", default=100, show_default=True)
+@click.option("--rounds", default=5, show_default=True)
+def main(size_mb: int, rounds: int) -> None:
+    data = HERE / "data" / "dialects"
+    data.mkdir(parents=True, exist_ok=True)
+    bsr, kern = data / f"bsr-{size_mb}.log", data / f"syslog-{size_mb}.log"
+    if not bsr.exists():
+        _bsr(bsr, size_mb * 2**20)
+    if not kern.exists():
+        _syslog(kern, size_mb * 2**20)
+    speeds: dict[str, list[float]] = {"bsr": [], "drbd": []}
+    for _ in range(rounds):
+        for kind, path in (("bsr", bsr), ("drbd", kern)):
+            mb = path.stat().st_size / 2**20
+            t0 = time.perf_counter()
+            if kind == "bsr":
+                parse_node(_source("n", path), Notices())
+            else:
+                parse_kernel_source(_source("n", path), Notices())
+            speeds[kind].append(mb / (time.perf_counter() - t0))
+    b, d = statistics.median(speeds["bsr"]), statistics.median(speeds["drbd"])
+    print(f"| input | MB | MB/s (median of {rounds}) |")
+    print("|---|---|---|")
+    print(f"| BSR's own log | {bsr.stat().st_size / 2**20:.0f} | {b:.0f} |")
+    print(f"| DRBD syslog + dmesg stamps | {kern.stat().st_size / 2**20:.0f} | {d:.0f} |")
+    print(f"\nDRBD takes {b / d:.2f}x BSR's time per MB (target: 1.5x or less)")
+
+
+if __name__ == "__main__":
+    main()

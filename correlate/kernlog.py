@@ -1,0 +1,1274 @@
+"""Stage 1, parse (kernel-log dialect): DRBD / WinDRBD kernel logs -> one frame per host.
+
+Reads a file written by syslog, journald, ``dmesg`` or WinDRBD, one row per physical line
+(nothing dropped: a line with no structure is an ``unparsed`` row, an empty line an
+``empty`` row), and splits the rows by the host that logged them (a central syslog holds
+several). Each line is cut in layers, every layer columnar over the rows of one line
+format at a time:
+
+1. the outer stamp, host and program tag of the line's format (``format`` column);
+2. inside a kernel message: a ``<N>`` priority, the kernel's monotonic ``[ 12.345678]``
+   stamp and printk caller id ``[T123]``;
+3. the DRBD object prefix (``drbd r0/0 drbd1 peer: ``), decoded once per distinct prefix;
+4. DRBD 9.2's cause suffix (``[connecting]``) on state-change lines.
+
+Line formats (``format``), several may share one file:
+
+=============================  ==============================================================
+``rfc3339``                    ``2023-02-06T16:44:25.841754+01:00 host prog: ...`` (rsyslog)
+``syslog``                     ``Mar  3 15:04:20 host prog: ...`` (also journalctl's default
+                               ``short``, and syslog without a ``prog:`` tag)
+``journal-short-precise``      ``Mar 03 15:04:20.123456 host prog: ...``
+``journal-short-iso[-precise]`` ``2023-02-06T16:44:25[.123456]+0100 host prog: ...`` (no colon
+                               in the zone: journalctl's ISO 8601 profile)
+``journal-short-monotonic``    ``[18365.528511] host prog: ...``
+``journal-json``               ``journalctl -o json``: one JSON object a line
+``dmesg``                      ``[    7.421400] ...`` (``<6>`` may precede it, ``[T12]`` follow)
+``dmesg-T``                    ``[Wed Mar 24 16:48:04 2021] ...``
+``bracket``                    ``[2026/06/13 16:12:24 CEST] prog: ...`` (journal export)
+``windrbd``                    ``<6> [DD.MM.YYYY ]U00:42:01.084[ (ticks/freq)]|thread(comm)
+                               #serial function <6>drbd ...`` and its continuation lines
+                               `` [last N messages were in IRQ context or recursive]``
+``none``                       no stamp: ``drbd r1 s1: conn( ... )``; journalctl's
+                               ``-- Reboot --`` markers (a marker starts a new boot)
+``unparsed`` / ``empty``       no recognisable structure / an empty line
+=============================  ==============================================================
+
+Frame columns (:data:`COLUMNS`), one row per physical line, null where not applicable:
+
+``line`` u32 (1-based physical line), ``entry`` u32 (always 0), ``format`` str, ``host``
+str, ``program`` str (``kernel`` for dmesg-only lines and stamp-less DRBD lines), ``seq``
+i64 (WinDRBD's ``#serial``: its printk counter since the driver loaded), ``wall_ns`` i64
+(the wall-clock stamp as written, naive time of the line's zone, ns since 1970),
+``wall_res_ns`` i64 (that stamp's resolution), ``zone`` str (as written: ``+01:00``,
+``CEST``, ``UTC`` for WinDRBD and journal JSON), ``mono_ns`` i64 (the kernel's monotonic
+stamp, or journal JSON's ``_SOURCE_MONOTONIC_TIMESTAMP``, or WinDRBD's performance
+counter), ``caller`` str (printk caller id ``T25370``/``C1``; WinDRBD: ``thread(comm)``),
+``boot`` u32 (boot number within the host, from 1), ``local_time`` datetime[ns] (the
+line's best time on the node's own clock, see Clock), ``time_res_ns`` i64 (the width of
+the interval ``local_time`` stands for), ``level`` str (``crit`` 0-2, ``erro`` 3, ``warn``
+4, ``info`` 5-6, ``trac`` 7: BSR's words, so a merged timeline has one vocabulary) and
+``level_num`` i8 (the priority as written: ``<6>``, journal ``PRIORITY``), ``function``
+str (WinDRBD), ``object`` str (``none``, ``resource``, ``connection``, ``device``,
+``peer_device`` for DRBD lines), ``resource`` str, ``volume`` i32, ``minor`` i32,
+``peer_id`` i32 (Windows-style ``pnode-id:N``), ``peer_host`` str, ``object_state`` str
+(Windows-style prefix states; ``unregistered`` for DRBD's ``/unregistered/`` marker),
+``cause`` str (DRBD 9.2's state-change tag, cut from the message), ``is_drbd`` bool,
+``message`` str (the text after every prefix; the whole text for ``unparsed``/``empty``),
+``cut`` bool (a WinDRBD line split with `` ...``, or a kernel line at printk's 1024-byte
+limit).
+
+Clock. The kernel stamps a line with its monotonic clock M (seconds since boot); a
+syslog daemon stamps it with the wall clock W when it *receives* the line, so
+``W = B + M + d`` with B the wall time of boot and d >= 0 the receive delay. A stamp of
+resolution r means the receipt fell in ``[W, W + r)``. Every line carrying both bounds B:
+``B < W + r - M`` always, and ``B >= W - M - D`` if the delay is at most D
+(:data:`RECEIVE_DELAY_NS`, assumed 100 ms). A line provably later than that (its
+``W - M`` above the tightest upper bound plus D: the boot backlog a syslog daemon reads
+when it starts, a stalled daemon) gives no lower bound. The lines of one host and boot
+are cut into pieces (a jump of ``W - M`` by more than a second plus D plus r: an NTP step
+or a suspend, since the kernel clock stops while suspended; and at most
+:data:`PIECE_NS` of kernel time each, so that the kernel clock's drift against the
+NTP-disciplined wall clock stays small inside a piece), and each piece's lines intersect
+their bounds into ``[L, U]``: ``local_time = (L + U) / 2 + M`` and ``time_res_ns = U - L``
+(never below the kernel stamps' resolution). Many lines at different sub-second phases
+narrow a 1 s stamp's interval; nothing makes it narrower than the lines allow. Within a
+piece, the relative times of lines are the kernel's (1 µs).
+
+A line with a wall stamp only: ``local_time = wall``, ``time_res_ns = wall_res_ns`` (the
+receipt fell in ``[local_time, local_time + res)``). A line with a monotonic stamp only,
+on a host and boot no line anchors: ``local_time = 1970-01-01 + M`` with a notice (the
+alignment stage places such a node by protocol evidence). A line with no stamp:
+``local_time`` null. ``dmesg -T`` stamps are computed by dmesg from the boot time and can
+drift: they are 1 s wall stamps. Syslog stamps without a year take it from ``year`` (the
+first such line's year), else from the file's modification time (the last such line's
+year), else the current year, and roll over from December to January; a notice says
+which. WinDRBD's ``U00:42:01.084`` is the UTC time of day (``KeQuerySystemTime``), its
+``#267`` a counter of printk calls since the driver loaded (``seq``), its optional
+``(ticks/frequency)`` the performance counter since boot (``mono_ns``); without a date,
+days are counted from 1970-01-01 where the time of day falls back, with a notice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from .errors import Notices
+from .i18n import Msg
+from .parse import ENTRY_AT_START, FileFacts
+from .sources import LogFile, read_bytes
+
+# The largest receive delay (kernel printk -> syslog daemon's stamp) assumed for lines
+# that are not provably later: the lower bound of the boot time rests on it.
+RECEIVE_DELAY_NS = 100_000_000
+# W - M jumping by more than this (plus D plus the stamp's resolution) between two lines
+# of one boot is a clock step (NTP step, suspend), not delay jitter.
+STEP_NS = 1_000_000_000
+# One boot's anchor is estimated per piece of at most this much kernel time: a kernel
+# clock running 20 ppm off the wall clock moves 12 ms in 10 minutes.
+PIECE_NS = 600 * 1_000_000_000
+# A monotonic stamp falling back by more than this is a new boot (lines of one boot can
+# come slightly out of order from several CPUs or through syslog).
+BOOT_FALLBACK_NS = 1_000_000_000
+# printk's longest line: a kernel message this long may have been cut.
+PRINTK_LINE_LIMIT = 1024
+S = 1_000_000_000
+
+COLUMNS: dict[str, pl.DataType] = {
+    "line": pl.UInt32(),
+    "entry": pl.UInt32(),
+    "format": pl.String(),
+    "host": pl.String(),
+    "program": pl.String(),
+    "seq": pl.Int64(),
+    "wall_ns": pl.Int64(),
+    "wall_res_ns": pl.Int64(),
+    "zone": pl.String(),
+    "mono_ns": pl.Int64(),
+    "caller": pl.String(),
+    "boot": pl.UInt32(),
+    "local_time": pl.Datetime("ns"),
+    "time_res_ns": pl.Int64(),
+    "level": pl.String(),
+    "level_num": pl.Int8(),
+    "function": pl.String(),
+    "object": pl.String(),
+    "resource": pl.String(),
+    "volume": pl.Int32(),
+    "minor": pl.Int32(),
+    "peer_id": pl.Int32(),
+    "peer_host": pl.String(),
+    "object_state": pl.String(),
+    "cause": pl.String(),
+    "is_drbd": pl.Boolean(),
+    "message": pl.String(),
+    "cut": pl.Boolean(),
+}
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
+LEVEL_WORDS = {
+    0: "crit",
+    1: "crit",
+    2: "crit",
+    3: "erro",
+    4: "warn",
+    5: "info",
+    6: "info",
+    7: "trac",
+}
+FRACTION_RES = {n: 10 ** (9 - n) for n in range(10)}
+
+# -- line formats: a cheap anchored test picks the format, then one regex cuts it ------
+
+_CLOCK = r"\d\d:\d\d:\d\d"
+_FRAC = r"(?P<frac>\.\d{1,9})?"
+_IS = {
+    "journal-json": r"^\{",
+    "windrbd": rf"^(?:<\d> )?(?:\d\d\.\d\d\.\d{{4}} )?U{_CLOCK}\.\d{{3}}[ |]",
+    "windrbd-cont": r"^ \[last (?:message was|\d+ messages were) in IRQ context or recursive\]$",
+    "iso": rf"^\d{{4}}-\d\d-\d\dT{_CLOCK}",
+    "syslog": rf"^[A-Z][a-z]{{2}} +\d{{1,2}} {_CLOCK}(?:\.\d+)? \S",
+    "bracket": rf"^\[\d{{4}}/\d\d/\d\d {_CLOCK}",
+    "dmesg-T": rf"^\[[A-Z][a-z]{{2}} [A-Z][a-z]{{2}} +\d{{1,2}} {_CLOCK} \d{{4}}\]",
+    "mono": r"^(?:<\d+>)?\[ *\d+\.\d+\]",
+}
+_RE = {
+    "iso": rf"^(?P<date>\d{{4}}-\d\d-\d\d)T(?P<clock>{_CLOCK}){_FRAC}"
+    r"(?P<zone>Z|[+-]\d\d:?\d\d)? (?P<host>\S+) ?(?P<tail>.*)$",
+    "syslog": rf"^(?P<mon>[A-Z][a-z]{{2}}) +(?P<day>\d{{1,2}}) (?P<clock>{_CLOCK}){_FRAC} "
+    r"(?P<host>\S+) ?(?P<tail>.*)$",
+    "bracket": rf"^\[(?P<date>\d{{4}}/\d\d/\d\d) (?P<clock>{_CLOCK}){_FRAC}"
+    r"(?: (?P<zone>[A-Za-z]{1,6}|[+-]\d\d:?\d\d))?\] ?(?P<tail>.*)$",
+    "dmesg-T": rf"^\[[A-Z][a-z]{{2}} (?P<mon>[A-Z][a-z]{{2}}) +(?P<day>\d{{1,2}}) "
+    rf"(?P<clock>{_CLOCK}) (?P<year>\d{{4}})\] ?(?P<tail>.*)$",
+    "mono": r"^(?:<(?P<pri>\d+)>)?\[ *(?P<sec>\d+)\.(?P<frac>\d+)\]"
+    r"(?:\[ *(?P<caller>[TC]\d+)\])? ?(?P<tail>.*)$",
+    "windrbd": r"^(?:<(?P<pri>\d)> )?(?:(?P<dd>\d\d)\.(?P<mm>\d\d)\.(?P<yyyy>\d{4}) )?"
+    rf"U(?P<clock>{_CLOCK})\.(?P<ms>\d{{3}})(?: \((?P<ticks>\d+)/(?P<freq>\d+)\))?"
+    r"\|(?P<thread>[0-9A-Fa-f]+)\((?P<comm>[^)]*)\) (?:#(?P<serial>\d+) (?P<func>\S+) ?)?"
+    r"(?P<tail>.*)$",
+}
+# A program tag after the host: ``kernel: ``, ``systemd[1]: ``.
+_TAG = r"^(?P<prog>[^\s:\[\]]+)(?:\[(?P<pid>\d+)\])?: (?P<tail>.*)$"
+# Tags that are really the start of a kernel message on a tag-less syslog line.
+_NOT_A_TAG = r"^drbd\d*$"
+# Inside a kernel message: priority, monotonic stamp, caller id.
+_KERNEL = (
+    r"^ *(?:<(?P<pri>\d+)>)?(?:\[ *(?P<sec>\d+)\.(?P<frac>\d+)\](?:\[ *(?P<caller>[TC]\d+)\])? ?)?"
+    r"(?:<(?P<pri2>\d)>)?(?P<tail>.*)$"
+)
+# A stamp-less line that still has a kernel message's shape.
+_NONE_SHAPE = (
+    r"^(?:<\d+>)?(?:drbd[ :]|block drbd\d+: |drbd\d+: |d-con \S+: "
+    r"|[A-Za-z][\w.-]*(?: \S+){0,2}: \S)|^-- .+ --$"
+)
+_JOURNAL_MARKER = r"^-- .+ --$"
+_REBOOT_MARKER = r"^-- (?:Reboot|Boot [0-9a-f]+) --$"
+# DRBD object prefixes: Windows style (states in the prefix, as WinDRBD writes them)
+# first, then Linux style, 8.4's dev_printk form and 8.4.0-8.4.3's ``d-con``. Names hold
+# no ':' (resource, volume, minor, peer host), so the first ": " ends the prefix.
+_DRBD_PREFIX = (
+    r"^(drbd \S+?(?: minor \d+)?(?: pnode-id:-?\d+)?, [a-z]+\([^)]*\)(?:, [a-z]+\([^)]*\))*: "
+    r"|drbd [^\s:]+(?: [^\s:]+){0,2}: |drbd: |block drbd\d+: |drbd\d+: |d-con [^\s:]+: )"
+)
+# The tag after a state change's last ")"; the " -> " test picks the rows.
+_CAUSE = r"\) \[([^\[\]]+)\]$"
+
+_HEX = r"0x[0-9A-Fa-f]+"
+_W_RESOURCE = re.compile(rf"^drbd (\S+?), (r\(\w*\), f\({_HEX}\), scf\({_HEX}\)): $")
+_W_CONNECTION = re.compile(
+    rf"^drbd (\S+?) pnode-id:(-?\d+), (cs\(\w*\), prole\(\w*\), cflag\({_HEX}\), scf\({_HEX}\)): $"
+)
+_W_DEVICE = re.compile(rf"^drbd (\S+?)/(\d+) minor (\d+), (ds\(\w*\), dvflag\({_HEX}\)): $")
+_W_PEER_DEVICE = re.compile(
+    rf"^drbd (\S+?)/(\d+) minor (\d+) pnode-id:(-?\d+), "
+    rf"(pdsk\(\w*\), prpl\(\w*\), pdvflag\({_HEX}\)): $"
+)
+_L_PEER_DEVICE = re.compile(r"^drbd (\S+)/(\d+) drbd(\d+) (\S+): $")
+_L_DEVICE = re.compile(r"^drbd (\S+)/(\d+) drbd(\d+): $")
+_L_CONNECTION = re.compile(r"^drbd (\S+) (\S+): $")
+_L_RESOURCE = re.compile(r"^(?:drbd|d-con) (\S+): $")
+_L_MINOR = re.compile(r"^(?:block )?drbd(\d+): $")
+I32_MAX = 2**31 - 1
+
+
+@dataclass
+class HostFrame:
+    """The rows of one host found in a file (``host`` None: lines no host claims)."""
+
+    host: str | None
+    frame: pl.DataFrame
+    facts: FileFacts
+
+
+# -- sniffing ---------------------------------------------------------------------------
+
+
+_SNIFF = re.compile(
+    "|".join(
+        [
+            _IS["journal-json"] + r".*\"(?:MESSAGE|__REALTIME_TIMESTAMP)\"",
+            _IS["windrbd"],
+            _IS["windrbd-cont"],
+            _IS["iso"] + r"\S* \S+ ",
+            _IS["syslog"],
+            _IS["bracket"],
+            _IS["dmesg-T"],
+            _IS["mono"],
+            r"^(?:<\d+>)?(?:drbd[ :]|block drbd\d+: |drbd\d+: |d-con \S+: )",
+        ]
+    )
+)
+
+
+def sniff(head: bytes) -> bool:
+    """Do a file's first bytes look like a kernel or syslog-style log (any format this
+    module reads) rather than BSR's own format, binary data or nothing?"""
+    if not head.strip() or b"\x00" in head:
+        return False
+    controls = sum(b < 9 or 13 < b < 32 for b in head)
+    if controls > len(head) // 10:
+        return False
+    text = head.decode("utf-8", errors="replace")
+    lines = [ln.rstrip("\r") for ln in text.split("\n")[:50] if ln.strip()]
+    if not lines:
+        return False
+    bsr = re.compile(ENTRY_AT_START)
+    if any(bsr.match(ln) for ln in lines):
+        return False  # BSR's own format: the BSR parser's job
+    hits = sum(bool(_SNIFF.match(ln)) for ln in lines)
+    # Most lines, not just one: a BSR log pasted into a mail with one syslog line
+    # quoted is not a kernel log.
+    return hits * 2 >= len(lines)
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
+    """Physical lines as a string column (CR LF and LF end a line); bytes that are not
+    UTF-8 become U+FFFD and the lines that needed it are counted, NULs are removed."""
+    source = log.path if log.data is None else log.data
+    try:
+        frame = pl.read_lines(source, name="text")
+    except pl.exceptions.ComputeError:
+        raw = read_bytes(log)
+        before = raw.count("\ufffd".encode())
+        fixed = raw.decode("utf-8", errors="replace").encode("utf-8")
+        frame = pl.read_lines(fixed, name="text")
+        after = frame.select(pl.col("text").str.contains("\ufffd", literal=True).sum()).item()
+        facts.replaced_lines = int(after) if after > before else 0
+    frame = frame.with_row_index("line", offset=1)
+    if frame.height:
+        stats = frame.select(
+            nul=pl.col("text").str.contains("\x00", literal=True).sum(),
+            longest=pl.col("text").str.len_bytes().max(),
+            longest_line=pl.col("line").get(pl.col("text").str.len_bytes().arg_max()),
+        ).row(0, named=True)
+        facts.nul_lines = int(stats["nul"] or 0)
+        facts.longest = int(stats["longest"] or 0)
+        facts.longest_line = int(stats["longest_line"] or 0)
+        if facts.nul_lines:
+            frame = frame.with_columns(pl.col("text").str.replace_all("\x00", "", literal=True))
+    return frame.with_columns(pl.col("text").str.strip_chars_end("\r"))
+
+
+def _classify(frame: pl.DataFrame) -> pl.DataFrame:
+    """The line format of each row, from anchored tests. The format of most of the
+    file's first lines is tested over every row first; only the rows it misses (usually
+    none) go through the whole chain of tests."""
+    text = pl.col("text")
+    chain = pl.when(text.str.strip_chars() == "").then(pl.lit("empty"))
+    for name, pattern in _IS.items():
+        chain = chain.when(text.str.contains(pattern)).then(pl.lit(name))
+    chain = (
+        chain.when(text.str.contains(_NONE_SHAPE))
+        .then(pl.lit("none"))
+        .otherwise(pl.lit("unparsed"))
+    )
+    head = frame.head(200).with_columns(_kind=chain)
+    common = head["_kind"].mode().sort().to_list()
+    common = [c for c in common if c in _IS][:1]
+    if not common:
+        return frame.with_columns(_kind=chain)
+    hit = text.str.contains(_IS[common[0]])
+    frame = frame.with_columns(_kind=pl.when(hit).then(pl.lit(common[0])))
+    missed = frame.select(pl.col("_kind").is_null().sum()).item()
+    if missed:
+        rest = frame.filter(pl.col("_kind").is_null()).select("line", _k2=chain)
+        frame = (
+            frame.join(rest, on="line", how="left", maintain_order="left")
+            .with_columns(_kind=pl.coalesce("_kind", "_k2"))
+            .drop("_k2")
+        )
+    return frame
+
+
+def _head_only(pattern: str) -> str:
+    """``^...(?P<tail>.*)$`` -> ``^(?P<head>...)``: the regex engine then captures only the
+    short header and stops there (capturing the tail too costs ten times as much)."""
+    assert pattern.startswith("^") and pattern.endswith("(?P<tail>.*)$")
+    return "^(?P<head>" + pattern[1 : -len("(?P<tail>.*)$")] + ")"
+
+
+def _groups(part: pl.DataFrame, pattern: str, src: str = "text") -> pl.DataFrame:
+    """The named groups of ``pattern`` over ``src``, as columns ``g_<name>``; ``g_tail`` is
+    the text after the match (null where the pattern does not match)."""
+    found = (
+        part.select(pl.col(src).str.extract_groups(_head_only(pattern))).to_series().struct.unnest()
+    )
+    found = found.select([c for c in found.columns if not c.isdigit()])
+    part = pl.concat([part, found.rename(lambda c: "g_" + c)], how="horizontal")
+    return part.with_columns(
+        g_tail=pl.when(pl.col("g_head").is_not_null()).then(
+            pl.col(src).str.slice(pl.col("g_head").str.len_chars())
+        )
+    ).drop("g_head")
+
+
+def _fraction(frac: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """``.841754`` -> (841754000 ns, 1000 ns resolution); null -> (0, 1 s)."""
+    digits = frac.str.strip_prefix(".")
+    ns = digits.str.pad_end(9, "0").str.slice(0, 9).cast(pl.Int64, strict=False).fill_null(0)
+    res = (
+        pl.when(digits.is_null())
+        .then(pl.lit(S, pl.Int64))
+        .otherwise(
+            digits.str.len_chars().replace_strict(FRACTION_RES, default=1, return_dtype=pl.Int64)
+        )
+    )
+    return ns, res
+
+
+def _wall(stamp: pl.Expr, fmt: str, frac: pl.Expr | None) -> tuple[pl.Expr, pl.Expr]:
+    seconds = stamp.str.strptime(pl.Datetime("ns"), fmt, strict=False).cast(pl.Int64)
+    if frac is None:
+        return seconds, pl.when(seconds.is_not_null()).then(pl.lit(S, pl.Int64))
+    ns, res = _fraction(frac)
+    return seconds + ns, pl.when(seconds.is_not_null()).then(res)
+
+
+def _mono(sec: pl.Expr, frac: pl.Expr) -> pl.Expr:
+    digits = frac.str.pad_end(9, "0").str.slice(0, 9).cast(pl.Int64, strict=False)
+    return sec.cast(pl.Int64, strict=False) * S + digits
+
+
+def _tag_split(part: pl.DataFrame, tail: str = "g_tail") -> pl.DataFrame:
+    """``prog[pid]: rest`` after the host -> program and rest; a tail with no tag (syslog
+    without ``kernel:``) is all rest. The tag is what precedes the first ``": "``, if it
+    looks like one (tested on those short strings only)."""
+    t = pl.col(tail)
+    pos = t.str.find(": ", literal=True)
+    part = part.with_columns(_tag=t.str.slice(0, pos), _pos=pos)
+    keep = (
+        pl.col("_tag").str.contains(r"^[^\s:\[\]]+(?:\[\d+\])?$")
+        & ~pl.col("_tag").str.contains(_NOT_A_TAG)
+    ).fill_null(False)
+    return part.with_columns(
+        program=pl.when(keep).then(pl.col("_tag").str.replace(r"\[\d+\]$", "")),
+        rest=pl.when(keep).then(t.str.slice(pl.col("_pos") + 2)).otherwise(t),
+    ).drop(tail, "_tag", "_pos")
+
+
+def _parse_iso(part: pl.DataFrame) -> pl.DataFrame:
+    part = _groups(part, _RE["iso"])
+    wall, res = _wall(
+        pl.concat_str([pl.col("g_date"), pl.col("g_clock")], separator=" "),
+        "%Y-%m-%d %H:%M:%S",
+        pl.col("g_frac"),
+    )
+    zone = pl.col("g_zone")
+    iso = zone.is_not_null() & ~zone.str.contains(":") & (zone != "Z")
+    part = part.with_columns(
+        format=pl.when(iso & pl.col("g_frac").is_not_null())
+        .then(pl.lit("journal-short-iso-precise"))
+        .when(iso)
+        .then(pl.lit("journal-short-iso"))
+        .otherwise(pl.lit("rfc3339")),
+        host=pl.col("g_host"),
+        wall_ns=wall,
+        wall_res_ns=res,
+        zone=zone,
+    )
+    return _tag_split(part)
+
+
+def _parse_syslog(part: pl.DataFrame) -> pl.DataFrame:
+    """Month, day and clock only: the year is settled over the whole file later."""
+    text = pl.col("text")
+    standard = (
+        (text.str.slice(3, 1) == " ")
+        & (text.str.slice(6, 1) == " ")
+        & (text.str.slice(15, 1) == " ")
+    )
+    if part.select(standard.all()).item():
+        # ``Mar  3 15:04:20 host ...`` at fixed offsets: slices, no regex.
+        after = text.str.slice(16).str.splitn(" ", 2)
+        part = part.with_columns(
+            g_mon=text.str.slice(0, 3),
+            g_day=text.str.slice(4, 2).str.strip_chars_start(" "),
+            g_clock=text.str.slice(7, 8),
+            g_frac=pl.lit(None, pl.String),
+            g_host=after.struct.field("field_0"),
+            g_tail=after.struct.field("field_1").fill_null(""),
+        )
+    else:
+        part = _groups(part, _RE["syslog"])
+    ns, res = _fraction(pl.col("g_frac"))
+    part = part.with_columns(
+        format=pl.when(pl.col("g_frac").is_not_null())
+        .then(pl.lit("journal-short-precise"))
+        .otherwise(pl.lit("syslog")),
+        host=pl.col("g_host"),
+        _month=pl.col("g_mon").replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
+        _mdclock=pl.concat_str(
+            [pl.col("g_mon"), pl.col("g_day").str.zfill(2), pl.col("g_clock")], separator=" "
+        ),
+        _frac_ns=ns,
+        wall_res_ns=res,
+    )
+    return _tag_split(part)
+
+
+def _parse_bracket(part: pl.DataFrame) -> pl.DataFrame:
+    part = _groups(part, _RE["bracket"])
+    wall, res = _wall(
+        pl.concat_str([pl.col("g_date"), pl.col("g_clock")], separator=" "),
+        "%Y/%m/%d %H:%M:%S",
+        pl.col("g_frac"),
+    )
+    part = part.with_columns(
+        format=pl.lit("bracket"), wall_ns=wall, wall_res_ns=res, zone=pl.col("g_zone")
+    )
+    return _tag_split(part)
+
+
+def _parse_dmesg_t(part: pl.DataFrame) -> pl.DataFrame:
+    part = _groups(part, _RE["dmesg-T"])
+    wall, res = _wall(
+        pl.concat_str(
+            [pl.col("g_year"), pl.col("g_mon"), pl.col("g_day").str.zfill(2), pl.col("g_clock")],
+            separator=" ",
+        ),
+        "%Y %b %d %H:%M:%S",
+        None,
+    )
+    return part.with_columns(
+        format=pl.lit("dmesg-T"),
+        wall_ns=wall,
+        wall_res_ns=res,
+        program=pl.lit("kernel"),
+        rest=pl.col("g_tail"),
+    )
+
+
+def _parse_mono(part: pl.DataFrame, journal_hosts: list[str]) -> pl.DataFrame:
+    """``[ 12.345678] ...``: dmesg, or journalctl's short-monotonic when the text after
+    the stamp is ``host prog: `` for a host the file names that way."""
+    part = _groups(part, _RE["mono"])
+    part = part.with_columns(
+        mono_ns=_mono(pl.col("g_sec"), pl.col("g_frac")),
+        _mono_res=pl.col("g_frac")
+        .str.len_chars()
+        .replace_strict(FRACTION_RES, default=1, return_dtype=pl.Int64),
+        caller=pl.col("g_caller"),
+        _pri=pl.col("g_pri").cast(pl.Int32, strict=False),
+        _first=pl.col("g_tail").str.extract(r"^(\S+) ", 1),
+    )
+    journal = pl.col("_first").is_in(journal_hosts) if journal_hosts else pl.lit(False)
+    jpart = part.filter(journal)
+    dpart = part.filter(~journal)
+    out = []
+    if dpart.height:
+        out.append(
+            dpart.with_columns(
+                format=pl.lit("dmesg"), program=pl.lit("kernel"), rest=pl.col("g_tail")
+            )
+        )
+    if jpart.height:
+        jpart = jpart.with_columns(
+            format=pl.lit("journal-short-monotonic"),
+            host=pl.col("_first"),
+            g_tail=pl.col("g_tail").str.slice(pl.col("_first").str.len_chars() + 1),
+        )
+        out.append(_tag_split(jpart))
+    return pl.concat(out, how="diagonal_relaxed").sort("line").drop("_first")
+
+
+def _journal_hosts(part: pl.DataFrame) -> list[str]:
+    """Hosts of short-monotonic lines: the word after the stamp where the next is a
+    ``kernel:`` or ``prog[pid]:`` tag (a dmesg line's first word is a subsystem)."""
+    found = part.select(
+        pl.col("text").str.extract(r"^\[ *\d+\.\d+\] (\S+) (?:kernel|[^\s:\[\]]+\[\d+\]): ", 1)
+    ).to_series()
+    return sorted(found.drop_nulls().unique().to_list())
+
+
+def _parse_windrbd(part: pl.DataFrame) -> pl.DataFrame:
+    cont = part.filter(pl.col("_kind") == "windrbd-cont")
+    head = part.filter(pl.col("_kind") == "windrbd")
+    out = []
+    if cont.height:
+        # The annotation says the lines before it were printed in IRQ context (held in
+        # the ring buffer, not sent at once); it belongs to no DRBD object.
+        out.append(
+            cont.with_columns(
+                format=pl.lit("windrbd"),
+                program=pl.lit("kernel"),
+                message=pl.col("text").str.strip_chars(),
+            )
+        )
+    if head.height:
+        head = _windrbd_columns(_groups(head, _RE["windrbd"]))
+        out.append(head.with_columns(format=pl.lit("windrbd"), program=pl.lit("kernel")))
+    return pl.concat(out, how="diagonal_relaxed").sort("line")
+
+
+def _windrbd_columns(part: pl.DataFrame) -> pl.DataFrame:
+    """WinDRBD's header: level, UTC date (newer versions) and time of day, performance
+    counter, thread, printk serial, function; ``rest`` is the DRBD message."""
+    dated = pl.concat_str(
+        [pl.col("g_yyyy"), pl.col("g_mm"), pl.col("g_dd"), pl.col("g_clock")], separator=" "
+    ).str.strptime(pl.Datetime("ns"), "%Y %m %d %H:%M:%S", strict=False)
+    tod = pl.col("g_clock").str.strptime(pl.Time, "%H:%M:%S", strict=False).cast(pl.Int64)
+    ms = pl.col("g_ms").cast(pl.Int64, strict=False) * 1_000_000
+    ticks = pl.col("g_ticks").cast(pl.Float64, strict=False)
+    freq = pl.col("g_freq").cast(pl.Float64, strict=False)
+    return part.with_columns(
+        _wdate=dated.cast(pl.Int64) + ms,
+        _wtod=tod + ms,
+        wall_res_ns=pl.lit(1_000_000, pl.Int64),
+        zone=pl.lit("UTC"),
+        mono_ns=pl.when(freq > 0).then((ticks / freq * S).round(0).cast(pl.Int64)),
+        # The counter's resolution is 1/frequency; below 1 µs it is not the limit.
+        _mono_res=pl.when(freq > 0).then((S / freq).ceil().cast(pl.Int64).clip(1)),
+        caller=pl.concat_str([pl.col("g_thread"), pl.lit("("), pl.col("g_comm"), pl.lit(")")]),
+        seq=pl.col("g_serial").cast(pl.Int64, strict=False),
+        function=pl.col("g_func"),
+        _pri=pl.col("g_pri").cast(pl.Int32, strict=False),
+        rest=pl.col("g_tail"),
+    )
+
+
+_JSON_FIELDS = {
+    "MESSAGE": "_j_msg",
+    "_HOSTNAME": "host",
+    "_BOOT_ID": "_boot_id",
+    "__REALTIME_TIMESTAMP": "_j_real",
+    "_SOURCE_MONOTONIC_TIMESTAMP": "_j_src_mono",
+    "SYSLOG_IDENTIFIER": "program",
+    "PRIORITY": "_j_pri",
+}
+
+
+def _parse_json(part: pl.DataFrame) -> pl.DataFrame:
+    """journalctl -o json (systemd.journal-fields(7)): realtime and the kernel's own
+    monotonic stamp in µs. A MESSAGE journald kept as bytes (an array) is decoded here,
+    row by row: such entries are few."""
+    part = part.with_columns(
+        [pl.col("text").str.json_path_match(f"$.{k}").alias(v) for k, v in _JSON_FIELDS.items()]
+    )
+    arrays = part.filter(pl.col("_j_msg").str.starts_with("["))
+    if arrays.height:
+        decoded = [
+            bytes(json.loads(m)).decode("utf-8", errors="replace") if m else m
+            for m in arrays["_j_msg"].to_list()
+        ]
+        fix = pl.DataFrame({"line": arrays["line"], "_fixed": decoded})
+        part = (
+            part.join(fix, on="line", how="left")
+            .with_columns(_j_msg=pl.coalesce("_fixed", "_j_msg"))
+            .drop("_fixed")
+        )
+    ok = pl.col("_j_msg").is_not_null() | pl.col("_j_real").is_not_null()
+    real = pl.col("_j_real").cast(pl.Int64, strict=False)
+    mono = pl.col("_j_src_mono").cast(pl.Int64, strict=False)
+    return part.with_columns(
+        format=pl.when(ok).then(pl.lit("journal-json")).otherwise(pl.lit("unparsed")),
+        wall_ns=real * 1000,
+        wall_res_ns=pl.when(real.is_not_null()).then(pl.lit(1000, pl.Int64)),
+        zone=pl.when(real.is_not_null()).then(pl.lit("UTC")),
+        mono_ns=mono * 1000,
+        _mono_res=pl.when(mono.is_not_null()).then(pl.lit(1000, pl.Int64)),
+        _pri=pl.col("_j_pri").cast(pl.Int32, strict=False),
+        rest=pl.when(ok).then(pl.col("_j_msg")).otherwise(pl.col("text")),
+    )
+
+
+def _parse_plain(part: pl.DataFrame) -> pl.DataFrame:
+    """``none``, ``unparsed`` and ``empty`` rows: no stamp; a ``none`` row is a kernel
+    message (or a journal marker) whose text is cut like any other."""
+    return part.with_columns(
+        format=pl.col("_kind"),
+        rest=pl.when(pl.col("_kind") == "none").then(pl.col("text")),
+        message=pl.when(pl.col("_kind") != "none").then(pl.col("text")),
+    )
+
+
+# -- the kernel message inside a line ---------------------------------------------------
+
+
+_PLAIN_STAMP = r"^ *\[ *\d+\.\d+\](?:\[ *[TC]\d+\])? "
+
+
+def _kernel_heads(part: pl.DataFrame) -> pl.DataFrame:
+    """The ``_KERNEL`` groups of ``rest``; the usual ``[ 12.345678] `` or
+    ``[12.345678][T12] `` stamp is cut with ``find`` and slices, only the rest (a ``<N>``
+    priority, no stamp) by the regex."""
+    rest = pl.col("rest")
+    plain = rest.str.contains(_PLAIN_STAMP).fill_null(False)
+    if not part.select(plain.any()).item():
+        return _groups(part, _KERNEL, src="rest")
+    pos = rest.str.find("] ", literal=True)
+    stamp = rest.str.slice(0, pos).str.strip_chars_start(" [").str.split_exact("][", 1)
+    secfrac = stamp.struct.field("field_0").str.strip_chars_start(" ").str.split_exact(".", 1)
+    fast = part.with_columns(
+        g_sec=secfrac.struct.field("field_0"),
+        g_frac=secfrac.struct.field("field_1"),
+        g_caller=stamp.struct.field("field_1").str.strip_chars_start(" "),
+        g_pri=pl.lit(None, pl.String),
+        g_pri2=pl.lit(None, pl.String),
+        g_tail=rest.str.slice(pos + 2),
+    )
+    if part.select(plain.all()).item():
+        return fast
+    slow = _groups(part, _KERNEL, src="rest")
+    return slow.with_columns(
+        [
+            pl.when(plain).then(fast[c]).otherwise(pl.col(c)).alias(c)
+            for c in slow.columns
+            if c.startswith("g_")
+        ]
+    )
+
+
+def _kernel_layer(frame: pl.DataFrame) -> pl.DataFrame:
+    """Priority, monotonic stamp and caller id at the start of a kernel message, on the
+    rows whose program is the kernel or unknown (a user program's text is left alone)."""
+    kernelish = (
+        pl.col("rest").is_not_null()
+        & (pl.col("program").is_null() | (pl.col("program") == "kernel"))
+        & (pl.col("format") != "journal-json")
+    )
+    k = _kernel_heads(frame.select(rest=pl.when(kernelish).then(pl.col("rest"))))
+    frame = frame.with_columns(
+        _k=pl.struct(
+            sec=k["g_sec"],
+            frac=k["g_frac"],
+            caller=k["g_caller"],
+            body=k["g_tail"],
+            pri=k["g_pri"],
+            pri2=k["g_pri2"],
+        )
+    )
+    sec = pl.col("_k").struct.field("sec")
+    frac = pl.col("_k").struct.field("frac")
+    inner_pri = pl.coalesce(
+        pl.col("_k").struct.field("pri2"), pl.col("_k").struct.field("pri")
+    ).cast(pl.Int32, strict=False)
+    has_stamp = sec.is_not_null()
+    return frame.with_columns(
+        mono_ns=pl.coalesce(pl.col("mono_ns"), _mono(sec, frac)),
+        _mono_res=pl.coalesce(
+            pl.col("_mono_res"),
+            frac.str.len_chars().replace_strict(FRACTION_RES, default=1, return_dtype=pl.Int64),
+        ),
+        caller=pl.coalesce(pl.col("caller"), pl.col("_k").struct.field("caller")),
+        _pri=pl.coalesce(inner_pri, pl.col("_pri")),
+        # A dmesg stamp inside the line makes it a kernel line even without a tag.
+        program=pl.when(pl.col("program").is_null() & has_stamp)
+        .then(pl.lit("kernel"))
+        .otherwise(pl.col("program")),
+        rest=pl.when(kernelish).then(pl.col("_k").struct.field("body")).otherwise(pl.col("rest")),
+    ).drop("_k")
+
+
+def _drbd_layer(frame: pl.DataFrame) -> pl.DataFrame:
+    """DRBD object prefix -> object columns (each distinct prefix decoded once), the
+    message after it, and 9.2's cause tag."""
+    kernelish = pl.col("rest").is_not_null() & (
+        pl.col("program").is_null() | (pl.col("program") == "kernel")
+    )
+    rest = pl.col("rest")
+    # Every prefix ends at the message's first ": " (no name in it holds one), so the
+    # regex only says which rows have one (a match test, no capture: fast).
+    frame = frame.with_columns(
+        _cand=pl.when(kernelish & rest.str.contains(_DRBD_PREFIX)).then(
+            rest.str.slice(0, rest.str.find(": ", literal=True) + 2)
+        )
+    )
+    cands = frame.select(pl.col("_cand").drop_nulls().unique().sort()).to_series().to_list()
+    table = pl.DataFrame([_decode_prefix(c) for c in cands], schema=_OBJECT_SCHEMA)
+    # Each row's place in the table, then the table's columns gathered by it (a join would
+    # copy every column of the frame).
+    place = frame.select(
+        pl.col("_cand").replace_strict(
+            cands or [""], list(range(max(len(cands), 1))), default=None, return_dtype=pl.UInt32
+        )
+    ).to_series()
+    frame = frame.with_columns([c.gather(place) for c in table.drop("_cand").get_columns()])
+    windrbd = pl.col("format") == "windrbd"
+    is_drbd = pl.col("_cand").is_not_null() | (windrbd & pl.col("rest").is_not_null())
+    frame = frame.with_columns(
+        is_drbd=is_drbd,
+        program=pl.when(is_drbd & pl.col("program").is_null())
+        .then(pl.lit("kernel"))
+        .otherwise(pl.col("program")),
+        message=pl.coalesce(
+            pl.col("message"),
+            pl.col("rest").str.slice(pl.col("_prefix_len").fill_null(0)),
+        ),
+    )
+    # 9.2 appends the reason of a state change: "conn( A -> B ) [connecting]".
+    tagged = (
+        pl.col("is_drbd")
+        & pl.col("message").str.contains(" -> ", literal=True)
+        & pl.col("message").str.ends_with("]")
+    )
+    frame = frame.with_columns(_c=pl.when(tagged).then(pl.col("message").str.extract(_CAUSE, 1)))
+    return frame.with_columns(
+        cause=pl.col("_c"),
+        message=pl.when(pl.col("_c").is_not_null())
+        .then(
+            pl.col("message").str.slice(
+                0, pl.col("message").str.len_chars() - pl.col("_c").str.len_chars() - 3
+            )
+        )
+        .otherwise(pl.col("message")),
+        object=pl.when(pl.col("is_drbd") & pl.col("object").is_null())
+        .then(pl.lit("none"))
+        .otherwise(pl.col("object")),
+    ).drop("_c", "_cand", "_prefix_len")
+
+
+_OBJECT_SCHEMA = {
+    "_cand": pl.String,
+    "object": pl.String,
+    "resource": pl.String,
+    "volume": pl.Int32,
+    "minor": pl.Int32,
+    "peer_id": pl.Int32,
+    "peer_host": pl.String,
+    "object_state": pl.String,
+    "_prefix_len": pl.Int32,
+}
+
+
+def _i32(digits: str) -> int | None:
+    value = int(digits)
+    return value if -I32_MAX <= value <= I32_MAX else None
+
+
+def _res(name: str) -> tuple[str, str | None]:
+    """DRBD marks an object being torn down with ``/unregistered/`` before its name."""
+    if name.startswith("/unregistered/"):
+        return name[len("/unregistered/") :], "unregistered"
+    return name, None
+
+
+def _decode_prefix(cand: str) -> dict:
+    """One distinct DRBD object prefix -> its object columns (Python, once per prefix)."""
+    out: dict = {"_cand": cand, "_prefix_len": len(cand)}
+    if cand == "drbd: ":
+        return {**out, "object": "none"}
+    if m := _W_PEER_DEVICE.match(cand):
+        return {
+            **out,
+            "object": "peer_device",
+            "resource": m.group(1),
+            "volume": _i32(m.group(2)),
+            "minor": _i32(m.group(3)),
+            "peer_id": _i32(m.group(4)),
+            "object_state": m.group(5),
+        }
+    if m := _W_DEVICE.match(cand):
+        return {
+            **out,
+            "object": "device",
+            "resource": m.group(1),
+            "volume": _i32(m.group(2)),
+            "minor": _i32(m.group(3)),
+            "object_state": m.group(4),
+        }
+    if m := _W_CONNECTION.match(cand):
+        return {
+            **out,
+            "object": "connection",
+            "resource": m.group(1),
+            "peer_id": _i32(m.group(2)),
+            "object_state": m.group(3),
+        }
+    if m := _W_RESOURCE.match(cand):
+        return {**out, "object": "resource", "resource": m.group(1), "object_state": m.group(2)}
+    if m := _L_PEER_DEVICE.match(cand):
+        res, state = _res(m.group(1))
+        return {
+            **out,
+            "object": "peer_device",
+            "resource": res,
+            "volume": _i32(m.group(2)),
+            "minor": _i32(m.group(3)),
+            "peer_host": m.group(4),
+            "object_state": state,
+        }
+    if m := _L_DEVICE.match(cand):
+        res, state = _res(m.group(1))
+        return {
+            **out,
+            "object": "device",
+            "resource": res,
+            "volume": _i32(m.group(2)),
+            "minor": _i32(m.group(3)),
+            "object_state": state,
+        }
+    if m := _L_MINOR.match(cand):
+        # 8.4's dev_printk ("block drbd37: ") and the block layer's "drbd1: " name the
+        # device by minor only.
+        return {**out, "object": "device", "minor": _i32(m.group(1))}
+    if m := _L_CONNECTION.match(cand):
+        res, state = _res(m.group(1))
+        return {
+            **out,
+            "object": "connection",
+            "resource": res,
+            "peer_host": m.group(2),
+            "object_state": state,
+        }
+    if m := _L_RESOURCE.match(cand):
+        res, state = _res(m.group(1))
+        return {**out, "object": "resource", "resource": res, "object_state": state}
+    return {**out, "object": "none", "_prefix_len": 0}
+
+
+# -- wall clock without a year ----------------------------------------------------------
+
+
+def _settle_years(
+    frame: pl.DataFrame, log: LogFile, year: int | None, notices: Notices, node: str
+) -> pl.DataFrame:
+    """Give syslog stamps (``Mar  3 15:04:20``) their year: a month falling back by half
+    a year or more between two such lines is a new year."""
+    rows = pl.col("_month").is_not_null()
+    prev = pl.col("_month").forward_fill().shift(1)
+    roll = (rows & (pl.col("_month") <= prev - 6)).fill_null(False).cast(pl.Int32)
+    stats = frame.select(
+        n=rows.sum(), rolls=roll.sum(), last=pl.col("_month").drop_nulls().last()
+    ).row(0, named=True)
+    if not stats["n"]:
+        return frame
+    rolls = int(stats["rolls"])
+    if year is not None:
+        base, why = year, f"year {year} as given, for the first stamp"
+    else:
+        mtime = None
+        if log.path is not None:
+            try:
+                mtime = datetime.fromtimestamp(log.path.stat().st_mtime)
+            except OSError:
+                mtime = None
+        last_month = int(stats["last"])
+        if mtime is not None:
+            last_year = mtime.year if last_month <= mtime.month else mtime.year - 1
+            why = f"year {last_year} for the last stamp, from the file's modification time"
+        else:
+            last_year = datetime.now().year
+            why = f"year {last_year} for the last stamp: the current year (no file time known)"
+        base = last_year - rolls
+    notices.note(
+        f"{log.display}: syslog stamps carry no year; assumed {why}"
+        + (f" ({rolls} new year(s) inside the file)" if rolls else ""),
+        node,
+    )
+    # Over the whole frame (no join): rows without a month keep their wall stamp.
+    stamp = pl.concat_str(
+        [(roll.cum_sum() + base).cast(pl.String), pl.col("_mdclock")], separator=" "
+    ).str.strptime(pl.Datetime("ns"), "%Y %b %d %H:%M:%S", strict=False)
+    return frame.with_columns(
+        wall_ns=pl.coalesce(pl.col("wall_ns"), stamp.cast(pl.Int64) + pl.col("_frac_ns"))
+    )
+
+
+def _windrbd_days(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl.DataFrame:
+    """WinDRBD stamps without a date: count days where the time of day falls back by
+    more than 12 hours, from 1970-01-01 (UTC)."""
+    undated = pl.col("_wtod").is_not_null() & pl.col("_wdate").is_null()
+    n = frame.select(undated.sum()).item()
+    if not n:
+        return frame.with_columns(wall_ns=pl.coalesce(pl.col("wall_ns"), pl.col("_wdate")))
+    tod = pl.when(undated).then(pl.col("_wtod")).forward_fill()
+    day = (tod < tod.shift(1) - 12 * 3600 * S).fill_null(False).cum_sum()
+    notices.note(
+        Msg(
+            "{display}: WinDRBD stamps give the UTC time of day only; dates are "
+            "unknown, so days are counted from 1970-01-01 (the alignment stage "
+            "places the node by evidence)",
+            display=display,
+        ),
+        node,
+    )
+    return frame.with_columns(
+        wall_ns=pl.coalesce(
+            pl.col("wall_ns"),
+            pl.col("_wdate"),
+            pl.when(undated).then(pl.col("_wtod") + day.cast(pl.Int64) * 86400 * S),
+        )
+    )
+
+
+# -- boots and the clock ------------------------------------------------------------------
+
+
+def _boots(frame: pl.DataFrame) -> pl.DataFrame:
+    """Boot number per host: a journal boot id that changes, a journal ``-- Reboot --``
+    marker, or a monotonic stamp falling back, starts a new boot."""
+    key = pl.col("_hostkey")
+    prev_mono = pl.col("mono_ns").forward_fill().shift(1).over(key)
+    fell = pl.col("mono_ns").is_not_null() & (pl.col("mono_ns") < prev_mono - BOOT_FALLBACK_NS)
+    prev_id = pl.col("_boot_id").forward_fill().shift(1).over(key)
+    new_id = (
+        pl.col("_boot_id").is_not_null() & prev_id.is_not_null() & (pl.col("_boot_id") != prev_id)
+    )
+    marker = (pl.col("format") == "none") & pl.col("message").str.contains(_REBOOT_MARKER)
+    if not frame.select((fell | new_id | marker).fill_null(False).any()).item():
+        return frame.with_columns(boot=pl.lit(1, pl.UInt32))  # one boot: the usual file
+    frame = frame.with_columns(
+        _fell=fell.fill_null(False),
+        _ev=(new_id | marker).fill_null(False).cast(pl.UInt32).cum_sum().over(key),
+    )
+    # A fallback after a boot-id change or marker (since the previous monotonic stamp)
+    # is that same new boot, not another one.
+    ev_before = (
+        (pl.when(pl.col("mono_ns").is_not_null()).then(pl.col("_ev")).forward_fill().shift(1))
+        .over(key)
+        .fill_null(0)
+    )
+    fall = pl.col("_fell") & (pl.col("_ev") == ev_before)
+    return frame.with_columns(
+        boot=(pl.col("_ev") + fall.cast(pl.UInt32).cum_sum().over(key) + 1).cast(pl.UInt32)
+    ).drop("_fell", "_ev")
+
+
+def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl.DataFrame:
+    """local_time and time_res_ns (see the module docstring), over whole columns: window
+    aggregates per host, boot and piece instead of joins."""
+    grp = ["_hostkey", "boot"]
+    single = frame.select(pl.col("_hostkey").n_unique() * pl.col("boot").n_unique()).item() == 1
+
+    def over(e: pl.Expr, *more: str) -> pl.Expr:
+        # One host and one boot (the usual file): no grouping needed for the first keys.
+        keys = list(more) if single else [*grp, *more]
+        return e.over(keys) if keys else e
+
+    both = pl.col("wall_ns").is_not_null() & pl.col("mono_ns").is_not_null()
+    has_mono = pl.col("mono_ns").is_not_null()
+    e = pl.when(both).then(pl.col("wall_ns") - pl.col("mono_ns"))
+    frame = frame.with_columns(_e=e)
+    prev_e = over(pl.col("_e").forward_fill().shift(1))
+    jump = both & (
+        (pl.col("_e") - prev_e).abs() > STEP_NS + RECEIVE_DELAY_NS + pl.col("wall_res_ns")
+    )
+    frame = frame.with_columns(_seg=over(jump.fill_null(False).cast(pl.Int64).cum_sum()))
+    first = over(pl.when(both).then(pl.col("mono_ns")).min(), "_seg")
+    piece = pl.when(both).then(pl.col("_seg") * 1_000_000 + (pl.col("mono_ns") - first) // PIECE_NS)
+    frame = frame.with_columns(_piece=piece)
+    # Rows with a monotonic stamp but no wall stamp take the piece of the nearest anchored
+    # row before them in the file (after them, at the start of a boot).
+    frame = frame.with_columns(
+        _piece=pl.when(has_mono).then(over(pl.col("_piece").forward_fill().backward_fill()))
+    )
+    upper = over((pl.col("_e") + pl.col("wall_res_ns")).min(), "_piece")
+    frame = frame.with_columns(_U=upper)
+    # A line whose W - M lies above the tightest upper bound plus D came provably later
+    # than D: it gives no lower bound.
+    timely = both & (pl.col("_e") <= pl.col("_U") + RECEIVE_DELAY_NS)
+    lower = over(pl.when(timely).then(pl.col("_e")).max(), "_piece") - RECEIVE_DELAY_NS
+    # Many lines can pin the anchor closer than one stamp's resolution, never closer
+    # than the kernel stamps themselves.
+    floor = over(pl.when(both).then(pl.col("_mono_res")).max(), "_piece").fill_null(1)
+    frame = frame.with_columns(_L=lower, _floor=floor)
+    anchored = has_mono & pl.col("_U").is_not_null() & pl.col("_L").is_not_null()
+    uptime_only = has_mono & ~anchored & pl.col("wall_ns").is_null()
+    local = (
+        pl.when(anchored)
+        .then((pl.col("_L") + pl.col("_U")) // 2 + pl.col("mono_ns"))
+        .when(pl.col("wall_ns").is_not_null())
+        .then(pl.col("wall_ns"))
+        .when(uptime_only)
+        .then(pl.col("mono_ns"))
+    )
+    res = (
+        pl.when(anchored)
+        .then(pl.max_horizontal(pl.col("_U") - pl.col("_L"), pl.col("_floor")))
+        .when(pl.col("wall_ns").is_not_null())
+        .then(pl.col("wall_res_ns"))
+        .when(uptime_only)
+        .then(pl.col("_mono_res"))
+    )
+    frame = frame.with_columns(
+        local_time=local.cast(pl.Datetime("ns")), time_res_ns=res, _uptime=uptime_only
+    )
+    lonely = (
+        frame.filter(pl.col("_uptime"))
+        .group_by("_hostkey", maintain_order=True)
+        .agg(pl.len())
+        .rows()
+    )
+    for host, n in lonely:
+        who = "" if host == "" else f" (host {host})"
+        notices.warn(
+            Msg(
+                "{display}{who}: {n} line(s) carry only the kernel's uptime stamp and "
+                "no line of that boot a wall-clock one: local_time counts from "
+                "1970-01-01 + uptime; the alignment stage must place this node by "
+                "protocol evidence",
+                display=display,
+                who=who,
+                n=n,
+            ),
+            node,
+        )
+    return frame.drop("_e", "_seg", "_piece", "_U", "_L", "_floor", "_uptime")
+
+
+# -- the file ---------------------------------------------------------------------------
+
+
+def read_kernel_file(
+    log: LogFile, notices: Notices, node: str, year: int | None = None
+) -> list[HostFrame]:
+    """One kernel-log style file -> one :class:`HostFrame` per host it holds.
+
+    Every physical line is a row of exactly one of them. Lines that name no host go to
+    the file's single host when it names exactly one, else to ``host=None``.
+    """
+    facts = FileFacts(display=log.display, bytes=log.size, truncated=log.truncated)
+    frame = _read_lines(log, facts)
+    facts.lines = frame.height
+    if frame.height == 0:
+        notices.warn(Msg("{display}: empty file", display=log.display), node)
+        return [HostFrame(None, _empty_frame(), facts)]
+    frame = _classify(frame)
+    kinds = set(frame["_kind"].unique().to_list())
+    parts = []
+    for kind, parser in (
+        ("iso", _parse_iso),
+        ("syslog", _parse_syslog),
+        ("bracket", _parse_bracket),
+        ("dmesg-T", _parse_dmesg_t),
+        ("journal-json", _parse_json),
+    ):
+        if kind in kinds:
+            parts.append(parser(frame.filter(pl.col("_kind") == kind)))
+    if "mono" in kinds:
+        mono = frame.filter(pl.col("_kind") == "mono")
+        parts.append(_parse_mono(mono, _journal_hosts(mono)))
+    if kinds & {"windrbd", "windrbd-cont"}:
+        parts.append(
+            _parse_windrbd(frame.filter(pl.col("_kind").is_in(["windrbd", "windrbd-cont"])))
+        )
+    plain = {"none", "unparsed", "empty"} & kinds
+    if plain:
+        parts.append(_parse_plain(frame.filter(pl.col("_kind").is_in(list(plain)))))
+    del frame
+    frame = pl.concat([_with_work_columns(p) for p in parts], how="vertical_relaxed")
+    if len(parts) > 1:
+        frame = frame.sort("line")
+    frame = _windrbd_in_syslog(frame)
+    frame = _kernel_layer(frame)
+    frame = _drbd_layer(frame)
+    frame = _settle_years(frame, log, year, notices, node)
+    frame = _windrbd_days(frame, notices, node, log.display)
+    frame = _hosts(frame)
+    frame = _boots(frame)
+    frame = _clock(frame, notices, node, log.display)
+    frame = frame.with_columns(
+        entry=pl.lit(0, pl.UInt32),
+        level_num=pl.col("_pri").mod(8).cast(pl.Int8),
+        level=pl.col("_pri")
+        .mod(8)
+        .replace_strict(LEVEL_WORDS, default=None, return_dtype=pl.String),
+        cut=_cut_expr(),
+    )
+    frame = frame.select([pl.col(c).cast(t) for c, t in COLUMNS.items()])
+    return _split_hosts(frame, facts, notices, node, log.display)
+
+
+def _with_work_columns(part: pl.DataFrame) -> pl.DataFrame:
+    """Every column the later layers read, null where this format has none."""
+    work = {
+        "format": pl.String,
+        "host": pl.String,
+        "program": pl.String,
+        "rest": pl.String,
+        "message": pl.String,
+        "wall_ns": pl.Int64,
+        "wall_res_ns": pl.Int64,
+        "zone": pl.String,
+        "mono_ns": pl.Int64,
+        "_mono_res": pl.Int64,
+        "caller": pl.String,
+        "seq": pl.Int64,
+        "function": pl.String,
+        "_pri": pl.Int32,
+        "_boot_id": pl.String,
+        "_month": pl.Int32,
+        "_mdclock": pl.String,
+        "_frac_ns": pl.Int64,
+        "_wdate": pl.Int64,
+        "_wtod": pl.Int64,
+    }
+    missing = [pl.lit(None, t).alias(c) for c, t in work.items() if c not in part.columns]
+    part = part.with_columns(missing) if missing else part
+    return part.select("line", "text", *[pl.col(c).cast(t) for c, t in work.items()])
+
+
+def _windrbd_in_syslog(frame: pl.DataFrame) -> pl.DataFrame:
+    """A WinDRBD line sent over UDP to a syslog host: its own header sits inside the
+    syslog message; cut it the same way (the syslog stamp stays the line's wall clock)."""
+    inner = (pl.col("format") != "windrbd") & pl.col("rest").str.contains(_IS["windrbd"])
+    if not frame.select(inner.any()).item():
+        return frame
+    part = frame.filter(inner).with_columns(
+        text=pl.col("rest"), _zone0=pl.col("zone"), _res0=pl.col("wall_res_ns")
+    )
+    part = _windrbd_columns(_groups(part, _RE["windrbd"]))
+    part = part.with_columns(
+        program=pl.lit("kernel"),
+        # The syslog stamp stays the line's wall clock (the file's other lines use it).
+        _wdate=pl.lit(None, pl.Int64),
+        _wtod=pl.lit(None, pl.Int64),
+        zone=pl.col("_zone0"),
+        wall_res_ns=pl.col("_res0"),
+    ).select(frame.columns)
+    text = frame.select("line", "text")
+    frame = pl.concat([frame.filter(~inner.fill_null(False)), part]).sort("line")
+    return frame.drop("text").join(text, on="line", maintain_order="left")
+
+
+def _hosts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows that name no host go to the file's single host, if it names exactly one."""
+    hosts = frame.select(pl.col("host").drop_nulls().unique()).to_series().to_list()
+    if len(hosts) == 1:
+        frame = frame.with_columns(host=pl.col("host").fill_null(hosts[0]))
+    return frame.with_columns(_hostkey=pl.col("host").fill_null(""))
+
+
+def _cut_expr() -> pl.Expr:
+    windrbd_split = (pl.col("format") == "windrbd") & pl.col("message").str.ends_with(" ...")
+    too_long = pl.col("is_drbd") & (pl.col("message").str.len_bytes() >= PRINTK_LINE_LIMIT - 32)
+    return (windrbd_split | too_long).fill_null(False)
+
+
+def _empty_frame() -> pl.DataFrame:
+    return pl.DataFrame(schema=COLUMNS)
+
+
+def _split_hosts(
+    frame: pl.DataFrame, facts: FileFacts, notices: Notices, node: str, display: str
+) -> list[HostFrame]:
+    """One HostFrame per host, in the order hosts first appear; facts counted per host."""
+    order = frame.select(pl.col("host").unique(maintain_order=True)).to_series().to_list()
+    out = []
+    for host in order:
+        part = frame.filter(pl.col("host").is_null() if host is None else pl.col("host") == host)
+        f = FileFacts(
+            display=display,
+            # The host's share of the file: its lines' bytes and their line ends.
+            bytes=int(part.select(pl.col("message").str.len_bytes().sum()).item() or 0)
+            if len(order) > 1
+            else facts.bytes,
+            lines=part.height,
+            rows=part.height,
+            entries=int(part.select((~pl.col("format").is_in(["unparsed", "empty"])).sum()).item()),
+            replaced_lines=facts.replaced_lines if len(order) == 1 else 0,
+            nul_lines=facts.nul_lines if len(order) == 1 else 0,
+            longest=facts.longest,
+            longest_line=facts.longest_line,
+            truncated=facts.truncated,
+        )
+        first = part.filter(pl.col("local_time").is_not_null()).head(1)
+        if first.height:
+            f.first_time = int(first["local_time"].cast(pl.Int64)[0])
+            f.first_seq = first["seq"][0]
+        out.append(HostFrame(host, part, f))
+    unparsed = int(frame.select((pl.col("format") == "unparsed").sum()).item())
+    if unparsed:
+        notices.warn(
+            Msg(
+                "{display}: {unparsed} line(s) have no recognisable log structure; kept "
+                "as format=unparsed",
+                display=display,
+                unparsed=unparsed,
+            ),
+            node,
+        )
+    if facts.replaced_lines:
+        notices.warn(
+            Msg(
+                "{display}: {replaced_lines} line(s) were not valid UTF-8; the bad "
+                "bytes are shown as U+FFFD",
+                display=display,
+                replaced_lines=facts.replaced_lines,
+            ),
+            node,
+        )
+    if facts.nul_lines:
+        notices.note(
+            Msg(
+                "{display}: NUL bytes removed from {nul_lines} line(s)",
+                display=display,
+                nul_lines=facts.nul_lines,
+            ),
+            node,
+        )
+    return out

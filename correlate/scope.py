@@ -1,0 +1,163 @@
+"""Stage 4d, scope: ``--since``/``--until`` narrow every output, not the timeline alone.
+
+The pipeline applies :func:`narrow` once, after the clocks, the episodes and the findings
+were worked out on the whole capture (an offset, an episode's bounds or a 2PC's outcome
+need lines the window may leave out). It cuts what every renderer reads, so
+``summary.json``, the terminal summary, the diagrams and the report show the same part of
+the capture as ``timeline.csv``:
+
+* records (each :class:`~correlate.events.NodeEvents` list, dict and table, each list of
+  the :class:`~correlate.protocol.Cluster`): one rule for all, so a record kind added
+  later is narrowed too. A record is kept when one of its lines is a row of the narrowed
+  timeline, and then kept whole (a 2PC whose prepare is inside keeps its commit just
+  after the window); a record that holds no line at all is not about a time and stays;
+* episodes: kept when their span overlaps the window;
+* findings: kept when their time is inside, or one of their lines is a kept row;
+  findings with neither time nor lines are facts about a node's clock over the whole
+  capture (unaligned, time zone, large offset) and stay.
+
+Not narrowed, on purpose: each node's state changes, which no output lists but the
+diagrams read as history (the role a lifeline has when an episode starts may have been
+set long before the window); the alignment (fitted on the whole capture; ``alignment.json``
+and the report's clock section describe that fit) and each node's file facts (files,
+lines read), which describe the input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from .model import NodeEvents, Ref
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
+
+
+@dataclass(frozen=True)
+class Window:
+    """The aligned-time window the run was asked for, and what it left of the timeline."""
+
+    since_ns: int | None
+    until_ns: int | None
+    rows_read: int  # timeline rows of the whole capture
+    rows: int  # rows inside the window
+
+    def overlaps(self, start_ns: int, end_ns: int) -> bool:
+        lo = self.since_ns if self.since_ns is not None else start_ns
+        hi = self.until_ns if self.until_ns is not None else end_ns
+        return end_ns >= lo and start_ns <= hi
+
+    def contains(self, ns: int) -> bool:
+        return (self.since_ns is None or ns >= self.since_ns) and (
+            self.until_ns is None or ns <= self.until_ns
+        )
+
+
+class KeptRows:
+    """Which (node, row) lines the narrowed timeline holds: one flag per row of a node,
+    so a record's lines are looked up in constant time whatever the capture's size."""
+
+    def __init__(self, timeline: pl.DataFrame) -> None:
+        self.flags: dict[str, np.ndarray] = {}
+        self.series: dict[str, pl.Series] = {}
+        parts = timeline.select(pl.col("node").cast(pl.String), "row").partition_by(
+            "node", as_dict=True
+        )
+        for (node,), part in parts.items():
+            rows = part["row"]
+            flags = np.zeros(int(rows.max()) + 1, dtype=bool)
+            flags[rows.to_numpy()] = True
+            self.flags[node] = flags
+            self.series[node] = rows
+
+    def line(self, ref: Ref) -> bool:
+        flags = self.flags.get(ref.node)
+        return flags is not None and 0 <= ref.row < len(flags) and bool(flags[ref.row])
+
+    def touches(self, record: Any) -> bool:
+        """True when one of the record's lines is kept, or when it holds no line at all."""
+        seen_any = False
+        for ref in _refs(record, set()):
+            if self.line(ref):
+                return True
+            seen_any = True
+        return not seen_any
+
+    def table(self, frame: pl.DataFrame, node: str) -> pl.DataFrame:
+        """A node's table of lines (status polls): rows one of whose ``*row`` columns is
+        kept. A table without such a column is left whole."""
+        cols = [c for c in frame.columns if c == "row" or c.endswith("_row")]
+        if not cols or frame.height == 0:
+            return frame
+        rows = self.series.get(node, pl.Series([], dtype=pl.UInt32))
+        return frame.filter(pl.any_horizontal([pl.col(c).is_in(rows.implode()) for c in cols]))
+
+
+def _refs(obj: Any, seen: set[int]) -> Iterator[Ref]:
+    """Every line a record holds, however deep (a 2PC record's sides, a resync side's UUID
+    decision). Walks dataclasses, lists, tuples and dict values; never a whole node."""
+    if isinstance(obj, Ref):
+        yield obj
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        for item in obj:
+            yield from _refs(item, seen)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from _refs(item, seen)
+    elif (
+        dataclasses.is_dataclass(obj)
+        and not isinstance(obj, (type, NodeEvents))
+        and id(obj) not in seen
+    ):
+        seen.add(id(obj))
+        for f in dataclasses.fields(obj):
+            yield from _refs(getattr(obj, f.name), seen)
+
+
+# Record lists read as a node's history, not listed by any output: kept whole.
+HISTORY = {"state_changes"}
+
+
+def _narrowed_fields(obj: Any, kept: KeptRows, node: str | None) -> dict[str, Any]:
+    """The list, dict and table fields of a dataclass, each cut to the kept records."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        if not f.init or f.name in HISTORY:
+            continue
+        value = getattr(obj, f.name)
+        if isinstance(value, list):
+            changes[f.name] = [x for x in value if kept.touches(x)]
+        elif isinstance(value, dict):
+            changes[f.name] = {k: v for k, v in value.items() if kept.touches(v)}
+        elif isinstance(value, pl.DataFrame) and node is not None:
+            changes[f.name] = kept.table(value, node)
+    return changes
+
+
+def narrow(analysis: Analysis, since_ns: int | None, until_ns: int | None, rows_read: int) -> None:
+    """Cut ``analysis`` (its timeline already narrowed) to the window, in place."""
+    window = Window(since_ns, until_ns, rows_read, analysis.timeline.height)
+    analysis.window = window
+    kept = KeptRows(analysis.timeline)
+    events = [
+        dataclasses.replace(ev, **_narrowed_fields(ev, kept, ev.name)) for ev in analysis.events
+    ]
+    cluster_changes = _narrowed_fields(analysis.cluster, kept, None)
+    # The cluster's nodes are the same narrowed records the renderers read beside it.
+    cluster_changes["nodes"] = events
+    analysis.cluster = dataclasses.replace(analysis.cluster, **cluster_changes)
+    analysis.events = events
+    analysis.episodes = [e for e in analysis.episodes if window.overlaps(e.start_ns, e.end_ns)]
+    analysis.findings = [
+        f
+        for f in analysis.findings
+        if (f.time_ns is not None and window.contains(f.time_ns))
+        or any(kept.line(r) for r in f.lines)
+        or (f.time_ns is None and not f.lines)
+    ]

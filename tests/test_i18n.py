@@ -1,0 +1,109 @@
+"""Translations: the Korean catalog holds every message of the sources, translated, with
+the same placeholders, and the committed ``.mo`` is that ``.po`` compiled; the language
+follows --lang or the locale; JSON stays English whatever the language."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import json
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from correlate import i18n
+
+from .helpers import SAMPLES
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "correlate" / "locale"
+PO = LOCALE / "ko" / "LC_MESSAGES" / "bsrcorr.po"
+MO = PO.with_suffix(".mo")
+
+babel = pytest.importorskip("babel", reason="./setup.sh --test installs Babel")
+from babel.messages import extract as bextract  # noqa: E402
+from babel.messages.mofile import write_mo  # noqa: E402
+from babel.messages.pofile import read_po  # noqa: E402
+
+KEYWORDS = {"_": None, "N_": None, "Msg": None, "ngettext": (1, 2)}
+
+
+def source_ids() -> set[str]:
+    """Every message the code marks for translation (as README's `pybabel extract`)."""
+    found = set()
+    for path in sorted((ROOT / "correlate").rglob("*.py")):
+        with open(path, "rb") as fh:
+            for _, _, msg, _ in bextract.extract("python", fh, keywords=KEYWORDS):
+                found.add(msg if isinstance(msg, str) else msg[0])
+    return found
+
+
+def catalog():
+    with open(PO, "rb") as fh:
+        return read_po(fh, locale="ko")
+
+
+def fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_every_message_of_the_sources_is_in_the_korean_catalog():
+    cat = catalog()
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in cat if m.id}
+    wanted = source_ids()
+    assert wanted - ids == set(), "run pybabel extract + update (README, Translations)"
+    assert ids - wanted == set(), "stale messages: run pybabel update"
+
+
+def test_every_message_is_translated_with_the_same_placeholders():
+    for m in catalog():
+        if not m.id:
+            continue
+        assert not m.fuzzy, m.id
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        for s in strings:
+            assert s, f"untranslated: {m.id!r}"
+            assert fields(s) == fields(ids[0]), (m.id, s)
+            # Korean text, not a copy of the English (protocol names may stay)
+            assert re.search("[\uac00-\ud7a3]", s) or not re.search("[a-z]{4}", ids[0]), m.id
+
+
+def test_the_committed_mo_is_the_po_compiled():
+    buf = io.BytesIO()
+    write_mo(buf, catalog())
+    fresh = gettext.GNUTranslations(io.BytesIO(buf.getvalue()))
+    with open(MO, "rb") as fh:
+        committed = gettext.GNUTranslations(fh)
+    assert fresh._catalog == committed._catalog
+
+
+@pytest.mark.parametrize(
+    ("env", "lang"),
+    [
+        ({"LANG": "ko_KR.UTF-8"}, "ko"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}, "ko"),
+        ({"LC_ALL": "C", "LANG": "ko_KR.UTF-8"}, "en"),
+        ({"LC_MESSAGES": "ko_KR", "LANG": "C"}, "ko"),
+        ({}, "en"),
+    ],
+)
+def test_default_language_follows_the_locale(env, lang):
+    assert i18n.default_language(env) == lang
+
+
+def test_korean_summary_and_english_json(tmp_path, bsrcorr):
+    run = bsrcorr(SAMPLES / "node0", SAMPLES / "node1", "--lang", "ko", "--diagrams", "none")
+    assert run.exit_code == 0, run.stderr
+    assert "시계" in run.stdout and "기준 시계" in run.stdout  # labels and clock line
+    doc = json.loads((run.out / "summary.json").read_text(encoding="utf-8"))
+    text = json.dumps(doc, ensure_ascii=False)
+    assert not re.search("[\uac00-\ud7a3]", text), "summary.json must stay English"
+    english = bsrcorr(
+        SAMPLES / "node0", SAMPLES / "node1", "--diagrams", "none", out=tmp_path / "en"
+    )
+    assert (english.out / "summary.json").read_text() == (run.out / "summary.json").read_text()
+    i18n.use("en")
