@@ -110,14 +110,21 @@ def child(data: Path, out: Path, compression: str, rev: str | None) -> dict:
     }
 
 
-def run_child(data: Path, out: Path, compression: str, rev: str | None) -> dict:
-    """The child's own figures plus its wall time and peak RSS (``wait4``: this child's
-    rusage alone, not that of every child so far)."""
+def run_child(
+    data: Path, out: Path, compression: str, rev: str | None, malloc_conf: str | None
+) -> dict:
+    """The child's own figures plus its wall time, CPU time and peak RSS (``wait4``:
+    this child's rusage alone, not that of every child so far)."""
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(data), str(out)]
     cmd += ["--compression", compression] + (["--before", rev] if rev else [])
+    env = dict(os.environ)
+    if malloc_conf is not None:
+        # polars' allocator reads it once, at start-up; correlate/__init__.py sets its own
+        # only when the environment has none.
+        env["_RJEM_MALLOC_CONF"] = malloc_conf
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     assert proc.stdout is not None
@@ -125,7 +132,13 @@ def run_child(data: Path, out: Path, compression: str, rev: str | None) -> dict:
     proc.stdout.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise click.ClickException(f"child failed: {' '.join(cmd)}")
-    return {**json.loads(output), "wall_s": wall, "peak_rss_bytes": usage.ru_maxrss * 1024}
+    return {
+        **json.loads(output),
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "sys_s": usage.ru_stime,
+        "peak_rss_bytes": usage.ru_maxrss * 1024,
+    }
 
 
 def time_perl(files: list[str]) -> float:
@@ -161,6 +174,12 @@ def median(values: list[float]) -> float:
     show_default=True,
 )
 @click.option("--before", "rev", default=None, help="also time correlate/parse.py of git REV")
+@click.option(
+    "--malloc-conf",
+    default=None,
+    help="also time the parse with this _RJEM_MALLOC_CONF (polars' allocator) instead of "
+    "bsrcorr's own (correlate/__init__.py)",
+)
 @click.option("--child", "child_args", nargs=2, type=click.Path(path_type=Path), hidden=True)
 def main(
     size_mb: int,
@@ -168,6 +187,7 @@ def main(
     runs: int,
     compression: str,
     rev: str | None,
+    malloc_conf: str | None,
     child_args: tuple[Path, Path] | None,
 ) -> None:
     if child_args:
@@ -180,16 +200,21 @@ def main(
     for f in files:  # warm the page cache: every contender reads from memory
         Path(f).read_bytes()
     out = HERE / "out" / "parse"
-    contenders = [("after", None)] + ([(f"before ({rev})", rev)] if rev else [])
+    # (name, git revision of parse.py or None for the working tree, allocator setting)
+    contenders: list[tuple[str, str | None, str | None]] = [("after", None, None)]
+    if rev:
+        contenders.append((f"before ({rev})", rev, None))
+    if malloc_conf is not None:
+        contenders.append((f"after, _RJEM_MALLOC_CONF={malloc_conf}", None, malloc_conf))
     rows: list[dict] = []
     for i in range(runs):
         row: dict = {"perl_s": time_perl(files)}
-        for name, which in contenders:
-            row[name] = run_child(data, out / name.split()[0], compression, which)
+        for k, (name, which, conf) in enumerate(contenders):
+            row[name] = run_child(data, out / str(k), compression, which, conf)
         rows.append(row)
         shown = ", ".join(
             f"{name} {row[name]['read_parse_s']:.2f} + {row[name]['parquet_s']:.2f} s"
-            for name, _ in contenders
+            for name, _, _ in contenders
         )
         click.echo(f"run {i + 1}: perl {row['perl_s']:.2f} s, {shown}", err=True)
     perl = median([r["perl_s"] for r in rows])
@@ -202,7 +227,7 @@ def main(
         f"| `perl -ne 'print if /\\[TWOPC:/'` | {perl:.2f} s | 1 |",
     ]
     result: dict = {"files": len(files), "input_bytes": size, "perl_s": perl, "runs": rows}
-    for name, _ in contenders:
+    for name, _, _ in contenders:
 
         def med(key: str, name: str = name) -> float:
             return median([r[name][key] for r in rows])
@@ -227,14 +252,17 @@ def main(
             "ratio_parse": ratio("read_parse_s"),
             "ratio_parse_parquet": both_ratio,
             "wall_s": med("wall_s"),
+            "cpu_s": med("cpu_s"),
+            "sys_s": med("sys_s"),
             "peak_rss_bytes": max(r[name]["peak_rss_bytes"] for r in rows),
             "parquet_bytes": rows[-1][name]["parquet_bytes"],
         }
     lines.append("")
-    for name, _ in contenders:
+    for name, _, _ in contenders:
         rss = result[name]["peak_rss_bytes"]
         lines.append(
             f"{name}: peak RSS {rss / 2**20:,.0f} MiB ({rss / size:.2f}x the input), "
+            f"CPU {result[name]['cpu_s']:.1f} s (system {result[name]['sys_s']:.1f} s), "
             f"Parquet {result[name]['parquet_bytes'] / 2**20:,.0f} MiB."
         )
     text = "\n".join(lines)

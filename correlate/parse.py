@@ -60,6 +60,7 @@ line reached BSR's 511-byte limit), ``event`` str (``unparsed`` or empty here).
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Callable
@@ -103,6 +104,7 @@ _SECOND_TIME_END = r"[0-9]{7} \["
 _KEY_LINE = "00000000 01/01/2000 00:00:00.0000000 "
 # Never in a log line: polars' CSV reader then sees one column, the whole line.
 _UNIT_SEPARATOR = "\x1f"
+_UNIT_SEPARATOR_BYTE = _UNIT_SEPARATOR.encode()
 _BOM = b"\xef\xbb\xbf"
 # What one row of a file's decoding table says about a header.
 _TABLE_SCHEMA = {
@@ -297,10 +299,11 @@ def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
     several gigabytes a second, keeping empty lines and dropping the CR of a CR LF as
     ``read_lines`` does. It refuses a file that holds the separator (a second column)
     or bytes that are not UTF-8, and it drops a byte order mark at the start that
-    ``read_lines`` keeps: those files are read as lines, as before.
+    ``read_lines`` keeps, and it silently drops a separator that ends the file (a last
+    line without its line end): those files are read as lines, as before.
     """
     source = log.path if log.data is None else log.data
-    if not log.head(len(_BOM)).startswith(_BOM):
+    if not log.head(len(_BOM)).startswith(_BOM) and _last_byte(log) != _UNIT_SEPARATOR_BYTE:
         try:
             return pl.read_csv(
                 source,
@@ -325,6 +328,18 @@ def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
         after = frame.select(pl.col("text").str.contains("\ufffd", literal=True).sum()).item()
         facts.replaced_lines = int(after) if after > before else 0
     return frame
+
+
+def _last_byte(log: LogFile) -> bytes:
+    if log.data is not None:
+        return log.data[-1:]
+    assert log.path is not None
+    with open(log.path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell() == 0:
+            return b""
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1)
 
 
 def read_file(log: LogFile, notices: Notices, node: str) -> tuple[pl.DataFrame, FileFacts]:
@@ -536,10 +551,11 @@ def _header(frame: pl.DataFrame, wide: bool) -> tuple[pl.DataFrame, pl.DataFrame
     code = pl.col("_key").to_physical()
     # Seconds 00..60 (60: a leap second, the next minute's first) on an existing minute;
     # exact: the double nearest a 7-digit fraction, times 1e9, is within 1e-4 of its
-    # integer.
+    # integer. (On a line off the layout the "seconds" may read as 4e7079617 = inf: not
+    # castable, null; such a row takes the slow path anyway.)
     local_ns = pl.lit(minutes).gather(pl.col("_minute").to_physical()) + (
         pl.col("_secs") * 1e9
-    ).round().cast(pl.Int64)
+    ).round().cast(pl.Int64, strict=False)
     frame = frame.with_columns(
         _fast=(ok & pl.lit(keys["_ok"]).gather(code)).fill_null(False),
         # Another entry in a line of the layout starts after the function's "[", so it
@@ -894,10 +910,10 @@ def _known_resources(cands: list[str]) -> set[str]:
     return known
 
 
-def _finish(read: _FileRead, index: int, cands: list[str], objects: pl.DataFrame) -> pl.DataFrame:
-    """One file's rows with every entries column but the node's (epoch, lost_before,
-    node, event, row): the file's decoding table, given the node's object columns, is
-    gathered by each row's code, and the message is cut where its prefix ends."""
+def _node_table(read: _FileRead, cands: list[str], objects: pl.DataFrame) -> pl.DataFrame:
+    """A file's decoding table completed with the node's object columns, one row per
+    code: every entries column a header decides, and ``_start``, where the message
+    starts (from the row's ``_base`` when counters are wider than 8 digits)."""
     is_entry = pl.col("is_entry")
     place = read.table.select(
         pl.col("_cand").replace_strict(
@@ -905,7 +921,7 @@ def _finish(read: _FileRead, index: int, cands: list[str], objects: pl.DataFrame
         )
     ).to_series()
     table = read.table.with_columns([column.gather(place) for column in objects.get_columns()])
-    table = table.select(
+    return table.select(
         *_TABLE_SCHEMA,
         *_OBJECT_COLUMNS,
         object=pl.when(is_entry).then(pl.col("object").fill_null("none")),
@@ -914,6 +930,12 @@ def _finish(read: _FileRead, index: int, cands: list[str], objects: pl.DataFrame
         .then(pl.col("_rel") + pl.col("prefix_len").fill_null(0))
         .otherwise(0),
     ).drop("_cand")
+
+
+def _cut_messages(read: _FileRead, table: pl.DataFrame, first_code: int, index: int):
+    """One file's rows: what is the row's own (line, entry, counter, time, message,
+    ``cut``), and its code into the node's table (the file's codes from
+    ``first_code`` on)."""
     code = pl.col("_code")
     text = pl.col("text")
     start = pl.lit(table["_start"]).gather(code)
@@ -924,13 +946,11 @@ def _finish(read: _FileRead, index: int, cands: list[str], objects: pl.DataFrame
         "entry",
         "seq",
         "local_time",
-        *[pl.lit(table[name]).gather(code).alias(name) for name in table.columns[:-1]],
         # One slice for every row: a slice by a column copies the text, and a
         # when/otherwise over two string columns would copy it once more.
         message=text.str.slice(start),
         cut=text.str.len_bytes() >= BSR_LINE_LIMIT - 2,
-        # A category: one file name repeated on every row costs four bytes a row.
-        file=pl.lit(read.facts.display, pl.String).cast(pl.Categorical),
+        _code=code + first_code,
         file_index=pl.lit(index, pl.UInt32),
     )
 
@@ -1021,18 +1041,45 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
         [r.table.filter(pl.col("_used")) for r in reads if r.frame.height]
     )
 
+    present = [i for i, r in enumerate(reads) if r.frame.height]
+    tables = [_node_table(reads[i], cands, objects) for i in present]
+    heights = itertools.accumulate((t.height for t in tables), initial=0)
+    first_codes = dict(zip(present, heights, strict=False))
+    by_place = dict(zip(present, tables, strict=True))
+
     # Each file's text is let go as soon as its messages are cut from it, so the whole
     # node's text and its messages are never held at once.
-    def finish(i: int) -> pl.DataFrame:
-        frame = _finish(reads[i], i, cands, objects)
+    def cut(i: int) -> pl.DataFrame:
+        frame = _cut_messages(reads[i], by_place[i], first_codes[i], i)
         reads[i].frame = reads[i].frame.clear()
         return frame
 
-    present = [i for i, r in enumerate(reads) if r.frame.height]
     by_size = sorted(present, key=lambda i: -reads[i].frame.height)
-    frames = _in_pool(finish, by_size)
-    frame = pl.concat([frames[i] for i in present], how="vertical_relaxed")
+    frames = _in_pool(cut, by_size)
+    # One chunk per column: the columns the header decides are gathered from the node's
+    # table by each row's code, at once for the whole node, and every column the node
+    # is given later lines up with them (a frame whose columns are cut into chunks at
+    # different places is copied whole by the next operation that mixes them).
+    frame = pl.concat([frames[i] for i in present]).rechunk()
     del frames
+    table = pl.concat(tables).drop("_start")
+    names = pl.Series([r.facts.display for r in reads], dtype=pl.String).cast(pl.Categorical)
+    # Gathered as one frame: one pass over the codes for every column (gathering column
+    # by column would convert the codes into indices once per column).
+    decoded = table[frame.get_column("_code")]
+    frame = pl.concat(
+        [
+            frame.select("line", "entry", "seq", "local_time"),
+            decoded,
+            frame.select(
+                "message",
+                "cut",
+                file=pl.lit(names).gather(pl.col("file_index")),
+                file_index="file_index",
+            ),
+        ],
+        how="horizontal",
+    )
     frame = _epochs(frame)
     frame = frame.with_columns(
         node=pl.lit(source.name, pl.String).cast(pl.Categorical),

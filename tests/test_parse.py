@@ -260,6 +260,9 @@ DATES = [
     "01/01/9999 00:00:00.0000000",
     "10/26/2020 16:25:06.322496",
     "10/26/2020 16:25:0x.3224961",
+    "10/26/2020 16:24:42e7079617",
+    "10/26/2020 16:24:-1.0000000",
+    "10/26/2020 16:24:1e300.0000",
 ]
 FUNCTIONS = [
     "f",
@@ -420,7 +423,7 @@ def test_fast_path_on_the_seed_and_samples(monkeypatch):
 @given(
     st.sampled_from([b"0", b"\xef\xbb\xbf", b"\n", b"\r", b"\x00"]),
     st.binary(max_size=400),
-    st.sampled_from([b"", b"\n", b"\r\n", b"a\x1fb\n", b"\xff\n", b"\r"]),
+    st.sampled_from([b"", b"\n", b"\r\n", b"a\x1fb\n", b"\xff\n", b"\r", b"\x1f", b"\n\x1f"]),
 )
 def test_lines_read_as_csv_are_the_lines(head, raw, tail):
     """polars' CSV reader, as the parser calls it, cuts a file as ``read_lines`` does
