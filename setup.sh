@@ -19,6 +19,9 @@ apt_install() {
 
 missing=()
 command -v dot >/dev/null || missing+=(graphviz)
+# A font with Hangul, so that Korean diagrams (--lang ko) are laid out and drawn with
+# real glyphs, not boxes.
+fc-list 2>/dev/null | grep -qi -e nanum -e "noto sans cjk" || missing+=(fonts-nanum)
 if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null || missing+=(chromium)
 fi

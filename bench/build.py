@@ -1,12 +1,22 @@
-"""Build the benchmark's two-node capture: about SIZE MB of BSR log per node, as 16 rotated
+"""Build a benchmark two-node capture: about SIZE MB of BSR log per node, as 16 rotated
 files in each node's directory (``bsr.log_YYYY-MM-DDTHHMMSS.mmm`` ... ``bsr.log``).
+
+Two captures:
+
+- ``steady``: three days of one resource, a 2PC role change every ~10 minutes and every
+  tenth time a reconnect with a resync (a few hundred episodes);
+- ``activity``: twenty hours of three resources, one of them dropped and re-made every
+  minute (each resource every three minutes) with a handshake, UUID comparison and every
+  fourth time a bitmap exchange and a resync, a role change in between (over 2,000
+  episodes).
 
 The protocol skeleton (connects with handshakes, 2PCs, UUID comparisons, bitmap exchanges,
 resyncs, disconnects) comes from the test simulator ``tests/simulate.py``, so its truth is
 known: node1's clock is OFFSET_S behind node0's and drifts DRIFT_PPM. The bulk is routine
-lines (status polls as netlink pairs, worker notices, size checks, IRP high-water marks)
-generated columnar with polars at random times, then merged with the skeleton, numbered and
-formatted in one pass, so building 2 x 500 MB takes under a minute.
+lines (status polls as netlink pairs, worker notices, size checks, IRP high-water marks,
+spread over the resources) generated columnar with polars at random times, then merged with
+the skeleton, numbered and formatted in one pass, so building 2 x 500 MB takes under a
+minute.
 """
 
 from __future__ import annotations
@@ -23,7 +33,9 @@ sys.path.insert(0, str(ROOT))
 from tests.simulate import NS, Sim, SimNode  # noqa: E402
 
 START = datetime(2020, 10, 26, 8, 0, 0)
-SPAN_S = 3 * 24 * 3600  # three days of capture
+SPAN_S = {"steady": 3 * 24 * 3600, "activity": 20 * 3600}
+CAPTURES = tuple(SPAN_S)
+RESOURCES = {"steady": ["r0"], "activity": ["r0", "r1", "r2"]}
 OFFSET_S = -0.3258
 DRIFT_PPM = 2.0
 ROTATED = 16
@@ -72,16 +84,22 @@ NETLINK_DONE = (
 )
 
 
-def skeleton(seed: int = 7) -> Sim:
-    nodes = [
-        SimNode("node0", 0),
-        SimNode("node1", 1, offset_s=OFFSET_S, drift_ppm=DRIFT_PPM),
+def nodes_of(capture: str) -> list[SimNode]:
+    res = RESOURCES[capture]
+    return [
+        SimNode("node0", 0, resources=res),
+        SimNode("node1", 1, offset_s=OFFSET_S, drift_ppm=DRIFT_PPM, resources=res),
     ]
-    sim = Sim(nodes, START, seed=seed)
+
+
+def skeleton(seed: int = 7, capture: str = "steady") -> Sim:
+    if capture == "activity":
+        return activity_skeleton(seed)
+    sim = Sim(nodes_of(capture), START, seed=seed)
     t = 30.0
     sim.connect("node0", "node1", t, resync_kb=4096)
     i = 0
-    while t < SPAN_S - 2 * EPISODE_S:
+    while t < SPAN_S[capture] - 2 * EPISODE_S:
         t += EPISODE_S * sim.rng.uniform(0.5, 1.5)
         i += 1
         if i % 10 == 0:
@@ -101,17 +119,46 @@ def skeleton(seed: int = 7) -> Sim:
     return sim
 
 
-def routine_lines(sim: Sim, node: str, rows: int, seed: int) -> pl.DataFrame:
-    """``rows`` routine lines at random true times over the span, as the skeleton's columns."""
+def activity_skeleton(seed: int) -> Sim:
+    """Reconnects every minute, the three resources in turn: each connect (a handshake,
+    a connect 2PC, the UUID comparison, every fourth time a bitmap exchange and a resync)
+    is followed by a role-change 2PC and, a minute and a half later, a disconnect."""
+    sim = Sim(nodes_of("activity"), START, seed=seed)
+    resources = RESOURCES["activity"]
+    t, k = 30.0, 0
+    while t < SPAN_S["activity"] - 300:
+        res = resources[k % len(resources)]
+        kb = sim.rng.randrange(1024, 2**16) if k % 4 == 0 else None
+        end = sim.connect("node0", "node1", t, resync_kb=kb, res=res)
+        who, other = ("node0", "node1") if k % 2 else ("node1", "node0")
+        sim.twopc(who, max(end, t + 1) + 20, [other], res=res)
+        sim.disconnect("node0", "node1", max(end, t + 1) + 90, res=res)
+        t += 60 * sim.rng.uniform(0.9, 1.1)
+        k += 1
+    return sim
+
+
+def routine_lines(
+    sim: Sim, node: str, rows: int, seed: int, capture: str = "steady"
+) -> pl.DataFrame:
+    """``rows`` routine lines at random true times over the span, as the skeleton's columns,
+    each template once per resource."""
+    objs = []
+    for res in RESOURCES[capture]:
+        before, sim.res = sim.res, res  # obj() names the simulator's current resource
+        objs.extend(sim.obj(node, r[3]) for r in ROUTINE)
+        sim.res = before
+    k = len(RESOURCES[capture])
     templates = pl.DataFrame(
         {
-            "func": [r[0] for r in ROUTINE],
-            "cat": [r[1] for r in ROUTINE],
-            "idx": [r[2] for r in ROUTINE],
-            "obj": [sim.obj(node, r[3]) for r in ROUTINE],
-            "msg": [r[4] for r in ROUTINE],
+            "func": [r[0] for r in ROUTINE] * k,
+            "cat": [r[1] for r in ROUTINE] * k,
+            "idx": [r[2] for r in ROUTINE] * k,
+            "obj": objs,
+            "msg": [r[4] for r in ROUTINE] * k,
         }
     ).with_row_index("template")
+    per = len(ROUTINE)
     nid = str(sim.nodes[node].node_id)
 
     def draws(seed_k: int) -> pl.Expr:
@@ -123,17 +170,17 @@ def routine_lines(sim: Sim, node: str, rows: int, seed: int) -> pl.DataFrame:
         u=draws(0),
         # one line in twenty is a status poll (a netlink command); the rest are spread
         # evenly over the other templates
-        template=pl.when(draws(1) % 20 == 0)
-        .then(0)
-        .otherwise(1 + draws(3) % (len(ROUTINE) - 1))
-        .cast(pl.UInt32),
+        template=(
+            pl.when(draws(1) % 20 == 0).then(0).otherwise(1 + draws(3) % (per - 1))
+            + per * (draws(4) % k)
+        ).cast(pl.UInt32),
         pid=draws(2) % 9000 + 1000,
     )
     frame = frame.with_columns(
-        true_ns=pl.lit(sim.origin_ns) + pl.col("u") * (SPAN_S * NS // rows)
+        true_ns=pl.lit(sim.origin_ns) + pl.col("u") * (SPAN_S[capture] * NS // rows)
     ).join(templates, on="template")
     # every netlink command terminates 0.1 to 1 ms later, as in the samples
-    done = frame.filter(pl.col("template") == 0).with_columns(
+    done = frame.filter(pl.col("template") % per == 0).with_columns(
         true_ns=pl.col("true_ns") + 100_000 + pl.col("pid") * 100,
         func=pl.lit(NETLINK_DONE[0]),
         cat=pl.lit(NETLINK_DONE[1]),
@@ -154,7 +201,9 @@ def routine_lines(sim: Sim, node: str, rows: int, seed: int) -> pl.DataFrame:
     )
 
 
-def node_lines(sim: Sim, node: str, target_bytes: int, seed: int) -> pl.DataFrame:
+def node_lines(
+    sim: Sim, node: str, target_bytes: int, seed: int, capture: str = "steady"
+) -> pl.DataFrame:
     proto = pl.DataFrame(
         [(ln.true_ns, ln.func, ln.cat, ln.idx, ln.obj, ln.msg, ln.level) for ln in sim.lines[node]],
         schema=["true_ns", "func", "cat", "idx", "obj", "msg", "level"],
@@ -162,9 +211,9 @@ def node_lines(sim: Sim, node: str, target_bytes: int, seed: int) -> pl.DataFram
     )
     # ~190 bytes a line, and a few more rows for the netlink terminations
     rows = max(target_bytes // 200, 1)
-    frame = pl.concat([proto, routine_lines(sim, node, rows, seed)], how="vertical_relaxed").sort(
-        "true_ns", maintain_order=True
-    )
+    frame = pl.concat(
+        [proto, routine_lines(sim, node, rows, seed, capture)], how="vertical_relaxed"
+    ).sort("true_ns", maintain_order=True)
     n = sim.nodes[node]
     local = (
         pl.col("true_ns")
@@ -209,12 +258,12 @@ def write_node(frame: pl.DataFrame, directory: Path) -> int:
     return total
 
 
-def build(out: Path, size_mb: int, seed: int = 7) -> dict[str, int]:
+def build(out: Path, size_mb: int, seed: int = 7, capture: str = "steady") -> dict[str, int]:
     """Write node0/ and node1/ under ``out``; returns bytes written per node."""
-    sim = skeleton(seed)
+    sim = skeleton(seed, capture)
     sizes = {}
     for i, node in enumerate(("node0", "node1")):
-        frame = node_lines(sim, node, size_mb * 2**20, seed + 10 * i)
+        frame = node_lines(sim, node, size_mb * 2**20, seed + 10 * i, capture)
         sizes[node] = write_node(frame, out / node)
     (out / "tids.txt").write_text("".join(f"{tid} {who}\n" for tid, who in sim.tids))
     return sizes

@@ -1,15 +1,19 @@
-"""Benchmark: bsrcorr on a two-node capture of about 2 x SIZE MB, beside what a shell user
+"""Benchmark: bsrcorr on two-node captures of about 2 x SIZE MB, beside what a shell user
 runs today, in one go.
 
-    .venv/bin/python bench/run.py                # 2 x 500 MB (built once, kept in bench/data)
-    .venv/bin/python bench/run.py --size-mb 50   # a quick look
+    .venv/bin/python bench/run.py                        # both captures, 2 x 500 MB each
+    .venv/bin/python bench/run.py --size-mb 50           # a quick look
+    .venv/bin/python bench/run.py --capture activity     # one of them
 
-Measures, on the same files, each command's wall time (best of --repeat for the shell
-tools, whose times are short and noisy): ``wc -l``, ``grep '[TWOPC:'``, a Perl scan for the
-TWOPC lines, and the whole ``bsrcorr`` run to a finished bundle (with its peak RSS from
-``wait4``). Writes the results as a Markdown table to stdout and to bench/out/results.md,
-and as JSON to bench/out/results.json. Not a test: nothing here passes or fails, the
-numbers go in README.
+The captures (``build.py``, built once and kept in bench/data): ``steady`` (three days of
+one resource, a few hundred episodes) and ``activity`` (twenty hours of three resources
+reconnecting every few minutes, over 2,000 episodes). On each, in the same run: each
+command's wall time (best of --repeat for the shell tools, whose times are short and
+noisy): ``wc -l``, ``grep '[TWOPC:'``, a Perl scan for the TWOPC lines, and the whole
+``bsrcorr`` run with default options to a finished bundle, with its peak RSS from
+``wait4`` and its own stage times (``--timings``). Writes the results as Markdown to stdout
+and bench/out/results.md, and as JSON to bench/out/results.json. Not a test: nothing here
+passes or fails, the numbers go in README.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -50,16 +55,16 @@ def timed_shell(cmd: str, repeat: int) -> tuple[float, str]:
 
 
 def timed_bsrcorr(data: Path, out: Path) -> dict:
-    """One bsrcorr run; wall time, exit code and peak RSS (of bsrcorr, or of its largest
-    child such as ``dot`` if that were larger)."""
+    """One bsrcorr run with default options (plus ``--timings``, which only prints); wall
+    time, exit code, peak RSS and the stage times it printed."""
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [*BSRCORR, str(data / "node0"), str(data / "node1"), "-o", str(out)],
+        [*BSRCORR, str(data / "node0"), str(data / "node1"), "-o", str(out), "--timings"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "LC_ALL": "C.UTF-8"},
     )
     stdout, stderr = b"", b""
 
@@ -75,39 +80,51 @@ def timed_bsrcorr(data: Path, out: Path) -> dict:
     wall = time.perf_counter() - t0
     reader.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    err = stderr.decode(errors="replace").splitlines()
     return {
         "wall_s": wall,
         "exit_code": proc.returncode,
         "peak_rss_bytes": usage.ru_maxrss * 1024,
-        "stdout_head": stdout.decode(errors="replace").splitlines()[:1],
-        "stderr": stderr.decode(errors="replace").splitlines()[-5:],
+        "stages": stage_times(err),
+        "stderr": [ln for ln in err if ln.startswith("bsrcorr:")][-5:],
     }
+
+
+def stage_times(stderr: list[str]) -> dict[str, dict]:
+    """The ``--timings`` table: stage -> seconds and peak RSS (MiB) so far."""
+    stages = {}
+    for line in stderr:
+        m = re.fullmatch(r"(\S.*?)\s{2,}(\d+\.\d+)\s+([\d,]+) MiB", line.strip())
+        if m:
+            stages[m[1]] = {"s": float(m[2]), "peak_rss_mib": int(m[3].replace(",", ""))}
+    return stages
 
 
 def bundle_facts(out: Path) -> dict:
     svgs = sorted((out / "diagrams").glob("*.svg"))
     report = out / "report.html"
+    summary = json.loads((out / "summary.json").read_text())
     return {
+        "episodes": len(summary["episodes"]),
+        "findings": len(summary["findings"]),
         "report_bytes": report.stat().st_size if report.exists() else None,
         "svg_count": len(svgs),
         "largest_svg_bytes": max((p.stat().st_size for p in svgs), default=0),
         "timeline_parquet_bytes": (out / "timeline.parquet").stat().st_size,
-        "timeline_csv_bytes": (out / "timeline.csv").stat().st_size,
     }
 
 
-@click.command()
-@click.option("--size-mb", default=500, show_default=True, help="MB of log per node")
-@click.option("--repeat", default=3, show_default=True, help="runs of each shell tool")
-@click.option("--data", type=click.Path(path_type=Path), default=None, help="data directory")
-def main(size_mb: int, repeat: int, data: Path | None) -> None:
-    data = data or HERE / "data" / f"{size_mb}mb"
-    if not (data / "node1" / "bsr.log").exists():
-        click.echo(f"building 2 x {size_mb} MB in {data} ...", err=True)
-        t0 = time.perf_counter()
-        shutil.rmtree(data, ignore_errors=True)
-        build.build(data, size_mb)
-        click.echo(f"built in {time.perf_counter() - t0:.1f} s", err=True)
+def ensure(data: Path, size_mb: int, capture: str) -> None:
+    if (data / "node1" / "bsr.log").exists():
+        return
+    click.echo(f"building the {capture} capture, 2 x {size_mb} MB, in {data} ...", err=True)
+    t0 = time.perf_counter()
+    shutil.rmtree(data, ignore_errors=True)
+    build.build(data, size_mb, capture=capture)
+    click.echo(f"built in {time.perf_counter() - t0:.1f} s", err=True)
+
+
+def measure(data: Path, repeat: int, out: Path) -> dict:
     files = files_of(data)
     size = sum(Path(f).stat().st_size for f in files)
     quoted = " ".join(f"'{f}'" for f in files)
@@ -116,12 +133,10 @@ def main(size_mb: int, repeat: int, data: Path | None) -> None:
     wc_s, lines = timed_shell(f"cat {quoted} | wc -l", repeat)
     grep_s, grep_n = timed_shell(f"grep -h -F '[TWOPC:' {quoted} | wc -l", repeat)
     perl_s, perl_n = timed_shell(f"perl -ne 'print if /\\[TWOPC:/' {quoted} | wc -l", repeat)
-    out = HERE / "out" / "bundle"
+    assert int(grep_n) == int(perl_n)
     run = timed_bsrcorr(data, out)
     facts = bundle_facts(out) if run["exit_code"] in (0, 1) else {}
-    result = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}",
+    return {
         "files": len(files),
         "input_bytes": size,
         "lines": int(lines),
@@ -135,37 +150,97 @@ def main(size_mb: int, repeat: int, data: Path | None) -> None:
         "rss_to_input": run["peak_rss_bytes"] / size,
         "mb_per_s": size / 2**20 / run["wall_s"],
     }
-    assert int(grep_n) == int(perl_n)
-    mb = size / 2**20
-    table = [
-        f"Input: {len(files)} files, {mb:,.0f} MiB, {int(lines):,} lines "
-        f"({int(perl_n):,} TWOPC lines); {result['machine']}.",
-        "",
-        "| what | time | vs. Perl scan |",
-        "|---|---|---|",
-        f"| `wc -l` | {wc_s:.2f} s | {wc_s / perl_s:.2f}x |",
-        f"| `grep -F '[TWOPC:'` | {grep_s:.2f} s | {grep_s / perl_s:.2f}x |",
-        f"| `perl -ne 'print if /\\[TWOPC:/'` | {perl_s:.2f} s | 1x |",
-        f"| `bsrcorr` whole run (exit {run['exit_code']}) | {run['wall_s']:.1f} s "
-        f"({result['mb_per_s']:.0f} MiB/s) | {result['ratio_to_perl']:.0f}x |",
-        "",
-        f"bsrcorr peak RSS: {run['peak_rss_bytes'] / 2**20:,.0f} MiB "
-        f"= {result['rss_to_input']:.2f}x the input.",
-    ]
-    if facts:
-        table.append(
-            f"Bundle: report.html {facts['report_bytes'] / 2**20:.1f} MiB, "
-            f"{facts['svg_count']} SVGs (largest {facts['largest_svg_bytes'] / 1024:.0f} KiB), "
-            f"timeline.parquet {facts['timeline_parquet_bytes'] / 2**20:.0f} MiB, "
-            f"timeline.csv {facts['timeline_csv_bytes'] / 2**20:.0f} MiB."
+
+
+def markdown(results: dict[str, dict]) -> str:
+    names = list(results)
+    r = [results[n] for n in names]
+    lines = [
+        "| | " + " | ".join(f"`{n}`" for n in names) + " |",
+        "|---|" + "---|" * len(names),
+        "| input | "
+        + " | ".join(
+            f"{x['files']} files, {x['input_bytes'] / 2**20:,.0f} MiB, {x['lines']:,} lines"
+            for x in r
         )
-    text = "\n".join(table)
+        + " |",
+        "| episodes, findings | "
+        + " | ".join(
+            f"{x['bundle'].get('episodes', '?'):,}, {x['bundle'].get('findings', '?')}" for x in r
+        )
+        + " |",
+        "| `wc -l` | " + " | ".join(f"{x['wc_s']:.2f} s" for x in r) + " |",
+        "| `grep -F '[TWOPC:'` | " + " | ".join(f"{x['grep_s']:.2f} s" for x in r) + " |",
+        "| `perl -ne 'print if /\\[TWOPC:/'` | "
+        + " | ".join(f"{x['perl_s']:.2f} s" for x in r)
+        + " |",
+        "| **bsrcorr, whole run** | "
+        + " | ".join(
+            f"**{x['bsrcorr']['wall_s']:.1f} s = {x['ratio_to_perl']:.1f}x Perl** "
+            f"(exit {x['bsrcorr']['exit_code']})"
+            for x in r
+        )
+        + " |",
+        "| peak RSS | "
+        + " | ".join(
+            f"{x['bsrcorr']['peak_rss_bytes'] / 2**20:,.0f} MiB = {x['rss_to_input']:.2f}x input"
+            for x in r
+        )
+        + " |",
+    ]
+    stages = list(dict.fromkeys(s for x in r for s in x["bsrcorr"]["stages"]))
+    for stage in stages:
+        cells = []
+        for x in r:
+            t = x["bsrcorr"]["stages"].get(stage)
+            cells.append(f"{t['s']:.2f} s ({t['peak_rss_mib']:,} MiB)" if t else "")
+        lines.append(f"| &nbsp; {stage} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| report.html, SVGs | "
+        + " | ".join(
+            f"{x['bundle']['report_bytes'] / 2**20:.1f} MiB, {x['bundle']['svg_count']} SVGs"
+            if x["bundle"]
+            else ""
+            for x in r
+        )
+        + " |"
+    )
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--size-mb", default=500, show_default=True, help="MB of log per node")
+@click.option("--repeat", default=3, show_default=True, help="runs of each shell tool")
+@click.option(
+    "--capture",
+    "captures",
+    multiple=True,
+    type=click.Choice(build.CAPTURES),
+    default=build.CAPTURES,
+    show_default=True,
+)
+def main(size_mb: int, repeat: int, captures: tuple[str, ...]) -> None:
+    results = {}
+    for capture in captures:
+        data = HERE / "data" / (f"{size_mb}mb" if capture == "steady" else f"{capture}-{size_mb}mb")
+        ensure(data, size_mb, capture)
+        results[capture] = measure(data, repeat, HERE / "out" / f"bundle-{capture}")
+    doc = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
+        "captures": results,
+    }
+    text = f"{doc['machine']}; stage times with the peak RSS so far.\n\n" + markdown(results)
     (HERE / "out").mkdir(exist_ok=True)
     (HERE / "out" / "results.md").write_text(text + "\n")
-    (HERE / "out" / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    (HERE / "out" / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     click.echo(text)
-    if run["exit_code"] not in (0, 1):
-        click.echo("bsrcorr failed:\n" + "\n".join(run["stderr"]), err=True)
+    failed = [c for c, x in results.items() if x["bsrcorr"]["exit_code"] not in (0, 1)]
+    for c in failed:
+        click.echo(
+            f"bsrcorr failed on {c}:\n" + "\n".join(results[c]["bsrcorr"]["stderr"]), err=True
+        )
+    if failed:
         sys.exit(1)
 
 

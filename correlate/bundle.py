@@ -95,18 +95,24 @@ def iso_time(col: str) -> pl.Expr:
 CSV_SLICE = 250_000
 
 
-def write_timeline(out: Path, timeline: pl.DataFrame) -> None:
+def write_parquet(out: Path, timeline: pl.DataFrame) -> None:
+    """``timeline.parquet``, always written."""
     _atomic(out / "timeline.parquet", lambda p: timeline.write_parquet(p, statistics=False))
+
+
+def write_csv(out: Path, timeline: pl.DataFrame) -> None:
+    """``timeline.csv``, only when asked (``--csv``): at a gigabyte of logs the CSV alone
+    costs more than parsing them."""
     times = [iso_time(c) for c in TIME_COLUMNS if c in timeline.columns]
 
-    def write_csv(path: Path) -> None:
+    def write(path: Path) -> None:
         with open(path, "wb") as fh:
             if timeline.height == 0:
                 timeline.with_columns(times).write_csv(fh)
             for i, part in enumerate(timeline.iter_slices(CSV_SLICE)):
                 part.with_columns(times).write_csv(fh, include_header=i == 0)
 
-    _atomic(out / "timeline.csv", write_csv)
+    _atomic(out / "timeline.csv", write)
 
 
 def json_text(data: Any) -> str:

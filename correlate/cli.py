@@ -29,6 +29,7 @@ from .errors import EXIT_INPUT, EXIT_OK, EXIT_SOFTWARE, EXIT_WARNINGS, BsrcorrEr
 from .i18n import Msg, _
 from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, listed_events, write
 from .render import text
+from .stopwatch import Stopwatch
 from .times import fmt_ns, parse_iso
 
 PROGRESS_BYTES = 64 * 1024**2
@@ -40,10 +41,8 @@ MAX_OFFSET_S = 100 * 365.25 * 86_400
 def _usage_error(message: str) -> NoReturn:
     # One line, as README promises for every diagnostic, instead of click's three-line
     # "Usage: ... Try ... Error: ..." block; click's own exit code for usage errors.
-    click.echo(
-        f"bsrcorr: {_('error')}: {' '.join(message.split())} ({_('see bsrcorr --help')})",
-        err=True,
-    )
+    hint = _("see bsrcorr --help")
+    click.echo(f"bsrcorr: {_('error')}: {' '.join(message.split())} ({hint})", err=True)
     sys.exit(EXIT_INPUT)
 
 
@@ -161,6 +160,13 @@ def _input_size(specs: tuple[str, ...]) -> int:
     help="What stdout gets: the text summary, or summary.json (not with --timeline).",
 )
 @click.option(
+    "--csv",
+    "write_csv",
+    is_flag=True,
+    help="Also write OUT/timeline.csv (timeline.parquet is always written; on a large "
+    "capture the CSV costs more than the parsing).",
+)
+@click.option(
     "--only",
     type=click.Choice(["drbd"]),
     help="Keep only the replication lines in the timeline: drbd leaves out other "
@@ -179,6 +185,12 @@ def _input_size(specs: tuple[str, ...]) -> int:
     "else English. Log text is never translated, and the JSON files stay English.",
 )
 @click.option(
+    "--timings",
+    is_flag=True,
+    help="After the run, print each stage's time and the peak memory so far on stderr "
+    "(which stage a large capture spends its time in).",
+)
+@click.option(
     "--debug",
     is_flag=True,
     help=f"On an internal error (exit 70), show the traceback on stderr instead of writing "
@@ -195,10 +207,12 @@ def main(
     events_only: bool,
     diagrams: str,
     out_format: str,
+    write_csv: bool,
     only: str | None,
     since: str | None,
     until: str | None,
     lang: str | None,
+    timings: bool,
     debug: bool,
 ) -> None:
     """Correlate the BSR or DRBD logs of a cluster's nodes into one timeline.
@@ -236,9 +250,14 @@ def main(
         until_ns=until_ns,
         diagrams=diagrams,
         only=only,
+        csv=write_csv,
     )
     notices = Notices()
-    sys.exit(_run(srcs, options, notices, show_timeline, events_only, out_format, debug))
+    watch = Stopwatch() if timings else None
+    code = _run(srcs, options, notices, show_timeline, events_only, out_format, debug, watch)
+    if watch is not None and watch.splits:
+        click.echo("\n".join(text.timings(watch.splits)), err=True)
+    sys.exit(code)
 
 
 def _run(
@@ -249,13 +268,14 @@ def _run(
     events_only: bool,
     out_format: str,
     debug: bool,
+    watch: Stopwatch | None = None,
 ) -> int:
     """The run and what stdout gets; returns the exit code."""
     progress = _Progress(_input_size(srcs))
     try:
-        analysis = analyse(srcs, options, notices, progress)
+        analysis = analyse(srcs, options, notices, progress, watch)
         progress.close()
-        write(analysis, options)
+        write(analysis, options, watch)
     except BsrcorrError as exc:
         progress.close()
         _print_notices(notices)
@@ -263,7 +283,7 @@ def _run(
         return exc.exit_code
     except KeyboardInterrupt:
         progress.close()
-        click.echo("bsrcorr: interrupted", err=True)
+        click.echo("bsrcorr: " + _("interrupted"), err=True)
         return 130
     except Exception as exc:  # a bug: say where, keep the traceback, exit 70
         progress.close()
@@ -278,7 +298,7 @@ def _run(
         # is what it was. Later writes (and the flush at exit) go nowhere.
         _stdout_to_devnull()
     except KeyboardInterrupt:
-        click.echo("bsrcorr: interrupted", err=True)
+        click.echo("bsrcorr: " + _("interrupted"), err=True)
         return 130
     except Exception as exc:
         _print_notices(notices)
@@ -317,7 +337,7 @@ def _stdout(
         summary = text.summary(analysis)  # made before anything is printed
         _print_notices(analysis.notices)
         click.echo(summary, nl=False)
-        click.echo(f"written to {options.out}/")
+        click.echo(_("written to {out}/").format(out=options.out))
 
 
 def _stdout_to_devnull() -> None:

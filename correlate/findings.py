@@ -130,6 +130,9 @@ NOUNS = {
 }
 
 
+TIMES = N_("times")
+
+
 def summarise(found: list[Finding]) -> list[Finding]:
     """Repeated findings of one kind on the same nodes and resource become one, with a
     count, the first and last time, every occurrence's message and every line: a
@@ -146,7 +149,7 @@ def summarise(found: list[Finding]) -> list[Finding]:
         times = [f.time_ns for f in members if f.time_ns is not None]
         first, last = (min(times), max(times)) if times else (None, None)
         where = ", ".join(x for x in (resource, node) if x)
-        noun = Msg(NOUNS.get(kind, N_("times")))
+        noun = Msg(NOUNS.get(kind, TIMES))
         params = dict(
             kind=kind, where=f" ({where})" if where else "", count=len(members), noun=noun,
             first=members[0].msg,

@@ -908,7 +908,7 @@ def _settle_years(
         return frame
     rolls = int(stats["rolls"])
     if year is not None:
-        base, why = year, f"year {year} as given, for the first stamp"
+        base, why = year, Msg("year {year} as given, for the first stamp", year=year)
     else:
         mtime = None
         if log.path is not None:
@@ -919,14 +919,25 @@ def _settle_years(
         last_month = int(stats["last"])
         if mtime is not None:
             last_year = mtime.year if last_month <= mtime.month else mtime.year - 1
-            why = f"year {last_year} for the last stamp, from the file's modification time"
+            why = Msg(
+                "year {year} for the last stamp, from the file's modification time",
+                year=last_year,
+            )
         else:
             last_year = datetime.now().year
-            why = f"year {last_year} for the last stamp: the current year (no file time known)"
+            why = Msg(
+                "year {year} for the last stamp: the current year (no file time known)",
+                year=last_year,
+            )
         base = last_year - rolls
+    rolled = Msg(" ({count} new year(s) inside the file)", count=rolls) if rolls else ""
     notices.note(
-        f"{log.display}: syslog stamps carry no year; assumed {why}"
-        + (f" ({rolls} new year(s) inside the file)" if rolls else ""),
+        Msg(
+            "{display}: syslog stamps carry no year; assumed {why}{rolled}",
+            display=log.display,
+            why=why,
+            rolled=rolled,
+        ),
         node,
     )
     # Over the whole frame (no join): rows without a month keep their wall stamp.
@@ -1011,11 +1022,28 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
 
     both = pl.col("wall_ns").is_not_null() & pl.col("mono_ns").is_not_null()
     has_mono = pl.col("mono_ns").is_not_null()
+    # The receive delay a line's wall stamp may carry: none for stamps taken where the
+    # line was written (WinDRBD's own printk; dmesg -T computes its stamp from uptime).
+    delay = (
+        pl.when(pl.col("format").is_in(["windrbd", "dmesg-T"]))
+        .then(pl.lit(0, pl.Int64))
+        .otherwise(pl.lit(RECEIVE_DELAY_NS, pl.Int64))
+    )
     e = pl.when(both).then(pl.col("wall_ns") - pl.col("mono_ns"))
-    frame = frame.with_columns(_e=e)
+    frame = frame.with_columns(_e=e, _d=delay)
     prev_e = over(pl.col("_e").forward_fill().shift(1))
-    jump = both & (
-        (pl.col("_e") - prev_e).abs() > STEP_NS + RECEIVE_DELAY_NS + pl.col("wall_res_ns")
+    # A new piece only where W - M jumps up and stays up (a wall clock stepped forward, a
+    # resume from suspend, when the kernel clock stood still). Lines received late (the
+    # boot backlog a syslog daemon reads when it starts, a stalled daemon) raise W - M
+    # for a while and fall back: they are late lines of one piece, placed by their
+    # kernel stamps, not pieces of their own; a wall clock set back lowers W - M, and
+    # the piece's anchor then follows the later, lower lines (the kernel clock runs on).
+    threshold = STEP_NS + pl.col("_d") + pl.col("wall_res_ns")
+    after = pl.min_horizontal(*(over(pl.col("_e").shift(-k)) for k in range(1, 4)))
+    jump = (
+        both
+        & (pl.col("_e") - prev_e > threshold)
+        & (pl.min_horizontal(pl.col("_e"), after) - prev_e > threshold)
     )
     frame = frame.with_columns(_seg=over(jump.fill_null(False).cast(pl.Int64).cum_sum()))
     first = over(pl.when(both).then(pl.col("mono_ns")).min(), "_seg")
@@ -1030,8 +1058,8 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
     frame = frame.with_columns(_U=upper)
     # A line whose W - M lies above the tightest upper bound plus D came provably later
     # than D: it gives no lower bound.
-    timely = both & (pl.col("_e") <= pl.col("_U") + RECEIVE_DELAY_NS)
-    lower = over(pl.when(timely).then(pl.col("_e")).max(), "_piece") - RECEIVE_DELAY_NS
+    timely = both & (pl.col("_e") <= pl.col("_U") + pl.col("_d"))
+    lower = over(pl.when(timely).then(pl.col("_e") - pl.col("_d")).max(), "_piece")
     # Many lines can pin the anchor closer than one stamp's resolution, never closer
     # than the kernel stamps themselves.
     floor = over(pl.when(both).then(pl.col("_mono_res")).max(), "_piece").fill_null(1)
@@ -1046,11 +1074,16 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
         .when(uptime_only)
         .then(pl.col("mono_ns"))
     )
+    # time_res_ns: how far local_time may be from the moment the line was written,
+    # either way (bounds widen by the two lines' values of a pair). An anchored line
+    # sits in the middle of its interval; a wall stamp alone is the daemon's receipt:
+    # the line was written up to the receive delay before it, or up to the stamp's
+    # resolution after the stamp's own value.
     res = (
         pl.when(anchored)
-        .then(pl.max_horizontal(pl.col("_U") - pl.col("_L"), pl.col("_floor")))
+        .then(pl.max_horizontal((pl.col("_U") - pl.col("_L") + 1) // 2, pl.col("_floor")))
         .when(pl.col("wall_ns").is_not_null())
-        .then(pl.col("wall_res_ns"))
+        .then(pl.max_horizontal(pl.col("wall_res_ns"), pl.col("_d")))
         .when(uptime_only)
         .then(pl.col("_mono_res"))
     )
@@ -1077,7 +1110,7 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
             ),
             node,
         )
-    return frame.drop("_e", "_seg", "_piece", "_U", "_L", "_floor", "_uptime")
+    return frame.drop("_e", "_d", "_seg", "_piece", "_U", "_L", "_floor", "_uptime")
 
 
 # -- the file ---------------------------------------------------------------------------

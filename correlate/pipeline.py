@@ -28,10 +28,11 @@ from . import (
 )
 from .analysis import Analysis
 from .errors import InputError, Notices, OutputError, UsageError
-from .i18n import Msg
+from .i18n import Msg, _
 from .model import NodeEvents
 from .parse import NodeParse, parse_node
 from .render import report, sequence
+from .stopwatch import Stopwatch
 from .times import fmt_ns
 
 ProgressFn = Callable[[int], None]
@@ -47,6 +48,7 @@ class Options:
     until_ns: int | None = None
     diagrams: str = "all"  # none, overview, all
     only: str | None = None  # "drbd": the timeline keeps the replication lines only
+    csv: bool = False  # also write timeline.csv
 
 
 def analyse(
@@ -54,7 +56,9 @@ def analyse(
     options: Options,
     notices: Notices,
     progress: ProgressFn | None = None,
+    watch: Stopwatch | None = None,
 ) -> Analysis:
+    watch = watch or Stopwatch()
     node_sources = sources.resolve(specs, notices, options.max_extract)
     # The node names are known now: a mistyped name stops the run before any parsing,
     # which on a large capture takes minutes. A kernel log given without NAME= may hold
@@ -64,6 +68,7 @@ def analyse(
         not src.named and any(kernlog.sniff(f.head()) for f in src.files) for src in node_sources
     )
     reference = check_nodes(names, options) if not by_host else None
+    watch.split("sources")
     parsed: list[NodeParse] = []
     for src in node_sources:
         parsed.extend(read_source(src, notices))
@@ -74,6 +79,7 @@ def analyse(
     if reference is None:
         reference = check_nodes(names, options)
     check_offsets_fit(parsed, options.offsets)
+    watch.split("parse")
     frames: list[pl.DataFrame] = []
     node_events: list[NodeEvents] = []
     for p in parsed:
@@ -84,12 +90,15 @@ def analyse(
         # hold a second copy of every message through the rest of the run.
         p.frame = p.frame.clear()
     del frame  # the loop's last frame would keep a node's messages alive through the merge
+    watch.split("events")
     cluster = protocol.correlate(node_events)
     pairs = evidence.collect(cluster)
+    watch.split("correlate")
     clocks = [align.NodeClock.of(p.name, f) for p, f in zip(parsed, frames, strict=True)]
     alignment = align.align(clocks, pairs, reference, options.offsets)
     del clocks  # a copy of every row's time and place, not needed past alignment
-    _alignment_notices(alignment, notices, len(parsed))
+    _alignment_notices(alignment, notices, len(parsed), cluster)
+    watch.split("align")
     aligned = [
         timeline.place(f, alignment.offsets.pop(p.name), alignment.clock.times[p.name])
         for p, f in zip(parsed, frames, strict=True)
@@ -99,10 +108,13 @@ def analyse(
     if options.only == "drbd":
         full = _only_drbd(full, notices)
     merged = timeline.narrow(full, options.since_ns, options.until_ns)
+    watch.split("timeline")
     # Episodes and findings see the whole capture (a 2PC's outcome may lie past the
     # window's end); scope.narrow then cuts them with everything else.
     story = episodes.build(cluster, alignment.clock)
+    watch.split("episodes")
     found = findings.find(parsed, cluster, alignment, full)
+    watch.split("findings")
     rows_read = full.height
     del full
     analysis = Analysis(
@@ -117,13 +129,14 @@ def analyse(
     )
     if options.since_ns is not None or options.until_ns is not None:
         scope.narrow(analysis, options.since_ns, options.until_ns, rows_read)
+        watch.split("window")
     return analysis
 
 
 def check_nodes(names: list[str], options: Options) -> str:
     """The reference node's name, once --reference and --offset name known nodes and no
     offset is given for the reference (its offset is 0 by definition)."""
-    known = f"(nodes: {', '.join(names)})"
+    known = _("(nodes: {names})").format(names=", ".join(names))
     reference = options.reference or names[0]
     if reference not in names:
         raise UsageError(
@@ -232,16 +245,45 @@ def _dedupe_hosts(parsed: list[NodeParse], notices: Notices) -> None:
             seen[p.name] = 1
 
 
-def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: int) -> None:
+def _linked(cluster) -> dict[str, Msg]:
+    """Nodes the protocol ties to another node, and by what (clock-free)."""
+    out: dict[str, Msg] = {}
+    for rec in cluster.twopc:
+        nodes = {s.node for s in rec.sides}
+        if len(nodes) > 1:
+            for n in nodes:
+                out.setdefault(n, Msg("2PC ids ({tid} ...)", tid=rec.tid))
+    for pair in cluster.decision_pairs:
+        for d in (pair.a, pair.b):
+            out.setdefault(d.node, Msg("a UUID handshake"))
+    return out
+
+
+def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: int, cluster) -> None:
     if n_nodes == 1:
         notices.note("one node only: a single-node timeline; clock alignment needs two nodes")
         return
+    linked = _linked(cluster)
     for name, na in alignment.nodes.items():
-        if not na.aligned:
+        if na.aligned:
+            continue
+        if name in linked:
+            # The logs are of one cluster (shared ids), but its lines carry no times.
             notices.warn(
-                "no protocol evidence links it to the other nodes (no shared 2PC id, bitmap "
-                "or handshake): it keeps its own clock, unaligned; are these logs of one "
-                "cluster?",
+                Msg(
+                    "it shares {what} with the other nodes, but its lines that do carry no "
+                    "time stamps: it keeps its own clock, unaligned",
+                    what=linked[name],
+                ),
+                name,
+            )
+        else:
+            notices.warn(
+                Msg(
+                    "no protocol evidence links it to the other nodes (no shared 2PC id, "
+                    "bitmap or handshake): it keeps its own clock, unaligned; are these "
+                    "logs of one cluster?"
+                ),
                 name,
             )
     if alignment.conflicts:
@@ -262,11 +304,20 @@ def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: in
         )
 
 
-def write(analysis: Analysis, options: Options) -> list[str]:
+def write(analysis: Analysis, options: Options, watch: Stopwatch | None = None) -> list[str]:
+    watch = watch or Stopwatch()
     out = bundle.prepare(options.out)
-    bundle.write_timeline(out, analysis.timeline)
+    bundle.write_parquet(out, analysis.timeline)
+    watch.split("parquet")
+    if options.csv:
+        bundle.write_csv(out, analysis.timeline)
+        watch.split("csv")
     bundle.write_json(out, "alignment.json", summary.alignment_json(analysis))
-    analysis.written = ["timeline.parquet", "timeline.csv", "alignment.json"]
+    analysis.written = [
+        "timeline.parquet",
+        *(["timeline.csv"] if options.csv else []),
+        "alignment.json",
+    ]
     # Diagrams before summary.json, which names only the diagrams that were drawn.
     try:
         drawn = sequence.render(analysis, analysis.episodes, out / "diagrams", options.diagrams)
@@ -290,18 +341,21 @@ def write(analysis: Analysis, options: Options) -> list[str]:
                 reason=exc.strerror or exc,
             )
         ) from None
+    watch.split("diagrams")
     doc = summary.summary_json(analysis)
     doc["episodes"] = episodes.to_json(analysis.episodes, fmt_ns)
     _diagram_links(doc["episodes"], {p.name for p in drawn})
     doc["window"] = window_json(analysis.window)
     bundle.write_json(out, "summary.json", doc)
     analysis.written.append("summary.json")
+    watch.split("summary")
     if analysis.dot_missing:
         analysis.written.append("diagrams/*.dot")
     if drawn:
         analysis.written.append(f"diagrams/ ({len(drawn)} SVG)")
     bundle.write_text(out, "report.html", report.render(analysis, out / "diagrams"))
     analysis.written.append("report.html")
+    watch.split("report")
     return analysis.written
 
 

@@ -267,7 +267,7 @@ def test_timeline_cli_since_until_and_events(tmp_path, bsrcorr):
     assert t["time"].max() <= datetime(2024, 3, 2, 10, 20)
     # A window after the capture: no rows, yet both timeline files are whole, the CSV
     # its header alone.
-    empty = bsrcorr(*args, "--since", "2030-01-01T00:00:00", out=tmp_path / "empty")
+    empty = bsrcorr(*args, "--csv", "--since", "2030-01-01T00:00:00", out=tmp_path / "empty")
     assert empty.exit_code in (0, 1)
     assert pl.read_parquet(empty.out / "timeline.parquet").height == 0
     csv = (empty.out / "timeline.csv").read_text().splitlines()

@@ -276,7 +276,7 @@ def test_closed_stdout_pipe_exits_with_the_runs_code(tmp_path, args, code):
 
 
 def test_window_narrows_every_output(bsrcorr, whole):
-    run = bsrcorr(*SAMPLE, *RECONNECT)
+    run = bsrcorr(*SAMPLE, *RECONNECT, "--csv")
     assert run.exit_code == 0, run.stderr
     rows = run.timeline().height
     assert 0 < rows < 766
@@ -452,8 +452,54 @@ def test_timeline_writes_the_same_bundle(bsrcorr, whole):
     run = bsrcorr(*SAMPLE, "--timeline")
     assert run.exit_code == 0
     assert len(run.stdout.splitlines()) == 766
-    names = ["summary.json", "alignment.json", "timeline.csv", "report.html"]
+    names = ["summary.json", "alignment.json", "report.html"]
     names += sorted(f"diagrams/{p.name}" for p in (whole / "diagrams").iterdir())
-    assert sorted(p.name for p in (run.out / "diagrams").iterdir()) == [n[9:] for n in names[4:]]
+    assert sorted(p.name for p in (run.out / "diagrams").iterdir()) == [n[9:] for n in names[3:]]
     for name in names:
         assert (run.out / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_csv_only_on_request(bsrcorr, tmp_path):
+    """timeline.parquet always; timeline.csv with --csv, the same rows."""
+    plain = bsrcorr(*SAMPLE, *NO_DIAGRAMS, out=tmp_path / "plain")
+    assert plain.exit_code == 0
+    assert (plain.out / "timeline.parquet").exists() and not (plain.out / "timeline.csv").exists()
+    assert "timeline.csv" not in plain.stdout
+    both = bsrcorr(*SAMPLE, *NO_DIAGRAMS, "--csv", out=tmp_path / "both")
+    rows = len((both.out / "timeline.csv").read_text().splitlines()) - 1
+    assert rows == both.timeline().height == 766
+    assert "timeline.csv" in both.stdout
+
+
+def test_timings_name_every_stage_on_stderr(bsrcorr, tmp_path):
+    """--timings: one line per stage that ran, in order, with seconds and peak memory,
+    on stderr; stdout and the bundle are what they are without it."""
+    run = bsrcorr(*SAMPLE, "--timings", "--csv", out=tmp_path / "t")
+    plain = bsrcorr(*SAMPLE, "--csv", out=tmp_path / "p")
+    assert run.exit_code == plain.exit_code == 0
+    assert run.stdout.replace(str(tmp_path / "t"), "") == plain.stdout.replace(
+        str(tmp_path / "p"), ""
+    )
+    lines = run.stderr.splitlines()
+    assert lines[0].split() == ["stage", "seconds", "peak", "RSS"]
+    stages = [re.split(r"\s{2,}", ln.strip())[0] for ln in lines[1:]]
+    assert stages == [
+        "find the logs",
+        "read and parse",
+        "protocol events",
+        "correlate the nodes",
+        "align the clocks",
+        "merge the timeline",
+        "episodes",
+        "findings",
+        "write timeline.parquet",
+        "write timeline.csv",
+        "diagrams",
+        "write summary.json",
+        "write report.html",
+        "total",
+    ]
+    seconds = [float(re.split(r"\s{2,}", ln.strip())[1]) for ln in lines[1:]]
+    assert seconds[-1] == pytest.approx(sum(seconds[:-1]), abs=0.01 * len(seconds))
+    peaks = [int(re.search(r"([\d,]+) MiB", ln)[1].replace(",", "")) for ln in lines[1:-1]]
+    assert peaks == sorted(peaks) and peaks[0] > 10  # a high-water mark, in MiB

@@ -23,11 +23,11 @@ def snapshot(out: Path) -> dict[str, bytes]:
 
 def run_twice(bsrcorr, tmp_path: Path, *srcs: Path) -> tuple[dict, dict]:
     out = tmp_path / "out"
-    first = bsrcorr(*srcs, out=out)
+    first = bsrcorr(*srcs, "--csv", out=out)
     assert first.exit_code in (0, 1), first.stderr
     before = snapshot(out)
     shutil.rmtree(out)
-    second = bsrcorr(*srcs, out=out)
+    second = bsrcorr(*srcs, "--csv", out=out)
     assert second.exit_code == first.exit_code
     assert second.stdout == first.stdout
     return before, snapshot(out)
@@ -48,7 +48,7 @@ def test_separate_processes_with_different_hash_seeds(tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / f"out{seed}"
         run = subprocess.run(
-            [sys.executable, "-m", "correlate", *map(str, logs), "-o", str(out)],
+            [sys.executable, "-m", "correlate", *map(str, logs), "--csv", "-o", str(out)],
             capture_output=True,
             text=True,
             timeout=300,

@@ -103,7 +103,7 @@ def test_missing_dot_writes_everything_else_and_exits_1(tmp_path, bsrcorr, monke
     assert warning.startswith("bsrcorr: warning: Graphviz's dot is not installed")
     assert "apt-get install graphviz" in warning
     # everything else is written: the JSON, the timeline, the report, the terminal summary
-    for name in ("timeline.csv", "timeline.parquet", "summary.json", "alignment.json"):
+    for name in ("timeline.parquet", "summary.json", "alignment.json"):
         assert (run.out / name).stat().st_size > 0
     html = (run.out / "report.html").read_text()
     assert 'id="no-dot"' in html and "apt-get install graphviz" in html

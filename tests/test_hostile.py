@@ -847,14 +847,14 @@ def event_pair() -> list[Path]:
 def test_cli_disk_full(bsrcorr, tmp_path, monkeypatch, victim):
     out = tmp_path / "out"
     # an earlier complete bundle in the same directory must not pass for this run's
-    first = bsrcorr(*event_pair(), out=out)
+    first = bsrcorr(*event_pair(), "--csv", out=out)
     assert first.exit_code in (0, 1) and (out / "report.html").exists()
     # mark the earlier bundle's files: this run may legitimately write the same bytes
     earlier = {name: b"earlier run: " + name.encode() for name in OUTPUTS}
     for name, mark in earlier.items():
         (out / name).write_bytes(mark)
     disk_fills_at(monkeypatch, out, victim)
-    run = bsrcorr(*event_pair(), "--since", "2024-03-02T10:00:11", out=out)
+    run = bsrcorr(*event_pair(), "--csv", "--since", "2024-03-02T10:00:11", out=out)
     monkeypatch.undo()
     assert_clean_error(run, 3, "No space left on device")
     assert "written to" not in run.stdout

@@ -24,7 +24,7 @@ def bundle(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("samples") / "out"
     result = CliRunner().invoke(
-        main, [str(SAMPLES / "node0"), str(SAMPLES / "node1"), "-o", str(out)]
+        main, [str(SAMPLES / "node0"), str(SAMPLES / "node1"), "--csv", "-o", str(out)]
     )
     assert result.exit_code == 0, result.output
     return out

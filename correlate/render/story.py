@@ -15,7 +15,7 @@ from .. import content
 from ..catalog import UUID_RULE_REASONS, uuid_meaning
 from ..content import Beat
 from ..episodes import Episode
-from ..i18n import _, text
+from ..i18n import N_, _, text
 from ..times import fmt_ns
 from .text import OUTCOME_WORDS
 
@@ -151,7 +151,7 @@ def _resync(r) -> tuple:
     """A resync's sentence and its values."""
     if r.kind != "resync":
         return (
-            "online verify {source} -> {target}: {outcome}.",
+            N_("online verify {source} -> {target}: {outcome}."),
             {"source": r.source, "target": r.target, "outcome": _(OUTCOME_WORDS[r.outcome])},
         )
     kb = f"{r.kb} KB" if r.kb is not None else _("an unlogged amount")
@@ -163,6 +163,6 @@ def _resync(r) -> tuple:
     else:
         tail = _("was broken before it finished")
     return (
-        "{source} (SyncSource) resynced {kb} to {target} (SyncTarget): {tail}.",
+        N_("{source} (SyncSource) resynced {kb} to {target} (SyncTarget): {tail}."),
         {"source": r.source, "target": r.target, "kb": kb, "tail": tail},
     )

@@ -13,6 +13,7 @@ import polars as pl
 
 from ..catalog import uuid_meaning
 from ..i18n import N_, _, text
+from ..stopwatch import STAGES, Split
 from ..times import fmt_ns
 
 if TYPE_CHECKING:
@@ -33,6 +34,23 @@ def label(word: str, width: int = 10) -> str:
     """A summary line's label, translated, padded to ``width`` terminal columns."""
     shown = _(word)
     return shown + " " * max(1, width - _width(shown))
+
+
+def timings(splits: list[Split]) -> list[str]:
+    """``--timings``: each stage's seconds and the peak RSS so far, one line each."""
+    names = [_(STAGES[s.stage]) for s in splits]
+    head = _("stage")
+    width = max(_width(n) for n in [head, *names])
+
+    def pad(s: str) -> str:
+        return s + " " * (width - _width(s))
+
+    lines = [f"{pad(head)}  {_('seconds'):>8}  {_('peak RSS'):>10}"]
+    for name, s in zip(names, splits, strict=True):
+        rss = "" if s.peak_rss_bytes is None else f"{s.peak_rss_bytes / 2**20:,.0f} MiB"
+        lines.append(f"{pad(name)}  {s.seconds:8.2f}  {rss:>10}")
+    lines.append(f"{pad(_('total'))}  {sum(s.seconds for s in splits):8.2f}")
+    return lines
 
 
 def clock_line(na: NodeAlignment) -> str:
@@ -286,6 +304,9 @@ def _protocol(analysis: Analysis) -> list[str]:
         out.append("  " + _("no protocol events found"))
     return out
 
+
+# Labels of the protocol lines that name a record kind (label(r.kind)).
+RECORD_WORDS = (N_("resync"), N_("verify"))
 
 OUTCOME_WORDS = {
     "committed": N_("committed"),
