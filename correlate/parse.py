@@ -23,8 +23,8 @@ peer_device   ``bsr r0/0 minor 2 pnode-id:1, pdsk(..), prpl(..), ..``  ``bsr r0/
 
 How a file is read, over whole columns (Python runs only once per distinct value):
 
-* the lines, by polars' CSV reader with a separator that never occurs in a log (several
-  times faster than reading lines; a file it refuses is read as lines instead);
+* the lines, by polars' CSV reader with a separator that never occurs in a log (it cuts
+  a file on every core; a file it refuses or would misread is read as lines instead);
 * every line whose first 38 characters are the fixed layout above (ASCII) takes the
   *fast path*: the text from the function's ``[`` to the end of the object prefix (the
   *key*: function, category, level and prefix; a few hundred distinct values in a real
@@ -34,8 +34,9 @@ How a file is read, over whole columns (Python runs only once per distinct value
 * a line off that layout (not an entry, a header with non-ASCII text, a level without
   ``<n>``, a key that does not decode to exactly itself) takes the *slow path*: the same
   code on just those rows, which become rows of the file's decoding table of their own;
-* glued entries are looked for only where a second ``NNNNNNN [`` (a time's last digits
-  and the next bracket) occurs in the line, or where the line is off the layout.
+* glued entries are looked for only in a line off the layout, or in one that holds a
+  `` [`` its key does not account for (every entry brings one, before its function)
+  or whose key holds an entry of its own: the full pattern runs on those lines alone.
 
 Both paths give the same columns, value for value (``tests/test_parse.py`` holds them to
 each other; ``bench/identity.py`` compares the whole stage with an earlier version).
@@ -933,7 +934,9 @@ def _node_table(read: _FileRead, cands: list[str], objects: pl.DataFrame) -> pl.
     ).drop("_cand")
 
 
-def _cut_messages(read: _FileRead, table: pl.DataFrame, first_code: int, index: int):
+def _cut_messages(
+    read: _FileRead, table: pl.DataFrame, first_code: int, index: int
+) -> pl.DataFrame:
     """One file's rows: what is the row's own (line, entry, counter, time, message,
     ``cut``), and its code into the node's table (the file's codes from
     ``first_code`` on)."""
@@ -1087,7 +1090,7 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
         node=pl.lit(source.name, pl.String).cast(pl.Categorical),
         event=pl.when(pl.col("is_entry")).then(pl.lit("")).otherwise(pl.lit("unparsed")),
     )
-    result = _account(source.name, frame, facts_list, total_lines)
+    result = _account(source.name, frame, facts_list, total_lines, sorted_epochs=True)
     result.frame = frame.with_row_index("row").with_columns(bsr_columns()).select(ENTRY_COLUMNS)
     if result.unparsed:
         share = result.unparsed / max(result.rows, 1)
@@ -1100,11 +1103,22 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
     return result
 
 
-def _account(name: str, frame: pl.DataFrame, facts: list[FileFacts], lines: int) -> NodeParse:
-    """The counts that say every line is accounted for."""
-    # Lazy, so each question copies only the columns it reads, not the whole node.
-    entries = frame.lazy().filter(pl.col("is_entry"))
+def _account(
+    name: str,
+    frame: pl.DataFrame,
+    facts: list[FileFacts],
+    lines: int,
+    *,
+    sorted_epochs: bool = False,
+) -> NodeParse:
+    """The counts that say every line is accounted for. ``sorted_epochs``: the frame's
+    epochs only ever climb down its rows (``_epochs`` numbers them so)."""
+    # Lazy, so each question copies only the columns it reads, not the whole node; and
+    # not filtered at all when every row is an entry (a filter copies what it keeps).
     n_entries = int(frame["is_entry"].sum())
+    entries = frame.lazy()
+    if n_entries < frame.height:
+        entries = entries.filter(pl.col("is_entry"))
     # Summed as Python ints: a hostile N (or two large ones) must not overflow i64.
     missing = sum(
         # One predicate: only the few matching rows are ever copied.
@@ -1120,18 +1134,39 @@ def _account(name: str, frame: pl.DataFrame, facts: list[FileFacts], lines: int)
         .to_series()
         .to_list()
     )
-    seqs = entries.filter(pl.col("seq").is_not_null())
-    per_epoch = (
-        seqs.group_by("epoch")
-        .agg(
-            first=pl.col("seq").min(),
-            last=pl.col("seq").max(),
-            n=pl.len(),
-            out_of_order=(pl.col("seq").diff() < 0).sum(),
-            _repeats=(pl.col("seq").diff() <= 0).any(),
+    seqs = entries.select("epoch", "seq")
+    if frame["seq"].null_count():
+        seqs = seqs.filter(pl.col("seq").is_not_null())
+    seq = pl.col("seq")
+    if sorted_epochs:
+        # Epochs are runs of rows: the counter steps within an epoch are the steps
+        # between neighbours of the same epoch, for the whole node at once; the groups
+        # are cut from the runs instead of hashed.
+        step = seq.diff()
+        within = pl.col("epoch").diff() == 0
+        steps = seqs.select(
+            out_of_order=((step < 0) & within).sum(), repeats=((step <= 0) & within).any()
         )
-        .collect()
-    )
+        out_of_order, repeats = steps.collect().row(0)
+        per_epoch = (
+            seqs.group_by(pl.col("epoch").set_sorted(), maintain_order=True)
+            .agg(first=seq.min(), last=seq.max(), n=pl.len())
+            .with_columns(_repeats=pl.lit(bool(repeats)))
+            .collect()
+        )
+    else:
+        per_epoch = (
+            seqs.group_by("epoch")
+            .agg(
+                first=seq.min(),
+                last=seq.max(),
+                n=pl.len(),
+                out_of_order=(seq.diff() < 0).sum(),
+                _repeats=(seq.diff() <= 0).any(),
+            )
+            .collect()
+        )
+        out_of_order = per_epoch["out_of_order"].sum()
     # Distinct counters: as many as counters in an epoch that only climbs (nearly all);
     # counted with a hash of every counter only in one that does not.
     rechecked = per_epoch.filter(pl.col("_repeats"))
@@ -1140,7 +1175,7 @@ def _account(name: str, frame: pl.DataFrame, facts: list[FileFacts], lines: int)
         distinct.update(
             seqs.filter(pl.col("epoch").is_in(rechecked["epoch"].implode()))
             .group_by("epoch")
-            .agg(pl.col("seq").n_unique())
+            .agg(seq.n_unique())
             .collect()
             .iter_rows()
         )
@@ -1175,7 +1210,7 @@ def _account(name: str, frame: pl.DataFrame, facts: list[FileFacts], lines: int)
         gap_lines=gap_lines,
         missing_reported=int(missing or 0),
         duplicates=duplicates,
-        out_of_order=int(per_epoch["out_of_order"].sum() or 0),
+        out_of_order=int(out_of_order or 0),
         epochs=int(frame["epoch"].max() or 0),
         bad_time=int(times["bad"] or 0),
         cut=int(times["cut"] or 0),
