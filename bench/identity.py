@@ -11,7 +11,10 @@ every column's dtype), every count of ``NodeParse``, every ``FileFacts``, and th
 notices (text, order, count), or raise the same error. Hostile inputs are drawn with
 the strategies of ``tests/test_hostile.py`` (pasted and glued entries, mutated bytes,
 several files, arbitrary bytes, counters, dates) plus fixed ones (BOM, unit separator,
-CR/LF/NUL mixes, 10 MB lines, wide counters). Exits 1 at the first difference.
+CR/LF/NUL mixes, 10 MB lines, wide counters). With ``--pipeline``, the whole command
+also runs on the samples (and the ``--bench`` capture) once with each parser, and the
+bundles must match (``timeline.parquet``, ``alignment.json``, ``summary.json``, stdout).
+Exits 1 at the first difference.
 """
 
 from __future__ import annotations
@@ -254,6 +257,40 @@ def hostile(before, examples: int) -> int:
     return checked[0]
 
 
+def same_bundle(before, nodes: list[Path], what: str) -> None:
+    """The whole command with each parser in turn: the same bundle."""
+    import filecmp
+    import tempfile
+
+    import polars as pl
+    from click.testing import CliRunner
+
+    from correlate import pipeline
+    from correlate.cli import main as cli
+
+    with tempfile.TemporaryDirectory(prefix="bsrcorr-identity-") as tmp:
+        outs = {}
+        for name, parse_node in (("before", before.parse_node), ("after", after.parse_node)):
+            out = Path(tmp) / name
+            real = pipeline.parse_node
+            pipeline.parse_node = parse_node
+            try:
+                run = CliRunner().invoke(cli, [*map(str, nodes), "-o", str(out)])
+            finally:
+                pipeline.parse_node = real
+            outs[name] = (out, run.exit_code, run.stdout.replace(str(out), "OUT"))
+        (a, a_code, a_out), (b, b_code, b_out) = outs["before"], outs["after"]
+        if (a_code, a_out) != (b_code, b_out):
+            raise Differs(f"{what}: exit code or stdout differ: {a_code} / {b_code}")
+        if not pl.read_parquet(a / "timeline.parquet").equals(
+            pl.read_parquet(b / "timeline.parquet")
+        ):
+            raise Differs(f"{what}: timeline.parquet differs")
+        for name in ("alignment.json", "summary.json"):
+            if not filecmp.cmp(a / name, b / name, shallow=False):
+                raise Differs(f"{what}: {name} differs")
+
+
 @click.command()
 @click.option("--rev", default="main", show_default=True, help="git revision to compare with")
 @click.option("--examples", default=300, show_default=True, help="drawn inputs per strategy")
@@ -264,7 +301,8 @@ def hostile(before, examples: int) -> int:
     default=None,
     help="also compare on a benchmark capture (its node0 and node1)",
 )
-def main(rev: str, examples: int, bench_dir: Path | None) -> None:
+@click.option("--pipeline", is_flag=True, help="also compare whole bundles (samples, --bench)")
+def main(rev: str, examples: int, bench_dir: Path | None, pipeline: bool) -> None:
     before = load_parser(rev)
     try:
         t0 = time.perf_counter()
@@ -277,6 +315,13 @@ def main(rev: str, examples: int, bench_dir: Path | None) -> None:
             for node in resolve([str(bench_dir / "node0"), str(bench_dir / "node1")], Notices()):
                 rows = same_node(before, node, f"bench {node.name}")
                 click.echo(f"bench {node.name}: {len(node.files)} files, {rows:,} rows identical")
+        if pipeline:
+            pairs = [("samples", [ROOT / "samples" / "node0", ROOT / "samples" / "node1"])]
+            if bench_dir is not None:
+                pairs.append(("bench", [bench_dir / "node0", bench_dir / "node1"]))
+            for what, nodes in pairs:
+                same_bundle(before, nodes, f"bundle of the {what}")
+                click.echo(f"bundle of the {what}: identical")
         click.echo(f"identical to {rev} ({time.perf_counter() - t0:.0f} s)")
     except Differs as exc:
         click.echo(f"DIFFERENT from {rev}: {exc}", err=True)
