@@ -380,15 +380,19 @@ def _read_one(log: LogFile, node: str) -> _FileRead:
     """Read one file and do everything that does not need the node's other files."""
     said = Notices()
     facts = FileFacts(display=log.display, bytes=log.size, truncated=log.truncated)
-    frame = _read_lines(log, facts)
-    facts.lines = frame.height
-    if frame.height == 0:
-        empty = pl.DataFrame(schema={**_FRAME_SCHEMA})
-        return _FileRead(empty, _empty_table(), facts, said)
-    frame = frame.with_row_index("line", offset=1)
-    frame = _clean_lines(frame, facts)
-    frame, wide = _split_glued(frame)
-    frame, table = _header(frame, wide)
+    scanned = _scan(log, facts)
+    if scanned is not None:
+        frame, table = scanned
+    else:
+        frame = _read_lines(log, facts)
+        facts.lines = frame.height
+        if frame.height == 0:
+            empty = pl.DataFrame(schema={**_FRAME_SCHEMA})
+            return _FileRead(empty, _empty_table(), facts, said)
+        frame = frame.with_row_index("line", offset=1)
+        frame = _clean_lines(frame, facts)
+        frame, wide = _split_glued(frame)
+        frame, table = _header(frame, wide)
     facts.rows = frame.height
     entry = pl.lit(table["is_entry"]).gather(pl.col("_code"))
     dated = entry & pl.col("local_time").is_not_null()
@@ -415,6 +419,57 @@ def _read_one(log: LogFile, node: str) -> _FileRead:
     if facts.nul_lines:
         said.note(f"{log.display}: NUL bytes removed from {facts.nul_lines} line(s)", node)
     return _FileRead(frame, table, facts, said)
+
+
+def _scan(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The common case in one pass: polars' streaming engine reads the file and computes
+    every row's columns chunk by chunk as they are read (a tenth less CPU than reading
+    first and computing over the whole file after). ``None`` when the file needs the
+    general way: one the CSV reader refuses or would misread (``_read_lines``), a line
+    with NUL or CR debris to remove, a counter wider than 8 digits, an empty file."""
+    if log.head(len(_BOM)).startswith(_BOM) or _last_byte(log) == _UNIT_SEPARATOR_BYTE:
+        return None
+    text = pl.col("text")
+    key_cats, minute_cats = pl.Categories.random(), pl.Categories.random()
+    rows = (
+        pl.scan_csv(
+            log.path if log.data is None else log.data,
+            has_header=False,
+            separator=_UNIT_SEPARATOR,
+            quote_char=None,
+            schema={"text": pl.String},
+            empty_string_is_null=False,
+            raise_if_empty=False,
+        )
+        .with_row_index("line", offset=1)
+        .with_columns(
+            entry=pl.lit(0, pl.UInt32),
+            _dirty=text.str.contains_any(["\r", "\x00"]),
+            _ok=text.str.contains(_LAYOUT_8) & (text.str.len_bytes() == text.str.len_chars()),
+        )
+    )
+    try:
+        frame = _row_columns(rows, 8, key_cats, minute_cats).collect(engine="streaming")
+    except pl.exceptions.PolarsError:
+        return None
+    stats = frame.select(
+        dirty=pl.col("_dirty").any(),
+        longest=text.str.len_bytes().max(),
+        # As _clean_lines: on lines of equal length, arg_max names the one it names.
+        longest_line=pl.col("line").get(text.str.len_bytes().arg_max()),
+    ).row(0, named=True)
+    if frame.height == 0 or stats["dirty"]:
+        return None
+    off_layout = frame.filter(~pl.col("_ok"))
+    if off_layout.select(text.str.contains(_LAYOUT_WIDE).any()).item():
+        return None
+    facts.lines = frame.height
+    facts.longest = int(stats["longest"] or 0)
+    facts.longest_line = int(stats["longest_line"] or 0)
+    # Lines off the layout are searched for entries in _header_rest with the lines in
+    # it that may hold one (none is settled yet: _seen).
+    frame = frame.drop("_dirty").with_columns(_seen=pl.lit(False))
+    return _header_rest(frame, 8, key_cats, minute_cats)
 
 
 def _clean_lines(frame: pl.DataFrame, facts: FileFacts) -> pl.DataFrame:
@@ -498,24 +553,31 @@ def _split_entries(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _header(frame: pl.DataFrame, wide: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The header of every row, as a code into the file's decoding table plus the
-    row's own counter and time. See the module docstring for the two paths.
+    row's own counter and time. See the module docstring for the two paths."""
+    # Where the counter ends: 8 digits unless the file holds wider counters.
+    sp: pl.Expr | int = 8
+    if wide:
+        frame = frame.with_columns(_sp=pl.col("text").str.find(" ", literal=True))
+        sp = pl.col("_sp")
+    key_cats, minute_cats = pl.Categories.random(), pl.Categories.random()
+    frame = _row_columns(frame.lazy(), sp, key_cats, minute_cats).collect()
+    return _header_rest(frame, sp, key_cats, minute_cats)
+
+
+def _row_columns(
+    rows: pl.LazyFrame, sp: pl.Expr | int, key_cats: pl.Categories, minute_cats: pl.Categories
+) -> pl.LazyFrame:
+    """What the fast path needs of each row, over whole columns: where the object prefix
+    starts and ends, the key, the minute, the seconds and the counter.
 
     bsrcorr returns freed memory to the system at once (``correlate/__init__.py``), so
     every column computed here is paid for in page faults as well: positions stay
-    ``u32`` as ``find`` gives them, and constant offsets stay literals."""
+    ``u32`` as ``find`` gives them, and constant offsets stay literals (a slice at a
+    constant place is a view of the text, one at a place read from a column a copy)."""
     text = pl.col("text")
-    ok = pl.col("_ok")
-    # Where the counter ends: 8 digits unless the file holds wider counters. Literal
-    # offsets where it can: a slice at a constant place is a view of the text, one at
-    # a place read from a column a copy.
-    sp: pl.Expr | int = 8
-    if wide:
-        frame = frame.with_columns(_sp=text.str.find(" ", literal=True))
-        sp = pl.col("_sp")
     at = sp + _KEY_AT
-    # In steps: polars does not share a subexpression between the expressions of one
-    # call, so a column used several times is computed once, beforehand.
-    frame = frame.with_columns(
+    # In steps: a column used several times is computed once, beforehand.
+    rows = rows.with_columns(
         # Where the object prefix starts if the level has its "<n> ": 14 past "] bsr_".
         _off=text.str.find("] bsr_", literal=True) + 14,
         _p3=text.str.find(": ", literal=True),
@@ -531,9 +593,7 @@ def _header(frame: pl.DataFrame, wide: bool) -> tuple[pl.DataFrame, pl.DataFrame
     # within 300 characters (u32: one before the prefix wraps around to a large number,
     # as in _header_columns), or after a bare "bsr " (4 characters are taken whatever
     # they are: a key that is not "bsr " there does not decode to its own length).
-    key_cats = pl.Categories.random()
-    minute_cats = pl.Categories.random()
-    frame = frame.with_columns(
+    rows = rows.with_columns(
         _end=pl.when(pl.col("_px") == off - 2)
         .then(off + 24)
         .when(p3 - off <= 300)
@@ -543,11 +603,24 @@ def _header(frame: pl.DataFrame, wide: bool) -> tuple[pl.DataFrame, pl.DataFrame
         _secs=text.str.slice(sp + 18, 10).cast(pl.Float64, strict=False),
         seq=text.str.slice(0, sp).cast(pl.Int64, strict=False),
     )
-    frame = frame.with_columns(
-        _key=pl.when(ok & off.is_not_null())
+    return rows.with_columns(
+        _key=pl.when(pl.col("_ok") & off.is_not_null())
         .then(text.str.slice(at, pl.col("_end") - at))
         .cast(pl.Categorical(key_cats)),
     )
+
+
+def _header_rest(
+    frame: pl.DataFrame,
+    sp: pl.Expr | int,
+    key_cats: pl.Categories,
+    minute_cats: pl.Categories,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """From the row columns on: each distinct key and minute decoded, the rows that
+    may hold another entry searched, the rows off the layout decoded one by one."""
+    ok = pl.col("_ok")
+    wide = not isinstance(sp, int)
+    at = sp + _KEY_AT
     keys = _decode_keys(key_cats.to_series())
     minutes = _decode_minutes(minute_cats.to_series())
     code = pl.col("_key").to_physical()
@@ -563,10 +636,10 @@ def _header(frame: pl.DataFrame, wide: bool) -> tuple[pl.DataFrame, pl.DataFrame
         # Another entry in a line of the layout starts after the function's "[", so it
         # brings a " [" (its own function's) that the key does not hold, or lies wholly
         # inside the key (then the key says so).
-        _look=ok
-        & ~pl.col("_seen")
+        _look=~pl.col("_seen")
         & (
-            pl.lit(keys["_inner"]).gather(code)
+            ~ok
+            | pl.lit(keys["_inner"]).gather(code)
             | (pl.col("_brackets") > pl.lit(keys["_brackets"]).gather(code))
         ).fill_null(True),
         _code=code,

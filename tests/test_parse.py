@@ -406,6 +406,18 @@ def test_fast_path_on_crafted_lines(monkeypatch, joins):
     assert_same_parse(fast, parse_raw(raw))
 
 
+@pytest.mark.parametrize("joins", [["\n"], ["\r\n", " ", "\n", ""]])
+def test_streaming_read_gives_what_reading_first_gives(monkeypatch, joins):
+    """A clean file is read and its row columns computed in one streaming pass; any
+    other file is read first, then computed: the same rows either way."""
+    lines = crafted_lines()
+    lines = [ln for ln in lines if not ln.startswith("123456789")]  # wide: never streamed
+    raw = "".join(ln + joins[i % len(joins)] for i, ln in enumerate(lines)).encode()
+    streamed = parse_raw(raw)
+    monkeypatch.setattr(parse_module, "_scan", lambda log, facts: None)
+    assert_same_parse(streamed, parse_raw(raw))
+
+
 def test_fast_path_on_the_seed_and_samples(monkeypatch):
     paths = [DATA / "seed_entries.txt", *sorted((DATA / "linux").glob("*.log"))]
     paths += [SAMPLES / "node0" / "bsr.log", SAMPLES / "node1" / "bsr.log"]
