@@ -9,12 +9,18 @@ handshake and, every fourth time, a bitmap exchange and a resync; status lines b
 Every run times the analysis stages (parse to findings, as ``pipeline.analyse`` runs
 them, with ``--diagrams none``) and then the per-episode work of the renderers: the
 episode content the diagrams and stories read, the stories, and the DOT graphs (built,
-not rendered: ``dot`` is timed by ``bench/run.py``). Time per episode should stay flat
-as the count grows; a quadratic stage shows as a column that grows with it.
+not rendered). ``--render auto`` (or ``all``) also times ``sequence.render`` with
+``dot``, one at a time and one per CPU. Time per episode should stay flat as the count
+grows; a quadratic stage shows as a column that grows with it.
+
+    .venv/bin/python bench/scale.py --render auto --render all
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +39,7 @@ from correlate.summary import summary_json  # noqa: E402
 from tests.simulate import Sim, SimNode  # noqa: E402
 
 RESOURCES = ["r0", "r1", "r2"]
+RENDER_REPEAT = 3
 
 
 def capture(directory: Path, episodes: int) -> list[str]:
@@ -56,7 +63,24 @@ def capture(directory: Path, episodes: int) -> list[str]:
     return [f"{name}={path}" for name, path in paths.items()]
 
 
-def measure(episodes: int) -> dict:
+def render_times(a, tmp: Path, modes: tuple[str, ...]) -> dict:
+    """Wall time of ``sequence.render`` (DOT graphs built here, laid out by ``dot``) per
+    mode, with one ``dot`` at a time and with one per CPU, alternating (a shared machine
+    weighs on both alike), the median of ``RENDER_REPEAT`` each."""
+    times: dict = {}
+    for mode in modes:
+        for k in range(RENDER_REPEAT):
+            for workers in (1, os.cpu_count() or 1):
+                out = tmp / f"d-{mode}-{workers}-{k}"
+                t0 = time.perf_counter()
+                drawn = sequence.render(a, a.episodes, out, mode, workers=workers)
+                times.setdefault((mode, workers), []).append(time.perf_counter() - t0)
+                times[(mode, "svgs")] = len(drawn)
+                shutil.rmtree(out)
+    return {k: statistics.median(v) if isinstance(v, list) else v for k, v in times.items()}
+
+
+def measure(episodes: int, modes: tuple[str, ...] = ()) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         specs = capture(Path(tmp), episodes)
         t0 = time.perf_counter()
@@ -76,7 +100,9 @@ def measure(episodes: int) -> dict:
         t_graphs = time.perf_counter() - t0
         n = len(a.episodes)
         rows = a.timeline.height
+        rendered = render_times(a, Path(tmp), modes)
     return {
+        "render": rendered,
         "episodes": n,
         "rows": rows,
         "analyse_s": t_analyse,
@@ -88,11 +114,20 @@ def measure(episodes: int) -> dict:
 
 @click.command()
 @click.option("--episodes", "counts", multiple=True, type=int, default=[500, 2000, 8000])
-def main(counts: tuple[int, ...]) -> None:
+@click.option(
+    "--render",
+    "modes",
+    multiple=True,
+    type=click.Choice(["auto", "all"]),
+    help="also time sequence.render with dot (serial and one per CPU) in this mode",
+)
+def main(counts: tuple[int, ...], modes: tuple[str, ...]) -> None:
+    results = []
     print("| episodes | rows | analyse | per episode | summary.json | stories | DOT graphs |")
     print("|---|---|---|---|---|---|---|")
     for count in counts:
-        m = measure(count)
+        m = measure(count, modes)
+        results.append(m)
         n = max(m["episodes"], 1)
         print(
             f"| {m['episodes']:,} | {m['rows']:,} | {m['analyse_s']:.2f} s "
@@ -100,6 +135,25 @@ def main(counts: tuple[int, ...]) -> None:
             f"| {m['stories_s'] / n * 1e3:.3f} ms/ep | {m['graphs_s'] / n * 1e3:.3f} ms/ep |",
             flush=True,
         )
+    if not modes:
+        return
+    cpus = os.cpu_count() or 1
+    print(
+        f"\n| episodes | mode | SVGs | dot one at a time | dot x {cpus} | per drawn episode "
+        f"x {cpus} | per episode x {cpus} |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for m in results:
+        r = m["render"]
+        for mode in modes:
+            svgs = max(r[(mode, "svgs")], 1)
+            pool = r[(mode, cpus)]
+            print(
+                f"| {m['episodes']:,} | {mode} | {r[(mode, 'svgs')]:,} | {r[(mode, 1)]:.1f} s "
+                f"| {pool:.1f} s | {pool / svgs * 1e3:.1f} ms "
+                f"| {pool / max(m['episodes'], 1) * 1e3:.2f} ms |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -237,15 +237,20 @@ def aligned_rows(
     """Each row's offset (s, NaN without one) and aligned time (ns: local time minus
     the offset; the local time itself where there is no offset). ``segments`` cover the
     node's rows in order; ``rows`` need not be sorted."""
-    firsts = np.array([seg.first_row for seg in segments], dtype=np.int64)
-    which = np.clip(np.searchsorted(firsts, rows, side="right") - 1, 0, len(segments) - 1)
-    offsets = np.full(len(rows), np.nan)
-    for k, seg in enumerate(segments):
-        mask = which == k
-        if mask.any() and seg.offset_s is not None:
-            offsets[mask] = seg.offsets(local_ns[mask])
-    shift = np.where(np.isnan(offsets), 0, np.round(np.nan_to_num(offsets) * 1e9)).astype(np.int64)
-    return offsets, local_ns - shift
+    if len(segments) == 1:  # most nodes: one segment, no row to look up
+        offsets = np.asarray(segments[0].offsets(local_ns), dtype=np.float64)
+    else:
+        firsts = np.array([seg.first_row for seg in segments], dtype=np.int64)
+        which = np.clip(np.searchsorted(firsts, rows, side="right") - 1, 0, len(segments) - 1)
+        offsets = np.full(len(rows), np.nan)
+        for k, seg in enumerate(segments):
+            mask = which == k
+            if mask.any() and seg.offset_s is not None:
+                offsets[mask] = seg.offsets(local_ns[mask])
+    shift = offsets * 1e9
+    np.rint(shift, out=shift)  # to the nearest ns (half to even, as np.round)
+    shift[np.isnan(shift)] = 0
+    return offsets, local_ns - shift.astype(np.int64)
 
 
 def _finish_clock(result: Alignment, clocks: list[NodeClock]) -> None:

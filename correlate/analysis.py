@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import polars as pl
 
@@ -38,6 +39,7 @@ class Analysis:
     # Graphviz's dot was missing: the diagrams are .dot sources, and the report says so.
     dot_missing: bool = False
     rendered: set[str] | None = None  # episode diagrams drawn (None: not yet known)
+    selection: Any = None  # render.select.Selection: what --diagrams chose to draw, and why
 
     @property
     def node_names(self) -> list[str]:

@@ -17,6 +17,7 @@ import json
 import re
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from .catalog import KINDS as BSR_KINDS
@@ -87,15 +88,14 @@ def _unnamed(pattern: str) -> str:
     return re.sub(r"\(\?P<\w+>", "(?:", pattern)
 
 
-def _key_table() -> pl.DataFrame:
-    rows = [
-        {"category": k.category, "index": i, "kind": k.name, "_k": n}
-        for n, k in enumerate(KINDS)
-        for i in k.indices
-    ]
-    return pl.DataFrame(
-        rows, schema={"category": pl.String, "index": pl.Int32, "kind": pl.String, "_k": pl.Int32}
-    )
+# Catalog categories as small integers (DRBD kernel lines: the DRBD group), and each
+# template key (category, index) as one integer: ``code * KEY_SPAN + index``.
+CATEGORIES = sorted({k.category for k in KINDS})
+CATEGORY_CODE = {c: i for i, c in enumerate(CATEGORIES)}
+KEY_SPAN = 1 << 20
+KEYED = {
+    CATEGORY_CODE[k.category] * KEY_SPAN + i: n for n, k in enumerate(KINDS) for i in k.indices
+}
 
 
 def classify(frame: pl.DataFrame) -> pl.DataFrame:
@@ -105,32 +105,48 @@ def classify(frame: pl.DataFrame) -> pl.DataFrame:
     is unknown or whose text disagrees are matched by text alone, within the category.
     DRBD kernel lines (no template key: a null category, but an object prefix) are
     matched by text alone against the DRBD kinds, first match in catalog order.
+
+    Whole columns throughout: the key is one integer per row, a row's messages are
+    touched only by its own kinds' patterns, and the text-alone search first asks
+    whether any of the category's patterns matches (cheap) before it asks which.
     """
-    categories = sorted({k.category for k in KINDS})
+    empty = pl.DataFrame(schema={"row": pl.UInt32, "_k": pl.Int32})
+    if frame.height == 0:
+        return empty
     drbd_line = pl.col("category").is_null() & pl.col("object").is_not_null()
-    candidates = frame.filter(
-        pl.col("event").eq("") & (pl.col("category").is_in(categories) | drbd_line)
-    ).select("row", pl.col("category").cast(pl.String).fill_null(DRBD), "index", "message")
-    if candidates.height == 0:
-        return pl.DataFrame(schema={"row": pl.UInt32, "_k": pl.Int32})
-    keyed = candidates.join(_key_table(), on=["category", "index"], how="inner")
-    confirmed = []
+    code = (
+        pl.when(drbd_line)
+        .then(CATEGORY_CODE[DRBD])
+        .otherwise(
+            pl.col("category").replace_strict(CATEGORY_CODE, default=-1, return_dtype=pl.Int32)
+        )
+    )
+    code = pl.when(pl.col("event").eq("")).then(code).otherwise(-1)
+    keys = frame.select(
+        code=code,
+        k=(
+            code.cast(pl.Int64) * KEY_SPAN + pl.col("index").fill_null(KEY_SPAN - 1).cast(pl.Int64)
+        ).replace_strict(KEYED, default=None, return_dtype=pl.Int32),
+    )
+    found: list[pl.DataFrame] = []
+    taken = np.zeros(frame.height, dtype=bool)  # rows a kind has claimed
+    keyed = frame.select("row", "message", keys["k"].alias("_k")).filter(pl.col("_k").is_not_null())
     for (k,), part in keyed.partition_by("_k", as_dict=True).items():
         ok = part.filter(pl.col("message").str.contains(anchored(KINDS[k].pattern)))
-        confirmed.append(ok.select("row", "_k"))
-    matched = (
-        pl.concat(confirmed).unique("row", keep="first")
-        if confirmed
-        else pl.DataFrame(schema={"row": pl.UInt32, "_k": pl.Int32})
-    )
-    rest = candidates.join(matched, on="row", how="anti")
-    by_text = []
-    for category in categories:
+        found.append(ok.select("row", "_k"))
+        taken[ok["row"].to_numpy()] = True
+    codes = keys["code"]
+    for category in CATEGORIES:
+        c = CATEGORY_CODE[category]
         members = [n for n, k in enumerate(KINDS) if k.category == category]
-        part = rest.filter(pl.col("category") == category)
+        mask = (codes == c).to_numpy() & ~taken
+        if not mask.any():
+            continue
+        part = frame.select("row", "message").filter(pl.Series(mask))
+        alternation = "|".join(f"(?P<k{n}>{anchored(_unnamed(KINDS[n].pattern))})" for n in members)
+        part = part.filter(pl.col("message").str.contains(alternation))
         if part.height == 0:
             continue
-        alternation = "|".join(f"(?P<k{n}>{anchored(_unnamed(KINDS[n].pattern))})" for n in members)
         groups = part.select("row", g=pl.col("message").str.extract_groups(alternation))
         which = pl.coalesce(
             [
@@ -138,8 +154,8 @@ def classify(frame: pl.DataFrame) -> pl.DataFrame:
                 for n in members
             ]
         )
-        by_text.append(groups.select("row", _k=which).filter(pl.col("_k").is_not_null()))
-    return pl.concat([matched, *by_text]).sort("row")
+        found.append(groups.select("row", _k=which).filter(pl.col("_k").is_not_null()))
+    return pl.concat(found).sort("row") if found else empty
 
 
 def typed(value: str | None, name: str) -> Any:

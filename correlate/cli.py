@@ -145,11 +145,15 @@ def _input_size(specs: tuple[str, ...]) -> int:
 )
 @click.option(
     "--diagrams",
-    type=click.Choice(["all", "overview", "none"]),
-    default="all",
+    type=click.Choice(["auto", "all", "overview", "none"]),
+    default="auto",
     show_default=True,
-    help="Sequence diagrams to render: one per episode and the overview, the overview "
-    "only, or none (faster when only the timeline is wanted).",
+    help="Sequence diagrams to render. auto: every episode when there are at most 200; "
+    "beyond that the overview and the episodes with a finding, a resync, a role change, "
+    "a split brain or an unfinished command, plus the first and last routine episode of "
+    "each kind per resource (each one left out says why). all: every episode and the "
+    "overview; overview: the overview only; none: no diagram (faster when only the "
+    "timeline is wanted).",
 )
 @click.option(
     "--format",

@@ -254,13 +254,14 @@ def _connect(
             "outcome": r.outcome,
             "volume": r.volume,
         }
-        outcome = "" if r.outcome == "done" else f" ({r.outcome})"
+        # the record's kind and outcome are words (resync, broken): in the reader's language
+        outcome = "" if r.outcome == "done" else Msg(" ({outcome})", outcome=Msg(r.outcome))
         more = Msg(" (+{count} more)", count=len(records) - 1) if len(records) > 1 else ""
         title = Msg(
             "{what} {pair}: {kind} {source} -> {target}{outcome}{more}",
             what=named,
             pair=pair,
-            kind=r.kind,
+            kind=Msg(r.kind),
             source=r.source,
             target=r.target,
             outcome=outcome,
@@ -376,7 +377,14 @@ def _role_changes(cluster: Cluster, clock: Clock, order: dict[str, int]) -> list
                     resource=res[0] if len(res) == 1 else None,
                     resources=list(res),
                     refs=[r for r in (c.received, c.done) if r is not None],
-                    detail={"command": c.command, "changed": False, "twopc": tids},
+                    # terminated: as a down episode's, so that whether the command
+                    # finished is read from data, not from the title's words
+                    detail={
+                        "command": c.command,
+                        "changed": False,
+                        "terminated": c.done is not None,
+                        "twopc": tids,
+                    },
                 )
             )
     return out

@@ -56,26 +56,29 @@ def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
     commands: list[pl.DataFrame] = []
     for (k,), part in rows.partition_by("_k", as_dict=True, maintain_order=True).items():
         kind = KINDS[k]
-        fields = cls.fields_frame(part, kind.regex)
+        # Fields are a function of the message: cut and encode each distinct message
+        # once (a status poll's hundred thousand lines are one or two texts).
+        distinct = part.select("message").unique(maintain_order=True)
+        fields = cls.fields_frame(distinct, kind.regex)
         if kind.name == "state_change":
             text = [
                 cls.state_change_json({n: cls.typed(v, n) for n, v in found.items()}, message)
                 for found, message in zip(
-                    fields.iter_rows(named=True), part["message"], strict=True
+                    fields.iter_rows(named=True), distinct["message"], strict=True
                 )
             ]
             encoded = pl.Series("_json", text, dtype=pl.String)
         elif fields.width:
             encoded = fields.select(cls.fields_json_expr(fields.columns).alias("_json")).to_series()
         else:
-            encoded = pl.Series("_json", ["{}"] * part.height, dtype=pl.String)
-        part = pl.concat(
-            [
-                part.drop("_k").with_columns(encoded, kind=pl.lit(kind.name, pl.String)),
-                fields.rename(lambda c: "f:" + c),
-            ],
-            how="horizontal",
+            encoded = pl.Series("_json", ["{}"] * distinct.height, dtype=pl.String)
+        per_message = pl.concat(
+            [distinct, encoded.to_frame(), fields.rename(lambda c: "f:" + c)], how="horizontal"
         )
+        part = part.drop("_k").join(
+            per_message, on="message", how="left", maintain_order="left", nulls_equal=True
+        )
+        part = part.with_columns(kind=pl.lit(kind.name, pl.String))
         tagged.append(part.select(*context.columns, "kind", "_json"))
         part = part.with_columns(_k=pl.lit(k, pl.Int32))
         (commands if kind.name in netlink.KINDS else walk).append(part.drop("_json"))
@@ -160,7 +163,7 @@ def _walk(
 
 def _identity(name: str, matched: list[dict[str, Any]], frame: pl.DataFrame) -> NodeIdentity:
     ident = NodeIdentity(name=name)
-    formats = set(frame.select(pl.col("format").cast(pl.String).unique()).to_series().to_list())
+    formats = set(frame.select(pl.col("format").unique().cast(pl.String)).to_series().to_list())
     if "bsr" not in formats:
         ident.product = "WinDRBD" if "windrbd" in formats else "DRBD"
         hosts = frame.select(pl.col("host").drop_nulls().unique()).to_series().to_list()
@@ -173,10 +176,15 @@ def _identity(name: str, matched: list[dict[str, Any]], frame: pl.DataFrame) -> 
     ident.resources = (
         frame.select(pl.col("resource").drop_nulls().unique().sort()).to_series().to_list()
     )
+    # Distinct (resource, volume, minor) of the volume lines: a categorical resource is
+    # compared by its code, not its text.
+    res = pl.col("resource")
     vols = (
         frame.filter(pl.col("volume").is_not_null())
         .select("resource", "volume", "minor")
-        .unique()
+        .with_columns(_res=res.to_physical() if frame.schema["resource"] == pl.Categorical else res)
+        .unique(["_res", "volume", "minor"])
+        .drop("_res")
         .sort("resource", "volume", "minor")
     )
     ident.volumes = vols.to_dicts()

@@ -96,7 +96,7 @@ class Msg:
         return f"Msg({str(self)!r})"
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Msg):
+        if isinstance(other, (Msg, Join)):
             return str(self) == str(other)
         return isinstance(other, str) and str(self) == other
 
@@ -121,6 +121,18 @@ class Join:
 
     def text(self) -> str:
         return self.sep.join(text(x) for x in self.items)
+
+    def __repr__(self) -> str:
+        return f"Join({str(self)!r})"
+
+    # As Msg: equal to its English, so a test (or a caller) compares with plain text.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Msg, Join, str)):
+            return str(self) == str(other)
+        return False
+
+    def __hash__(self) -> int:
+        return hash(str(self))
 
     def __contains__(self, part: str) -> bool:
         return part in str(self)

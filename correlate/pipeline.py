@@ -46,7 +46,9 @@ class Options:
     offsets: dict[str, float] = field(default_factory=dict)
     since_ns: int | None = None
     until_ns: int | None = None
-    diagrams: str = "all"  # none, overview, all
+    # auto (every episode up to 200, then the notable ones: render.select), all,
+    # overview, none
+    diagrams: str = "auto"
     only: str | None = None  # "drbd": the timeline keeps the replication lines only
     csv: bool = False  # also write timeline.csv
 
@@ -345,6 +347,8 @@ def write(analysis: Analysis, options: Options, watch: Stopwatch | None = None) 
     doc = summary.summary_json(analysis)
     doc["episodes"] = episodes.to_json(analysis.episodes, fmt_ns)
     _diagram_links(doc["episodes"], {p.name for p in drawn})
+    if analysis.selection is not None:
+        doc["diagrams"] = analysis.selection.to_json(analysis.rendered, analysis.dot_missing)
     doc["window"] = window_json(analysis.window)
     bundle.write_json(out, "summary.json", doc)
     analysis.written.append("summary.json")

@@ -59,6 +59,21 @@ def test_every_message_of_the_sources_is_in_the_korean_catalog():
     assert ids - wanted == set(), "stale messages: run pybabel update"
 
 
+def test_no_message_hides_where_extraction_cannot_see_it():
+    """pybabel does not look inside f-strings (Python 3.11): a ``_("...")`` there would
+    stay English under --lang ko while the test above passed. Each literal ``_()`` call
+    anywhere in the sources must be a message of the catalog."""
+    cat = catalog()
+    ids = {m.id for m in cat if isinstance(m.id, str) and m.id}
+    call = re.compile(r"""(?<![\w.])_\((?P<q>["'])((?:(?!(?P=q)).)+)(?P=q)\)""")
+    missing = []
+    for path in sorted((ROOT / "correlate").rglob("*.py")):
+        for m in call.finditer(path.read_text(encoding="utf-8")):
+            if re.search("[A-Za-z]", m.group(2)) and m.group(2) not in ids:  # not "..."
+                missing.append(f"{path.name}: {m.group(2)!r}")
+    assert missing == []
+
+
 def test_every_message_is_translated_with_the_same_placeholders():
     for m in catalog():
         if not m.id:

@@ -17,6 +17,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from correlate.times import fmt_ns
+
 from . import browser as chromium
 from .helpers import DATA, NO_DIAGRAMS, SAMPLES, THREAD, entry, write_log
 
@@ -163,8 +165,15 @@ def test_report_reads_without_javascript(browser, sample_bundle):
     body = page.locator("body")
     for heading in ("Clock alignment", "Findings", "Episodes"):
         expect(body).to_contain_text(heading)
-    # The protocol events are there as a static table.
+    # The protocol events are there as a static table, with their aligned and local times.
     expect(page.locator("noscript")).to_have_count(1)
+    events = pl.read_parquet(sample_bundle / "timeline.parquet").filter(
+        pl.col("event").fill_null("") != ""
+    )
+    first = page.locator("tr[id^='row-']").first.locator("td")
+    ns = events.select(pl.col("time", "local_time").cast(pl.Int64)).row(0)
+    expect(first.nth(0)).to_have_text(fmt_ns(ns[0], sep=" "))
+    expect(first.nth(2)).to_have_text(fmt_ns(ns[1], sep=" "))
     assert page.locator("section.episode .diagram svg").count() >= 5
     context.close()
 

@@ -1,8 +1,31 @@
 (function () {
   "use strict";
   const D = JSON.parse(document.getElementById("bsrcorr-data").textContent);
+  // The page's words in the reader's language, keyed by their English (report.py
+  // SCRIPT_TEXT); {name} in a template is filled from vals.
+  const WORDS = D.words || {};
+  const T = (key, vals) => (WORDS[key] || key).replace(/\{(\w+)\}/g,
+    (m, name) => (vals && name in vals ? String(vals[name]) : m));
   const PAGE = 500;
+  // The data come compact (see report.py _timeline_table): times as differences from the
+  // row before, messages maybe as codes into a list of distinct ones, offsets implied.
+  const sums = (d) => {
+    const out = new Array(d.length);
+    let acc = 0;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] === null) { out[i] = null; } else { acc += d[i]; out[i] = acc; }
+    }
+    return out;
+  };
+  D.time = sums(D.time);
+  D.local = sums(D.local);
+  D.rawOrder = sums(D.rawOrder);
+  if (D.msgCode) D.msg = D.msgCode.map((c) => D.msgs[c]);
   const n = D.msg.length;
+  // offset_s = local time - aligned time, to the 100 ns both show.
+  const offset = (i) => D.offset ? D.offset[i]
+    : (D.unaligned[D.node[i]] || D.time[i] === null || D.local[i] === null) ? null
+    : ((D.local[i] - D.time[i]) / 1e7).toFixed(7);
   const DAY = 864e9;
   const pad = (v, w) => String(v).padStart(w, "0");
   function fmt(d) {
@@ -59,15 +82,17 @@
   function draw() {
     const raw = $("raw").checked;
     document.body.classList.toggle("mode-raw", raw);
-    $("th-main").textContent = raw ? "local time (raw, uncorrected)" : "time (aligned)";
-    $("th-second").textContent = raw ? "aligned time" : "local time";
+    $("th-main").textContent = raw ? T("local time (raw, uncorrected)") : T("time (aligned)");
+    $("th-second").textContent = raw ? T("aligned time") : T("local time");
     $("mode").textContent = raw
-      ? "RAW: each node's own clock, as logged, merged without correction."
-      : "Aligned: every node on the reference clock (local time minus offset_s).";
+      ? T("RAW: each node's own clock, as logged, merged without correction.")
+      : T("Aligned: every node on the reference clock (local time minus offset_s).");
     const pages = Math.max(1, Math.ceil(state.shown.length / PAGE));
     state.page = Math.min(state.page, pages - 1);
-    $("pageinfo").textContent = " page " + (state.page + 1) + " of " + pages + " (" +
-      state.shown.length.toLocaleString() + " of " + n.toLocaleString() + " rows) ";
+    $("pageinfo").textContent = " " + T("page {page} of {pages} ({shown} of {total} rows)", {
+      page: state.page + 1, pages: pages, shown: state.shown.length.toLocaleString("en"),
+      total: n.toLocaleString("en"),
+    }) + " ";
     const body = document.createElement("tbody");
     for (const i of state.shown.slice(state.page * PAGE, (state.page + 1) * PAGE)) {
       const level = D.levels[D.level[i]];
@@ -78,7 +103,8 @@
       tr.dataset.row = i;
       const main = raw ? D.local[i] : D.time[i], second = raw ? D.time[i] : D.local[i];
       const t1 = el("td", fmt(main), "t");
-      t1.title = "offset_s " + (D.offset[i] === null ? "none (unaligned)" : D.offset[i]);
+      const off = offset(i);
+      t1.title = T("offset_s {offset}", { offset: off === null ? T("none (unaligned)") : off });
       const nd = el("td"); nd.append(el("span", D.nodes[D.node[i]], "badge n" + Math.min(D.node[i], 4)));
       const cat = D.categories[D.cat[i]];
       const where = el("td", cat ? cat + ":" + D.idx[i] : "-");
@@ -109,6 +135,35 @@
     const row = document.querySelector('#rows tr[data-row="' + i + '"]');
     if (row) row.scrollIntoView({ block: "center" });
   }
+  // The rows passing the filters, in the order shown, as CSV (RFC 4180: fields with a
+  // quote, comma or line break quoted, quotes doubled, CRLF line ends), downloaded from a
+  // blob: URL made here (nothing leaves the machine).
+  const CSV_HEAD = ["time", "node", "local_time", "offset_s", "level", "category", "index",
+    "event", "file", "line", "seq", "message"];
+  const quote = (v) => {
+    const s = v === null || v === undefined ? "" : String(v);
+    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  };
+  const iso = (d) => d === null || d === undefined ? "" : fmt(d).replace(" ", "T");
+  function csv() {
+    const lines = [CSV_HEAD.join(",")];
+    for (const i of state.shown) {
+      lines.push([iso(D.time[i]), D.nodes[D.node[i]], iso(D.local[i]), offset(i),
+        D.levels[D.level[i]], D.categories[D.cat[i]], D.idx[i], D.kinds[D.kind[i]],
+        D.files[D.file[i]], D.line[i], D.seq[i], D.msg[i]].map(quote).join(","));
+    }
+    return lines.join("\r\n") + "\r\n";
+  }
+  $("csv").addEventListener("click", () => {
+    const url = URL.createObjectURL(new Blob([csv()], { type: "text/csv;charset=utf-8" }));
+    const a = el("a");
+    a.href = url;
+    a.download = "timeline-filtered.csv";
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  });
   ["level", "cat", "kind", "raw"].forEach((id) => $(id).addEventListener("change", apply));
   let timer = 0;
   $("q").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(apply, 150); });
@@ -118,4 +173,33 @@
   $("tl").hidden = false;
   apply();
   goto();
+
+  // Diagrams stored compressed (data-svgz: gzip, base64) are expanded when their episode
+  // is opened; the SVG is parsed as XML and imported, never set as HTML.
+  async function expand(div) {
+    const packed = div.dataset.svgz;
+    if (!packed) return;
+    delete div.dataset.svgz;
+    const bytes = Uint8Array.from(atob(packed), (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    const text = await new Response(stream).text();
+    const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+    const svg = doc.documentElement;
+    if (svg.nodeName !== "svg") { div.append(el("p", T("(diagram could not be read)"), "sub")); return; }
+    div.append(document.importNode(svg, true));
+  }
+  document.querySelectorAll("section.episode > details").forEach((d) => {
+    d.addEventListener("toggle", () => {
+      if (d.open) d.querySelectorAll(".diagram[data-svgz]").forEach(expand);
+    });
+  });
+  // A link to an episode (the overview, the lists) opens it.
+  function openEpisode() {
+    const m = /^#(episode-[\w.-]+)$/.exec(location.hash);
+    const target = m && document.getElementById(m[1]);
+    const d = target && target.querySelector(":scope > details");
+    if (d && !d.open) { d.open = true; target.scrollIntoView(); }
+  }
+  window.addEventListener("hashchange", openEpisode);
+  openEpisode();
 })();

@@ -10,16 +10,37 @@ Escaping: every label is a Graphviz HTML label built with :func:`html.escape`. G
 expands ``\\N``-style sequences even there and in tooltips, so a backslash from a log
 (Windows paths) travels as a private-use stand-in character and becomes ``&#92;`` in the SVG.
 
-Output is deterministic: ids follow the episode's own order, nothing depends on a clock
-or a hash seed.
+The overview: a row per episode for a small capture; above :data:`OVERVIEW_ROWS`
+episodes, time bands (an hour or wider) with counts by kind, and only the drawn episodes
+as rows (a cluster per resource in both). Which episodes are drawn is
+:mod:`correlate.render.select`'s rule (``--diagrams auto``: all up to 200, then the
+notable ones and the first and last of each routine kind).
+
+Language: every word bsrcorr writes in a diagram is in the reader's language
+(:mod:`correlate.i18n`); log text and protocol names (``2PC prepare``, ``conn``,
+``SyncSource``, ``uuid_compare``) stay as the log writes them. Graphviz sizes each box from
+the metrics of the font it finds (through Pango), and the SVG names the same font for the
+browser: Korean diagrams name a Hangul font first (:data:`FONT_KO`), else the Hangul
+labels would be measured in a font without Hangul and overflow their boxes.
+
+The DOT graphs are built here, in this process (they read the shared Analysis); ``dot``
+lays them out in parallel, one child process per CPU.
+
+Output is deterministic: ids follow the episode's own order, files are written in that
+order whichever ``dot`` ends first, nothing depends on a clock or a hash seed.
 """
 
 from __future__ import annotations
 
 import bisect
+import collections
 import html
 import itertools
+import os
 import re
+import shutil
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,9 +50,12 @@ import graphviz
 from .. import content
 from ..catalog import UUID_RULE_REASONS, uuid_meaning
 from ..content import Beat
-from ..i18n import _, text
+from ..episodes import KIND_WORDS
+from ..i18n import N_, _, language, text
 from ..model import Ref
-from ..times import fmt_clock
+from ..times import fmt_clock, fmt_ns
+from .select import Selection, select
+from .text import OUTCOME_WORDS
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -40,6 +64,37 @@ if TYPE_CHECKING:
 MAX_ROWS = 60
 BACKSLASH = "\ue000"
 FONT = "Helvetica"
+# Korean: a Hangul font first (NanumGothic is Debian's fonts-nanum, which ./setup.sh
+# installs; dot measures with the first one present), then those of Windows and macOS
+# for a reader's browser without it.
+FONT_KO = "NanumGothic,Noto Sans CJK KR,Malgun Gothic,Apple SD Gothic Neo,sans-serif"
+
+
+def font() -> str:
+    """The font list of the diagrams in the active language (English: as ever)."""
+    return FONT_KO if language() == "ko" else FONT
+
+
+# dot measures text with Pango's hinted metrics (each advance rounded to a whole pixel
+# at 96 dpi), a browser without rounding. Hangul syllables share one advance, so the
+# rounding adds up along a Korean line: NanumGothic at 9 pt comes out 2.5% short (a
+# 40-syllable band label 7 pt). Korean boxes get this much more width a character of
+# their longest line (a rounding is at most half a pixel, 0.375 pt; seen: up to 0.2).
+SLACK_PT = 0.25
+MARGIN_X_IN, MARGIN_Y_IN = 0.06, 0.03  # the nodes' margin (graph default)
+
+
+def slack(label: str) -> dict[str, str]:
+    """Korean: the margin attribute that keeps ``label`` (a Graphviz HTML label) inside
+    its box in a browser; English: none (the graph default)."""
+    if language() != "ko":
+        return {}
+    lines = re.split(r"<BR/>|</TR>", label)
+    longest = max(len(html.unescape(re.sub(r"<[^>]*>", "", x))) for x in lines)
+    extra = SLACK_PT * longest / 2 / 72
+    return {"margin": f"{MARGIN_X_IN + extra:.3f},{MARGIN_Y_IN}"}
+
+
 COLORS = {
     "source": "#1b7a3a",
     "target": "#1f4e9c",
@@ -59,6 +114,11 @@ KIND_FILL = {
     "network failure": "#fbe4e1",
     "down": "#eeeeee",
 }
+
+
+# A space where a label changes font (bold to plain): Graphviz writes each run as its
+# own SVG <text>, and a browser drops a plain space at the start or end of one.
+NBSP = "&#160;"
 
 
 def h(text: object) -> str:
@@ -113,6 +173,8 @@ class Diagram:
 # -- what goes in an episode -----------------------------------------------------------------
 
 
+# Landmarks named in a note (their kinds are names of the timeline, not words).
+LANDMARK_WORDS = {"attached": N_("attached"), "detaching": N_("detaching")}
 STATE_STYLES = {"SyncSource": "source", "PausedSyncS": "source"} | {
     "SyncTarget": "target",
     "PausedSyncT": "target",
@@ -144,7 +206,8 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
             mid += 1
         elif b.what == "command":
             if r.done is None:
-                note(b, f"bsradm: {r.command} ({r.number}) never finished", "finding")
+                said = _("bsradm: {command} ({number}) never finished")
+                note(b, said.format(command=r.command, number=r.number), "finding")
             else:
                 note(b, f"bsradm: {r.command} ({r.number})", "muted")
         elif b.what == "state" and r.what in ("role", "conn", "peer", "disk", "pdsk", "repl"):
@@ -153,41 +216,52 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
                 style = "primary"
             elif style == "note" and r.failed:
                 style = "finding"
-            prefix = "FAILED " if r.failed else ""
-            note(b, f"{prefix}{r.what}: {r.old} → {r.new}", style)
+            # role, conn, disk, ... and the states: DRBD's own names, as logged
+            change = f"{r.what}: {r.old} → {r.new}"
+            note(b, _("FAILED {change}").format(change=change) if r.failed else change, style)
         elif b.what == "decision" and r.compare is not None:
             note(b, *_decision_note(cl, r), _uuid_tip(r))
         elif b.what in ("resync_start", "resync_end"):
             style = "source" if r.role in ("SyncSource", "VerifyS") else "target"
+            kind = _(r.kind) if r.kind in ("resync", "verify") else r.kind
             if b.what == "resync_start":
-                size = f"{r.kb} KB" if r.kb is not None else "size not logged"
-                note(b, f"{r.kind} starts as {r.role}: {size}", style)
+                size = f"{r.kb} KB" if r.kb is not None else _("size not logged")
+                said = _("{kind} starts as {role}: {size}")
+                note(b, said.format(kind=kind, role=r.role, size=size), style)
             elif r.outcome == "done":
-                took = f"{r.total_s} s" if r.total_s is not None else "done"
+                took = f"{r.total_s} s" if r.total_s is not None else _("done")
                 rate = f", {r.rate_kps} K/s" if r.rate_kps is not None else ""
-                note(b, f"{r.kind} done: {took}{rate}", style)
+                note(
+                    b, _("{kind} done: {took}{rate}").format(kind=kind, took=took, rate=rate), style
+                )
             else:
-                note(b, f"{r.kind} broken: {r.end_reason}", "finding")
+                # the reason is the log's (the state change that ended it)
+                said = _("{kind} broken: {reason}")
+                note(b, said.format(kind=kind, reason=r.end_reason), "finding")
         elif b.what == "landmark":
             if r.kind == "driver_loaded":
-                note(b, f"driver loaded, BSR {r.detail.get('version') or '?'}", "muted")
-            elif r.kind in ("attached", "detaching"):
-                note(b, f"{r.kind} UUID {r.detail.get('current_uuid')}", "muted")
+                said = _("driver loaded, BSR {version}")
+                note(b, said.format(version=r.detail.get("version") or "?"), "muted")
+            elif r.kind in LANDMARK_WORDS:
+                uuid = r.detail.get("current_uuid")
+                note(b, f"{_(LANDMARK_WORDS[r.kind])} UUID {uuid}", "muted")
             elif r.kind == "volume_lock":
-                note(b, "volume lock requested", "muted")
+                note(b, _("volume lock requested"), "muted")
             elif r.kind == "split_brain":
-                note(b, "SPLIT BRAIN", "finding")
+                note(b, _("SPLIT BRAIN"), "finding")
         elif b.what == "landmark_end" and r.kind == "volume_lock":
-            note(b, "volume unlocked", "muted")
+            note(b, _("volume unlocked"), "muted")
         elif b.what == "loss":
             note(b, b.ref.message[:60], "muted")
         elif b.what == "twopc_failed":
             why = f" rv {r.abort_rv}" if r.abort_rv is not None else ""
-            note(b, f"2PC {r.tid} {r.outcome}{why}", "finding")
+            outcome = _(OUTCOME_WORDS[r.outcome]) if r.outcome in OUTCOME_WORDS else r.outcome
+            note(b, f"2PC {r.tid} {outcome}{why}", "finding")
         elif b.what == "twopc_timeout":
-            note(b, f"2PC {r.tid}: timeout", "finding")
+            note(b, _("2PC {tid}: timeout").format(tid=r.tid), "finding")
         elif b.what == "step":
-            note(b, f"clock step {r.size_s:+.3f} s before this line", "finding")
+            said = _("clock step {size} s before this line")
+            note(b, said.format(size=f"{r.size_s:+.3f}"), "finding")
     d.items.sort(
         key=lambda it: (
             it.ns,
@@ -214,7 +288,9 @@ def _decision_note(cl, dcs) -> tuple[str, str]:
     elif isinstance(dcs.result, int) and -100 < dcs.result < 0:
         role = "target"
     style = "finding" if not mirrored else (role or "note")
-    note = f"{dcs.label}: {reason}"
+    # uuid_compare(2) by rule 70: the result and rule numbers as the log gives them
+    label = dcs.short.replace(" rule", " " + _("by rule"), 1)
+    note = f"{label}: {reason}"
     if not mirrored and twin is not None:
         note += " " + _("(DOES NOT MIRROR {node}'s {result})").format(
             node=twin.node, result=twin.result
@@ -238,25 +314,36 @@ def _message_label(p, analysis: Analysis) -> tuple[str, bool]:
         return f"2PC commit {p.tid}", False
     if p.kind == "twopc_abort":
         return f"2PC abort {p.tid}", False
+    # 2PC prepare, reply, commit, abort: the packets' names (P_TWOPC_*), as logged
     if p.kind in ("bitmap_send", "bitmap_reply"):
         size = f": {p.label}" if p.label else ""
         return (
-            "bitmap (source → target)" if p.kind == "bitmap_send" else "bitmap (target → source)"
+            _("bitmap (source → target)")
+            if p.kind == "bitmap_send"
+            else _("bitmap (target → source)")
         ) + size, False
     if p.kind == "bitmap_done":
-        return "bitmap exchange complete", False
+        return _("bitmap exchange complete"), False
     if p.kind == "handshake":
-        return "feature handshake (both ways)", True
+        return _("feature handshake (both ways)"), True
     if p.kind == "uuid":
-        return "UUID sets (both ways)", True
+        return _("UUID sets (both ways)"), True
     return p.kind, False
 
 
 def _uuid_tip(d) -> str:
     s, p = d.self_uuids, d.peer_uuids
-    return (
-        f"self {s.get('current')}:{s.get('bitmap')} bits {s.get('bits')}; "
-        f"peer {p.get('current')}:{p.get('bitmap')} bits {p.get('bits')}; {d.rule_text or ''}"
+    return _(
+        "self {current}:{bitmap} bits {bits}; peer {peer_current}:{peer_bitmap} bits "
+        "{peer_bits}; {rule}"
+    ).format(
+        current=s.get("current"),
+        bitmap=s.get("bitmap"),
+        bits=s.get("bits"),
+        peer_current=p.get("current"),
+        peer_bitmap=p.get("bitmap"),
+        peer_bits=p.get("bits"),
+        rule=d.rule_text or "",
     )
 
 
@@ -298,12 +385,12 @@ def _graph(name: str) -> graphviz.Digraph:
         ranksep="0.16",
         splines="line",
         newrank="true",
-        fontname=FONT,
+        fontname=font(),
         bgcolor="white",
         pad="0.3",
     )
-    g.attr("node", fontname=FONT, fontsize="10", margin="0.06,0.03")
-    g.attr("edge", fontname=FONT, fontsize="9")
+    g.attr("node", fontname=font(), fontsize="10", margin=f"{MARGIN_X_IN},{MARGIN_Y_IN}")
+    g.attr("edge", fontname=font(), fontsize="9")
     return g
 
 
@@ -313,7 +400,7 @@ LANE_GAP_IN = "3.6"  # room between two lifelines for a message's label
 
 def _note_label(it: Item) -> str:
     color = TEXT_COLORS.get(it.style, "#222222")
-    text = h(it.text) + (f" <B>×{it.count}</B>" if it.count > 1 else "")
+    text = h(it.text) + (f"{NBSP}<B>×{it.count}</B>" if it.count > 1 else "")
     bold = it.style in ("source", "target", "primary", "finding")
     if bold:
         text = f"<B>{text}</B>"
@@ -324,12 +411,15 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
     ep = d.episode
     roles = roles or Roles(analysis)
     g = _graph(ep.slug)
+    on_clock = _("{span} on {reference}'s clock").format(
+        span=_span(ep), reference=analysis.alignment.reference
+    )
     # A table, not <BR/>: Graphviz sets a bold line over a <BR/> too tightly.
     title = (
         '<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="2">'
-        f'<TR><TD ALIGN="LEFT"><B>{h(f"#{ep.number} {ep.title}")}</B></TD></TR>'
-        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#555555">{h(_span(ep))} on '
-        f"{h(analysis.alignment.reference)}'s clock</FONT></TD></TR></TABLE>>"
+        f'<TR><TD ALIGN="LEFT"><B>{h(f"#{ep.number} {text(ep.heading)}")}</B></TD></TR>'
+        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#555555">{h(on_clock)}'
+        "</FONT></TD></TR></TABLE>>"
     )
     g.attr(label=title, labelloc="t", labeljust="l", fontsize="12")
     idents = {ev.name: ev.identity for ev in analysis.events}
@@ -337,12 +427,14 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
     # Lifeline heads.
     with g.subgraph(name="heads") as s:
         s.attr(rank="same")
-        s.node("t_head", label="<<B>time</B>>", shape="plaintext")
+        s.node("t_head", label="<<B>" + h(_("time")) + "</B>>", shape="plaintext")
         prev = "t_head"
         for i, n in enumerate(nodes):
+            head = _head_label(n, idents.get(n), analysis, ep, roles)
             s.node(
                 f"h{i}",
-                label=_head_label(n, idents.get(n), analysis, ep, roles),
+                label=head,
+                **slack(head),
                 shape="box",
                 style="rounded,filled",
                 fillcolor="#f2f2f2",
@@ -365,11 +457,12 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
             r_col = nodes.index(rows[where["recv"]].node)
             gap = s_col + 1 if r_col > s_col else s_col
             gap_text[(where["send"], gap)] = d.messages[mid]
+    local = _("{node} local {time}")
     for r, it in enumerate(rows):
         with g.subgraph(name=f"row{r}") as s:
             s.attr(rank="same")
             tip = "; ".join(
-                f"{x.node} local {fmt_clock(x.ref.local_ns)}"
+                local.format(node=x.node, time=fmt_clock(x.ref.local_ns))
                 for x in rows
                 if x.ref and x.ns == it.ns
             )
@@ -377,7 +470,7 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
                 f"t{r}",
                 label=f'<<FONT POINT-SIZE="9">{h(fmt_clock(it.ns))}</FONT>>',
                 shape="plaintext",
-                tooltip=attr(f"aligned {fmt_clock(it.ns)}; {tip}"),
+                tooltip=attr(_("aligned {time}").format(time=fmt_clock(it.ns)) + f"; {tip}"),
             )
             order = [f"t{r}"]
             for i, n in enumerate(nodes):
@@ -404,9 +497,11 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
                     order.append(f"g{r}_{i}")
                 s.node(f"p{r}_{i}", label="", shape="point", width="0.06", color="#777777")
                 if it.node == n and it.msg is None:
+                    note = _note_label(it)
                     s.node(
                         f"n{r}",
-                        label=_note_label(it),
+                        label=note,
+                        **slack(note),
                         shape="note",
                         style="filled",
                         fillcolor="#ffecec" if it.style == "finding" else COLORS["note"],
@@ -448,7 +543,9 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
     if d.dropped:
         g.node(
             "more",
-            label=f"<<I>{d.dropped} more events not drawn (see the timeline)</I>>",
+            label="<<I>"
+            + h(_("{count} more events not drawn (see the timeline)").format(count=d.dropped))
+            + "</I>>",
             shape="plaintext",
         )
         if rows:
@@ -528,55 +625,75 @@ def _head_label(name: str, ident, analysis: Analysis, ep: Episode, roles: Roles)
         meta = []
         node_id = ident.id_in(ep.resource)
         if node_id is not None:
-            meta.append(f"id {node_id}")
+            meta.append(_("id {id}").format(id=node_id))
         if ident.host:
-            meta.append(f"host {ident.host}")
+            meta.append(_("host {host}").format(host=ident.host))
         if ident.platform:
             meta.append(ident.platform)
         if meta:
             parts.append(f'<FONT POINT-SIZE="9">{h(", ".join(meta))}</FONT>')
         shown = ep.resources or ([ep.resource] if ep.resource else ident.resources)
         if shown:
-            word = "resource" if len(shown) == 1 else "resources"
-            parts.append(f'<FONT POINT-SIZE="8">{word} {h(", ".join(shown))}</FONT>')
+            word = _("resource {names}") if len(shown) == 1 else _("resources {names}")
+            parts.append(f'<FONT POINT-SIZE="8">{h(word.format(names=", ".join(shown)))}</FONT>')
     na = analysis.alignment.nodes.get(name)
     if na is not None and not na.reference and na.main and na.main.offset_s is not None:
-        parts.append(f'<FONT POINT-SIZE="8" COLOR="#666666">clock {na.main.offset_s:+.4f} s</FONT>')
+        clock = _("clock {offset} s").format(offset=f"{na.main.offset_s:+.4f}")
+        parts.append(f'<FONT POINT-SIZE="8" COLOR="#666666">{h(clock)}</FONT>')
     return "<" + "<BR/>".join(parts) + ">"
 
 
 # -- overview ----------------------------------------------------------------------------------
 
+# At most this many episodes: one row each (the small-capture look). Above it, the
+# overview groups them into time bands with counts and lists only the drawn episodes.
+OVERVIEW_ROWS = 300
+# Above OVERVIEW_ROWS, at most this many episode rows (drawn ones, shared out among the
+# bands); the bands' counts cover the rest.
+OVERVIEW_MAX_LISTED = 400
+# Band widths tried in turn until the capture needs at most OVERVIEW_BANDS bands.
+BAND_WIDTHS_S = (3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 7 * 86_400, 30 * 86_400)
+OVERVIEW_BANDS = 120
 
-def _overview_rows(g, nodes: list[str], episodes: list[Episode], first: int, linked: bool) -> None:
+
+def _lifeline_points(s, nodes: list[str], r: int, on: list[str], fill: str) -> list[str]:
+    order = []
+    for i, n in enumerate(nodes):
+        if n in on:
+            s.node(
+                f"p{r}_{i}",
+                label="",
+                shape="circle",
+                width="0.14",
+                style="filled",
+                fillcolor=fill,
+                color="#555555",
+            )
+        else:
+            s.node(f"p{r}_{i}", label="", shape="point", width="0.03", color="#bbbbbb")
+        order.append(f"p{r}_{i}")
+    return order
+
+
+def _overview_rows(
+    g, nodes: list[str], episodes: list[Episode], first: int, links: set[str]
+) -> None:
     for r, ep in enumerate(episodes, first):
         with g.subgraph(name=f"row{r}") as s:
             s.attr(rank="same")
-            order = []
-            for i, n in enumerate(nodes):
-                if n in ep.nodes:
-                    s.node(
-                        f"p{r}_{i}",
-                        label="",
-                        shape="circle",
-                        width="0.14",
-                        style="filled",
-                        fillcolor=KIND_FILL.get(ep.kind, "#dddddd"),
-                        color="#555555",
-                    )
-                else:
-                    s.node(f"p{r}_{i}", label="", shape="point", width="0.03", color="#bbbbbb")
-                order.append(f"p{r}_{i}")
-            label = f"<<B>#{ep.number}</B> {h(fmt_clock(ep.start_ns))}  {h(ep.title)}>"
-            extra = {"URL": f"{ep.slug}.svg", "target": "_top"} if linked else {}
+            order = _lifeline_points(s, nodes, r, ep.nodes, KIND_FILL.get(ep.kind, "#dddddd"))
+            title = text(ep.heading)
+            label = f"<<B>#{ep.number}</B>{NBSP}{h(fmt_clock(ep.start_ns))}  {h(title)}>"
+            extra = {"URL": f"{ep.slug}.svg", "target": "_top"} if ep.slug in links else {}
             s.node(
                 f"e{r}",
                 label=label,
+                **slack(label),
                 shape="box",
                 style="filled",
                 fillcolor=KIND_FILL.get(ep.kind, "#ffffff"),
                 color="#999999",
-                tooltip=attr(f"{ep.title}: {_span(ep)}"),
+                tooltip=attr(f"{title}: {_span(ep)}"),
                 **extra,
             )
             order.append(f"e{r}")
@@ -584,14 +701,152 @@ def _overview_rows(g, nodes: list[str], episodes: list[Episode], first: int, lin
                 s.edge(a, b, style="invis")
 
 
-def overview(analysis: Analysis, episodes: list[Episode], linked: bool) -> graphviz.Digraph:
-    g = _graph("overview")
-    g.attr(
-        label=f"<<B>{h(len(episodes))} episodes</B> on {h(analysis.alignment.reference)}'s "
-        "clock (click one for its sequence diagram)>",
-        labelloc="t",
-        fontsize="12",
+@dataclass
+class Band:
+    """A stretch of time in one resource band: what happened, counted, and the episodes
+    listed as rows under it."""
+
+    start_ns: int
+    width_ns: int
+    members: list[Episode]
+    listed: list[Episode]  # drawn episodes shown as rows (all of them, unless capped)
+    drawn: int = 0  # drawn episodes in the band
+
+
+def band_width_ns(episodes: list[Episode], groups: int) -> int:
+    """The narrowest band width (an hour at least) that needs at most OVERVIEW_BANDS bands
+    over ``groups`` resource bands."""
+    starts = [e.start_ns for e in episodes]
+    for width_s in BAND_WIDTHS_S:
+        w = width_s * 10**9
+        if len({(t // w) for t in starts}) * max(groups, 1) <= OVERVIEW_BANDS:
+            return w
+    return BAND_WIDTHS_S[-1] * 10**9
+
+
+def bands_of(episodes: list[Episode], drawn: set[str], width_ns: int) -> list[Band]:
+    """``episodes`` (time-ordered) cut into bands of ``width_ns``; empty bands skipped."""
+    out: list[Band] = []
+    for key, members in itertools.groupby(episodes, key=lambda e: e.start_ns // width_ns):
+        group = list(members)
+        mine = [e for e in group if e.slug in drawn]
+        out.append(Band(key * width_ns, width_ns, group, mine, len(mine)))
+    return out
+
+
+def cap_listed(bands: list[Band], most: int, ranks: dict[str, int]) -> None:
+    """At most ``most`` rows in all, shared out so that every band with a drawn episode
+    lists some (the largest share that fits, bands in time order getting the rest); in a
+    band, the episodes that matter most (``ranks``, lowest first) are kept."""
+    if sum(len(b.listed) for b in bands) <= most:
+        return
+    share = most // max(1, sum(1 for b in bands if b.listed))
+    while share and sum(min(len(b.listed), share + 1) for b in bands) <= most:
+        share += 1
+    left = most - sum(min(len(b.listed), share) for b in bands)
+    for b in bands:
+        extra = 1 if left > 0 and len(b.listed) > share else 0
+        left -= extra
+        order = sorted(range(len(b.listed)), key=lambda i: (ranks.get(b.listed[i].slug, 1), i))
+        keep = sorted(order[: max(1, share + extra)])
+        b.listed = [b.listed[i] for i in keep]
+
+
+def _band_label(band: Band) -> str:
+    kinds: dict[str, int] = {}
+    for e in band.members:
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    counted = _("{count} {kind}")
+    counts = ", ".join(
+        counted.format(count=n, kind=_(KIND_WORDS.get(k, k)))
+        for k, n in sorted(kinds.items(), key=lambda x: (-x[1], x[0]))
     )
+    end = band.start_ns + band.width_ns
+    when = f"{fmt_ns(band.start_ns, sep=' ')[:16]} – {fmt_clock(end)[:5]}"
+    shown = len(band.listed)
+    if shown < band.drawn:
+        tail = _("; {drawn} drawn, {shown} listed below (findings first)").format(
+            drawn=band.drawn, shown=shown
+        )
+    else:
+        tail = (
+            _("; {shown} drawn, listed below").format(shown=shown) if shown else _("; none drawn")
+        )
+    said = _("{count} episodes: {counts}{tail}").format(
+        count=len(band.members), counts=counts, tail=tail
+    )
+    return f'<<B>{h(when)}</B>{NBSP}{NBSP}<FONT POINT-SIZE="9">{h(said)}</FONT>>'
+
+
+def _band_rows(g, nodes: list[str], bands: list[Band], first: int, links: set[str]) -> list[str]:
+    """One heading row a band (its counts), then its listed episodes; returns the
+    episode-column node names in order."""
+    r = first
+    for band in bands:
+        involved = sorted({n for e in band.members for n in e.nodes}, key=nodes.index)
+        with g.subgraph(name=f"row{r}") as s:
+            s.attr(rank="same")
+            order = _lifeline_points(s, nodes, r, involved, "#f2f2f2")
+            counted = _band_label(band)
+            s.node(
+                f"e{r}",
+                label=counted,
+                **slack(counted),
+                shape="box",
+                style="rounded,filled",
+                fillcolor="#f7f7f7",
+                color="#cccccc",
+                tooltip=attr(
+                    _("{count} episodes from {start}").format(
+                        count=len(band.members), start=fmt_ns(band.start_ns, sep=" ")
+                    )
+                ),
+            )
+            order.append(f"e{r}")
+            for a, b in itertools.pairwise(order):
+                s.edge(a, b, style="invis")
+        r += 1
+        if band.listed:
+            _overview_rows(g, nodes, band.listed, r, links)
+            r += len(band.listed)
+    return [f"e{k}" for k in range(first, r)]
+
+
+def overview(
+    analysis: Analysis,
+    episodes: list[Episode],
+    linked: bool | Iterable[str],
+    ranks: dict[str, int] | None = None,
+) -> graphviz.Digraph:
+    """The capture at a glance: a row per episode (linked to its diagram when ``linked``
+    is True or holds its slug); above :data:`OVERVIEW_ROWS` episodes, time bands with
+    counts and only the linked (drawn) episodes as rows, at most
+    :data:`OVERVIEW_MAX_LISTED` (``ranks``, the selection's slug -> rank, says which
+    matter most)."""
+    links = (
+        {e.slug for e in episodes} if linked is True else set() if linked is False else set(linked)  # type: ignore[arg-type]
+    )
+    grouped = len(episodes) > OVERVIEW_ROWS
+    g = _graph("overview")
+    if grouped:
+        shown = sum(1 for e in episodes if e.slug in links)
+        listed_text = (
+            _("{count} have a sequence diagram (click one)").format(count=shown)
+            if shown
+            else _("no episode diagram drawn")
+        )
+        if shown < len(episodes):
+            listed_text += _("; --diagrams all draws every one")
+        rest = _("on {reference}'s clock, counted by time; {listed}").format(
+            reference=analysis.alignment.reference, listed=listed_text
+        )
+    else:
+        rest = _("on {reference}'s clock (click one for its sequence diagram)").format(
+            reference=analysis.alignment.reference
+        )
+    count = _("{count} episodes").format(count=len(episodes))
+    title = f"<<B>{h(count)}</B>{NBSP}{h(rest)}>"
+    g.attr(label=title, labelloc="t", fontsize="12")
     nodes = [n.name for n in analysis.nodes]
     with g.subgraph(name="heads") as s:
         s.attr(rank="same")
@@ -607,31 +862,48 @@ def overview(analysis: Analysis, episodes: list[Episode], linked: bool) -> graph
             if prev:
                 s.edge(prev, f"h{i}", style="invis")
             prev = f"h{i}"
-        s.node("e_head", label="<<B>episode</B>>", shape="plaintext")
+        s.node("e_head", label="<<B>" + h(_("episode")) + "</B>>", shape="plaintext")
         s.edge(prev or "h0", "e_head", style="invis")
     resources = sorted({e.resource for e in episodes if e.resource is not None})
-    bands: list[tuple[str | None, list[Episode]]] = [(None, episodes)]
+    parts: list[tuple[str | None, list[Episode]]] = [(None, episodes)]
     if len(resources) > 1:
         # One band a resource, in time order inside; then the nodes' own episodes and
         # those of several resources at once.
-        bands = [(res, [e for e in episodes if e.resource == res]) for res in resources]
-        bands.append(("nodes and several resources", [e for e in episodes if e.resource is None]))
-    rows: list[Episode] = []
-    for k, (band, members) in enumerate(b for b in bands if b[1]):
-        if band is None:
-            _overview_rows(g, nodes, members, len(rows), linked)
+        parts = [(res, [e for e in episodes if e.resource == res]) for res in resources]
+        parts.append(
+            (_("nodes and several resources"), [e for e in episodes if e.resource is None])
+        )
+    parts = [p for p in parts if p[1]]
+    width = band_width_ns(episodes, len(parts)) if grouped else 0
+    bands = (
+        {k: bands_of(members, links, width) for k, (_, members) in enumerate(parts)}
+        if grouped
+        else {}
+    )
+    cap_listed([b for bs in bands.values() for b in bs], OVERVIEW_MAX_LISTED, ranks or {})
+    column: list[str] = []
+    rows = 0
+    for k, (part, members) in enumerate(parts):
+
+        def fill(c, k=k, members=members, rows=rows) -> list[str]:
+            if not grouped:
+                _overview_rows(c, nodes, members, rows, links)
+                return [f"e{r}" for r in range(rows, rows + len(members))]
+            return _band_rows(c, nodes, bands[k], rows, links)
+
+        if part is None:
+            names = fill(g)
         else:
             with g.subgraph(name=f"cluster_band{k}") as c:
-                c.attr(label=f"<<B>{h(band)}</B>>", labeljust="l", style="rounded", color="#bbbbbb")
-                _overview_rows(c, nodes, members, len(rows), linked)
-        rows.extend(members)
-    episodes = rows
+                c.attr(label=f"<<B>{h(part)}</B>>", labeljust="l", style="rounded", color="#bbbbbb")
+                names = fill(c)
+        column.extend(names)
+        rows += len(names)
     for i, _n in enumerate(nodes):
-        chain = [f"h{i}"] + [f"p{r}_{i}" for r in range(len(episodes))]
+        chain = [f"h{i}"] + [f"p{r}_{i}" for r in range(rows)]
         for a, b in itertools.pairwise(chain):
             g.edge(a, b, arrowhead="none", color="#aaaaaa", weight="100")
-    echain = ["e_head"] + [f"e{r}" for r in range(len(episodes))]
-    for a, b in itertools.pairwise(echain):
+    for a, b in itertools.pairwise(["e_head", *column]):
         g.edge(a, b, style="invis", weight="100")
     return g
 
@@ -643,43 +915,96 @@ class DotMissing(Exception):
     """Graphviz's ``dot`` is not installed: the sources were written instead."""
 
 
-def render(analysis: Analysis, episodes: list[Episode], out: Path, mode: str) -> list[Path]:
-    """Write ``overview.svg`` and (``mode == "all"``) one SVG per episode into ``out``.
+def _dot(source: str) -> bytes:
+    """One graph through ``dot -Tsvg`` (run in a worker thread: the work is the child
+    process's, so threads give real parallelism without pickling the sources)."""
+    return graphviz.pipe("dot", "svg", source.encode("utf-8"))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        # a full disk must not leave a half-written diagram behind
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def graphs(
+    analysis: Analysis, episodes: list[Episode], sel: Selection
+) -> Iterator[tuple[str, graphviz.Digraph]]:
+    """The overview first (the largest graph: started first, it ends with the rest),
+    then each drawn episode's graph, built one at a time as they are asked for."""
+    if sel.mode == "none":
+        return
+    yield "overview", overview(analysis, episodes, linked=sel.drawn, ranks=sel.rank)
+    drawn = set(sel.drawn)
+    roles = Roles(analysis) if drawn else None
+    for ep in episodes:
+        if ep.slug in drawn:
+            yield ep.slug, draw(analysis, collect(analysis, ep), roles)
+
+
+def render(
+    analysis: Analysis,
+    episodes: list[Episode],
+    out: Path,
+    mode: str,
+    workers: int | None = None,
+) -> list[Path]:
+    """Write ``overview.svg`` and the episode SVGs ``mode`` selects into ``out``
+    (:func:`correlate.render.select.select`: ``auto``, ``all``, ``overview``, ``none``),
+    running ``dot`` in ``workers`` processes at once (default: one per CPU). Records in
+    ``analysis`` which episodes were drawn (``rendered``) and the selection.
 
     Raises :class:`DotMissing` after writing the ``.dot`` sources when ``dot`` is absent.
     """
     # An earlier run's diagrams are already gone: bundle.prepare clears them.
+    sel = select(episodes, analysis.findings, analysis.clock, mode)
+    analysis.selection = sel
+    analysis.rendered = set()
     if mode == "none":
         return []
     out.mkdir(parents=True, exist_ok=True)
-    graphs: list[tuple[str, graphviz.Digraph]] = []
-    if mode == "all":
-        roles = Roles(analysis)
-        for ep in episodes:
-            graphs.append((ep.slug, draw(analysis, collect(analysis, ep), roles)))
-    graphs.append(("overview", overview(analysis, episodes, linked=mode == "all")))
-    written = []
-    missing = False
-    for name, g in graphs:
-        if missing:
-            (out / f"{name}.dot").write_text(g.source, encoding="utf-8")
-            continue
-        try:
-            svg = g.pipe(format="svg")
-        except graphviz.ExecutableNotFound:
-            missing = True
-            (out / f"{name}.dot").write_text(g.source, encoding="utf-8")
-            continue
-        path = out / f"{name}.svg"
-        tmp = out / f".{name}.svg.tmp"
-        try:
-            tmp.write_bytes(finish_svg(svg))
-            tmp.replace(path)
-        except OSError:
-            # a full disk must not leave a half-written diagram behind
-            tmp.unlink(missing_ok=True)
-            raise
-        written.append(path)
-    if missing:
+    if shutil.which("dot") is None:
+        for name, g in graphs(analysis, episodes, sel):
+            _write_atomic(out / f"{name}.dot", g.source.encode("utf-8"))
         raise DotMissing(str(out))
+    workers = workers or os.cpu_count() or 1
+    written: list[Path] = []
+    # Graphs are built here (they read the shared Analysis) while earlier ones are in
+    # dot; a bounded window of pending episodes keeps memory flat at any count. Files are
+    # written in submission order, so the output does not depend on which dot ends first.
+    # The overview (the largest graph) starts first and is collected last: waiting for
+    # it inside the window would hold back every episode behind it.
+    window: collections.deque[tuple[str, Future[bytes]]] = collections.deque()
+
+    def finish(name: str, fut: Future[bytes]) -> None:
+        path = out / f"{name}.svg"
+        _write_atomic(path, finish_svg(fut.result()))
+        written.append(path)
+        if name != "overview":
+            analysis.rendered.add(name)  # type: ignore[union-attr]
+
+    first: tuple[str, Future[bytes]] | None = None
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        try:
+            for name, g in graphs(analysis, episodes, sel):
+                job = (name, pool.submit(_dot, g.source))
+                if first is None:
+                    first = job
+                    continue
+                window.append(job)
+                while len(window) > 4 * workers:
+                    finish(*window.popleft())
+            while window:
+                finish(*window.popleft())
+            if first is not None:
+                finish(*first)
+        except BaseException:
+            for _, fut in [*window, *([first] if first else [])]:
+                fut.cancel()
+            raise
     return written

@@ -45,12 +45,32 @@ def timings(splits: list[Split]) -> list[str]:
     def pad(s: str) -> str:
         return s + " " * (width - _width(s))
 
-    lines = [f"{pad(head)}  {_('seconds'):>8}  {_('peak RSS'):>10}"]
+    def right(s: str, columns: int) -> str:
+        return " " * (columns - _width(s)) + s
+
+    seconds, peak, total = _("seconds"), _("peak RSS"), _("total")
+    lines = [f"{pad(head)}  {right(seconds, 8)}  {right(peak, 10)}"]
     for name, s in zip(names, splits, strict=True):
         rss = "" if s.peak_rss_bytes is None else f"{s.peak_rss_bytes / 2**20:,.0f} MiB"
         lines.append(f"{pad(name)}  {s.seconds:8.2f}  {rss:>10}")
-    lines.append(f"{pad(_('total'))}  {sum(s.seconds for s in splits):8.2f}")
+    lines.append(f"{pad(total)}  {sum(s.seconds for s in splits):8.2f}")
     return lines
+
+
+# How a clock's offset was found (align.py's basis), for a reader.
+BASIS_WORDS = {
+    "reference": N_("reference"),
+    "2pc/bitmap": N_("2pc/bitmap"),
+    "handshake": N_("handshake"),
+    "manual": N_("manual"),
+    "carried": N_("carried over"),
+    "unaligned": N_("unaligned"),
+}
+
+
+def basis_word(basis: str) -> str:
+    """How an offset was found, in the reader's language (unknown ones as they are)."""
+    return _(BASIS_WORDS[basis]) if basis in BASIS_WORDS else basis
 
 
 def clock_line(na: NodeAlignment) -> str:
@@ -73,7 +93,7 @@ def clock_line(na: NodeAlignment) -> str:
     )
     if weak:
         out += _(" + {count} weak").format(count=weak)
-    basis = main.basis + (
+    basis = basis_word(main.basis) + (
         " " + _("via {nodes}").format(nodes=", ".join(main.via)) if main.via else ""
     )
     out += f" ({basis})"

@@ -1,0 +1,316 @@
+"""Which episodes get a sequence diagram (``--diagrams auto``), the overview at scale, and
+``dot`` in parallel giving the same bytes as one at a time.
+
+The rule (:mod:`correlate.render.select`) is checked on hand-built episodes and findings,
+then on a simulated capture of 300 routine connects and disconnects with one resync and
+one command that never finished.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from correlate.episodes import Episode
+from correlate.errors import Notices
+from correlate.findings import Finding
+from correlate.i18n import Msg
+from correlate.model import Clock, Ref
+from correlate.pipeline import Options, analyse, write
+from correlate.render import select, sequence
+
+from .simulate import Sim, SimNode
+
+S = 10**9
+
+
+def ep(n: int, kind: str, t: float, *, res: str | None = "r0", **detail) -> Episode:
+    e = Episode(kind, ["a", "b"], int(t * S), int((t + 1) * S), f"{kind} {res}", resource=res)
+    e.detail = dict(detail)
+    e.number = n
+    return e
+
+
+def clock_with(rows: dict[str, list[float]]) -> Clock:
+    """Node -> each row's aligned time in seconds."""
+    return Clock({k: np.array([int(t * S) for t in v], dtype=np.int64) for k, v in rows.items()})
+
+
+def finding(node: str, row: int, resource: str | None = "r0", kind="twopc_aborted") -> Finding:
+    ref = Ref(node, row, "x.log", row + 1, None, None)
+    return Finding("error", kind, node, None, "m", [ref], resource)
+
+
+def routine_capture() -> tuple[list[Episode], dict[int, str]]:
+    """150 connects and 150 disconnects of r0, a connect with a resync (#7), a role
+    change (#100) and a connect of r1 (#200, alone of its kind)."""
+    episodes, special = [], {}
+    for n in range(1, 304):
+        if n == 7:
+            episodes.append(ep(n, "connect", n * 10, resync={"source": "a"}))
+            special[n] = "a resync"
+        elif n == 100:
+            episodes.append(ep(n, "role change", n * 10))
+            special[n] = "a role change"
+        elif n == 200:
+            episodes.append(ep(n, "connect", n * 10, res="r1"))
+        else:
+            episodes.append(ep(n, "connect" if n % 2 else "disconnect", n * 10))
+    return episodes, special
+
+
+def test_auto_keeps_the_notable_and_the_ends_of_each_routine_kind():
+    episodes, special = routine_capture()
+    # A finding whose line falls inside #50's window (t 500..501 s) on node a, r0; one on
+    # a node the episode does not have; one of another resource: those two draw nothing.
+    clock = clock_with({"a": [500.5, 600.5], "b": [0.0], "c": [700.5]})
+    findings = [
+        finding("a", 0),
+        finding("c", 0),
+        finding("a", 1, resource="r9"),
+    ]
+    sel = select.select(episodes, findings, clock, "auto")
+    drawn = {int(s.split("-")[1]) for s in sel.drawn}
+    routine_connects = [e.number for e in episodes if e.kind == "connect" and e.resource == "r0"]
+    routine_connects = [n for n in routine_connects if n != 7]
+    disconnects = [e.number for e in episodes if e.kind == "disconnect" and n_ok(e, special)]
+    assert 50 in routine_connects or 50 in disconnects
+    ends = {
+        routine_connects[0],
+        routine_connects[-1],
+        disconnects[0] if disconnects[0] != 50 else disconnects[1],
+        disconnects[-1],
+        200,  # the only connect of r1: first and last of its kind
+    }
+    assert drawn == {7, 100, 50} | ends
+    why = {int(s.split("-")[1]): w for s, w in sel.why.items()}
+    assert why[7] == "a resync" and why[100] == "a role change"
+    assert why[50] == "a finding (twopc_aborted)"
+    assert why[routine_connects[0]] == f"the first routine connect r0 of {len(routine_connects)}"
+    # Every other episode is left out, each with why.
+    assert len(sel.left_out) == len(episodes) - len(drawn)
+    some = str(next(iter(sel.left_out.values())))
+    assert re.fullmatch(r"routine (connect|disconnect) r0, 1 of \d+ alike", some)
+    assert (
+        sel.left_out[episodes[2].slug] == f"routine connect r0, 1 of {len(routine_connects)} alike"
+    )
+    doc = sel.to_json()
+    assert doc["rendered"] == len(drawn) and doc["left_out"] == len(episodes) - len(drawn)
+    assert "--diagrams all" in doc["render_all"]
+
+
+def n_ok(e: Episode, special: dict[int, str]) -> bool:
+    return e.number not in special
+
+
+def test_unfinished_commands_and_split_brain_are_drawn():
+    episodes, _ = routine_capture()
+    episodes[10].kind, episodes[10].detail = "down", {"terminated": False}
+    episodes[20].kind, episodes[20].detail = "up", {"all_terminated": False}
+    # a role command that never finished: episodes.py says so in its detail (the title
+    # says it in words, in the reader's language, and is not read)
+    episodes[30].heading = Msg(
+        "role change asked r0: a PRIMARY, no role change logged (command {state})",
+        state=Msg("never terminated"),
+    )
+    episodes[30].detail = {"command": "PRIMARY", "changed": False, "terminated": False}
+    t = episodes[40].start_ns / S + 0.5
+    clock = clock_with({"b": [t]})
+    sel = select.select(episodes, [finding("b", 0, kind="split_brain")], clock, "auto")
+    for k in (10, 20):
+        assert sel.why[episodes[k].slug] == "an unfinished command"
+    assert sel.why[episodes[30].slug] == "an unfinished command"
+    assert {sel.rank[episodes[k].slug] for k in (10, 20, 30, 40)} == {select.RANK_NOTABLE}
+    assert sel.why[episodes[40].slug] == "a split brain"
+
+
+def test_every_reason_is_given():
+    episodes, _ = routine_capture()
+    e = episodes[6]  # #7: the resync
+    t = e.start_ns / S + 0.5
+    sel = select.select(
+        episodes, [finding("a", 0, kind="resync_broken")], clock_with({"a": [t]}), "auto"
+    )
+    assert sel.why[e.slug] == "a finding (resync_broken); a resync"
+
+
+def test_flapping_draws_its_first_and_last_episode_only():
+    """A finding about the repetition itself would otherwise draw every connect."""
+    episodes, _ = routine_capture()
+    connects = [e for e in episodes if e.kind == "connect" and e.resource == "r0"][5:25]
+    times = [e.start_ns / S + 0.5 for e in connects]
+    refs = [Ref("a", k, "x.log", k + 1, None, None) for k in range(len(times))]
+    flapping = Finding("warning", "connection_flapping", "a", None, "m", refs, "r0")
+    sel = select.select(episodes, [flapping], clock_with({"a": times}), "auto")
+    flagged = [e.slug for e in connects if sel.rank.get(e.slug) == select.RANK_NOTABLE]
+    assert flagged == [connects[0].slug, connects[-1].slug]
+
+
+def test_a_finding_of_no_resource_counts_in_any_episode_of_its_node():
+    episodes, _ = routine_capture()
+    t = episodes[60].start_ns / S + 0.2
+    sel = select.select(episodes, [finding("b", 0, resource=None)], clock_with({"b": [t]}), "auto")
+    assert str(sel.why[episodes[60].slug]).startswith("a finding")
+
+
+@pytest.mark.parametrize(
+    ("mode", "count", "drawn"),
+    [
+        ("auto", 200, 200),
+        ("auto", 201, None),
+        ("all", 303, 303),
+        ("overview", 50, 0),
+        ("none", 50, 0),
+    ],
+)
+def test_modes(mode, count, drawn):
+    episodes = routine_capture()[0][:count]
+    sel = select.select(episodes, [], clock_with({}), mode)
+    if drawn is None:  # 201 routine-ish episodes: the rule applies
+        assert len(sel.drawn) < count
+    else:
+        assert len(sel.drawn) == drawn
+    assert len(sel.drawn) + len(sel.left_out) == count
+
+
+def test_unknown_mode_is_refused():
+    with pytest.raises(ValueError, match="one of auto"):
+        select.select([], [], clock_with({}), "some")
+
+
+# -- a simulated capture, end to end ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def capture(tmp_path_factory) -> list[str]:
+    """150 connect/disconnect cycles of r0 (300 routine episodes), the 40th connect with a
+    resync, and the last cycle's DISCONNECT command never terminated (earlier, the
+    commands after it would pair with the wrong terminations). Cycles are
+    400 s apart: closer, the connects would be a connection-flapping finding."""
+    tmp = tmp_path_factory.mktemp("sel")
+    sim = Sim([SimNode("node0", 0), SimNode("node1", 1, offset_s=-0.2)], datetime(2024, 1, 1))
+    t = 10.0
+    for k in range(150):
+        end = sim.connect("node0", "node1", t, resync_kb=8000 if k == 40 else None)
+        if k == 149:
+            sim.disconnect("node0", "node1", max(end, t + 1) + 20, command=None)
+            sim.command("node0", max(end, t + 1) + 20, "DISCONNECT", 11, None)
+        else:
+            sim.disconnect("node0", "node1", max(end, t + 1) + 20)
+        t += 400.0
+    paths = sim.write(tmp / "logs")
+    return [f"{name}={path}" for name, path in paths.items()]
+
+
+def run(capture: list[str], out: Path, mode: str = "auto"):
+    options = Options(out=out, diagrams=mode)
+    analysis = analyse(capture, options, Notices())
+    write(analysis, options)
+    return analysis
+
+
+def test_simulated_capture_auto(capture, tmp_path):
+    a = run(capture, tmp_path / "out")
+    assert len(a.episodes) > select.AUTO_ALL
+    sel = a.selection
+    kinds = {e.slug: e for e in a.episodes}
+    reasons = sorted(str(w) for w in sel.why.values())
+    resync = [s for s, w in sel.why.items() if w == "a resync"]
+    assert len(resync) == 1 and "resync" in kinds[resync[0]].title
+    unfinished = [s for s, w in sel.why.items() if w == "a finding (netlink_unterminated)"]
+    assert len(unfinished) == 1 and kinds[unfinished[0]].kind == "disconnect"
+    # Of the routine ones, the first and last of each kind (the driver starts: two).
+    ends = [w for w in reasons if w.startswith("the ")]
+    assert sorted(ends) == sorted(
+        f"the {fl} routine {g}"
+        for g in (
+            "connect r0 of 149",
+            "disconnect r0 of 149",
+            "driver start of 2",
+        )
+        for fl in ("first", "last")
+    )
+    assert len(sel.drawn) == 8
+    # Exactly those have an SVG; summary.json says which and how to draw them all.
+    svgs = sorted(p.stem for p in (tmp_path / "out" / "diagrams").glob("episode-*.svg"))
+    assert svgs == sorted(sel.drawn) and a.rendered == set(sel.drawn)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["diagrams"]["mode"] == "auto"
+    assert summary["diagrams"]["rendered"] == 8
+    assert summary["diagrams"]["left_out"] == len(a.episodes) - 8
+    assert "--diagrams all" in summary["diagrams"]["render_all"]
+    assert summary["diagrams"]["left_out_routine"] == {"connect r0": 147, "disconnect r0": 147}
+    with_svg = [e for e in summary["episodes"] if e["diagram"]]
+    assert len(with_svg) == 8
+    assert all((tmp_path / "out" / e["diagram"]).exists() for e in with_svg)
+    # The report names what was left out and why.
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert f"8 of {len(a.episodes)} episodes have a sequence diagram" in page
+    assert "routine connect r0, 1 of 149 alike" in page
+
+
+def test_parallel_dot_gives_the_bytes_of_serial(capture, tmp_path):
+    a = run(capture, tmp_path / "out", mode="none")
+    files = {}
+    for workers in (1, 3):
+        out = tmp_path / f"d{workers}"
+        written = sequence.render(a, a.episodes, out, "auto", workers=workers)
+        assert len(written) == 9  # the overview and 8 episodes
+        files[workers] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+        assert not [n for n in files[workers] if n.startswith(".")]  # no temporary left
+    assert files[1] == files[3]
+
+
+def test_overview_groups_a_large_capture(capture, tmp_path):
+    a = run(capture, tmp_path / "out", mode="none")
+    few = a.episodes[: sequence.OVERVIEW_ROWS]
+    small = sequence.overview(a, few, linked=True).source
+    assert small.count("URL=") == len(few)  # the small look: a linked row an episode
+    sel = select.select(a.episodes, a.findings, a.clock, "auto")
+    big = sequence.overview(a, a.episodes, linked=sel.drawn).source
+    # Only the drawn episodes are rows (each linked); the others are counted in bands.
+    assert sorted(re.findall(r'URL="([^"]+)\.svg"', big)) == sorted(sel.drawn)
+    assert re.search(
+        r"2024-01-01 00:00 – 01:00</B>&#160;&#160;<FONT POINT-SIZE=\"9\">\d+ episodes: ", big
+    )
+    assert big.count("episodes: ") >= 10  # one band an hour: this capture spans 17 hours
+    assert "--diagrams all draws every one" in big
+
+
+def test_overview_rows_are_shared_out_among_the_bands():
+    """Past OVERVIEW_MAX_LISTED drawn episodes, every band keeps some rows, findings first."""
+    episodes, _ = routine_capture()
+    bands = sequence.bands_of(episodes, {e.slug for e in episodes}, 600 * S)
+    assert len(bands) == 6 and all(b.drawn == len(b.listed) for b in bands)
+    late = bands[0].members[-1].slug  # a finding late in the first band
+    sequence.cap_listed(bands, 20, {late: select.RANK_NOTABLE})
+    assert sum(len(b.listed) for b in bands) <= 20
+    assert all(len(b.listed) >= 3 for b in bands)
+    assert late in [e.slug for e in bands[0].listed]
+    # rows stay in time order
+    assert all(
+        [e.start_ns for e in b.listed] == sorted(e.start_ns for e in b.listed) for b in bands
+    )
+    # the selection gives each drawn episode its rank as data (not read from its reason)
+    sel = select.select(episodes, [], clock_with({}), "auto")
+    ranks = {int(s.split("-")[1]): r for s, r in sel.rank.items()}
+    assert ranks[7] == ranks[100] == select.RANK_CHANGE  # the resync, the role change
+    assert set(ranks.values()) == {select.RANK_CHANGE, select.RANK_ROUTINE}
+    assert sorted(sel.rank) == sorted(sel.drawn)
+
+
+def test_the_cli_default_is_auto(bsrcorr, capture, tmp_path):
+    """bsrcorr without --diagrams draws what auto selects, and says so."""
+    run_ = bsrcorr(*capture, out=tmp_path / "default")
+    assert run_.exit_code in (0, 1), run_.stderr
+    doc = json.loads((run_.out / "summary.json").read_text())
+    assert doc["diagrams"]["mode"] == "auto"
+    drawn = sorted(p.name for p in (run_.out / "diagrams").glob("episode-*.svg"))
+    assert len(drawn) == doc["diagrams"]["rendered"] == 8
+    assert (run_.out / "diagrams" / "overview.svg").exists()
+    assert f"diagrams/ ({len(drawn) + 1} SVG)" in run_.stdout
