@@ -24,7 +24,9 @@ peer_device   ``bsr r0/0 minor 2 pnode-id:1, pdsk(..), prpl(..), ..``  ``bsr r0/
 How a file is read, over whole columns (Python runs only once per distinct value):
 
 * the lines, by polars' CSV reader with a separator that never occurs in a log (it cuts
-  a file on every core; a file it refuses or would misread is read as lines instead);
+  a file on every core; a file it refuses or would misread is read as lines instead),
+  in one streaming pass with the row columns below when the file is clean (no CR or NUL
+  debris, no counter wider than 8 digits), else first and whole;
 * every line whose first 38 characters are the fixed layout above (ASCII) takes the
   *fast path*: the text from the function's ``[`` to the end of the object prefix (the
   *key*: function, category, level and prefix; a few hundred distinct values in a real
@@ -38,8 +40,10 @@ How a file is read, over whole columns (Python runs only once per distinct value
   `` [`` its key does not account for (every entry brings one, before its function)
   or whose key holds an entry of its own: the full pattern runs on those lines alone.
 
-Both paths give the same columns, value for value (``tests/test_parse.py`` holds them to
-each other; ``bench/identity.py`` compares the whole stage with an earlier version).
+Both paths (and both ways of reading) give the same columns, value for value
+(``tests/test_parse.py`` holds them to each other; ``bench/identity.py`` compares the
+whole stage with an earlier version). A node's files are read two at a time, largest
+first; the node's header columns are then gathered from one table in one pass.
 
 Entries frame columns:
 
