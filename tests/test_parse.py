@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
-from correlate.errors import Notices
-from correlate.parse import parse_node
-from correlate.sources import resolve
+from correlate import parse as parse_module
+from correlate.errors import InputError, Notices
+from correlate.parse import FileFacts, parse_node
+from correlate.sources import LogFile, NodeSource, resolve
 from correlate.times import fmt_ns
 
-from .helpers import DATA, THREAD, entry, write_log
+from .helpers import DATA, SAMPLES, THREAD, entry, write_log
 
 # The oracle: a plain regular expression over the seed text, written independently of the
 # parser's column slicing. Entries are pasted several to a line in the seed.
@@ -226,3 +232,218 @@ def test_crlf_lf_invalid_utf8_and_nul(tmp_path):
 def test_windows_none_object_keeps_thread():
     line = entry(7, "10:00:00.0000000", "BSR MVF Driver loaded.", obj=THREAD)
     assert line.endswith("[0xFFFFE0012A6BD880] BSR MVF Driver loaded.")
+
+
+# -- the fast path against the slow path ----------------------------------------------------
+#
+# ``correlate/parse.py`` reads a line in the fixed layout by decoding its key (function,
+# category, level, object prefix) once per distinct key, and any other line row by row.
+# Both must give the same rows: here the same input is parsed twice, once as it is and
+# once with the fast path's layout made unmatchable, so that every line takes the slow
+# path (which is the parser as it was before the fast path existed).
+
+FUZZ = settings(
+    max_examples=int(os.environ.get("BSRCORR_FUZZ", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+# NUL bytes are removed before a line is matched: this can never match.
+NEVER = "\x00never\x00"
+
+COUNTERS = ["00000007", "12345678", "123456789", "1234567", "+1234567", "٠٠٠٠٠٠٠١", "0000000a"]
+DATES = [
+    "10/26/2020 16:25:06.3224961",
+    "02/30/2020 10:00:00.0000000",
+    "10/26/2020 25:61:00.0000000",
+    "12/31/2020 23:59:60.5000000",
+    "10/26/2020 10:00:61.0000000",
+    "01/01/9999 00:00:00.0000000",
+    "10/26/2020 16:25:06.322496",
+    "10/26/2020 16:25:0x.3224961",
+    "10/26/2020 16:24:42e7079617",
+    "10/26/2020 16:24:-1.0000000",
+    "10/26/2020 16:24:1e300.0000",
+]
+FUNCTIONS = [
+    "f",
+    "bsr_do_features",
+    "",
+    "a] [b",
+    "x] bsr_info<6> y",
+    "a: b",
+    "ü",
+    "[0x1]",
+    "f ",
+    "00000009 10/26/2020 16:25:06.3224961 [g",
+]
+CATEGORIES = ["ETC:1", "RESYNC/OV:73", "SEND BUFFER:27", "ETC", "ETC:x", f"ETC:{'9' * 12}", ":"]
+LEVELS_ = [
+    "bsr_info<6> ",
+    "bsr_warn",
+    "bsr_erro<3> ",
+    "bsr_xxxx<6> ",
+    "bsr_info<x> ",
+    "bsr_info<6>",
+    "bsr_info",
+    "info ",
+]
+PREFIXES = [
+    THREAD,
+    "[0xFFFFE001] ",
+    "[0x" + "F" * 19 + "] ",
+    "[0xFFFFE0012A6BD880",
+    "bsr r0, r(Secondary), f(0x0), scf(0x82a): ",
+    "bsr r0 pnode-id:1, cs(Connecting), prole(Unknown), cflag(0x0), scf(0x0): ",
+    "bsr r0/0 minor 2, ds(UpToDate), dvflag(0x0): ",
+    "bsr r0/0 minor 2 pnode-id:1, pdsk(DUnknown), prpl(Off), pdvflag(0x0): ",
+    "bsr ",
+    "bsr r0: ",
+    "bsr r0 alpha: ",
+    "bsr r0/0 bsr2: ",
+    "bsr r0/0 bsr2 alpha: ",
+    "bsr r1 beta: ",
+    "bsr ü: ",
+    "bsr " + "x" * 320 + ": ",
+    # the prefix's ": " exactly 300 and 301 characters after its start
+    "bsr " + "r" * 262 + ", r(Secondary), f(0x0), scf(0x82a): ",
+    "bsr " + "r" * 263 + ", r(Secondary), f(0x0), scf(0x82a): ",
+    "bsr 00000009 10/26/2020 16:25:06.3224961 [r0: ",
+    "",
+]
+MESSAGES = [
+    "plain",
+    "with: a colon",
+    "with [brackets] and a [0x1]",
+    " [",
+    "missing log counter : 7",
+    "bad \ufffd byte",
+    "trailing spaces  ",
+    "00000009 10/26/2020 16:25:06.3224961 [g] [ETC:2] bsr_info<6> bsr r0: inner",
+    "x00000009 10/26/2020 16:25:06.3224961 [",
+    "1234567 [not an entry",
+    "",
+]
+
+
+def tricky_line(
+    counter: str, date: str, func: str, cat: str, level: str, obj: str, msg: str
+) -> str:
+    return f"{counter} {date} [{func}] [{cat}] {level}{obj}{msg}"
+
+
+@st.composite
+def tricky_lines(draw) -> str:
+    parts = [COUNTERS, DATES, FUNCTIONS, CATEGORIES, LEVELS_, PREFIXES, MESSAGES]
+    line = tricky_line(*(draw(st.sampled_from(values)) for values in parts))
+    if draw(st.integers(0, 9)) == 0:
+        line = line[: draw(st.integers(0, len(line)))]
+    return line
+
+
+def parse_raw(raw: bytes) -> tuple:
+    notices = Notices()
+    try:
+        node = parse_node(
+            NodeSource(name="n", spec="n", files=[LogFile("f.log", data=raw, size=len(raw))]),
+            notices,
+        )
+    except InputError as exc:
+        return str(exc), notices.items
+    return node, notices.items
+
+
+def assert_same_parse(a: tuple, b: tuple) -> None:
+    (one, said_one), (two, said_two) = a, b
+    assert said_one == said_two
+    if isinstance(one, str) or isinstance(two, str):
+        assert one == two
+        return
+    assert one.frame.schema == two.frame.schema
+    assert_frame_equal(one.frame, two.frame)
+    for name in ("files", "lines", "rows", "entries", "unparsed", "lost", "epochs", "bad_time"):
+        assert getattr(one, name) == getattr(two, name), name
+
+
+@FUZZ
+@given(
+    st.lists(tricky_lines(), min_size=1, max_size=12),
+    st.lists(st.sampled_from(["\n", "\r\n", " ", "", "\r\r\n"]), min_size=12, max_size=12),
+    st.sampled_from(["", "00000001 10/26/2020 09:00:00.0000000 [f] [ETC:1] bsr_info<6> bsr r1: x"]),
+)
+def test_fast_path_reads_every_line_as_the_slow_path_does(lines, joins, anchor):
+    raw = (anchor + "\n" + "".join(a + b for a, b in zip(lines, joins, strict=False))).encode()
+    fast = parse_raw(raw)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parse_module, "_LAYOUT_8", NEVER)
+        patch.setattr(parse_module, "_LAYOUT_WIDE", NEVER)
+        slow = parse_raw(raw)
+    assert_same_parse(fast, slow)
+
+
+def crafted_lines() -> list[str]:
+    """Every value of each part of a line beside every value of two others (the rest
+    plain): the pairs and triples where the fast path's shortcuts could go wrong."""
+    plain = [COUNTERS[0], DATES[0], FUNCTIONS[0], CATEGORIES[0], LEVELS_[0], PREFIXES[0], ""]
+    parts = [COUNTERS, DATES, FUNCTIONS, CATEGORIES, LEVELS_, PREFIXES, MESSAGES]
+    triples = [(0, 1, 6), (2, 3, 4), (4, 5, 6), (2, 5, 6), (0, 5, 6), (0, 2, 4)]
+    lines = []
+    for a, b, c in triples:
+        for x, y, z in itertools.product(parts[a], parts[b], parts[c]):
+            values = list(plain)
+            values[a], values[b], values[c] = x, y, z
+            lines.append(tricky_line(*values))
+    return lines
+
+
+@pytest.mark.parametrize("joins", [["\n"], ["\r\n", " ", "\n", "", "\r\r\n", "\n"]])
+def test_fast_path_on_crafted_lines(monkeypatch, joins):
+    lines = crafted_lines()
+    anchor = "00000001 10/26/2020 09:00:00.0000000 [f] [ETC:1] bsr_info<6> bsr r1: x\n"
+    raw = (anchor + "".join(ln + joins[i % len(joins)] for i, ln in enumerate(lines))).encode()
+    fast = parse_raw(raw)
+    monkeypatch.setattr(parse_module, "_LAYOUT_8", NEVER)
+    monkeypatch.setattr(parse_module, "_LAYOUT_WIDE", NEVER)
+    assert_same_parse(fast, parse_raw(raw))
+
+
+@pytest.mark.parametrize("joins", [["\n"], ["\r\n", " ", "\n", ""]])
+def test_streaming_read_gives_what_reading_first_gives(monkeypatch, joins):
+    """A clean file is read and its row columns computed in one streaming pass; any
+    other file is read first, then computed: the same rows either way."""
+    lines = crafted_lines()
+    lines = [ln for ln in lines if not ln.startswith("123456789")]  # wide: never streamed
+    raw = "".join(ln + joins[i % len(joins)] for i, ln in enumerate(lines)).encode()
+    streamed = parse_raw(raw)
+    monkeypatch.setattr(parse_module, "_scan", lambda log, facts: None)
+    assert_same_parse(streamed, parse_raw(raw))
+
+
+def test_fast_path_on_the_seed_and_samples(monkeypatch):
+    paths = [DATA / "seed_entries.txt", *sorted((DATA / "linux").glob("*.log"))]
+    paths += [SAMPLES / "node0" / "bsr.log", SAMPLES / "node1" / "bsr.log"]
+    raws = [p.read_bytes() for p in paths]
+    # wide counters too: the fast path takes them, the slow path splits them as before
+    raws.append(re.sub(rb"(?m)^0", b"10", raws[0]))
+    fast = [parse_raw(raw) for raw in raws]
+    monkeypatch.setattr(parse_module, "_LAYOUT_8", NEVER)
+    monkeypatch.setattr(parse_module, "_LAYOUT_WIDE", NEVER)
+    for raw, got in zip(raws, fast, strict=True):
+        assert_same_parse(got, parse_raw(raw))
+
+
+@FUZZ
+@given(
+    st.sampled_from([b"0", b"\xef\xbb\xbf", b"\n", b"\r", b"\x00"]),
+    st.binary(max_size=400),
+    st.sampled_from([b"", b"\n", b"\r\n", b"a\x1fb\n", b"\xff\n", b"\r", b"\x1f", b"\n\x1f"]),
+)
+def test_lines_read_as_csv_are_the_lines(head, raw, tail):
+    """polars' CSV reader, as the parser calls it, cuts a file as ``read_lines`` does
+    (or refuses it, and then the file is read as lines). Both readers take a file that
+    starts like a gzip, zlib or zstd stream for one: ``head`` keeps that out of here."""
+    raw = head + raw + tail
+    facts = FileFacts(display="f")
+    got = parse_module._read_lines(LogFile("f", data=raw, size=len(raw)), facts)
+    text = raw.decode("utf-8", errors="replace")
+    want = pl.read_lines(text.encode(), name="text")
+    assert got["text"].to_list() == want["text"].to_list()
