@@ -76,6 +76,7 @@ from typing import TypeVar
 import polars as pl
 
 from .errors import InputError, Notices
+from .i18n import Msg
 from .sources import LogFile, NodeSource, read_bytes
 
 DATE = r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d\.\d{7}"
@@ -410,18 +411,35 @@ def _read_one(log: LogFile, node: str) -> _FileRead:
     facts.first_seq = first["first_seq"]
     if facts.replaced_lines:
         said.warn(
-            f"{log.display}: {facts.replaced_lines} line(s) were not valid UTF-8; "
-            "the bad bytes are shown as U+FFFD",
+            Msg(
+                "{display}: {replaced_lines} line(s) were not valid UTF-8; the bad bytes "
+                "are shown as U+FFFD",
+                display=log.display,
+                replaced_lines=facts.replaced_lines,
+            ),
             node,
         )
     if facts.longest > HUGE_LINE:
         said.warn(
-            f"{log.display}: line {facts.longest_line} is {facts.longest / 2**20:.1f} MiB long "
-            f"(BSR writes at most {BSR_LINE_LIMIT} bytes a line); kept whole",
+            Msg(
+                "{display}: line {line} is {mib} MiB long (BSR writes at most {limit} bytes "
+                "a line); kept whole",
+                display=log.display,
+                line=facts.longest_line,
+                mib=f"{facts.longest / 2**20:.1f}",
+                limit=BSR_LINE_LIMIT,
+            ),
             node,
         )
     if facts.nul_lines:
-        said.note(f"{log.display}: NUL bytes removed from {facts.nul_lines} line(s)", node)
+        said.note(
+            Msg(
+                "{display}: NUL bytes removed from {nul_lines} line(s)",
+                display=log.display,
+                nul_lines=facts.nul_lines,
+            ),
+            node,
+        )
     return _FileRead(frame, table, facts, said)
 
 
@@ -1100,7 +1118,7 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
     for log, read in zip(files, reads, strict=True):
         notices.items.extend(read.notices.items)
         if read.facts.lines == 0:
-            notices.warn(f"{log.display}: empty file", source.name)
+            notices.warn(Msg("{display}: empty file", display=log.display), source.name)
     # Order by content: a rotated set copied around loses its names' meaning, and BSR's
     # rotated names sort the same as their contents only when nothing was renamed.
     reads.sort(
@@ -1115,7 +1133,9 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
     total_lines = sum(f.lines for f in facts_list)
     if total_lines == 0:
         shown = ", ".join(f.display for f in facts_list)
-        raise InputError(f"{source.name}: {shown}: empty file; nothing to read")
+        raise InputError(
+            Msg("{name}: {shown}: empty file; nothing to read", name=source.name, shown=shown)
+        )
     if sum(f.entries for f in facts_list) == 0:
         raise InputError(_not_bsr_message(source, facts_list))
     cands, objects = _object_columns(
@@ -1172,11 +1192,18 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
     if result.unparsed:
         share = result.unparsed / max(result.rows, 1)
         notices.warn(
-            f"{result.unparsed} line(s) are not BSR entries ({share:.1%}); kept as event=unparsed",
+            Msg(
+                "{count} line(s) are not BSR entries ({share}); kept as event=unparsed",
+                count=result.unparsed,
+                share=f"{share:.1%}",
+            ),
             source.name,
         )
     if result.bad_time:
-        notices.warn(f"{result.bad_time} entries carry a date that does not exist", source.name)
+        notices.warn(
+            Msg("{count} entries carry a date that does not exist", count=result.bad_time),
+            source.name,
+        )
     return result
 
 
@@ -1296,13 +1323,18 @@ def _account(
     )
 
 
-def _not_bsr_message(source: NodeSource, facts: list[FileFacts]) -> str:
+def _not_bsr_message(source: NodeSource, facts: list[FileFacts]) -> Msg:
     """Say what the file looks like instead, so the user knows what they passed."""
     log = source.files[0]
     head = log.head(4096)
     shown = ", ".join(f.display for f in facts)
     if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 10:
-        return f"{source.name}: {shown}: binary data, not a BSR log"
+        return Msg("{name}: {shown}: binary data, not a BSR log", name=source.name, shown=shown)
     first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip()
     first = "".join(ch if ch.isprintable() else "?" for ch in first)[:80]
-    return f"{source.name}: {shown}: no BSR log entries (first line: {first!r})"
+    return Msg(
+        "{name}: {shown}: no BSR log entries (first line: {first})",
+        name=source.name,
+        shown=shown,
+        first=repr(first),
+    )
