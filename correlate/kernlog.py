@@ -101,7 +101,7 @@ import polars as pl
 from .errors import Notices
 from .i18n import Msg
 from .parse import ENTRY_AT_START, FileFacts
-from .sources import LogFile, read_bytes
+from .sources import LogFile, polars_source, read_bytes, starts_compressed
 
 # The largest receive delay (kernel printk -> syslog daemon's stamp) assumed for lines
 # that are not provably later: the lower bound of the boot time rests on it.
@@ -298,14 +298,15 @@ def sniff(head: bytes) -> bool:
 def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
     """Physical lines as a string column (CR LF and LF end a line); bytes that are not
     UTF-8 become U+FFFD and the lines that needed it are counted, NULs are removed."""
-    source = log.path if log.data is None else log.data
+    source, extra = polars_source(log)
     try:
-        frame = pl.read_lines(source, name="text")
+        frame = pl.read_lines(source, name="text").slice(extra)
     except pl.exceptions.ComputeError:
         raw = read_bytes(log)
         before = raw.count("\ufffd".encode())
         fixed = raw.decode("utf-8", errors="replace").encode("utf-8")
-        frame = pl.read_lines(fixed, name="text")
+        extra = 1 if starts_compressed(fixed) else 0
+        frame = pl.read_lines(b"\n" * extra + fixed, name="text").slice(extra)
         after = frame.select(pl.col("text").str.contains("\ufffd", literal=True).sum()).item()
         facts.replaced_lines = int(after) if after > before else 0
     frame = frame.with_row_index("line", offset=1)

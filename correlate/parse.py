@@ -77,16 +77,16 @@ import polars as pl
 
 from .errors import InputError, Notices
 from .i18n import Msg
-from .sources import LogFile, NodeSource, read_bytes
+from .sources import LogFile, NodeSource, polars_source, read_bytes, starts_compressed
 
-DATE = r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d\.\d{7}"
-ENTRY_AT_START = rf"^\d{{8,}} {DATE} \["
+DATE = r"[0-9][0-9]/[0-9][0-9]/[0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]{7}"
+ENTRY_AT_START = rf"^[0-9]{{8,}} {DATE} \["
 # An entry start anywhere but at position 0 of the text: searched for from the second
 # character (twice as fast as a leading "." the regex engine would try at every place).
-ENTRY_INSIDE = rf"\d{{8}} {DATE} \["
+ENTRY_INSIDE = rf"[0-9]{{8}} {DATE} \["
 # Split points: after a space (or at the start) the counter may be wider than 8 digits;
 # glued to a cut line's last character it is taken as exactly 8 digits.
-SPLIT = rf"(^| )(\d{{8,}} {DATE} \[)|(\d{{8}} {DATE} \[)"
+SPLIT = rf"(^| )([0-9]{{8,}} {DATE} \[)|([0-9]{{8}} {DATE} \[)"
 TIME_FORMAT = "%m/%d/%Y %H:%M:%S%.f"
 BSR_LINE_LIMIT = 511
 HUGE_LINE = 1 << 20
@@ -154,23 +154,23 @@ LEVELS = {
 _HEX = r"0x[0-9A-Fa-f]+"
 _W_RESOURCE = re.compile(rf"^bsr (\S+?), r\((\w*)\), f\({_HEX}\), scf\({_HEX}\): ")
 _W_CONNECTION = re.compile(
-    rf"^bsr (\S+?) pnode-id:(-?\d+), "
+    rf"^bsr (\S+?) pnode-id:(-?[0-9]+), "
     rf"(cs\((\w*)\), prole\((\w*)\), cflag\({_HEX}\), scf\({_HEX}\)): "
 )
-_W_DEVICE = re.compile(rf"^bsr (\S+?)/(\d+) minor (\d+), (ds\((\w*)\), dvflag\({_HEX}\)): ")
+_W_DEVICE = re.compile(rf"^bsr (\S+?)/([0-9]+) minor ([0-9]+), (ds\((\w*)\), dvflag\({_HEX}\)): ")
 _W_PEER_DEVICE = re.compile(
-    rf"^bsr (\S+?)/(\d+) minor (\d+) pnode-id:(-?\d+), "
+    rf"^bsr (\S+?)/([0-9]+) minor ([0-9]+) pnode-id:(-?[0-9]+), "
     rf"(pdsk\((\w*)\), prpl\((\w*)\), pdvflag\({_HEX}\)): "
 )
 _W_NONE = re.compile(rf"^\[({_HEX})\] ")
-_L_PEER_DEVICE = re.compile(r"^bsr (\S+)/(\d+) bsr(\d+) (\S+): ")
-_L_DEVICE = re.compile(r"^bsr (\S+)/(\d+) bsr(\d+): ")
+_L_PEER_DEVICE = re.compile(r"^bsr (\S+)/([0-9]+) bsr([0-9]+) (\S+): ")
+_L_DEVICE = re.compile(r"^bsr (\S+)/([0-9]+) bsr([0-9]+): ")
 _L_CONNECTION = re.compile(r"^bsr (\S+) (\S+): ")
 _L_RESOURCE = re.compile(r"^bsr (\S+): ")
 _W_RESOURCE_STATE = re.compile(
     r"^bsr \S+?, (r\(\w*\), f\(0x[0-9A-Fa-f]+\), scf\(0x[0-9A-Fa-f]+\)): "
 )
-MISSING = re.compile(r"^missing log counter : (\d+)")
+MISSING = re.compile(r"^missing log counter : ([0-9]+)")
 
 OBJECT_SCHEMA = {
     "cand": pl.String,
@@ -308,7 +308,7 @@ def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
     ``read_lines`` keeps, and it silently drops a separator that ends the file (a last
     line without its line end): those files are read as lines, as before.
     """
-    source = log.path if log.data is None else log.data
+    source, extra = polars_source(log)
     if not log.head(len(_BOM)).startswith(_BOM) and _last_byte(log) != _UNIT_SEPARATOR_BYTE:
         try:
             return pl.read_csv(
@@ -319,18 +319,19 @@ def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
                 schema={"text": pl.String},
                 empty_string_is_null=False,
                 raise_if_empty=False,
-            )
+            ).slice(extra)
         except pl.exceptions.PolarsError:
             pass
     try:
-        frame = pl.read_lines(source, name="text")
+        frame = pl.read_lines(source, name="text").slice(extra)
     except pl.exceptions.ComputeError:
         # Bytes that are not UTF-8 make polars refuse the whole file: only then is it
         # decoded with replacement characters (and the lines that needed it counted).
         raw = read_bytes(log)
         before = raw.count("\ufffd".encode())
         fixed = raw.decode("utf-8", errors="replace").encode("utf-8")
-        frame = pl.read_lines(fixed, name="text")
+        extra = 1 if starts_compressed(fixed) else 0
+        frame = pl.read_lines(b"\n" * extra + fixed, name="text").slice(extra)
         after = frame.select(pl.col("text").str.contains("\ufffd", literal=True).sum()).item()
         facts.replaced_lines = int(after) if after > before else 0
     return frame
@@ -449,7 +450,11 @@ def _scan(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataFrame] |
     first and computing over the whole file after). ``None`` when the file needs the
     general way: one the CSV reader refuses or would misread (``_read_lines``), a line
     with NUL or CR debris to remove, a counter wider than 8 digits, an empty file."""
-    if log.head(len(_BOM)).startswith(_BOM) or _last_byte(log) == _UNIT_SEPARATOR_BYTE:
+    if (
+        log.head(len(_BOM)).startswith(_BOM)
+        or _last_byte(log) == _UNIT_SEPARATOR_BYTE
+        or starts_compressed(log.head(4))
+    ):
         return None
     text = pl.col("text")
     key_cats, minute_cats = pl.Categories.random(), pl.Categories.random()
@@ -819,7 +824,7 @@ def _header_columns(frame: pl.DataFrame) -> pl.DataFrame:
         _level=text.str.slice(pl.col("_p2") + 2, 8),
         _lt=text.str.slice(pl.col("_p2") + 10, 3),
     )
-    has_num = pl.col("_lt").str.contains(r"^<\d>")
+    has_num = pl.col("_lt").str.contains(r"^<[0-9]>")
     fast = fast.with_columns(
         _lnum=pl.when(has_num).then(pl.col("_lt").str.slice(1, 1)),
         _off=pl.when(pl.col("_p2").is_null())
@@ -868,7 +873,7 @@ def _header_columns(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _header_regex(frame: pl.DataFrame) -> pl.DataFrame:
     """The same header columns for entries whose header holds non-ASCII characters."""
-    head = rf"^(\d{{8,}}) ({DATE}) \[([^\]]*)\] \[([^\]]*)\] (bsr_\w{{4}})(<\d> )?"
+    head = rf"^([0-9]{{8,}}) ({DATE}) \[([^\]]*)\] \[([^\]]*)\] (bsr_\w{{4}})(<[0-9]> )?"
     groups = pl.col("text").str.extract_groups(head)
     frame = frame.with_columns(
         _seq=groups.struct.field("1"),
@@ -1230,7 +1235,7 @@ def _account(
         .filter(pl.col("is_entry") & pl.col("message").str.starts_with("missing log counter"))
         .select(
             pl.col("message")
-            .str.extract(r"^missing log counter : (\d+)", 1)
+            .str.extract(r"^missing log counter : ([0-9]+)", 1)
             .cast(pl.Int64, strict=False)
             .drop_nulls()
         )

@@ -474,6 +474,26 @@ def _reject_shared_files(nodes: list[NodeSource]) -> None:
             owner.setdefault(key, (node.name, log.display))
 
 
+# What polars takes for a compressed stream and decompresses on its own: gzip, zlib
+# (0x78 then 01, 5E '^', 9C, DA) and zstd. A log that begins so (a text line "x^...",
+# or debris) must not reach its readers as it is.
+_COMPRESSED_MAGIC = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"x\x01", b"x^", b"x\x9c", b"x\xda")
+
+
+def polars_source(log: LogFile) -> tuple[Path | bytes, int]:
+    """What to hand polars' readers for ``log``, and how many leading lines of what
+    they read are not the file's: a file that begins like a compressed stream is given
+    with an empty line before it (sliced off after reading), so it is read as the text
+    it is."""
+    if log.head(4).startswith(_COMPRESSED_MAGIC):
+        return b"\n" + read_bytes(log), 1
+    return (log.path if log.data is None else log.data), 0  # type: ignore[return-value]
+
+
+def starts_compressed(data: bytes) -> bool:
+    return data.startswith(_COMPRESSED_MAGIC)
+
+
 def read_bytes(log: LogFile) -> bytes:
     if log.data is not None:
         return log.data

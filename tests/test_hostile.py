@@ -912,3 +912,30 @@ def test_process_runs_on_hostile_input_without_traceback(tmp_path):
     t = pl.read_parquet(tmp_path / "out" / "timeline.parquet")
     # the inserted LF cuts one line in two: one more row, nothing lost
     assert t.filter(pl.col("node") == "node0").height == 29 + 1
+
+
+@pytest.mark.parametrize(
+    "start",
+    [b"\x1f\x8b\x08 gzip", b"x^ zlib", b"x\x9c zlib", b"x\x01 zlib", b"\x28\xb5\x2f\xfd zstd"],
+    ids=["gzip", "zlib-caret", "zlib-9c", "zlib-01", "zstd"],
+)
+def test_a_log_beginning_like_a_compressed_stream_is_read_as_text(start):
+    """polars decompresses what starts like gzip, zlib or zstd on its own: such a first
+    line (debris, or plain text "x^...") must be an unparsed row, the entries after it
+    entries, not a crash."""
+    raw = start + b"\n" + ANCHOR.encode()
+    node = parse_bytes(raw)
+    assert_every_line_accounted(node, [raw])
+    assert node.frame["event"].to_list() == ["unparsed", ""]
+    assert node.frame["message"][1] == "anchor: a plain entry so the node has one"
+
+
+def test_digits_of_other_scripts_are_not_a_counter():
+    """A BSR counter is ASCII digits: Arabic-Indic digits before a header are not part
+    of its counter (they were, and the line came out one unparsed row cut short of its
+    trailing space); no character of the line is lost."""
+    raw = (ANCHOR + "\u0661\u066200000001 10/26/2020 16:25:03.3139464 [f] \n").encode()
+    node = parse_bytes(raw)
+    assert_every_line_accounted(node, [raw])
+    assert node.frame["event"].to_list() == ["", "unparsed", "unparsed"]
+    assert node.frame["message"][1] == "\u0661\u0662"
