@@ -30,7 +30,7 @@ import polars as pl
 from .errors import InputError, Notices
 from .i18n import Msg
 from .kernlog import read_kernel_file
-from .parse import ENTRY_COLUMNS, FileFacts, NodeParse, _account
+from .parse import ENTRY_COLUMNS, FileFacts, NodeParse, account
 from .sources import NodeSource
 
 
@@ -138,7 +138,7 @@ def _node(name: str, group: _Host, notices: Notices) -> NodeParse:
         event=pl.when(structured).then(pl.lit("")).otherwise(pl.lit("unparsed")),
         file=pl.col("file").cast(pl.Categorical),
     )
-    result = _account(name, frame, facts_list, total)
+    result = account(name, frame, facts_list, total)
     result.frame = frame.with_row_index("row").select(ENTRY_COLUMNS)
     if result.unparsed:
         share = result.unparsed / max(result.rows, 1)

@@ -1192,7 +1192,7 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
         node=pl.lit(source.name, pl.String).cast(pl.Categorical),
         event=pl.when(pl.col("is_entry")).then(pl.lit("")).otherwise(pl.lit("unparsed")),
     )
-    result = _account(source.name, frame, facts_list, total_lines, sorted_epochs=True)
+    result = account(source.name, frame, facts_list, total_lines, sorted_epochs=True)
     result.frame = frame.with_row_index("row").with_columns(bsr_columns()).select(ENTRY_COLUMNS)
     if result.unparsed:
         share = result.unparsed / max(result.rows, 1)
@@ -1212,7 +1212,7 @@ def parse_node(source: NodeSource, notices: Notices) -> NodeParse:
     return result
 
 
-def _account(
+def account(
     name: str,
     frame: pl.DataFrame,
     facts: list[FileFacts],
