@@ -30,7 +30,7 @@ import polars as pl
 from .errors import InputError, Notices
 from .i18n import Msg
 from .kernlog import read_kernel_file
-from .parse import ENTRY_COLUMNS, FileFacts, NodeParse, account
+from .parse import ENTRY_COLUMNS, HEADER_WORDS, FileFacts, NodeParse, account
 from .sources import NodeSource
 
 
@@ -139,7 +139,12 @@ def _node(name: str, group: _Host, notices: Notices) -> NodeParse:
         file=pl.col("file").cast(pl.Categorical),
     )
     result = account(name, frame, facts_list, total)
-    result.frame = frame.with_row_index("row").select(ENTRY_COLUMNS)
+    # The header's words as categories, as BSR's reader hands them over.
+    result.frame = (
+        frame.with_row_index("row")
+        .select(ENTRY_COLUMNS)
+        .with_columns(pl.col(HEADER_WORDS).cast(pl.Categorical))
+    )
     if result.unparsed:
         share = result.unparsed / max(result.rows, 1)
         notices.warn(

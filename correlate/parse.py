@@ -60,7 +60,8 @@ datetime[ns] (as the node wrote it), ``level`` str (``info``, ``warn``, ``erro``
 *before* the change the line reports), ``platform`` str (``windows``/``linux`` from the
 prefix style), ``message`` str (for unparsed rows: the whole text), ``cut`` bool (the
 line reached BSR's 511-byte limit), ``event`` str (``unparsed`` or empty here).
-``node``, ``file`` and the object columns are categoricals.
+``node``, ``file``, ``level``, ``category``, ``function`` and the object columns are
+categoricals.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ _TABLE_SCHEMA = {
     "is_entry": pl.Boolean,
     "_cand": pl.String,
 }
+HEADER_WORDS = ("function", "category", "level")
 _FRAME_SCHEMA = {
     "line": pl.UInt32,
     "entry": pl.UInt32,
@@ -1024,7 +1026,9 @@ def _node_table(read: _FileRead, cands: list[str], objects: pl.DataFrame) -> pl.
     ).to_series()
     table = read.table.with_columns([column.gather(place) for column in objects.get_columns()])
     return table.select(
-        *_TABLE_SCHEMA,
+        # The header's words as categories: gathered for every row as 4-byte codes, and
+        # what later stages compare and the timeline stores them as.
+        *(pl.col(c).cast(pl.Categorical) if c in HEADER_WORDS else c for c in _TABLE_SCHEMA),
         *_OBJECT_COLUMNS,
         object=pl.when(is_entry).then(pl.col("object").fill_null("none")),
         # Unparsed rows keep their whole text (from 0).
