@@ -8,6 +8,7 @@ one command that never finished.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import datetime
@@ -264,6 +265,20 @@ def test_parallel_dot_gives_the_bytes_of_serial(capture, tmp_path):
         files[workers] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
         assert not [n for n in files[workers] if n.startswith(".")]  # no temporary left
     assert files[1] == files[3]
+
+
+def test_a_batch_of_graphs_in_one_dot_gives_the_bytes_of_one_dot_each(capture, tmp_path):
+    """dot lays out a batch of episodes in one process (its start-up costs more than an
+    episode): each SVG is byte for byte the one a dot of its own writes; a graph dot
+    refuses makes the batch run one by one, so the error is that graph's."""
+    import graphviz
+
+    a = run(capture, tmp_path / "out", mode="none")
+    sel = select.select(a.episodes, a.findings, a.clock, "all")
+    sources = [g.source for _, g in itertools.islice(sequence.graphs(a, a.episodes, sel), 6)]
+    assert sequence._dot_batch(sources) == [sequence._dot(s) for s in sources]
+    with pytest.raises(graphviz.CalledProcessError):
+        sequence._dot_batch([sources[1], "digraph { a -> }", sources[2]])
 
 
 def test_overview_groups_a_large_capture(capture, tmp_path):

@@ -921,6 +921,31 @@ def _dot(source: str) -> bytes:
     return graphviz.pipe("dot", "svg", source.encode("utf-8"))
 
 
+# Graphs a ``dot`` process lays out one after the other: starting dot (and its font
+# configuration) costs three times what laying out an episode does.
+DOT_BATCH = 16
+_SVG_END = b"</svg>\n"
+_PAGED_GRAPH = re.compile(rb'<g id="page\d+,\d+_graph0"')
+
+
+def _dot_batch(sources: list[str]) -> list[bytes]:
+    """Several graphs through one ``dot -Tsvg``: it writes their SVGs one after the
+    other, each ending ``</svg>`` (log text in labels is escaped, so that never occurs
+    inside one). Should dot refuse one graph, each is run alone, so the error names it."""
+    if len(sources) == 1:
+        return [_dot(sources[0])]
+    try:
+        out = graphviz.pipe("dot", "svg", "\n".join(sources).encode("utf-8"))
+    except graphviz.CalledProcessError:
+        return [_dot(s) for s in sources]
+    svgs = [part + _SVG_END for part in out.split(_SVG_END)[:-1]]
+    if len(svgs) != len(sources):
+        return [_dot(s) for s in sources]
+    # With several graphs dot names each one's group "page0,1_graph0": the bytes of a
+    # graph run alone are "graph0", and a diagram must not depend on its batch.
+    return [_PAGED_GRAPH.sub(b'<g id="graph0"', svg, count=1) for svg in svgs]
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     try:
@@ -979,26 +1004,39 @@ def render(
     # written in submission order, so the output does not depend on which dot ends first.
     # The overview (the largest graph) starts first and is collected last: waiting for
     # it inside the window would hold back every episode behind it.
-    window: collections.deque[tuple[str, Future[bytes]]] = collections.deque()
+    # Episodes go to dot in batches of DOT_BATCH, one dot process a batch.
+    window: collections.deque[tuple[list[str], Future[list[bytes]]]] = collections.deque()
 
-    def finish(name: str, fut: Future[bytes]) -> None:
-        path = out / f"{name}.svg"
-        _write_atomic(path, finish_svg(fut.result()))
-        written.append(path)
-        if name != "overview":
-            analysis.rendered.add(name)  # type: ignore[union-attr]
+    def finish(names: list[str], fut: Future[list[bytes]]) -> None:
+        for name, svg in zip(names, fut.result(), strict=True):
+            path = out / f"{name}.svg"
+            _write_atomic(path, finish_svg(svg))
+            written.append(path)
+            if name != "overview":
+                analysis.rendered.add(name)  # type: ignore[union-attr]
 
-    first: tuple[str, Future[bytes]] | None = None
+    first: tuple[list[str], Future[list[bytes]]] | None = None
+    batch: tuple[list[str], list[str]] = ([], [])
+
+    def submit() -> None:
+        names, sources = batch
+        window.append((names, pool.submit(_dot_batch, sources)))
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
             for name, g in graphs(analysis, episodes, sel):
-                job = (name, pool.submit(_dot, g.source))
                 if first is None:
-                    first = job
+                    first = ([name], pool.submit(_dot_batch, [g.source]))
                     continue
-                window.append(job)
-                while len(window) > 4 * workers:
+                batch[0].append(name)
+                batch[1].append(g.source)
+                if len(batch[0]) == DOT_BATCH:
+                    submit()
+                    batch = ([], [])
+                while len(window) > 2 * workers:
                     finish(*window.popleft())
+            if batch[0]:
+                submit()
             while window:
                 finish(*window.popleft())
             if first is not None:
