@@ -16,9 +16,6 @@ is the running maximum of its aligned time.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import polars as pl
 
@@ -107,20 +104,14 @@ def merge(frames: list[pl.DataFrame], node_order: list[str]) -> pl.DataFrame:
     del keys
     parts = frames[:]
     frames.clear()
-
-    def gathered(name: str) -> pl.Series:
+    columns = []
+    for name in COLUMNS:
         pieces = [f.get_column(name) for f in parts]
         if name in CATEGORICAL:
             pieces = [p.cast(pl.Categorical) for p in pieces]
-        return pl.concat(pieces).gather(order)
-
-    # A column per thread (polars lets go of the GIL while it gathers): only as many
-    # columns as threads are in flight at once.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        columns = []
-        for name, column in zip(COLUMNS, pool.map(gathered, COLUMNS), strict=True):
-            columns.append(column)
-            parts = [f.drop(name) for f in parts]
+        column = pl.concat(pieces).gather(order)
+        columns.append(column)
+        parts = [f.drop(name) for f in parts]
     return pl.DataFrame(columns)
 
 
