@@ -59,12 +59,6 @@ def is_poll(command: str) -> bool:
     return command.startswith(STATUS_POLL_PREFIX)
 
 
-def is_status_poll(c: NetlinkCommand) -> bool:
-    """A status poll that terminated: counted, not listed (one record each would bury the
-    commands an operator typed)."""
-    return c.done is not None and is_poll(c.command)
-
-
 def pair(node: str, lines: pl.DataFrame) -> tuple[pl.DataFrame, list[NetlinkCommand]]:
     """Terminated status polls (one row each, :data:`POLL_COLUMNS`) and every other
     command as a record, in the node's order."""
@@ -114,6 +108,8 @@ def pair(node: str, lines: pl.DataFrame) -> tuple[pl.DataFrame, list[NetlinkComm
         number=pl.col("number").fill_null(-1),
         duration_ms=(pl.col("done_ns") - pl.col("received_ns")).cast(pl.Float64) / 1e6,
     )
+    # A status poll that terminated is counted, not a record: one record each would bury
+    # the commands an operator typed.
     polls = pl.col("command").str.starts_with(STATUS_POLL_PREFIX) & pl.col("done_row").is_not_null()
     terminated = paired.filter(polls).select(list(POLL_COLUMNS)).cast(POLL_COLUMNS)
     commands = [_record(node, r) for r in paired.filter(~polls).iter_rows(named=True)]
