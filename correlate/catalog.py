@@ -38,6 +38,11 @@ class Kind:
         return self.fields or self.pattern
 
 
+def anchored(pattern: str) -> str:
+    """A kind's pattern as the classifier runs it: anchored unless it starts with ``.*``."""
+    return pattern if pattern.startswith(".*") else "^(?:" + pattern + ")"
+
+
 def _k(name, family, category, indices, pattern, explain, fields=None) -> Kind:
     return Kind(name, family, category, tuple(indices), pattern, explain, fields)
 

@@ -96,7 +96,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .catalog import HEX16, UUIDS, Kind
+from .catalog import HEX16, UUIDS, Kind, anchored
 from .i18n import N_
 
 
@@ -363,11 +363,6 @@ def normalize_fields(kind: str, fields: dict[str, Any], *, drbd84: bool = False)
         elif rule is not None:
             out["rule"] = int(rule)
     return out
-
-
-def anchored(pattern: str) -> str:
-    """A kind's pattern as the classifier runs it: anchored unless it starts with ``.*``."""
-    return pattern if pattern.startswith(".*") else "^(?:" + pattern + ")"
 
 
 _COMPILED: list[tuple[Kind, re.Pattern[str], re.Pattern[str]]] = [
