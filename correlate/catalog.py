@@ -283,8 +283,6 @@ BY_NAME: dict[str, Kind] = {}
 for _kind in KINDS:
     BY_NAME.setdefault(_kind.name, _kind)
 
-FAMILIES = sorted({k.family for k in KINDS})
-
 EXPLAIN: dict[str, str] = {k.name: k.explain for k in KINDS}
 EXPLAIN["unparsed"] = "Not a BSR log entry: kept as it was read."
 

@@ -198,8 +198,6 @@ _RE = {
     r"\|(?P<thread>[0-9A-Fa-f]+)\((?P<comm>[^)]*)\) (?:#(?P<serial>\d+) (?P<func>\S+) ?)?"
     r"(?P<tail>.*)$",
 }
-# A program tag after the host: ``kernel: ``, ``systemd[1]: ``.
-_TAG = r"^(?P<prog>[^\s:\[\]]+)(?:\[(?P<pid>\d+)\])?: (?P<tail>.*)$"
 # Tags that are really the start of a kernel message on a tag-less syslog line.
 _NOT_A_TAG = r"^drbd\d*$"
 # Inside a kernel message: priority, monotonic stamp, caller id.
@@ -212,7 +210,6 @@ _NONE_SHAPE = (
     r"^(?:<\d+>)?(?:drbd[ :]|block drbd\d+: |drbd\d+: |d-con \S+: "
     r"|[A-Za-z][\w.-]*(?: \S+){0,2}: \S)|^-- .+ --$"
 )
-_JOURNAL_MARKER = r"^-- .+ --$"
 _REBOOT_MARKER = r"^-- (?:Reboot|Boot [0-9a-f]+) --$"
 # DRBD object prefixes: Windows style (states in the prefix, as WinDRBD writes them)
 # first, then Linux style, 8.4's dev_printk form and 8.4.0-8.4.3's ``d-con``. Names hold

@@ -173,7 +173,6 @@ _L_RESOURCE = re.compile(r"^bsr (\S+): ")
 _W_RESOURCE_STATE = re.compile(
     r"^bsr \S+?, (r\(\w*\), f\(0x[0-9A-Fa-f]+\), scf\(0x[0-9A-Fa-f]+\)): "
 )
-MISSING = re.compile(r"^missing log counter : ([0-9]+)")
 
 OBJECT_SCHEMA = {
     "cand": pl.String,
