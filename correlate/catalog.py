@@ -283,8 +283,6 @@ BY_NAME: dict[str, Kind] = {}
 for _kind in KINDS:
     BY_NAME.setdefault(_kind.name, _kind)
 
-EXPLAIN: dict[str, str] = {k.name: k.explain for k in KINDS}
-EXPLAIN["unparsed"] = "Not a BSR log entry: kept as it was read."
 
 # What uuid_compare(R) means, from the point of view of the node that logged it.
 UUID_RESULTS: dict[int, str] = {

@@ -280,8 +280,6 @@ BY_NAME: dict[str, Kind] = {}
 for _kind in DRBD_KINDS:
     BY_NAME.setdefault(_kind.name, _kind)
 
-EXPLAIN: dict[str, str] = {k.name: k.explain for k in DRBD_KINDS}
-
 # Named results (DRBD's sync_strategy) -> the 9.0 number each replaced (None: none did).
 UUID_STRATEGY_NUMBERS: dict[str, int | None] = {
     "no-sync": 0,
