@@ -50,10 +50,6 @@ POLL_COLUMNS = {
 PAIR_COLUMNS = {**POLL_COLUMNS, "received_message": pl.String, "done_message": pl.String}
 
 
-def short(command: str | None) -> str:
-    return (command or "?").removeprefix("BSR_ADM_").removeprefix("DRBD_ADM_")
-
-
 def is_poll(command: str) -> bool:
     """A read-only status query (``GET_*``), as monitoring issues every few seconds."""
     return command.startswith(STATUS_POLL_PREFIX)
