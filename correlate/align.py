@@ -215,10 +215,6 @@ class Alignment:
                 return seg
         return None
 
-    def offset_for(self, ref: Ref) -> float | None:
-        seg = self.segment_for(ref.node, ref.row)
-        return seg.offset_at(ref.local_ns) if seg else None
-
     def aligned_ns(self, ref: Ref | None) -> int | None:
         """A line's time on the reference clock while the offsets are still being
         settled (the causal check); after alignment, read :attr:`clock` instead."""

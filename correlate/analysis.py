@@ -15,9 +15,8 @@ from .align import Alignment
 from .episodes import Episode
 from .errors import Notices
 from .findings import Finding
-from .model import Clock, Cluster, NodeEvents
+from .model import Clock, Cluster, NodeEvents, Window
 from .parse import NodeParse
-from .scope import Window
 from .window import Windows
 
 

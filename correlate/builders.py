@@ -41,6 +41,7 @@ from .model import (
     TwopcSide,
     UuidDecision,
 )
+from .netlink import is_poll
 
 UP_COMMANDS = ("NEW_RESOURCE", "NEW_MINOR", "NEW_PEER", "NEW_PATH", "ATTACH", "CONNECT")
 SYNC_STATES = {"SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT"}
@@ -639,7 +640,7 @@ def admin_sequences(commands: list[NetlinkCommand]) -> list[Landmark]:
     row (for several resources, ``up all`` runs them stage by stage across resources: one
     run); ``down`` is one DOWN command a resource, consecutive DOWNs one run. Each run is
     one landmark listing the resources its commands touched."""
-    typed = [c for c in commands if not c.command.startswith("GET_")]
+    typed = [c for c in commands if not is_poll(c.command)]
     out: list[Landmark] = []
     i = 0
     while i < len(typed):

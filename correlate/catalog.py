@@ -38,6 +38,11 @@ class Kind:
         return self.fields or self.pattern
 
 
+def anchored(pattern: str) -> str:
+    """A kind's pattern as the classifier runs it: anchored unless it starts with ``.*``."""
+    return pattern if pattern.startswith(".*") else "^(?:" + pattern + ")"
+
+
 def _k(name, family, category, indices, pattern, explain, fields=None) -> Kind:
     return Kind(name, family, category, tuple(indices), pattern, explain, fields)
 
@@ -278,10 +283,6 @@ BY_NAME: dict[str, Kind] = {}
 for _kind in KINDS:
     BY_NAME.setdefault(_kind.name, _kind)
 
-FAMILIES = sorted({k.family for k in KINDS})
-
-EXPLAIN: dict[str, str] = {k.name: k.explain for k in KINDS}
-EXPLAIN["unparsed"] = "Not a BSR log entry: kept as it was read."
 
 # What uuid_compare(R) means, from the point of view of the node that logged it.
 UUID_RESULTS: dict[int, str] = {

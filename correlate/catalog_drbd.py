@@ -96,7 +96,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .catalog import HEX16, UUIDS, Kind
+from .catalog import HEX16, UUIDS, Kind, anchored
 from .i18n import N_
 
 
@@ -280,8 +280,6 @@ BY_NAME: dict[str, Kind] = {}
 for _kind in DRBD_KINDS:
     BY_NAME.setdefault(_kind.name, _kind)
 
-EXPLAIN: dict[str, str] = {k.name: k.explain for k in DRBD_KINDS}
-
 # Named results (DRBD's sync_strategy) -> the 9.0 number each replaced (None: none did).
 UUID_STRATEGY_NUMBERS: dict[str, int | None] = {
     "no-sync": 0,
@@ -363,11 +361,6 @@ def normalize_fields(kind: str, fields: dict[str, Any], *, drbd84: bool = False)
         elif rule is not None:
             out["rule"] = int(rule)
     return out
-
-
-def anchored(pattern: str) -> str:
-    """A kind's pattern as the classifier runs it: anchored unless it starts with ``.*``."""
-    return pattern if pattern.startswith(".*") else "^(?:" + pattern + ")"
 
 
 _COMPILED: list[tuple[Kind, re.Pattern[str], re.Pattern[str]]] = [

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from .catalog import KINDS as BSR_KINDS
-from .catalog import STATE_FIELDS
+from .catalog import STATE_FIELDS, anchored
 from .catalog_drbd import DRBD_KINDS
 from .i18n import N_
 
@@ -77,10 +77,6 @@ INT_FIELDS = {
     "other_peer",
     "flags_dec",
 }
-
-
-def anchored(pattern: str) -> str:
-    return pattern if pattern.startswith(".*") else "^(?:" + pattern + ")"
 
 
 def _unnamed(pattern: str) -> str:

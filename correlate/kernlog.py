@@ -100,8 +100,8 @@ import polars as pl
 
 from .errors import Notices
 from .i18n import Msg
-from .parse import ENTRY_AT_START, FileFacts
-from .sources import LogFile, polars_source, read_bytes, starts_compressed
+from .parse import ENTRY_AT_START, FileFacts, i32, read_lines
+from .sources import LogFile
 
 # The largest receive delay (kernel printk -> syslog daemon's stamp) assumed for lines
 # that are not provably later: the lower bound of the boot time rests on it.
@@ -198,8 +198,6 @@ _RE = {
     r"\|(?P<thread>[0-9A-Fa-f]+)\((?P<comm>[^)]*)\) (?:#(?P<serial>\d+) (?P<func>\S+) ?)?"
     r"(?P<tail>.*)$",
 }
-# A program tag after the host: ``kernel: ``, ``systemd[1]: ``.
-_TAG = r"^(?P<prog>[^\s:\[\]]+)(?:\[(?P<pid>\d+)\])?: (?P<tail>.*)$"
 # Tags that are really the start of a kernel message on a tag-less syslog line.
 _NOT_A_TAG = r"^drbd\d*$"
 # Inside a kernel message: priority, monotonic stamp, caller id.
@@ -212,7 +210,6 @@ _NONE_SHAPE = (
     r"^(?:<\d+>)?(?:drbd[ :]|block drbd\d+: |drbd\d+: |d-con \S+: "
     r"|[A-Za-z][\w.-]*(?: \S+){0,2}: \S)|^-- .+ --$"
 )
-_JOURNAL_MARKER = r"^-- .+ --$"
 _REBOOT_MARKER = r"^-- (?:Reboot|Boot [0-9a-f]+) --$"
 # DRBD object prefixes: Windows style (states in the prefix, as WinDRBD writes them)
 # first, then Linux style, 8.4's dev_printk form and 8.4.0-8.4.3's ``d-con``. Names hold
@@ -239,7 +236,6 @@ _L_DEVICE = re.compile(r"^drbd (\S+)/(\d+) drbd(\d+): $")
 _L_CONNECTION = re.compile(r"^drbd (\S+) (\S+): $")
 _L_RESOURCE = re.compile(r"^(?:drbd|d-con) (\S+): $")
 _L_MINOR = re.compile(r"^(?:block )?drbd(\d+): $")
-I32_MAX = 2**31 - 1
 
 
 @dataclass
@@ -298,18 +294,7 @@ def sniff(head: bytes) -> bool:
 def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
     """Physical lines as a string column (CR LF and LF end a line); bytes that are not
     UTF-8 become U+FFFD and the lines that needed it are counted, NULs are removed."""
-    source, extra = polars_source(log)
-    try:
-        frame = pl.read_lines(source, name="text").slice(extra)
-    except pl.exceptions.ComputeError:
-        raw = read_bytes(log)
-        before = raw.count("\ufffd".encode())
-        fixed = raw.decode("utf-8", errors="replace").encode("utf-8")
-        extra = 1 if starts_compressed(fixed) else 0
-        frame = pl.read_lines(b"\n" * extra + fixed, name="text").slice(extra)
-        after = frame.select(pl.col("text").str.contains("\ufffd", literal=True).sum()).item()
-        facts.replaced_lines = int(after) if after > before else 0
-    frame = frame.with_row_index("line", offset=1)
+    frame = read_lines(log, facts).with_row_index("line", offset=1)
     if frame.height:
         stats = frame.select(
             nul=pl.col("text").str.contains("\x00", literal=True).sum(),
@@ -805,11 +790,6 @@ _OBJECT_SCHEMA = {
 }
 
 
-def _i32(digits: str) -> int | None:
-    value = int(digits)
-    return value if -I32_MAX <= value <= I32_MAX else None
-
-
 def _res(name: str) -> tuple[str, str | None]:
     """DRBD marks an object being torn down with ``/unregistered/`` before its name."""
     if name.startswith("/unregistered/"):
@@ -827,9 +807,9 @@ def _decode_prefix(cand: str) -> dict:
             **out,
             "object": "peer_device",
             "resource": m.group(1),
-            "volume": _i32(m.group(2)),
-            "minor": _i32(m.group(3)),
-            "peer_id": _i32(m.group(4)),
+            "volume": i32(m.group(2)),
+            "minor": i32(m.group(3)),
+            "peer_id": i32(m.group(4)),
             "object_state": m.group(5),
         }
     if m := _W_DEVICE.match(cand):
@@ -837,8 +817,8 @@ def _decode_prefix(cand: str) -> dict:
             **out,
             "object": "device",
             "resource": m.group(1),
-            "volume": _i32(m.group(2)),
-            "minor": _i32(m.group(3)),
+            "volume": i32(m.group(2)),
+            "minor": i32(m.group(3)),
             "object_state": m.group(4),
         }
     if m := _W_CONNECTION.match(cand):
@@ -846,7 +826,7 @@ def _decode_prefix(cand: str) -> dict:
             **out,
             "object": "connection",
             "resource": m.group(1),
-            "peer_id": _i32(m.group(2)),
+            "peer_id": i32(m.group(2)),
             "object_state": m.group(3),
         }
     if m := _W_RESOURCE.match(cand):
@@ -857,8 +837,8 @@ def _decode_prefix(cand: str) -> dict:
             **out,
             "object": "peer_device",
             "resource": res,
-            "volume": _i32(m.group(2)),
-            "minor": _i32(m.group(3)),
+            "volume": i32(m.group(2)),
+            "minor": i32(m.group(3)),
             "peer_host": m.group(4),
             "object_state": state,
         }
@@ -868,14 +848,14 @@ def _decode_prefix(cand: str) -> dict:
             **out,
             "object": "device",
             "resource": res,
-            "volume": _i32(m.group(2)),
-            "minor": _i32(m.group(3)),
+            "volume": i32(m.group(2)),
+            "minor": i32(m.group(3)),
             "object_state": state,
         }
     if m := _L_MINOR.match(cand):
         # 8.4's dev_printk ("block drbd37: ") and the block layer's "drbd1: " name the
         # device by minor only.
-        return {**out, "object": "device", "minor": _i32(m.group(1))}
+        return {**out, "object": "device", "minor": i32(m.group(1))}
     if m := _L_CONNECTION.match(cand):
         res, state = _res(m.group(1))
         return {

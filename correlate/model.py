@@ -570,6 +570,29 @@ class Pair:
         return (self.send.res_ns + self.recv.res_ns) / 1e9
 
 
+# -- the part of the capture a run was asked for (--since/--until) ----------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """The aligned-time window the run was asked for, and what it left of the timeline."""
+
+    since_ns: int | None
+    until_ns: int | None
+    rows_read: int  # timeline rows of the whole capture
+    rows: int  # rows inside the window
+
+    def overlaps(self, start_ns: int, end_ns: int) -> bool:
+        lo = self.since_ns if self.since_ns is not None else start_ns
+        hi = self.until_ns if self.until_ns is not None else end_ns
+        return end_ns >= lo and start_ns <= hi
+
+    def contains(self, ns: int) -> bool:
+        return (self.since_ns is None or ns >= self.since_ns) and (
+            self.until_ns is None or ns <= self.until_ns
+        )
+
+
 # -- time on the reference clock ------------------------------------------------------------
 
 

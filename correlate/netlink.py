@@ -50,19 +50,9 @@ POLL_COLUMNS = {
 PAIR_COLUMNS = {**POLL_COLUMNS, "received_message": pl.String, "done_message": pl.String}
 
 
-def short(command: str | None) -> str:
-    return (command or "?").removeprefix("BSR_ADM_").removeprefix("DRBD_ADM_")
-
-
 def is_poll(command: str) -> bool:
     """A read-only status query (``GET_*``), as monitoring issues every few seconds."""
     return command.startswith(STATUS_POLL_PREFIX)
-
-
-def is_status_poll(c: NetlinkCommand) -> bool:
-    """A status poll that terminated: counted, not listed (one record each would bury the
-    commands an operator typed)."""
-    return c.done is not None and is_poll(c.command)
 
 
 def pair(node: str, lines: pl.DataFrame) -> tuple[pl.DataFrame, list[NetlinkCommand]]:
@@ -114,6 +104,8 @@ def pair(node: str, lines: pl.DataFrame) -> tuple[pl.DataFrame, list[NetlinkComm
         number=pl.col("number").fill_null(-1),
         duration_ms=(pl.col("done_ns") - pl.col("received_ns")).cast(pl.Float64) / 1e6,
     )
+    # A status poll that terminated is counted, not a record: one record each would bury
+    # the commands an operator typed.
     polls = pl.col("command").str.starts_with(STATUS_POLL_PREFIX) & pl.col("done_row").is_not_null()
     terminated = paired.filter(polls).select(list(POLL_COLUMNS)).cast(POLL_COLUMNS)
     commands = [_record(node, r) for r in paired.filter(~polls).iter_rows(named=True)]

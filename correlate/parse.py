@@ -72,6 +72,7 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 import polars as pl
@@ -172,7 +173,6 @@ _L_RESOURCE = re.compile(r"^bsr (\S+): ")
 _W_RESOURCE_STATE = re.compile(
     r"^bsr \S+?, (r\(\w*\), f\(0x[0-9A-Fa-f]+\), scf\(0x[0-9A-Fa-f]+\)): "
 )
-MISSING = re.compile(r"^missing log counter : ([0-9]+)")
 
 OBJECT_SCHEMA = {
     "cand": pl.String,
@@ -324,6 +324,16 @@ def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
             ).slice(extra)
         except pl.exceptions.PolarsError:
             pass
+    return read_lines(log, facts, (source, extra))
+
+
+def read_lines(
+    log: LogFile, facts: FileFacts, source: tuple[Path | bytes, int] | None = None
+) -> pl.DataFrame:
+    """Physical lines as a string column ``text`` (CR LF and LF end a line), with
+    polars' ``read_lines``; the kernel-log reader reads its files so too. ``source``:
+    :func:`~correlate.sources.polars_source` of ``log``, when the caller has it."""
+    source, extra = source or polars_source(log)
     try:
         frame = pl.read_lines(source, name="text").slice(extra)
     except pl.exceptions.ComputeError:
@@ -904,7 +914,7 @@ def _obj(cand: str, kind: str, platform: str | None, end: int, **fields: object)
     return {"cand": cand, "object": kind, "platform": platform, "prefix_len": end, **fields}
 
 
-def _i32(digits: str) -> int | None:
+def i32(digits: str) -> int | None:
     """A volume, minor or node id from a prefix; one too large for the column is unknown."""
     value = int(digits)
     return value if -I32_MAX <= value <= I32_MAX else None
@@ -920,9 +930,9 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             "windows",
             m.end(),
             resource=m.group(1),
-            volume=_i32(m.group(2)),
-            minor=_i32(m.group(3)),
-            peer_id=_i32(m.group(4)),
+            volume=i32(m.group(2)),
+            minor=i32(m.group(3)),
+            peer_id=i32(m.group(4)),
             object_state=m.group(5),
         )
     if m := _W_DEVICE.match(cand):
@@ -932,8 +942,8 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             "windows",
             m.end(),
             resource=m.group(1),
-            volume=_i32(m.group(2)),
-            minor=_i32(m.group(3)),
+            volume=i32(m.group(2)),
+            minor=i32(m.group(3)),
             object_state=m.group(4),
         )
     if m := _W_CONNECTION.match(cand):
@@ -943,7 +953,7 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             "windows",
             m.end(),
             resource=m.group(1),
-            peer_id=_i32(m.group(2)),
+            peer_id=i32(m.group(2)),
             object_state=m.group(3),
         )
     if m := _W_RESOURCE.match(cand):
@@ -963,8 +973,8 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             "linux",
             m.end(),
             resource=m.group(1),
-            volume=_i32(m.group(2)),
-            minor=_i32(m.group(3)),
+            volume=i32(m.group(2)),
+            minor=i32(m.group(3)),
             peer_host=m.group(4),
         )
     if m := _L_DEVICE.match(cand):
@@ -974,8 +984,8 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             "linux",
             m.end(),
             resource=m.group(1),
-            volume=_i32(m.group(2)),
-            minor=_i32(m.group(3)),
+            volume=i32(m.group(2)),
+            minor=i32(m.group(3)),
         )
     # "bsr r0 alpha: " and "bsr r0: " are only prefixes when r0 is a resource this node
     # names elsewhere; otherwise they are a prefix-less message that happens to hold ": ".

@@ -130,7 +130,7 @@ def analyse(
         findings=found,
     )
     if options.since_ns is not None or options.until_ns is not None:
-        scope.narrow(analysis, options.since_ns, options.until_ns, rows_read)
+        analysis = scope.narrow(analysis, options.since_ns, options.until_ns, rows_read)
         watch.split("window")
     return analysis
 

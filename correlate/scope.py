@@ -27,36 +27,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
-from .model import NodeEvents, Ref
+from .model import NodeEvents, Ref, Window
 
 if TYPE_CHECKING:
     from .analysis import Analysis
-
-
-@dataclass(frozen=True)
-class Window:
-    """The aligned-time window the run was asked for, and what it left of the timeline."""
-
-    since_ns: int | None
-    until_ns: int | None
-    rows_read: int  # timeline rows of the whole capture
-    rows: int  # rows inside the window
-
-    def overlaps(self, start_ns: int, end_ns: int) -> bool:
-        lo = self.since_ns if self.since_ns is not None else start_ns
-        hi = self.until_ns if self.until_ns is not None else end_ns
-        return end_ns >= lo and start_ns <= hi
-
-    def contains(self, ns: int) -> bool:
-        return (self.since_ns is None or ns >= self.since_ns) and (
-            self.until_ns is None or ns <= self.until_ns
-        )
 
 
 class KeptRows:
@@ -140,10 +119,12 @@ def _narrowed_fields(obj: Any, kept: KeptRows, node: str | None) -> dict[str, An
     return changes
 
 
-def narrow(analysis: Analysis, since_ns: int | None, until_ns: int | None, rows_read: int) -> None:
-    """Cut ``analysis`` (its timeline already narrowed) to the window, in place."""
+def narrow(
+    analysis: Analysis, since_ns: int | None, until_ns: int | None, rows_read: int
+) -> Analysis:
+    """``analysis`` (its timeline already narrowed) cut to the window: a new analysis
+    sharing what the window leaves whole."""
     window = Window(since_ns, until_ns, rows_read, analysis.timeline.height)
-    analysis.window = window
     kept = KeptRows(analysis.timeline)
     events = [
         dataclasses.replace(ev, **_narrowed_fields(ev, kept, ev.name)) for ev in analysis.events
@@ -151,13 +132,17 @@ def narrow(analysis: Analysis, since_ns: int | None, until_ns: int | None, rows_
     cluster_changes = _narrowed_fields(analysis.cluster, kept, None)
     # The cluster's nodes are the same narrowed records the renderers read beside it.
     cluster_changes["nodes"] = events
-    analysis.cluster = dataclasses.replace(analysis.cluster, **cluster_changes)
-    analysis.events = events
-    analysis.episodes = [e for e in analysis.episodes if window.overlaps(e.start_ns, e.end_ns)]
-    analysis.findings = [
-        f
-        for f in analysis.findings
-        if (f.time_ns is not None and window.contains(f.time_ns))
-        or any(kept.line(r) for r in f.lines)
-        or (f.time_ns is None and not f.lines)
-    ]
+    return dataclasses.replace(
+        analysis,
+        window=window,
+        events=events,
+        cluster=dataclasses.replace(analysis.cluster, **cluster_changes),
+        episodes=[e for e in analysis.episodes if window.overlaps(e.start_ns, e.end_ns)],
+        findings=[
+            f
+            for f in analysis.findings
+            if (f.time_ns is not None and window.contains(f.time_ns))
+            or any(kept.line(r) for r in f.lines)
+            or (f.time_ns is None and not f.lines)
+        ],
+    )

@@ -19,7 +19,6 @@ lie after a copy.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import tarfile
@@ -499,7 +498,3 @@ def read_bytes(log: LogFile) -> bytes:
         return log.data
     assert log.path is not None
     return log.path.read_bytes()
-
-
-def as_stream(log: LogFile) -> io.BufferedIOBase:
-    return io.BytesIO(log.data) if log.data is not None else open(log.path, "rb")  # type: ignore[arg-type]

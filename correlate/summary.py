@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from . import align
 from .catalog import UUID_RULE_REASONS, uuid_meaning
 from .model import Clock, Ref
-from .netlink import is_status_poll, poll_ref
+from .netlink import poll_ref
 from .times import fmt_ns
 
 if TYPE_CHECKING:
@@ -238,8 +238,8 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
                 "lines": [t.line(c.received), t.line(c.done)],
             }
             for ev in analysis.events
+            # Terminated status polls are not records (netlink.pair keeps them apart).
             for c in ev.netlink
-            if not is_status_poll(c)
         ],
         "netlink_polls": netlink_polls(analysis, t),
         "handshakes": [

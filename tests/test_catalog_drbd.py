@@ -14,11 +14,11 @@ import polars as pl
 import pytest
 
 from correlate.catalog import BY_NAME as BSR_KINDS
+from correlate.catalog import anchored
 from correlate.catalog_drbd import (
     DRBD_KINDS,
     UUID_RULE_NUMBERS,
     UUID_STRATEGY_NUMBERS,
-    anchored,
     match_message,
     normalize_fields,
 )

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from correlate.catalog import EXPLAIN, KINDS
-from correlate.classify import INT_FIELDS
+from correlate.catalog import KINDS
+from correlate.classify import EXPLAIN, INT_FIELDS
 from correlate.classify import fields_json_expr as _fields_json_expr
 from correlate.errors import Notices
 from correlate.pipeline import Options, analyse

@@ -266,3 +266,33 @@ def test_report_row_cap_says_what_it_left_out(bsrcorr, monkeypatch, cap, says):
     assert f"of {SAMPLE_ROWS} rows" in html
     embedded = re.search(r"This page embeds ([\d,]+) of", html)
     assert embedded and int(embedded.group(1).replace(",", "")) <= cap
+
+
+def test_row_cap_keeps_an_open_status_poll(tmp_path, monkeypatch):
+    """Past the cap the page leaves out terminated status polls (summary.json counts them)
+    but keeps a poll that never terminated: it is a command summary.json lists and a
+    finding links to."""
+    from datetime import datetime
+
+    from correlate.errors import Notices
+    from correlate.pipeline import Options, analyse
+    from correlate.render import report
+
+    from .simulate import Sim, SimNode
+
+    sim = Sim([SimNode("a", 0), SimNode("b", 1)], datetime(2024, 1, 1))
+    sim.routine("a", 1.0, 9.0, 8)
+    sim.command("a", 2.0, "GET_INITIAL_STATE", 7, 2.001)
+    sim.command("a", 3.0, "GET_INITIAL_STATE", 8, None)
+    paths = sim.write(tmp_path / "logs")
+    options = Options(out=tmp_path / "out", diagrams="none")
+    analysis = analyse([f"{n}={p}" for n, p in paths.items()], options, Notices())
+    (open_poll,) = [c for c in analysis.events[0].netlink if c.done is None]
+    (finding,) = [f for f in analysis.findings if f.kind == "netlink_unterminated"]
+    assert finding.lines[0].row == open_poll.received.row
+    monkeypatch.setattr(report, "REPORT_ROWS", analysis.timeline.height - 1)
+    kept = report._timeline_table(analysis)["frame"]
+    rows = {(str(n), r) for n, r in kept.select("node", "row").iter_rows()}
+    polls = analysis.events[0].polls
+    assert ("a", open_poll.received.row) in rows
+    assert not rows & {("a", r) for r in [*polls["received_row"], *polls["done_row"]]}

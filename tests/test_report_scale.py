@@ -226,7 +226,7 @@ def test_message_budget_keeps_the_protocol_rows(monkeypatch, large):
     REPORT_ROWS rows) and says the rest are in the timeline files."""
     analysis, _ = large
     monkeypatch.setattr(report, "MESSAGE_BYTES", 200_000)
-    table = report._timeline_table(analysis.timeline)
+    table = report._timeline_table(analysis)
     data = table["data"]
     assert data["embedded"] < data["total"]
     assert table["frame"]["message"].str.len_bytes().sum() <= 200_000

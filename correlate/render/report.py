@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ..catalog import STATUS_POLL_PREFIX
 from ..classify import EXPLAIN
 from ..findings import KINDS as FINDING_KINDS
 from ..i18n import N_, _, language, text
@@ -138,7 +137,7 @@ def _json_for_script(data: Any) -> str:
 
 def render(analysis: Analysis, diagrams: Path) -> str:
     """The whole page as a string."""
-    table = _timeline_table(analysis.timeline)
+    table = _timeline_table(analysis)
     index = _row_index(table["frame"])
     parts = [
         _head(analysis),
@@ -158,7 +157,8 @@ def render(analysis: Analysis, diagrams: Path) -> str:
 # -- data --------------------------------------------------------------------------------
 
 
-def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
+def _timeline_table(analysis: Analysis) -> dict[str, Any]:
+    frame = analysis.timeline
     total = frame.height
     f = frame.with_row_index("_pos")
     kept = f
@@ -167,12 +167,10 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
     # text, the page keeps only what a reader needs.
     text_bytes = f["message"].fill_null("").str.len_bytes().sum() or 0
     if total > REPORT_ROWS or text_bytes > MESSAGE_BYTES:
-        # What a reader needs: protocol events (status polls aside: they are counted in
-        # summary.json), warnings, errors, unparsed lines.
+        # What a reader needs: protocol events (terminated status polls aside: they are
+        # counted in summary.json, not records), warnings, errors, unparsed lines.
         event = pl.col("event").fill_null("")
-        poll = event.is_in(["netlink_received", "netlink_done"]) & pl.col("message").str.contains(
-            STATUS_POLL_PREFIX, literal=True
-        )
+        poll = pl.col("_pos").is_in(_poll_positions(analysis, f).implode())
         kept = f.filter(((event != "") & ~poll) | (pl.col("level_num").fill_null(6) <= 4))
         wanted = kept.height
         within = kept["message"].fill_null("").str.len_bytes().cum_sum() <= MESSAGE_BYTES
@@ -232,6 +230,25 @@ def _timeline_table(frame: pl.DataFrame) -> dict[str, Any]:
     data.update(_offsets(kept, node_codes, len(nodes)))
     data.update(_messages(kept["message"].fill_null("")))
     return {"frame": kept, "data": data}
+
+
+def _poll_positions(analysis: Analysis, f: pl.DataFrame) -> pl.Series:
+    """Where in ``f`` (``_pos``) the lines of terminated status polls are: the rows
+    :func:`correlate.netlink.pair` kept apart from the records."""
+    rows = [
+        ev.polls.select(
+            node=pl.lit(ev.name, pl.String), row=pl.concat_list("received_row", "done_row")
+        ).explode("row")
+        for ev in analysis.events
+        if ev.polls.height
+    ]
+    if not rows:
+        return pl.Series("_pos", [], dtype=pl.UInt32)
+    return (
+        f.select("_pos", pl.col("node").cast(pl.String), "row")
+        .join(pl.concat(rows), on=["node", "row"], how="semi")
+        .get_column("_pos")
+    )
 
 
 def _deltas(values: pl.Series) -> list[int | None]:

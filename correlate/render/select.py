@@ -63,10 +63,6 @@ class Selection:
     # auto: routine kind ("connect r0") -> how many of it were left out
     left_out_kinds: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def all_drawn(self) -> bool:
-        return not self.left_out
-
     def to_json(self, rendered: set[str] | None = None, dot_missing: bool = False) -> dict:
         """summary.json's ``diagrams`` object: what was asked, drawn and left out.
         ``rendered``: the slugs that got an SVG (default: every selected one)."""

@@ -32,10 +32,19 @@ def _width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
+def ljust(s: str, columns: int) -> str:
+    """``s`` padded on the right to ``columns`` terminal columns (str.ljust counts
+    characters, and a Hangul word would leave the next column short)."""
+    return s + " " * (columns - _width(s))
+
+
+def rjust(s: str, columns: int) -> str:
+    return " " * (columns - _width(s)) + s
+
+
 def label(word: str, width: int = 10) -> str:
     """A summary line's label, translated, padded to ``width`` terminal columns."""
-    shown = _(word)
-    return shown + " " * max(1, width - _width(shown))
+    return ljust(_(word), width - 1) + " "
 
 
 def timings(splits: list[Split]) -> list[str]:
@@ -44,18 +53,12 @@ def timings(splits: list[Split]) -> list[str]:
     head = _("stage")
     width = max(_width(n) for n in [head, *names])
 
-    def pad(s: str) -> str:
-        return s + " " * (width - _width(s))
-
-    def right(s: str, columns: int) -> str:
-        return " " * (columns - _width(s)) + s
-
     seconds, peak, total = _("seconds"), _("peak RSS"), _("total")
-    lines = [f"{pad(head)}  {right(seconds, 8)}  {right(peak, 10)}"]
+    lines = [f"{ljust(head, width)}  {rjust(seconds, 8)}  {rjust(peak, 10)}"]
     for name, s in zip(names, splits, strict=True):
         rss = "" if s.peak_rss_bytes is None else f"{s.peak_rss_bytes / 2**20:,.0f} MiB"
-        lines.append(f"{pad(name)}  {s.seconds:8.2f}  {rss:>10}")
-    lines.append(f"{pad(total)}  {sum(s.seconds for s in splits):8.2f}")
+        lines.append(f"{ljust(name, width)}  {s.seconds:8.2f}  {rss:>10}")
+    lines.append(f"{ljust(total, width)}  {sum(s.seconds for s in splits):8.2f}")
     return lines
 
 
@@ -283,9 +286,8 @@ def _findings(analysis: Analysis) -> list[str]:
     out = ["", label("findings") + head]
     for f in found[:FINDINGS_SHOWN]:
         when = fmt_time(f.time_ns)[11:] if f.time_ns is not None else " " * 16
-        severity = _(SEVERITY_WORDS[f.severity])
-        pad = " " * max(1, 7 - _width(severity))
-        out.append(f"  {severity}{pad}  {when}  {f.kind:<28} {text(f.msg)}")
+        severity = ljust(_(SEVERITY_WORDS[f.severity]), 6)
+        out.append(f"  {severity}   {when}  {f.kind:<28} {text(f.msg)}")
     if len(found) > FINDINGS_SHOWN:
         out.append(
             "  "
@@ -359,8 +361,7 @@ def _kinds(episodes: list) -> list[str]:
     for kind, group in kinds.items():
         word = _(KIND_WORDS.get(kind, kind))
         out.append(
-            word
-            + " " * (width - _width(word))
+            ljust(word, width)
             + f"  {len(group):>5}  "
             + _("#{first} {start} .. #{last} {end}").format(
                 first=group[0].number,
