@@ -1255,17 +1255,8 @@ def _split_hosts(
             f.first_time = int(first["local_time"].cast(pl.Int64)[0])
             f.first_seq = first["seq"][0]
         out.append(HostFrame(host, part, f))
-    unparsed = int(frame.select((pl.col("format") == "unparsed").sum()).item())
-    if unparsed:
-        notices.warn(
-            Msg(
-                "{display}: {unparsed} line(s) have no recognisable log structure; kept "
-                "as format=unparsed",
-                display=display,
-                unparsed=unparsed,
-            ),
-            node,
-        )
+    # Lines without a recognisable structure are counted once, for the node
+    # (kernparse), as BSR's own reader does.
     if facts.replaced_lines:
         notices.warn(
             Msg(
