@@ -26,7 +26,7 @@ from . import __version__, i18n
 from .analysis import Analysis
 from .bundle import CRASH_FILE
 from .errors import EXIT_INPUT, EXIT_OK, EXIT_SOFTWARE, EXIT_WARNINGS, BsrcorrError, Notices
-from .i18n import Msg, _
+from .i18n import N_, Msg, _
 from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, listed_events, write
 from .render import text
 from .stopwatch import Stopwatch
@@ -46,15 +46,64 @@ def _usage_error(message: str) -> NoReturn:
     sys.exit(EXIT_INPUT)
 
 
+COMMAND_HELP = N_(
+    "Correlate the BSR or DRBD logs of a cluster's nodes into one timeline.\n\n"
+    "Each SRC is one node: a log file (BSR's own bsr.log, or a DRBD/WinDRBD kernel log in "
+    "syslog, journal or dmesg form), a directory of a node's bsr.log and rotated bsr.log_* "
+    "files (or kern.log, syslog, messages), or a .zip/.tar.gz/.gz of those. NAME=SRC names "
+    "the node; otherwise the file stem or directory name does. A kernel log holding several "
+    "hosts' lines gives one node per host."
+)
+
+
+def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        i18n.use(value)
+    return value
+
+
 class _Command(click.Command):
     """click's command with usage errors printed as bsrcorr's one-line diagnostics, from
-    parsing the arguments (make_context) and from the checks in the callback (invoke)."""
+    parsing the arguments (make_context) and from the checks in the callback (invoke);
+    its help in the reader's language (the texts are catalog messages, translated when
+    the help is shown: the language is known only then)."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        # The locale's language until --lang (eager) says otherwise: usage errors and
+        # --help come before the command runs.
+        i18n.use(i18n.default_language())
         try:
             return super().make_context(*args, **kwargs)
         except click.ClickException as exc:
             _usage_error(exc.format_message())
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.help:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                for i, paragraph in enumerate(_(self.help).split("\n\n")):
+                    if i:
+                        formatter.write_paragraph()
+                    formatter.write_text(paragraph)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pieces = self.collect_usage_pieces(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(pieces), _("Usage: "))
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for param in self.get_params(ctx):
+            if not isinstance(param, click.Option):
+                continue
+            record = param.get_help_record(ctx)
+            if record is not None:
+                names, text = record
+                english = getattr(param, "help", None) or ""
+                # the option's own words translated; click's "[default: x]" as it is
+                rows.append((names, text.replace(english, _(english), 1) if english else text))
+        if rows:
+            with formatter.section(_("Options")):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -98,7 +147,7 @@ def _input_size(specs: tuple[str, ...]) -> int:
     return total
 
 
-@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=_Command, help=COMMAND_HELP)
 @click.argument("srcs", nargs=-1, required=True, metavar="SRC...")
 @click.option(
     "-o",
@@ -106,54 +155,62 @@ def _input_size(specs: tuple[str, ...]) -> int:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("bsrcorr-out"),
     show_default=True,
-    help="Output directory for the bundle.",
+    help=N_("Output directory for the bundle."),
 )
 @click.option(
     "--max-extract-mb",
     type=click.IntRange(1),
     default=4096,
     show_default=True,
-    help="Cap on bytes decompressed from archives (zip-bomb guard).",
+    help=N_("Cap on bytes decompressed from archives (zip-bomb guard)."),
 )
 @click.option(
     "--reference",
     metavar="NAME",
-    help="Node whose clock the timeline uses (default: the first SRC).",
+    help=N_("Node whose clock the timeline uses (default: the first SRC)."),
 )
 @click.option(
     "--offset",
     "offsets",
     multiple=True,
     metavar="NAME=SECONDS",
-    help="Use this offset (node clock minus reference clock, a finite number of seconds "
-    "within a century) instead of the evidence; shown as manual. Not for the reference "
-    "node. Repeatable, once per node.",
+    help=N_(
+        "Use this offset (node clock minus reference clock, a finite number of seconds "
+        "within a century) instead of the evidence; shown as manual. Not for the reference "
+        "node. Repeatable, once per node."
+    ),
 )
 @click.option(
     "--timeline",
     "show_timeline",
     is_flag=True,
-    help="Print the merged timeline to stdout (for less and grep) instead of the summary. "
-    "The bundle is written all the same.",
+    help=N_(
+        "Print the merged timeline to stdout (for less and grep) instead of the summary. "
+        "The bundle is written all the same."
+    ),
 )
 @click.option(
     "--events",
     "events_only",
     is_flag=True,
-    help="With --timeline: protocol events only (terminated status polls are counted in "
-    "summary.json, not listed).",
+    help=N_(
+        "With --timeline: protocol events only (terminated status polls are counted in "
+        "summary.json, not listed)."
+    ),
 )
 @click.option(
     "--diagrams",
     type=click.Choice(["auto", "all", "overview", "none"]),
     default="auto",
     show_default=True,
-    help="Sequence diagrams to render. auto: every episode when there are at most 200; "
-    "beyond that the overview and the episodes with a finding, a resync, a role change, "
-    "a split brain or an unfinished command, plus the first and last routine episode of "
-    "each kind per resource (each one left out says why). all: every episode and the "
-    "overview; overview: the overview only; none: no diagram (faster when only the "
-    "timeline is wanted).",
+    help=N_(
+        "Sequence diagrams to render. auto: every episode when there are at most 200; "
+        "beyond that the overview and the episodes with a finding, a resync, a role change, "
+        "a split brain or an unfinished command, plus the first and last routine episode of "
+        "each kind per resource (each one left out says why). all: every episode and the "
+        "overview; overview: the overview only; none: no diagram (faster when only the "
+        "timeline is wanted)."
+    ),
 )
 @click.option(
     "--format",
@@ -161,46 +218,62 @@ def _input_size(specs: tuple[str, ...]) -> int:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="What stdout gets: the text summary, or summary.json (not with --timeline).",
+    help=N_("What stdout gets: the text summary, or summary.json (not with --timeline)."),
 )
 @click.option(
     "--csv",
     "write_csv",
     is_flag=True,
-    help="Also write OUT/timeline.csv (timeline.parquet is always written; on a large "
-    "capture the CSV costs more than the parsing).",
+    help=N_(
+        "Also write OUT/timeline.csv (timeline.parquet is always written; on a large "
+        "capture the CSV costs more than the parsing)."
+    ),
 )
 @click.option(
     "--only",
     type=click.Choice(["drbd"]),
-    help="Keep only the replication lines in the timeline: drbd leaves out other "
-    "programs' lines of kernel logs (systemd, Pacemaker, LINSTOR, other kernel "
-    "subsystems), which are context otherwise.",
+    help=N_(
+        "Keep only the replication lines in the timeline: drbd leaves out other "
+        "programs' lines of kernel logs (systemd, Pacemaker, LINSTOR, other kernel "
+        "subsystems), which are context otherwise."
+    ),
 )
 @click.option(
-    "--since", metavar="TIME", help="Keep what lies from this aligned time on (ISO 8601)."
+    "--since", metavar="TIME", help=N_("Keep what lies from this aligned time on (ISO 8601).")
 )
-@click.option("--until", metavar="TIME", help="Keep what lies up to this aligned time (ISO 8601).")
+@click.option(
+    "--until", metavar="TIME", help=N_("Keep what lies up to this aligned time (ISO 8601).")
+)
 @click.option(
     "--lang",
     type=click.Choice(i18n.LANGUAGES),
-    help="Language of what bsrcorr writes for people (terminal summary, warnings, report, "
-    "diagrams): en or ko. Default: Korean when LC_ALL, LC_MESSAGES or LANG starts with ko, "
-    "else English. Log text is never translated, and the JSON files stay English.",
+    # Eager: --lang ko --help shows the help in Korean.
+    is_eager=True,
+    callback=_choose_language,
+    help=N_(
+        "Language of what bsrcorr writes for people (terminal summary, warnings, report, "
+        "diagrams): en or ko. Default: Korean when LC_ALL, LC_MESSAGES or LANG starts with ko, "
+        "else English. Log text is never translated, and the JSON files stay English."
+    ),
 )
 @click.option(
     "--timings",
     is_flag=True,
-    help="After the run, print each stage's time and the peak memory so far on stderr "
-    "(which stage a large capture spends its time in).",
+    help=N_(
+        "After the run, print each stage's time and the peak memory so far on stderr "
+        "(which stage a large capture spends its time in)."
+    ),
 )
 @click.option(
     "--debug",
     is_flag=True,
-    help=f"On an internal error (exit 70), show the traceback on stderr instead of writing "
-    f"it to OUT/{CRASH_FILE}.",
+    help=N_(
+        "On an internal error (exit 70), show the traceback on stderr instead of "
+        "writing it to OUT/bsrcorr-crash.txt."
+    ),
 )
-@click.version_option(__version__, prog_name="bsrcorr")
+@click.version_option(__version__, prog_name="bsrcorr", help=N_("Show the version and exit."))
+@click.help_option("-h", "--help", help=N_("Show this message and exit."))
 def main(
     srcs: tuple[str, ...],
     out: Path,
@@ -219,14 +292,7 @@ def main(
     timings: bool,
     debug: bool,
 ) -> None:
-    """Correlate the BSR or DRBD logs of a cluster's nodes into one timeline.
-
-    Each SRC is one node: a log file (BSR's own bsr.log, or a DRBD/WinDRBD kernel log in
-    syslog, journal or dmesg form), a directory of a node's bsr.log and rotated bsr.log_*
-    files (or kern.log, syslog, messages), or a .zip/.tar.gz/.gz of those. NAME=SRC names
-    the node; otherwise the file stem or directory name does. A kernel log holding several
-    hosts' lines gives one node per host.
-    """
+    """The command (its help: COMMAND_HELP)."""
     i18n.use(lang or i18n.default_language())
     if events_only and not show_timeline:
         raise click.UsageError(_("--events only applies to --timeline (add --timeline)"))

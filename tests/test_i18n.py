@@ -126,3 +126,25 @@ def test_korean_summary_and_english_json(tmp_path, bsrcorr):
     )
     assert (english.out / "summary.json").read_text() == (run.out / "summary.json").read_text()
     i18n.use("en")
+
+
+def test_help_in_the_readers_language(monkeypatch):
+    """--help is bsrcorr's own words too: Korean under --lang ko (given before --help) or
+    a ko locale, English otherwise; option names and choices stay as typed."""
+    from click.testing import CliRunner
+
+    from correlate.cli import main
+
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    english = CliRunner().invoke(main, ["--help"], prog_name="bsrcorr").output
+    assert english.startswith("Usage: bsrcorr [OPTIONS] SRC...")
+    assert "Options:" in english and "Output directory for the bundle." in english
+    assert not re.search("[\uac00-\ud7a3]", english)
+    korean = CliRunner().invoke(main, ["--lang", "ko", "--help"], prog_name="bsrcorr").output
+    assert korean.startswith("사용법: bsrcorr [OPTIONS] SRC...")
+    assert "옵션:" in korean and "결과 묶음을 쓸 디렉터리." in korean
+    assert "--diagrams [auto|all|overview|none]" in korean
+    assert "Output directory" not in korean
+    monkeypatch.setenv("LANG", "ko_KR.UTF-8")
+    assert CliRunner().invoke(main, ["--help"], prog_name="bsrcorr").output == korean
