@@ -101,6 +101,7 @@ import polars as pl
 from .errors import Notices
 from .i18n import Msg
 from .parse import ENTRY_AT_START, FileFacts, i32, read_lines
+from .prefixes import prefix_patterns
 from .sources import LogFile
 
 # The largest receive delay (kernel printk -> syslog daemon's stamp) assumed for lines
@@ -221,21 +222,10 @@ _DRBD_PREFIX = (
 # The tag after a state change's last ")"; the " -> " test picks the rows.
 _CAUSE = r"\) \[([^\[\]]+)\]$"
 
-_HEX = r"0x[0-9A-Fa-f]+"
-_W_RESOURCE = re.compile(rf"^drbd (\S+?), (r\(\w*\), f\({_HEX}\), scf\({_HEX}\)): $")
-_W_CONNECTION = re.compile(
-    rf"^drbd (\S+?) pnode-id:(-?\d+), (cs\(\w*\), prole\(\w*\), cflag\({_HEX}\), scf\({_HEX}\)): $"
-)
-_W_DEVICE = re.compile(rf"^drbd (\S+?)/(\d+) minor (\d+), (ds\(\w*\), dvflag\({_HEX}\)): $")
-_W_PEER_DEVICE = re.compile(
-    rf"^drbd (\S+?)/(\d+) minor (\d+) pnode-id:(-?\d+), "
-    rf"(pdsk\(\w*\), prpl\(\w*\), pdvflag\({_HEX}\)): $"
-)
-_L_PEER_DEVICE = re.compile(r"^drbd (\S+)/(\d+) drbd(\d+) (\S+): $")
-_L_DEVICE = re.compile(r"^drbd (\S+)/(\d+) drbd(\d+): $")
-_L_CONNECTION = re.compile(r"^drbd (\S+) (\S+): $")
-_L_RESOURCE = re.compile(r"^(?:drbd|d-con) (\S+): $")
-_L_MINOR = re.compile(r"^(?:block )?drbd(\d+): $")
+_P = prefix_patterns("drbd")
+# 8.4.0-8.4.3 named a connection's resource "d-con r0: ".
+_D_CON = re.compile(r"^d-con (\S+): ")
+_L_MINOR = re.compile(r"^(?:block )?drbd([0-9]+): ")
 
 
 @dataclass
@@ -802,7 +792,7 @@ def _decode_prefix(cand: str) -> dict:
     out: dict = {"_cand": cand, "_prefix_len": len(cand)}
     if cand == "drbd: ":
         return {**out, "object": "none"}
-    if m := _W_PEER_DEVICE.match(cand):
+    if m := _P.w_peer_device.fullmatch(cand):
         return {
             **out,
             "object": "peer_device",
@@ -812,7 +802,7 @@ def _decode_prefix(cand: str) -> dict:
             "peer_id": i32(m.group(4)),
             "object_state": m.group(5),
         }
-    if m := _W_DEVICE.match(cand):
+    if m := _P.w_device.fullmatch(cand):
         return {
             **out,
             "object": "device",
@@ -821,7 +811,7 @@ def _decode_prefix(cand: str) -> dict:
             "minor": i32(m.group(3)),
             "object_state": m.group(4),
         }
-    if m := _W_CONNECTION.match(cand):
+    if m := _P.w_connection.fullmatch(cand):
         return {
             **out,
             "object": "connection",
@@ -829,9 +819,9 @@ def _decode_prefix(cand: str) -> dict:
             "peer_id": i32(m.group(2)),
             "object_state": m.group(3),
         }
-    if m := _W_RESOURCE.match(cand):
+    if m := _P.w_resource.fullmatch(cand):
         return {**out, "object": "resource", "resource": m.group(1), "object_state": m.group(2)}
-    if m := _L_PEER_DEVICE.match(cand):
+    if m := _P.l_peer_device.fullmatch(cand):
         res, state = _res(m.group(1))
         return {
             **out,
@@ -842,7 +832,7 @@ def _decode_prefix(cand: str) -> dict:
             "peer_host": m.group(4),
             "object_state": state,
         }
-    if m := _L_DEVICE.match(cand):
+    if m := _P.l_device.fullmatch(cand):
         res, state = _res(m.group(1))
         return {
             **out,
@@ -852,11 +842,11 @@ def _decode_prefix(cand: str) -> dict:
             "minor": i32(m.group(3)),
             "object_state": state,
         }
-    if m := _L_MINOR.match(cand):
+    if m := _L_MINOR.fullmatch(cand):
         # 8.4's dev_printk ("block drbd37: ") and the block layer's "drbd1: " name the
         # device by minor only.
         return {**out, "object": "device", "minor": i32(m.group(1))}
-    if m := _L_CONNECTION.match(cand):
+    if m := _P.l_connection.fullmatch(cand):
         res, state = _res(m.group(1))
         return {
             **out,
@@ -865,7 +855,7 @@ def _decode_prefix(cand: str) -> dict:
             "peer_host": m.group(2),
             "object_state": state,
         }
-    if m := _L_RESOURCE.match(cand):
+    if m := _P.l_resource.fullmatch(cand) or _D_CON.fullmatch(cand):
         res, state = _res(m.group(1))
         return {**out, "object": "resource", "resource": res, "object_state": state}
     return {**out, "object": "none", "_prefix_len": 0}

@@ -79,6 +79,7 @@ import polars as pl
 
 from .errors import InputError, Notices
 from .i18n import Msg
+from .prefixes import prefix_patterns
 from .sources import LogFile, NodeSource, polars_source, read_bytes, starts_compressed
 
 DATE = r"[0-9][0-9]/[0-9][0-9]/[0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]{7}"
@@ -154,25 +155,9 @@ LEVELS = {
     "bsr_unkn": "unkn",
 }
 
-_HEX = r"0x[0-9A-Fa-f]+"
-_W_RESOURCE = re.compile(rf"^bsr (\S+?), r\((\w*)\), f\({_HEX}\), scf\({_HEX}\): ")
-_W_CONNECTION = re.compile(
-    rf"^bsr (\S+?) pnode-id:(-?[0-9]+), "
-    rf"(cs\((\w*)\), prole\((\w*)\), cflag\({_HEX}\), scf\({_HEX}\)): "
-)
-_W_DEVICE = re.compile(rf"^bsr (\S+?)/([0-9]+) minor ([0-9]+), (ds\((\w*)\), dvflag\({_HEX}\)): ")
-_W_PEER_DEVICE = re.compile(
-    rf"^bsr (\S+?)/([0-9]+) minor ([0-9]+) pnode-id:(-?[0-9]+), "
-    rf"(pdsk\((\w*)\), prpl\((\w*)\), pdvflag\({_HEX}\)): "
-)
-_W_NONE = re.compile(rf"^\[({_HEX})\] ")
-_L_PEER_DEVICE = re.compile(r"^bsr (\S+)/([0-9]+) bsr([0-9]+) (\S+): ")
-_L_DEVICE = re.compile(r"^bsr (\S+)/([0-9]+) bsr([0-9]+): ")
-_L_CONNECTION = re.compile(r"^bsr (\S+) (\S+): ")
-_L_RESOURCE = re.compile(r"^bsr (\S+): ")
-_W_RESOURCE_STATE = re.compile(
-    r"^bsr \S+?, (r\(\w*\), f\(0x[0-9A-Fa-f]+\), scf\(0x[0-9A-Fa-f]+\)): "
-)
+_P = prefix_patterns("bsr")
+_W_NONE = re.compile(r"^\[(0x[0-9A-Fa-f]+)\] ")
+
 
 OBJECT_SCHEMA = {
     "cand": pl.String,
@@ -923,7 +908,7 @@ def i32(digits: str) -> int | None:
 def _decode_prefix(cand: str, known: set[str]) -> dict:
     if m := _W_NONE.match(cand):
         return _obj(cand, "none", "windows", m.end(), thread=m.group(1))
-    if m := _W_PEER_DEVICE.match(cand):
+    if m := _P.w_peer_device.match(cand):
         return _obj(
             cand,
             "peer_device",
@@ -935,7 +920,7 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             peer_id=i32(m.group(4)),
             object_state=m.group(5),
         )
-    if m := _W_DEVICE.match(cand):
+    if m := _P.w_device.match(cand):
         return _obj(
             cand,
             "device",
@@ -946,7 +931,7 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             minor=i32(m.group(3)),
             object_state=m.group(4),
         )
-    if m := _W_CONNECTION.match(cand):
+    if m := _P.w_connection.match(cand):
         return _obj(
             cand,
             "connection",
@@ -956,17 +941,11 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             peer_id=i32(m.group(2)),
             object_state=m.group(3),
         )
-    if m := _W_RESOURCE.match(cand):
-        state = _W_RESOURCE_STATE.match(cand)
+    if m := _P.w_resource.match(cand):
         return _obj(
-            cand,
-            "resource",
-            "windows",
-            m.end(),
-            resource=m.group(1),
-            object_state=state.group(1) if state else None,
+            cand, "resource", "windows", m.end(), resource=m.group(1), object_state=m.group(2)
         )
-    if m := _L_PEER_DEVICE.match(cand):
+    if m := _P.l_peer_device.match(cand):
         return _obj(
             cand,
             "peer_device",
@@ -977,7 +956,7 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
             minor=i32(m.group(3)),
             peer_host=m.group(4),
         )
-    if m := _L_DEVICE.match(cand):
+    if m := _P.l_device.match(cand):
         return _obj(
             cand,
             "device",
@@ -989,10 +968,10 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
         )
     # "bsr r0 alpha: " and "bsr r0: " are only prefixes when r0 is a resource this node
     # names elsewhere; otherwise they are a prefix-less message that happens to hold ": ".
-    m = _L_CONNECTION.match(cand)
+    m = _P.l_connection.match(cand)
     if m and m.group(1) in known:
         return _obj(cand, "connection", "linux", m.end(), resource=m.group(1), peer_host=m.group(2))
-    m = _L_RESOURCE.match(cand)
+    m = _P.l_resource.match(cand)
     if m and m.group(1) in known:
         return _obj(cand, "resource", "linux", m.end(), resource=m.group(1))
     if cand.startswith("bsr "):
@@ -1004,12 +983,12 @@ def _known_resources(cands: list[str]) -> set[str]:
     known: set[str] = set()
     for cand in cands:
         for pattern in (
-            _W_PEER_DEVICE,
-            _W_DEVICE,
-            _W_CONNECTION,
-            _W_RESOURCE,
-            _L_PEER_DEVICE,
-            _L_DEVICE,
+            _P.w_peer_device,
+            _P.w_device,
+            _P.w_connection,
+            _P.w_resource,
+            _P.l_peer_device,
+            _P.l_device,
         ):
             m = pattern.match(cand)
             if m:
@@ -1018,7 +997,7 @@ def _known_resources(cands: list[str]) -> set[str]:
     if not known:
         # A Linux log with no device lines at all: trust the resource-style prefixes.
         for cand in cands:
-            m = _L_RESOURCE.match(cand) or _L_CONNECTION.match(cand)
+            m = _P.l_resource.match(cand) or _P.l_connection.match(cand)
             if m:
                 known.add(m.group(1))
     return known

@@ -503,3 +503,50 @@ def test_simulated_boot_time_is_recovered_within_the_bound(
         # The estimate is the middle of an interval that holds the truth, w either way.
         assert abs(got - true) <= w
         assert w <= (res + RECEIVE_DELAY_NS + 1) // 2 + 1
+
+
+def test_every_drbd_object_prefix_decodes(tmp_path: Path) -> None:
+    """One line per prefix shape (the shared patterns of correlate.prefixes, read with
+    the word ``drbd``): each names its object, and digits that are not ASCII make the
+    text a message, not a prefix."""
+    lines = [
+        "drbd r0: Starting worker thread",
+        "drbd r0 peer-b: conn( Unconnected -> Connecting )",
+        "drbd r0/0 drbd1: disk( Diskless -> Attaching )",
+        "drbd r0/0 drbd1 peer-b: pdsk( DUnknown -> UpToDate )",
+        "d-con r1: Starting receiver thread (from drbd_w_r1 [123])",
+        "block drbd37: disk( Diskless -> Attaching )",
+        "drbd /unregistered/r2/0 drbd3: disk( UpToDate -> Detaching )",
+        "drbd r0, r(Secondary), f(0x0), scf(0x82a): Preparing cluster-wide state change 1",
+        "drbd r0 pnode-id:1, cs(Connected), prole(Secondary), cflag(0x0), scf(0x0): ok",
+        "drbd r0/0 minor 2, ds(UpToDate), dvflag(0x0): size = 1 GB",
+        "drbd r0/0 minor 2 pnode-id:1, pdsk(UpToDate), prpl(Secondary), pdvflag(0x0): ok",
+        "drbd r0/\u0663 drbd1: disk( Diskless -> Attaching )",
+    ]
+    path = tmp_path / "dmesg.log"
+    path.write_text("".join(f"[ {100 + i}.000000] {t}\n" for i, t in enumerate(lines)))
+    f = frame_of(path)
+    cols = ["object", "resource", "volume", "minor", "peer_id", "peer_host", "object_state"]
+    got = [tuple(row(f, i + 1)[c] for c in cols) for i in range(len(lines))]
+    assert got == [
+        ("resource", "r0", None, None, None, None, None),
+        ("connection", "r0", None, None, None, "peer-b", None),
+        ("device", "r0", 0, 1, None, None, None),
+        ("peer_device", "r0", 0, 1, None, "peer-b", None),
+        ("resource", "r1", None, None, None, None, None),
+        ("device", None, None, 37, None, None, None),
+        ("device", "r2", 0, 3, None, None, "unregistered"),
+        ("resource", "r0", None, None, None, None, "r(Secondary), f(0x0), scf(0x82a)"),
+        (
+            "connection",
+            "r0",
+            None,
+            None,
+            1,
+            None,
+            "cs(Connected), prole(Secondary), cflag(0x0), scf(0x0)",
+        ),
+        ("device", "r0", 0, 2, None, None, "ds(UpToDate), dvflag(0x0)"),
+        ("peer_device", "r0", 0, 2, 1, None, "pdsk(UpToDate), prpl(Secondary), pdvflag(0x0)"),
+        ("none", None, None, None, None, None, None),
+    ]

@@ -1,0 +1,71 @@
+"""Object prefixes, shared by stage 1's two readers (``parse`` for BSR's own log,
+``kernlog`` for DRBD and WinDRBD kernel logs): the patterns of the text a message begins
+with to name the object it is about. No frame of its own; both readers apply these
+patterns once per distinct prefix.
+
+BSR kept DRBD's prefix shapes and renamed the word (``bsr r0/0 bsr2 peer: `` is DRBD's
+``drbd r0/0 drbd2 peer: ``), so one set of patterns serves both, built for the word.
+Windows style carries the object's states in the prefix (BSR on Windows, WinDRBD);
+Linux style names the objects only. Digits are ASCII: a volume, minor or node id is
+never written in other scripts, and a prefix holding such digits is message text.
+
+Groups, the same in both readers:
+
+=================  ===========================================================
+``w_peer_device``  resource, volume, minor, peer id, states
+``w_device``       resource, volume, minor, states
+``w_connection``   resource, peer id, states
+``w_resource``     resource, states
+``l_peer_device``  resource, volume, minor, peer host
+``l_device``       resource, volume, minor
+``l_connection``   resource, peer host
+``l_resource``     resource
+=================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+_HEX = r"0x[0-9A-Fa-f]+"
+
+
+@dataclass(frozen=True)
+class PrefixPatterns:
+    """The prefix patterns for one driver word (``bsr`` or ``drbd``), unanchored at the
+    end: ``match`` finds a prefix at a message's start, ``fullmatch`` tests a cut one."""
+
+    w_peer_device: re.Pattern[str]
+    w_device: re.Pattern[str]
+    w_connection: re.Pattern[str]
+    w_resource: re.Pattern[str]
+    l_peer_device: re.Pattern[str]
+    l_device: re.Pattern[str]
+    l_connection: re.Pattern[str]
+    l_resource: re.Pattern[str]
+
+
+@cache
+def prefix_patterns(word: str) -> PrefixPatterns:
+    """The patterns of ``word``'s prefixes; ``word`` is a literal (``bsr``, ``drbd``)."""
+    w = re.escape(word)
+    return PrefixPatterns(
+        w_peer_device=re.compile(
+            rf"^{w} (\S+?)/([0-9]+) minor ([0-9]+) pnode-id:(-?[0-9]+), "
+            rf"(pdsk\(\w*\), prpl\(\w*\), pdvflag\({_HEX}\)): "
+        ),
+        w_device=re.compile(
+            rf"^{w} (\S+?)/([0-9]+) minor ([0-9]+), (ds\(\w*\), dvflag\({_HEX}\)): "
+        ),
+        w_connection=re.compile(
+            rf"^{w} (\S+?) pnode-id:(-?[0-9]+), "
+            rf"(cs\(\w*\), prole\(\w*\), cflag\({_HEX}\), scf\({_HEX}\)): "
+        ),
+        w_resource=re.compile(rf"^{w} (\S+?), (r\(\w*\), f\({_HEX}\), scf\({_HEX}\)): "),
+        l_peer_device=re.compile(rf"^{w} (\S+)/([0-9]+) {w}([0-9]+) (\S+): "),
+        l_device=re.compile(rf"^{w} (\S+)/([0-9]+) {w}([0-9]+): "),
+        l_connection=re.compile(rf"^{w} (\S+) (\S+): "),
+        l_resource=re.compile(rf"^{w} (\S+): "),
+    )
