@@ -39,22 +39,6 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-# The columns timeline.parquet stores as categories (correlate/timeline.py CATEGORICAL),
-# as they are in the entries frame.
-CATEGORICAL = [
-    "node",
-    "file",
-    "level",
-    "category",
-    "function",
-    "object",
-    "resource",
-    "peer_host",
-    "thread",
-    "object_state",
-    "platform",
-    "event",
-]
 
 
 def load_parser(rev: str | None):
@@ -90,6 +74,7 @@ def child(data: Path, out: Path, compression: str, rev: str | None) -> dict:
 
     from correlate.errors import Notices
     from correlate.sources import resolve
+    from correlate.timeline import CATEGORICAL
 
     parser = load_parser(rev)
     t0 = time.perf_counter()
@@ -99,7 +84,9 @@ def child(data: Path, out: Path, compression: str, rev: str | None) -> dict:
     t1 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     for node in parsed:
-        frame = node.frame.with_columns(pl.col(CATEGORICAL).cast(pl.Categorical))
+        # The columns timeline.parquet stores as categories, as far as the entries hold them.
+        few = [c for c in node.frame.columns if c in CATEGORICAL]
+        frame = node.frame.with_columns(pl.col(few).cast(pl.Categorical))
         frame.write_parquet(out / f"{node.name}.parquet", compression=compression, statistics=False)
     t2 = time.perf_counter()
     return {
