@@ -40,7 +40,6 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 
-
 def load_parser(rev: str | None):
     """``correlate.parse``, or the module as it was at git ``rev`` (imported as a
     sibling module of the package, so that its relative imports resolve)."""

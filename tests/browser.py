@@ -35,6 +35,22 @@ FLAGS = [
 SCREENS = Path(__file__).resolve().parent.parent / ".screenshots"
 
 
+def launched():
+    """A headless Chromium under Playwright for one test module (the ``browser`` fixture
+    of conftest.py); skips, saying why, when Chromium or Playwright is absent."""
+    import pytest
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="./setup.sh --test installs it")
+    if not available():
+        pytest.skip(missing_reason())
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, args=[f for f in FLAGS if f != "--headless"]
+        )
+        yield b
+        b.close()
+
+
 def available() -> bool:
     return Path(CHROMIUM).exists()
 

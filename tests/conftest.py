@@ -4,7 +4,14 @@ import pytest
 
 from correlate import i18n
 
+from . import browser as chromium
 from .helpers import bsrcorr  # noqa: F401  (a fixture, found by name)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for a module's browser tests (skipped, saying why, without it)."""
+    yield from chromium.launched()
 
 
 @pytest.fixture(autouse=True)

@@ -29,19 +29,6 @@ PAYLOAD = "<script>alert(1)</script>"
 SAMPLE_ROWS = 766  # samples/README.md: 510 + 256 lines, one row each
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not chromium.available():
-        pytest.skip(chromium.missing_reason())
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=chromium.CHROMIUM,
-            args=[f for f in chromium.FLAGS if f != "--headless"],
-        )
-        yield b
-        b.close()
-
-
 def open_page(browser, report: Path, width: int = 1400):
     page = browser.new_page(viewport={"width": width, "height": 1000})
     problems: list[str] = []

@@ -90,19 +90,6 @@ def ko_multi(tmp_path_factory, multi_logs) -> Path:
         return run_cli(out, *multi_logs, "--lang", "ko", "--diagrams", "auto")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not chromium.available():
-        pytest.skip(chromium.missing_reason())
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=chromium.CHROMIUM,
-            args=[f for f in chromium.FLAGS if f != "--headless"],
-        )
-        yield b
-        b.close()
-
-
 def open_report(browser, bundle: Path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     problems: list[str] = []

@@ -21,7 +21,7 @@ from correlate.errors import Notices
 from correlate.pipeline import Options, analyse, write
 from correlate.render import report
 
-from .browser import CHROMIUM, FLAGS, available
+from .browser import CHROMIUM, available
 from .helpers import THREAD, entry, write_log
 from .simulate import Sim, SimNode
 
@@ -33,16 +33,6 @@ expect = playwright.expect
 
 RESOURCES = ["r0", "r1", "r2"]
 MB = 1_000_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, args=[f for f in FLAGS if f != "--headless"]
-        )
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
