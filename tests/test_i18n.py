@@ -133,6 +133,7 @@ def test_help_in_the_readers_language(monkeypatch):
     a ko locale, English otherwise; option names and choices stay as typed."""
     from click.testing import CliRunner
 
+    from correlate.bundle import CRASH_FILE
     from correlate.cli import main
 
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
@@ -141,6 +142,8 @@ def test_help_in_the_readers_language(monkeypatch):
     assert english.startswith("Usage: bsrcorr [OPTIONS] SRC...")
     assert "Options:" in english and "Output directory for the bundle." in english
     assert not re.search("[\uac00-\ud7a3]", english)
+    # the --debug help names the file a crash is written to (a literal in the catalog)
+    assert f"OUT/{CRASH_FILE}" in " ".join(english.split())
     korean = CliRunner().invoke(main, ["--lang", "ko", "--help"], prog_name="bsrcorr").output
     assert korean.startswith("사용법: bsrcorr [OPTIONS] SRC...")
     assert "옵션:" in korean and "결과 묶음을 쓸 디렉터리." in korean
