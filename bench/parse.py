@@ -22,6 +22,7 @@ the table gives medians. Not a test: nothing passes or fails.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -69,6 +70,8 @@ def load_parser(rev: str | None):
 
 def child(data: Path, out: Path, compression: str, rev: str | None) -> dict:
     """What the parent times in a process of its own."""
+    # correlate first: it sets polars' allocator (correlate/__init__.py) before polars loads.
+    importlib.import_module("correlate")
     import polars as pl
 
     from correlate.errors import Notices
