@@ -6,7 +6,7 @@ one only passes frames along and keeps the notices together.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -102,10 +102,13 @@ def analyse(
     _alignment_notices(alignment, notices, len(parsed), cluster)
     watch.split("align")
     aligned = [
-        timeline.place(f, alignment.offsets.pop(p.name), alignment.clock.times[p.name])
+        timeline.place(f, alignment.offsets[p.name], alignment.clock.times[p.name])
         for p, f in zip(parsed, frames, strict=True)
     ]
     del frames
+    # Every row's offset lives on in the timeline's offset_s column; the alignment handed
+    # on is a new one without the per-row copy (the align stage's own is let go).
+    alignment = replace(alignment, offsets={})
     full = timeline.merge(aligned, [reference, *[n for n in names if n != reference]])
     if options.only == "drbd":
         full = _only_drbd(full, notices)
