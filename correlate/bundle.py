@@ -18,6 +18,7 @@ import polars as pl
 
 from .errors import OutputError
 from .i18n import Msg
+from .times import stamp
 
 TIME_COLUMNS = ("local_time", "time")
 
@@ -85,11 +86,6 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         ) from None
 
 
-def iso_time(col: str) -> pl.Expr:
-    """Datetime -> ``YYYY-MM-DDTHH:MM:SS.fffffff``: the 100 ns the log had, no more."""
-    return pl.col(col).dt.strftime("%Y-%m-%dT%H:%M:%S%.9f").str.slice(0, 27).alias(col)
-
-
 # Rows formatted and written to the CSV at a time: the text of the whole timeline's
 # times at once would be half a gigabyte on a long capture.
 CSV_SLICE = 250_000
@@ -103,7 +99,7 @@ def write_parquet(out: Path, timeline: pl.DataFrame) -> None:
 def write_csv(out: Path, timeline: pl.DataFrame) -> None:
     """``timeline.csv``, only when asked (``--csv``): at a gigabyte of logs the CSV alone
     costs more than parsing them."""
-    times = [iso_time(c) for c in TIME_COLUMNS if c in timeline.columns]
+    times = [stamp(c).alias(c) for c in TIME_COLUMNS if c in timeline.columns]
 
     def write(path: Path) -> None:
         with open(path, "wb") as fh:

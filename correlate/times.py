@@ -1,4 +1,5 @@
-"""Time helpers shared by the stages that leave polars for Python.
+"""Time helpers shared by the stages: formatting in Python for the few protocol
+events, and the same format as a polars expression for whole columns.
 
 Outside polars, times are integers: nanoseconds since 1970-01-01 on the clock they were
 read from (naive: BSR writes no zone). Python ``datetime`` holds only microseconds, and
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+
+import polars as pl
 
 NS = 1_000_000_000
 _EPOCH = _dt.datetime(1970, 1, 1)
@@ -27,6 +30,13 @@ def _stamp(secs: int, sep: str) -> str:
     # Lines come many to a second: format each second once.
     stamp = _EPOCH + _dt.timedelta(seconds=secs)
     return f"{stamp:%Y-%m-%d}{sep}{stamp:%H:%M:%S}"
+
+
+def stamp(col: str, sep: str = "T") -> pl.Expr:
+    """A datetime column as :func:`fmt_ns` writes it, ``YYYY-MM-DDTHH:MM:SS.fffffff``
+    (``sep`` between date and time): the 100 ns the log had, no more (truncated, as
+    ``fmt_ns``). Years have four digits here (parse keeps 1678-2261)."""
+    return pl.col(col).dt.strftime(f"%Y-%m-%d{sep}%H:%M:%S%.9f").str.slice(0, 27)
 
 
 def fmt_clock(ns: int | None) -> str:

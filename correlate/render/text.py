@@ -15,7 +15,7 @@ from ..catalog import uuid_meaning
 from ..episodes import KIND_WORDS
 from ..i18n import N_, _, text
 from ..stopwatch import STAGES, Split
-from ..times import fmt_ns
+from ..times import fmt_ns, stamp
 from .select import RANK_NOTABLE, finding_points, notable
 
 if TYPE_CHECKING:
@@ -526,9 +526,4 @@ def write_timeline(frame: pl.DataFrame, events_only: bool, stream: TextIO | None
 
 
 def _stamp(col: str) -> pl.Expr:
-    c = pl.col(col)
-    return (
-        c.dt.strftime("%Y-%m-%d %H:%M:%S")
-        + "."
-        + (c.dt.nanosecond() // 100).cast(pl.String).str.zfill(7)
-    ).fill_null("-" * 27)
+    return stamp(col, " ").fill_null("-" * 27)
