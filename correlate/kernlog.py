@@ -171,44 +171,46 @@ FRACTION_RES = {n: 10 ** (9 - n) for n in range(10)}
 
 # -- line formats: a cheap anchored test picks the format, then one regex cuts it ------
 
-_CLOCK = r"\d\d:\d\d:\d\d"
-_FRAC = r"(?P<frac>\.\d{1,9})?"
+_CLOCK = r"[0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+_FRAC = r"(?P<frac>\.[0-9]{1,9})?"
 _IS = {
     "journal-json": r"^\{",
-    "windrbd": rf"^(?:<\d> )?(?:\d\d\.\d\d\.\d{{4}} )?U{_CLOCK}\.\d{{3}}[ |]",
-    "windrbd-cont": r"^ \[last (?:message was|\d+ messages were) in IRQ context or recursive\]$",
-    "iso": rf"^\d{{4}}-\d\d-\d\dT{_CLOCK}",
-    "syslog": rf"^[A-Z][a-z]{{2}} +\d{{1,2}} {_CLOCK}(?:\.\d+)? \S",
-    "bracket": rf"^\[\d{{4}}/\d\d/\d\d {_CLOCK}",
-    "dmesg-T": rf"^\[[A-Z][a-z]{{2}} [A-Z][a-z]{{2}} +\d{{1,2}} {_CLOCK} \d{{4}}\]",
-    "mono": r"^(?:<\d+>)?\[ *\d+\.\d+\]",
+    "windrbd": rf"^(?:<[0-9]> )?(?:[0-9][0-9]\.[0-9][0-9]\.[0-9]{{4}} )?U{_CLOCK}\.[0-9]{{3}}[ |]",
+    "windrbd-cont": r"^ \[last (?:message was|[0-9]+ messages were) in IRQ context or recursive\]$",
+    "iso": rf"^[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]T{_CLOCK}",
+    "syslog": rf"^[A-Z][a-z]{{2}} +[0-9]{{1,2}} {_CLOCK}(?:\.[0-9]+)? \S",
+    "bracket": rf"^\[[0-9]{{4}}/[0-9][0-9]/[0-9][0-9] {_CLOCK}",
+    "dmesg-T": rf"^\[[A-Z][a-z]{{2}} [A-Z][a-z]{{2}} +[0-9]{{1,2}} {_CLOCK} [0-9]{{4}}\]",
+    "mono": r"^(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]",
 }
 _RE = {
-    "iso": rf"^(?P<date>\d{{4}}-\d\d-\d\d)T(?P<clock>{_CLOCK}){_FRAC}"
-    r"(?P<zone>Z|[+-]\d\d:?\d\d)? (?P<host>\S+) ?(?P<tail>.*)$",
-    "syslog": rf"^(?P<mon>[A-Z][a-z]{{2}}) +(?P<day>\d{{1,2}}) (?P<clock>{_CLOCK}){_FRAC} "
+    "iso": rf"^(?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9])T(?P<clock>{_CLOCK}){_FRAC}"
+    r"(?P<zone>Z|[+-][0-9][0-9]:?[0-9][0-9])? (?P<host>\S+) ?(?P<tail>.*)$",
+    "syslog": rf"^(?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) (?P<clock>{_CLOCK}){_FRAC} "
     r"(?P<host>\S+) ?(?P<tail>.*)$",
-    "bracket": rf"^\[(?P<date>\d{{4}}/\d\d/\d\d) (?P<clock>{_CLOCK}){_FRAC}"
-    r"(?: (?P<zone>[A-Za-z]{1,6}|[+-]\d\d:?\d\d))?\] ?(?P<tail>.*)$",
-    "dmesg-T": rf"^\[[A-Z][a-z]{{2}} (?P<mon>[A-Z][a-z]{{2}}) +(?P<day>\d{{1,2}}) "
-    rf"(?P<clock>{_CLOCK}) (?P<year>\d{{4}})\] ?(?P<tail>.*)$",
-    "mono": r"^(?:<(?P<pri>\d+)>)?\[ *(?P<sec>\d+)\.(?P<frac>\d+)\]"
-    r"(?:\[ *(?P<caller>[TC]\d+)\])? ?(?P<tail>.*)$",
-    "windrbd": r"^(?:<(?P<pri>\d)> )?(?:(?P<dd>\d\d)\.(?P<mm>\d\d)\.(?P<yyyy>\d{4}) )?"
-    rf"U(?P<clock>{_CLOCK})\.(?P<ms>\d{{3}})(?: \((?P<ticks>\d+)/(?P<freq>\d+)\))?"
-    r"\|(?P<thread>[0-9A-Fa-f]+)\((?P<comm>[^)]*)\) (?:#(?P<serial>\d+) (?P<func>\S+) ?)?"
+    "bracket": rf"^\[(?P<date>[0-9]{{4}}/[0-9][0-9]/[0-9][0-9]) (?P<clock>{_CLOCK}){_FRAC}"
+    r"(?: (?P<zone>[A-Za-z]{1,6}|[+-][0-9][0-9]:?[0-9][0-9]))?\] ?(?P<tail>.*)$",
+    "dmesg-T": rf"^\[[A-Z][a-z]{{2}} (?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) "
+    rf"(?P<clock>{_CLOCK}) (?P<year>[0-9]{{4}})\] ?(?P<tail>.*)$",
+    "mono": r"^(?:<(?P<pri>[0-9]+)>)?\[ *(?P<sec>[0-9]+)\.(?P<frac>[0-9]+)\]"
+    r"(?:\[ *(?P<caller>[TC][0-9]+)\])? ?(?P<tail>.*)$",
+    "windrbd": r"^(?:<(?P<pri>[0-9])> )?"
+    r"(?:(?P<dd>[0-9][0-9])\.(?P<mm>[0-9][0-9])\.(?P<yyyy>[0-9]{4}) )?"
+    rf"U(?P<clock>{_CLOCK})\.(?P<ms>[0-9]{{3}})(?: \((?P<ticks>[0-9]+)/(?P<freq>[0-9]+)\))?"
+    r"\|(?P<thread>[0-9A-Fa-f]+)\((?P<comm>[^)]*)\) (?:#(?P<serial>[0-9]+) (?P<func>\S+) ?)?"
     r"(?P<tail>.*)$",
 }
 # Tags that are really the start of a kernel message on a tag-less syslog line.
-_NOT_A_TAG = r"^drbd\d*$"
+_NOT_A_TAG = r"^drbd[0-9]*$"
 # Inside a kernel message: priority, monotonic stamp, caller id.
 _KERNEL = (
-    r"^ *(?:<(?P<pri>\d+)>)?(?:\[ *(?P<sec>\d+)\.(?P<frac>\d+)\](?:\[ *(?P<caller>[TC]\d+)\])? ?)?"
-    r"(?:<(?P<pri2>\d)>)?(?P<tail>.*)$"
+    r"^ *(?:<(?P<pri>[0-9]+)>)?"
+    r"(?:\[ *(?P<sec>[0-9]+)\.(?P<frac>[0-9]+)\](?:\[ *(?P<caller>[TC][0-9]+)\])? ?)?"
+    r"(?:<(?P<pri2>[0-9])>)?(?P<tail>.*)$"
 )
 # A stamp-less line that still has a kernel message's shape.
 _NONE_SHAPE = (
-    r"^(?:<\d+>)?(?:drbd[ :]|block drbd\d+: |drbd\d+: |d-con \S+: "
+    r"^(?:<[0-9]+>)?(?:drbd[ :]|block drbd[0-9]+: |drbd[0-9]+: |d-con \S+: "
     r"|[A-Za-z][\w.-]*(?: \S+){0,2}: \S)|^-- .+ --$"
 )
 _REBOOT_MARKER = r"^-- (?:Reboot|Boot [0-9a-f]+) --$"
@@ -216,8 +218,8 @@ _REBOOT_MARKER = r"^-- (?:Reboot|Boot [0-9a-f]+) --$"
 # first, then Linux style, 8.4's dev_printk form and 8.4.0-8.4.3's ``d-con``. Names hold
 # no ':' (resource, volume, minor, peer host), so the first ": " ends the prefix.
 _DRBD_PREFIX = (
-    r"^(drbd \S+?(?: minor \d+)?(?: pnode-id:-?\d+)?, [a-z]+\([^)]*\)(?:, [a-z]+\([^)]*\))*: "
-    r"|drbd [^\s:]+(?: [^\s:]+){0,2}: |drbd: |block drbd\d+: |drbd\d+: |d-con [^\s:]+: )"
+    r"^(drbd \S+?(?: minor [0-9]+)?(?: pnode-id:-?[0-9]+)?, [a-z]+\([^)]*\)(?:, [a-z]+\([^)]*\))*: "
+    r"|drbd [^\s:]+(?: [^\s:]+){0,2}: |drbd: |block drbd[0-9]+: |drbd[0-9]+: |d-con [^\s:]+: )"
 )
 # The tag after a state change's last ")"; the " -> " test picks the rows.
 _CAUSE = r"\) \[([^\[\]]+)\]$"
@@ -251,7 +253,7 @@ _SNIFF = re.compile(
             _IS["bracket"],
             _IS["dmesg-T"],
             _IS["mono"],
-            r"^(?:<\d+>)?(?:drbd[ :]|block drbd\d+: |drbd\d+: |d-con \S+: )",
+            r"^(?:<[0-9]+>)?(?:drbd[ :]|block drbd[0-9]+: |drbd[0-9]+: |d-con \S+: )",
         ]
     )
 )
@@ -387,11 +389,11 @@ def _tag_split(part: pl.DataFrame, tail: str = "g_tail") -> pl.DataFrame:
     pos = t.str.find(": ", literal=True)
     part = part.with_columns(_tag=t.str.slice(0, pos), _pos=pos)
     keep = (
-        pl.col("_tag").str.contains(r"^[^\s:\[\]]+(?:\[\d+\])?$")
+        pl.col("_tag").str.contains(r"^[^\s:\[\]]+(?:\[[0-9]+\])?$")
         & ~pl.col("_tag").str.contains(_NOT_A_TAG)
     ).fill_null(False)
     return part.with_columns(
-        program=pl.when(keep).then(pl.col("_tag").str.replace(r"\[\d+\]$", "")),
+        program=pl.when(keep).then(pl.col("_tag").str.replace(r"\[[0-9]+\]$", "")),
         rest=pl.when(keep).then(t.str.slice(pl.col("_pos") + 2)).otherwise(t),
     ).drop(tail, "_tag", "_pos")
 
@@ -525,7 +527,9 @@ def _journal_hosts(part: pl.DataFrame) -> list[str]:
     """Hosts of short-monotonic lines: the word after the stamp where the next is a
     ``kernel:`` or ``prog[pid]:`` tag (a dmesg line's first word is a subsystem)."""
     found = part.select(
-        pl.col("text").str.extract(r"^\[ *\d+\.\d+\] (\S+) (?:kernel|[^\s:\[\]]+\[\d+\]): ", 1)
+        pl.col("text").str.extract(
+            r"^\[ *[0-9]+\.[0-9]+\] (\S+) (?:kernel|[^\s:\[\]]+\[[0-9]+\]): ", 1
+        )
     ).to_series()
     return sorted(found.drop_nulls().unique().to_list())
 
@@ -634,7 +638,7 @@ def _parse_plain(part: pl.DataFrame) -> pl.DataFrame:
 # -- the kernel message inside a line ---------------------------------------------------
 
 
-_PLAIN_STAMP = r"^ *\[ *\d+\.\d+\](?:\[ *[TC]\d+\])? "
+_PLAIN_STAMP = r"^ *\[ *[0-9]+\.[0-9]+\](?:\[ *[TC][0-9]+\])? "
 
 
 def _kernel_heads(part: pl.DataFrame) -> pl.DataFrame:

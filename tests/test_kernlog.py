@@ -550,3 +550,17 @@ def test_every_drbd_object_prefix_decodes(tmp_path: Path) -> None:
         ("peer_device", "r0", 0, 2, 1, None, "pdsk(UpToDate), prpl(Secondary), pdvflag(0x0)"),
         ("none", None, None, None, None, None, None),
     ]
+
+
+def test_stamps_take_ascii_digits_only(tmp_path: Path) -> None:
+    """A stamp written with other digits (Arabic-Indic three here) is no stamp: the line
+    is unparsed and counted, not a syslog or dmesg line without a time."""
+    path = tmp_path / "digits.log"
+    path.write_bytes(
+        b"Mar  3 15:04:20 hostA kernel: drbd r0: Starting worker thread\n"
+        + "Mar  \u0663 15:04:21 hostA kernel: drbd r0: Starting receiver\n".encode()
+        + "[  92\u0663.311900] drbd r0: conn( A -> B )\n".encode()
+    )
+    f = frame_of(path)
+    assert f["format"].to_list() == ["syslog", "unparsed", "unparsed"]
+    assert row(f, 1)["local_time"] == datetime(2023, 3, 3, 15, 4, 20)
