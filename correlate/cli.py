@@ -77,14 +77,18 @@ class _Command(click.Command):
         except click.ClickException as exc:
             _usage_error(exc.format_message())
 
+    # click lays help out by characters; these write it by terminal columns (text.wrap),
+    # so that Korean lines fit the terminal as English ones do.
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if self.help:
             formatter.write_paragraph()
             with formatter.indentation():
+                indent = " " * formatter.current_indent
                 for i, paragraph in enumerate(_(self.help).split("\n\n")):
                     if i:
                         formatter.write_paragraph()
-                    formatter.write_text(paragraph)
+                    for line in text.wrap(paragraph, formatter.width - len(indent)):
+                        formatter.write(f"{indent}{line}\n")
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         pieces = self.collect_usage_pieces(ctx)
@@ -97,13 +101,26 @@ class _Command(click.Command):
                 continue
             record = param.get_help_record(ctx)
             if record is not None:
-                names, text = record
+                names, said = record
                 english = getattr(param, "help", None) or ""
                 # the option's own words translated; click's "[default: x]" as it is
-                rows.append((names, text.replace(english, _(english), 1) if english else text))
-        if rows:
-            with formatter.section(_("Options")):
-                formatter.write_dl(rows)
+                rows.append((names, said.replace(english, _(english), 1) if english else said))
+        if not rows:
+            return
+        with formatter.section(_("Options")):
+            # click's definition-list layout: names up to 30 columns, then the help.
+            indent = formatter.current_indent
+            first = min(max(len(names) for names, _said in rows), 30) + 2
+            at = " " * (indent + first)
+            for names, said in rows:
+                lines = text.wrap(said, max(formatter.width - first - 2, 10)) or [""]
+                if len(names) <= first - 2:
+                    head = f"{' ' * indent}{names.ljust(first)}"
+                else:
+                    head = f"{' ' * indent}{names}\n{at}"
+                formatter.write(f"{head}{lines[0]}\n")
+                for line in lines[1:]:
+                    formatter.write(f"{at}{line}\n")
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import string
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -149,5 +150,11 @@ def test_help_in_the_readers_language(monkeypatch):
     assert "옵션:" in korean and "결과 묶음을 쓸 디렉터리." in korean
     assert "--diagrams [auto|all|overview|none]" in korean
     assert "Output directory" not in korean
+
+    # Laid out by terminal columns (Hangul takes two), as wide as the English help.
+    def columns(line: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+    assert max(map(columns, korean.splitlines())) <= max(map(len, english.splitlines())) <= 80
     monkeypatch.setenv("LANG", "ko_KR.UTF-8")
     assert CliRunner().invoke(main, ["--help"], prog_name="bsrcorr").output == korean

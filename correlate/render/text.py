@@ -4,6 +4,7 @@ and ``grep`` (the merged timeline). Plain lines, no colour, stable wording.
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from collections import Counter
@@ -30,6 +31,26 @@ def fmt_time(ns: int | None) -> str:
 def _width(s: str) -> int:
     """Terminal columns: Hangul and other wide characters take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def wrap(s: str, columns: int) -> list[str]:
+    """``s`` cut at spaces into lines of at most ``columns`` terminal columns (a word
+    wider than that stands alone on its line). textwrap, and click's help with it,
+    counts characters: a Korean line would come out up to twice as wide."""
+    lines: list[str] = []
+    line, used = "", 0
+    for gap, word in re.findall(r"( *)(\S+)", s.replace("\n", " ")):
+        w = _width(word)
+        if line and used + len(gap) + w > columns:
+            lines.append(line)
+            line, used = "", 0
+        if line:
+            line, used = line + gap + word, used + len(gap) + w
+        else:
+            line, used = word, w
+    if line:
+        lines.append(line)
+    return lines
 
 
 def ljust(s: str, columns: int) -> str:
