@@ -660,15 +660,15 @@ def _kernel_heads(part: pl.DataFrame) -> pl.DataFrame:
         g_pri2=pl.lit(None, pl.String),
         g_tail=rest.str.slice(pos + 2),
     )
-    if part.select(plain.all()).item():
+    # The regex only on the rows the slices cannot read (often none: a row of another
+    # program has no rest here at all), its groups put back in their places.
+    odd = part.select(rest.is_not_null() & ~plain).to_series()
+    if not odd.any():
         return fast
-    slow = _groups(part, _KERNEL, src="rest")
-    return slow.with_columns(
-        [
-            pl.when(plain).then(fast[c]).otherwise(pl.col(c)).alias(c)
-            for c in slow.columns
-            if c.startswith("g_")
-        ]
+    where = odd.arg_true()
+    slow = _groups(part.filter(odd), _KERNEL, src="rest")
+    return fast.with_columns(
+        [fast[c].scatter(where, slow[c]) for c in fast.columns if c.startswith("g_")]
     )
 
 
