@@ -533,9 +533,10 @@ def _parse_time(value: str | None, option: str) -> int | None:
         ns = parse_iso(value)
     except ValueError:
         raise click.BadParameter(
-            _("{value}: expected an ISO 8601 time like 2020-10-26T16:48:52.7").format(
-                value=repr(value)
-            ),
+            _(
+                "{value}: expected an ISO 8601 time like 2020-10-26T16:48:52.7, "
+                "2020-10-26T16:48 or 2020-10-26"
+            ).format(value=repr(value)),
             param_hint=option,
         ) from None
     if not TIME_MIN_NS <= ns <= TIME_MAX_NS:

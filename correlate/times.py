@@ -45,11 +45,29 @@ def fmt_clock(ns: int | None) -> str:
     return "-" if text is None else text.split(" ", 1)[1]
 
 
+# ISO 8601's complete and reduced forms a person types: to the second, the minute, the day.
+_ISO_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
+
+
 def parse_iso(text: str) -> int:
-    """``2020-10-26T16:24:42.7079617`` (or with a space, or fewer digits) -> ns."""
+    """``2020-10-26T16:24:42.7079617`` -> ns; also with a space for the ``T``, fewer
+    fraction digits, or to the minute (``2020-10-26T16:40``) or the day (``2020-10-26``,
+    midnight). No zone: the times it is compared with are a node's own clock. ASCII
+    digits only; anything else is a ``ValueError``."""
     text = text.strip().replace(" ", "T")
-    date_part, _, frac = text.partition(".")
-    stamp = _dt.datetime.strptime(date_part, "%Y-%m-%dT%H:%M:%S")
+    if not text.isascii():
+        raise ValueError(text)
+    date_part, dot, frac = text.partition(".")
+    # A fraction only after seconds; the digits of the fraction, nothing else.
+    if dot and not frac.isdigit():
+        raise ValueError(text)
+    for fmt in _ISO_FORMATS[:1] if dot else _ISO_FORMATS:
+        try:
+            stamp = _dt.datetime.strptime(date_part, fmt)
+            break
+        except ValueError:
+            continue
+    else:
+        raise ValueError(text)
     secs = int((stamp - _EPOCH).total_seconds())
-    digits = (frac + "000000000")[:9] if frac else "0"
-    return secs * NS + int(digits)
+    return secs * NS + int((frac + "000000000")[:9] if frac else "0")

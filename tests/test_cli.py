@@ -71,6 +71,24 @@ def whole(tmp_path_factory) -> Path:
 # -- options checked before reading -----------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "value", ["16:40", "2020-10-26T16:40.5", "2020-10-26T16:48:52Z", "2020-10-26T16:48:52.7x"]
+)
+def test_window_time_must_be_iso_8601(bsrcorr, nothing_read, value):
+    run = bsrcorr(*SAMPLE, "--since", value)
+    assert_clean_error(run, 2, "--since", "ISO 8601")
+
+
+def test_window_times_to_the_minute_or_the_day():
+    """ISO 8601's reduced forms, as a person types them: to the minute, to the day."""
+    from correlate.times import parse_iso
+
+    assert parse_iso("2020-10-26T16:48") == parse_iso("2020-10-26T16:48:00.0")
+    assert parse_iso("2020-10-26 16:48") == parse_iso("2020-10-26T16:48:00")
+    assert parse_iso("2020-10-26") == parse_iso("2020-10-26T00:00:00")
+    assert parse_iso("2020-10-26T16:48:52.7") - parse_iso("2020-10-26T16:48:52") == 700_000_000
+
+
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e12", "-4e9"])
 def test_offset_must_be_finite_and_fit_a_timestamp(bsrcorr, nothing_read, value):
     run = bsrcorr(*SAMPLE, "--offset", f"node1={value}")
