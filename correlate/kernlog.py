@@ -12,6 +12,18 @@ format at a time:
 3. the DRBD object prefix (``drbd r0/0 drbd1 peer: ``), decoded once per distinct prefix;
 4. DRBD 9.2's cause suffix (``[connecting]``) on state-change lines.
 
+The commonest kernel log, classic syslog with a ``kernel:`` tag and printk's dmesg stamp,
+takes a *fast path* through layers 1 and 2 (:func:`_fast_syslog`), as BSR's own log does
+(``correlate.parse``): polars' streaming engine reads the file and cuts each line's
+fields with ``find`` and slices chunk by chunk on every core; the ``host prog[pid]: ``
+text, a few distinct values, is decoded once per distinct value. A line off that layout
+(another format, no tag, a tag read otherwise, a kernel line without the plain stamp, a
+user program's line that may hold a WinDRBD header, any text that is not ASCII before
+the message) takes the general way, the layers above (:func:`_row_layers`), and is
+merged back in place: each of those layers reads a row on its own, so both ways give a
+row the same columns (``bench/kernel_identity.py`` compares them with an earlier
+version on real, simulated and hostile logs).
+
 Line formats (``format``), several may share one file:
 
 =============================  ==============================================================
@@ -100,9 +112,9 @@ import polars as pl
 
 from .errors import Notices
 from .i18n import Msg
-from .parse import ENTRY_AT_START, FileFacts, i32, read_lines
+from .parse import _BOM, _UNIT_SEPARATOR, ENTRY_AT_START, FileFacts, _last_byte, i32, read_lines
 from .prefixes import prefix_patterns
-from .sources import LogFile
+from .sources import LogFile, starts_compressed
 
 # The largest receive delay (kernel printk -> syslog daemon's stamp) assumed for lines
 # that are not provably later: the lower bound of the boot time rests on it.
@@ -1088,6 +1100,166 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
     return frame.drop("_e", "_d", "_seg", "_piece", "_U", "_L", "_floor", "_uptime")
 
 
+# -- the fast path: classic syslog lines --------------------------------------------------
+
+# The text between a kernel tag's ": " and the first "] ": printk's plain stamp, alone.
+_FAST_STAMP = r"^\[ *[0-9]+\.[0-9]+\] $"
+# How a WinDRBD header inside a syslog message can start (``_IS["windrbd"]``: ``<``, two
+# digits and a dot, or ``U``): such rows take the general way.
+_MAYBE_WINDRBD = r"^(?:<|U|[0-9][0-9]\.)"
+_TAG = re.compile(r"[^:\[\]]+(?:\[[0-9]+\])?")
+
+
+def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The commonest kernel log, classic syslog (``Mar  3 15:04:20 host prog: ...``, a
+    kernel line with printk's ``[ 12.345678] `` stamp), read as BSR's own log is
+    (``correlate.parse``): polars' streaming engine reads the file and cuts every row's
+    fields by ``find`` and slices chunk by chunk on every core, and the ``host prog: ``
+    text (a few distinct values) is decoded once per distinct value. Returns the rows
+    it read (:func:`_row_layers`' columns) and the lines it leaves to the general way
+    (``line``, ``text``: another format, no tag, a WinDRBD header, a kernel line
+    without the plain stamp), or ``None`` when the file needs the general way as a
+    whole: a file the CSV reader refuses or would misread, CR or NUL debris, a file
+    without such rows."""
+    if (
+        log.head(len(_BOM)).startswith(_BOM)
+        or _last_byte(log) == _UNIT_SEPARATOR.encode()
+        or starts_compressed(log.head(4))
+    ):
+        return None
+    text, p, q = pl.col("text"), pl.col("_p"), pl.col("_q")
+    key_cats = pl.Categories.random()
+    # Positions are bytes, slices count characters: they agree on the ASCII key, which
+    # _fast_keys demands (a key with other characters is cut short or long and fails).
+    stamp = pl.col("_stamp")
+    secfrac = stamp.str.strip_chars_start("[ ").str.strip_chars_end("] ").str.split_exact(".", 1)
+    query = (
+        pl.scan_csv(
+            log.path if log.data is None else log.data,
+            has_header=False,
+            separator=_UNIT_SEPARATOR,
+            quote_char=None,
+            schema={"text": pl.String},
+            empty_string_is_null=False,
+            raise_if_empty=False,
+        )
+        .with_row_index("line", offset=1)
+        .with_columns(
+            _dirty=text.str.contains_any(["\r", "\x00"]),
+            _len=text.str.len_bytes(),
+            _p=text.str.find(": ", literal=True),
+            _q=text.str.find("] ", literal=True),
+            # _parse_syslog's fixed offsets, on a line of _classify's syslog format.
+            _syslog=(text.str.slice(3, 1) == " ")
+            & (text.str.slice(6, 1) == " ")
+            & (text.str.slice(15, 1) == " ")
+            & text.str.contains(_IS["syslog"]),
+        )
+        .with_columns(
+            _key=pl.when(pl.col("_syslog") & (p > 16))
+            .then(text.str.slice(16, p - 14))
+            .cast(pl.Categorical(key_cats)),
+            _kern=text.str.slice(p - 7, 7) == " kernel",
+            _stamp=pl.when(q > p).then(text.str.slice(p + 2, q - p)),
+            _windrbd=text.str.slice(p + 2, 3).str.contains(_MAYBE_WINDRBD),
+        )
+        .with_columns(
+            _stamp_ok=stamp.str.contains(_FAST_STAMP).fill_null(False),
+            _sec=secfrac.struct.field("field_0"),
+            _frac=secfrac.struct.field("field_1"),
+        )
+        .with_columns(
+            rest=text.str.slice(
+                pl.when(pl.col("_kern") & pl.col("_stamp_ok")).then(q + 2).otherwise(p + 2)
+            ),
+            _month=text.str.slice(0, 3).replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
+            _mdclock=pl.concat_str(
+                [
+                    text.str.slice(0, 3),
+                    text.str.slice(4, 2).str.strip_chars_start(" ").str.zfill(2),
+                    text.str.slice(7, 8),
+                ],
+                separator=" ",
+            ),
+        )
+    )
+    try:
+        rows = query.collect(engine="streaming")
+    except pl.exceptions.PolarsError:
+        return None
+    stats = rows.select(
+        dirty=pl.col("_dirty").any(),
+        longest=pl.col("_len").max(),
+        # As _read_lines: on lines of equal length, arg_max names the one it names.
+        longest_line=pl.col("line").get(pl.col("_len").arg_max()),
+    ).row(0, named=True)
+    if rows.height == 0 or stats["dirty"]:
+        return None
+    keys = _fast_keys(key_cats.to_series())
+    code = pl.col("_key").to_physical()
+    kind = pl.lit(keys["kind"]).gather(code)
+    fast = (
+        pl.when(kind == "kernel")
+        .then(pl.col("_kern") & pl.col("_stamp_ok"))
+        .when(kind == "user")
+        .then(~pl.col("_windrbd").fill_null(True))
+        .otherwise(False)
+        .fill_null(False)
+    )
+    rows = rows.with_columns(_fast=fast)
+    if not rows.select(pl.col("_fast").any()).item():
+        return None
+    facts.lines = rows.height
+    facts.longest = int(stats["longest"] or 0)
+    facts.longest_line = int(stats["longest_line"] or 0)
+    slow = rows.filter(~pl.col("_fast")).select("line", "text")
+    kernel = kind == "kernel"
+    part = rows.filter(pl.col("_fast")).with_columns(
+        format=pl.lit("syslog"),
+        host=pl.lit(keys["host"]).gather(code),
+        program=pl.lit(keys["program"]).gather(code),
+        wall_res_ns=pl.lit(S, pl.Int64),
+        _frac_ns=pl.lit(0, pl.Int64),
+        mono_ns=pl.when(kernel).then(_mono(pl.col("_sec"), pl.col("_frac"))),
+        _mono_res=pl.when(kernel).then(
+            pl.col("_frac")
+            .str.len_chars()
+            .replace_strict(FRACTION_RES, default=1, return_dtype=pl.Int64)
+        ),
+    )
+    return _with_work_columns(part), slow
+
+
+def _fast_keys(keys: pl.Series) -> pl.DataFrame:
+    """Each distinct ``host prog[pid]: `` of the fast path -> host, program and ``kind``
+    (``kernel``, ``user``, or null: the general way reads the row). A key is taken only
+    where it reads as the general way reads it whatever follows: ASCII, a host without
+    white space (``_parse_syslog``'s slices and its regex then agree) and a tag
+    ``_tag_split`` keeps; a kernel tag only as ``kernel`` (the row's message was cut
+    after its stamp by that test)."""
+    out = []
+    for key in keys.to_list():
+        host, _, tail = key.partition(" ")
+        tag = tail[:-2]
+        ok = (
+            key.isascii()
+            and key.endswith(": ")
+            and host != ""
+            and not any(c.isspace() or ord(c) < 33 for c in host + tag)
+            and "] " not in key
+            and _TAG.fullmatch(tag) is not None
+            and re.fullmatch(_NOT_A_TAG, tag) is None
+        )
+        program = re.sub(r"\[[0-9]+\]$", "", tag)
+        if not ok or (program == "kernel" and tag != "kernel"):
+            out.append((None, None, None))
+        else:
+            out.append((host, program, "kernel" if program == "kernel" else "user"))
+    return pl.DataFrame(
+        out, schema={"host": pl.String, "program": pl.String, "kind": pl.String}, orient="row"
+    )
+
+
 # -- the file ---------------------------------------------------------------------------
 
 
@@ -1100,11 +1272,41 @@ def read_kernel_file(
     the file's single host when it names exactly one, else to ``host=None``.
     """
     facts = FileFacts(display=log.display, bytes=log.size, truncated=log.truncated)
-    frame = _read_lines(log, facts)
-    facts.lines = frame.height
-    if frame.height == 0:
-        notices.warn(Msg("{display}: empty file", display=log.display), node)
-        return [HostFrame(None, _empty_frame(), facts)]
+    fast = _fast_syslog(log, facts)
+    if fast is None:
+        frame = _read_lines(log, facts)
+        facts.lines = frame.height
+        if frame.height == 0:
+            notices.warn(Msg("{display}: empty file", display=log.display), node)
+            return [HostFrame(None, _empty_frame(), facts)]
+        frame = _row_layers(frame)
+    else:
+        frame, slow = fast
+        if slow.height:
+            frame = frame.merge_sorted(_row_layers(slow).select(frame.columns), "line")
+    frame = _drbd_layer(frame)
+    frame = _settle_years(frame, log, year, notices, node)
+    frame = _windrbd_days(frame, notices, node, log.display)
+    frame = _hosts(frame)
+    frame = _boots(frame)
+    frame = _clock(frame, notices, node, log.display)
+    frame = frame.with_columns(
+        entry=pl.lit(0, pl.UInt32),
+        level_num=pl.col("_pri").mod(8).cast(pl.Int8),
+        level=pl.col("_pri")
+        .mod(8)
+        .replace_strict(LEVEL_WORDS, default=None, return_dtype=pl.String),
+        cut=_cut_expr(),
+    )
+    frame = frame.select([pl.col(c).cast(t) for c, t in COLUMNS.items()])
+    return _split_hosts(frame, facts, notices, node, log.display)
+
+
+def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
+    """The layers that read each row on its own (the general way): line format, the
+    format's stamp, host and tag, a WinDRBD header inside syslog, the kernel message's
+    priority and stamps. Each row gets the same result whatever other rows are read
+    with it, so the fast path's rows and these can be merged."""
     frame = _classify(frame)
     kinds = set(frame["_kind"].unique().to_list())
     parts = []
@@ -1132,23 +1334,7 @@ def read_kernel_file(
     if len(parts) > 1:
         frame = frame.sort("line")
     frame = _windrbd_in_syslog(frame)
-    frame = _kernel_layer(frame)
-    frame = _drbd_layer(frame)
-    frame = _settle_years(frame, log, year, notices, node)
-    frame = _windrbd_days(frame, notices, node, log.display)
-    frame = _hosts(frame)
-    frame = _boots(frame)
-    frame = _clock(frame, notices, node, log.display)
-    frame = frame.with_columns(
-        entry=pl.lit(0, pl.UInt32),
-        level_num=pl.col("_pri").mod(8).cast(pl.Int8),
-        level=pl.col("_pri")
-        .mod(8)
-        .replace_strict(LEVEL_WORDS, default=None, return_dtype=pl.String),
-        cut=_cut_expr(),
-    )
-    frame = frame.select([pl.col(c).cast(t) for c, t in COLUMNS.items()])
-    return _split_hosts(frame, facts, notices, node, log.display)
+    return _kernel_layer(frame)
 
 
 def _with_work_columns(part: pl.DataFrame) -> pl.DataFrame:
