@@ -1107,6 +1107,8 @@ _FAST_STAMP = r"^\[ *[0-9]+\.[0-9]+\] $"
 # How a WinDRBD header inside a syslog message can start (``_IS["windrbd"]``: ``<``, two
 # digits and a dot, or ``U``): such rows take the general way.
 _MAYBE_WINDRBD = r"^(?:<|U|[0-9][0-9]\.)"
+# How every DRBD object prefix starts (_DRBD_PREFIX).
+_DRBD_START = r"^(?:drbd|block drbd|d-con )"
 _TAG = re.compile(r"[^:\[\]]+(?:\[[0-9]+\])?")
 
 
@@ -1114,26 +1116,92 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     """The commonest kernel log, classic syslog (``Mar  3 15:04:20 host prog: ...``, a
     kernel line with printk's ``[ 12.345678] `` stamp), read as BSR's own log is
     (``correlate.parse``): polars' streaming engine reads the file and cuts every row's
-    fields by ``find`` and slices chunk by chunk on every core, and the ``host prog: ``
-    text (a few distinct values) is decoded once per distinct value. Returns the rows
-    it read (:func:`_row_layers`' columns) and the lines it leaves to the general way
-    (``line``, ``text``: another format, no tag, a WinDRBD header, a kernel line
-    without the plain stamp), or ``None`` when the file needs the general way as a
-    whole: a file the CSV reader refuses or would misread, CR or NUL debris, a file
-    without such rows."""
+    fields by ``find`` and slices chunk by chunk on every core; the ``host prog: `` text
+    and the DRBD object prefix (a few distinct values each) are decoded once per
+    distinct value. Returns the rows it read (:func:`_row_layers`' columns) and the
+    lines it leaves to the general way (``line``, ``text``: another format, no tag, a
+    WinDRBD header, a kernel line without the plain stamp, a prefix the general way
+    reads otherwise), or ``None`` when the file needs the general way as a whole: a
+    file the CSV reader refuses or would misread, CR or NUL debris, a file without
+    such rows."""
     if (
         log.head(len(_BOM)).startswith(_BOM)
         or _last_byte(log) == _UNIT_SEPARATOR.encode()
         or starts_compressed(log.head(4))
     ):
         return None
-    text, p, q = pl.col("text"), pl.col("_p"), pl.col("_q")
-    key_cats = pl.Categories.random()
-    # Positions are bytes, slices count characters: they agree on the ASCII key, which
-    # _fast_keys demands (a key with other characters is cut short or long and fails).
-    stamp = pl.col("_stamp")
+    key_cats, cand_cats = pl.Categories.random(), pl.Categories.random()
+    try:
+        rows = _fast_scan(log, key_cats, cand_cats).collect(engine="streaming")
+    except pl.exceptions.PolarsError:
+        return None
+    stats = rows.select(
+        dirty=pl.col("_dirty").any(),
+        longest=pl.col("_len").max(),
+        # As _read_lines: on lines of equal length, arg_max names the one it names.
+        longest_line=pl.col("line").get(pl.col("_len").arg_max()),
+    ).row(0, named=True)
+    if rows.height == 0 or stats["dirty"]:
+        return None
+    keys = _fast_keys(key_cats.to_series())
+    cands = _fast_prefixes(cand_cats.to_series())
+    code, cand = pl.col("_key").to_physical(), pl.col("_cand").to_physical()
+    kind = pl.lit(keys["kind"]).gather(code)
+    kernel_ok = (
+        pl.col("_kern")
+        & pl.col("_stamp_ok")
+        & ~pl.lit(cands["_slow"]).gather(cand).fill_null(False)
+    )
+    fast = (
+        pl.when(kind == "kernel")
+        .then(kernel_ok)
+        .when(kind == "user")
+        .then(~pl.col("_windrbd").fill_null(True))
+        .otherwise(False)
+        .fill_null(False)
+    )
+    flags = rows.select(fast).to_series()
+    n_fast = flags.sum()
+    if not n_fast:
+        return None
+    facts.lines = rows.height
+    facts.longest = int(stats["longest"] or 0)
+    facts.longest_line = int(stats["longest_line"] or 0)
+    slow = rows.select("line", "text").filter(~flags)
+    # Only the columns the fast rows need on (a filter copies every column it keeps).
+    need = ["line", "_key", "_cand", "mono_ns", "_mono_res", "message", "cause"]
+    rows = rows.select(*need, "_month", "_mdclock")
+    if n_fast < rows.height:
+        rows = rows.filter(flags)
+    part = rows.with_columns(
+        [pl.lit(cands[c]).gather(cand).alias(c) for c in _OBJECT_SCHEMA if c[0] != "_"],
+        format=pl.lit("syslog"),
+        host=pl.lit(keys["host"]).gather(code),
+        program=pl.lit(keys["program"]).gather(code),
+        wall_res_ns=pl.lit(S, pl.Int64),
+        _frac_ns=pl.lit(0, pl.Int64),
+        # A fast row's candidate is a DRBD prefix (others take the general way).
+        is_drbd=pl.col("_cand").is_not_null(),
+    )
+    return _line_columns(part), slow
+
+
+def _fast_scan(log: LogFile, key_cats: pl.Categories, cand_cats: pl.Categories) -> pl.LazyFrame:
+    """The fast path's columns of every row, computed by the streaming engine: the
+    ``host prog: `` key (``_key``), the kernel stamp, ``rest`` (the message after the
+    tag, after the stamp on a kernel line), the DRBD prefix candidate (``_cand``: the
+    rest up to its first ``": "``, as ``_drbd_layer`` cuts it) and the message and
+    cause after it, the month and clock; ``_dirty``, ``_len`` for the file's facts.
+
+    Positions from ``find`` are bytes and slices count characters: they agree on an
+    ASCII key, which :func:`_fast_keys` demands (a key with other characters is cut
+    short or long and fails), and the stamp's pattern is ASCII."""
+    text, p, q, rest = pl.col("text"), pl.col("_p"), pl.col("_q"), pl.col("rest")
+    stamp, after = pl.col("_stamp"), pl.col("_after")
     secfrac = stamp.str.strip_chars_start("[ ").str.strip_chars_end("] ").str.split_exact(".", 1)
-    query = (
+    kernel = pl.col("_kern") & pl.col("_stamp_ok")
+    tagged = after.str.contains(" -> ", literal=True) & after.str.ends_with("]")
+    return (
         pl.scan_csv(
             log.path if log.data is None else log.data,
             has_header=False,
@@ -1169,9 +1237,7 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
             _frac=secfrac.struct.field("field_1"),
         )
         .with_columns(
-            rest=text.str.slice(
-                pl.when(pl.col("_kern") & pl.col("_stamp_ok")).then(q + 2).otherwise(p + 2)
-            ),
+            rest=text.str.slice(pl.when(kernel).then(q + 2).otherwise(p + 2)),
             _month=text.str.slice(0, 3).replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
             _mdclock=pl.concat_str(
                 [
@@ -1182,52 +1248,53 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
                 separator=" ",
             ),
         )
+        # Every DRBD prefix starts so (_DRBD_PREFIX); other kernel lines need no cut.
+        .with_columns(
+            _r=pl.when(kernel & rest.str.contains(_DRBD_START)).then(
+                rest.str.find(": ", literal=True)
+            )
+        )
+        .with_columns(
+            # (A slice of null length runs to the end: only rows with a ": " are cut.)
+            _cand=pl.when(pl.col("_r").is_not_null())
+            .then(rest.str.slice(0, pl.col("_r") + 2))
+            .cast(pl.Categorical(cand_cats)),
+            _after=pl.when(pl.col("_r").is_not_null()).then(rest.str.slice(pl.col("_r") + 2)),
+        )
+        .with_columns(_dcause=pl.when(tagged).then(after.str.extract(_CAUSE, 1)))
+        .with_columns(
+            # The message: after the prefix and without the cause (rest on a line with
+            # no candidate; a candidate that is no DRBD prefix takes the general way).
+            message=pl.when(pl.col("_dcause").is_not_null())
+            .then(after.str.slice(0, after.str.len_chars() - pl.col("_dcause").str.len_chars() - 3))
+            .when(pl.col("_r").is_not_null())
+            .then(after)
+            .otherwise(rest),
+            cause=pl.col("_dcause"),
+            mono_ns=pl.when(kernel).then(_mono(pl.col("_sec"), pl.col("_frac"))),
+            _mono_res=pl.when(kernel).then(
+                pl.col("_frac")
+                .str.len_chars()
+                .replace_strict(FRACTION_RES, default=1, return_dtype=pl.Int64)
+            ),
+        )
     )
-    try:
-        rows = query.collect(engine="streaming")
-    except pl.exceptions.PolarsError:
-        return None
-    stats = rows.select(
-        dirty=pl.col("_dirty").any(),
-        longest=pl.col("_len").max(),
-        # As _read_lines: on lines of equal length, arg_max names the one it names.
-        longest_line=pl.col("line").get(pl.col("_len").arg_max()),
-    ).row(0, named=True)
-    if rows.height == 0 or stats["dirty"]:
-        return None
-    keys = _fast_keys(key_cats.to_series())
-    code = pl.col("_key").to_physical()
-    kind = pl.lit(keys["kind"]).gather(code)
-    fast = (
-        pl.when(kind == "kernel")
-        .then(pl.col("_kern") & pl.col("_stamp_ok"))
-        .when(kind == "user")
-        .then(~pl.col("_windrbd").fill_null(True))
-        .otherwise(False)
-        .fill_null(False)
-    )
-    rows = rows.with_columns(_fast=fast)
-    if not rows.select(pl.col("_fast").any()).item():
-        return None
-    facts.lines = rows.height
-    facts.longest = int(stats["longest"] or 0)
-    facts.longest_line = int(stats["longest_line"] or 0)
-    slow = rows.filter(~pl.col("_fast")).select("line", "text")
-    kernel = kind == "kernel"
-    part = rows.filter(pl.col("_fast")).with_columns(
-        format=pl.lit("syslog"),
-        host=pl.lit(keys["host"]).gather(code),
-        program=pl.lit(keys["program"]).gather(code),
-        wall_res_ns=pl.lit(S, pl.Int64),
-        _frac_ns=pl.lit(0, pl.Int64),
-        mono_ns=pl.when(kernel).then(_mono(pl.col("_sec"), pl.col("_frac"))),
-        _mono_res=pl.when(kernel).then(
-            pl.col("_frac")
-            .str.len_chars()
-            .replace_strict(FRACTION_RES, default=1, return_dtype=pl.Int64)
-        ),
-    )
-    return _with_work_columns(part), slow
+
+
+def _fast_prefixes(cands: pl.Series) -> pl.DataFrame:
+    """Each distinct DRBD prefix candidate of the fast path -> its object columns and
+    ``_slow``: the general way reads the row unless the candidate is an ASCII DRBD
+    prefix that ``_decode_prefix`` reads whole (a candidate that ``_DRBD_PREFIX`` does
+    not match may still be the start of a Windows-style prefix whose ``(...)`` holds a
+    ``": "``; and such lines are rare)."""
+    matched = cands.str.contains(_DRBD_PREFIX).to_list()
+    rows = []
+    for c, m in zip(cands.to_list(), matched, strict=True):
+        row = _decode_prefix(c) if m else {"_cand": c, "_prefix_len": 0}
+        ok = m and c.isascii() and row["_prefix_len"] == len(c) > 0
+        rows.append({**row, "_slow": not ok})
+    schema = {**_OBJECT_SCHEMA, "_slow": pl.Boolean}
+    return pl.DataFrame(rows, schema=schema)
 
 
 def _fast_keys(keys: pl.Series) -> pl.DataFrame:
@@ -1283,8 +1350,7 @@ def read_kernel_file(
     else:
         frame, slow = fast
         if slow.height:
-            frame = frame.merge_sorted(_row_layers(slow).select(frame.columns), "line")
-    frame = _drbd_layer(frame)
+            frame = frame.merge_sorted(_row_layers(slow), "line")
     frame = _settle_years(frame, log, year, notices, node)
     frame = _windrbd_days(frame, notices, node, log.display)
     frame = _hosts(frame)
@@ -1334,36 +1400,50 @@ def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
     if len(parts) > 1:
         frame = frame.sort("line")
     frame = _windrbd_in_syslog(frame)
-    return _kernel_layer(frame)
+    return _line_columns(_drbd_layer(_kernel_layer(frame)))
+
+
+def _line_columns(part: pl.DataFrame) -> pl.DataFrame:
+    """The columns both ways hand on after the DRBD layer, in one order (null where a
+    way has none)."""
+    work = {**_WORK_COLUMNS, **_OBJECT_SCHEMA, "is_drbd": pl.Boolean, "cause": pl.String}
+    for c in ("rest", "_cand", "_prefix_len"):
+        del work[c]
+    missing = [pl.lit(None, t).alias(c) for c, t in work.items() if c not in part.columns]
+    part = part.with_columns(missing) if missing else part
+    return part.select("line", *[pl.col(c).cast(t) for c, t in work.items()])
 
 
 def _with_work_columns(part: pl.DataFrame) -> pl.DataFrame:
     """Every column the later layers read, null where this format has none."""
-    work = {
-        "format": pl.String,
-        "host": pl.String,
-        "program": pl.String,
-        "rest": pl.String,
-        "message": pl.String,
-        "wall_ns": pl.Int64,
-        "wall_res_ns": pl.Int64,
-        "zone": pl.String,
-        "mono_ns": pl.Int64,
-        "_mono_res": pl.Int64,
-        "caller": pl.String,
-        "seq": pl.Int64,
-        "function": pl.String,
-        "_pri": pl.Int32,
-        "_boot_id": pl.String,
-        "_month": pl.Int32,
-        "_mdclock": pl.String,
-        "_frac_ns": pl.Int64,
-        "_wdate": pl.Int64,
-        "_wtod": pl.Int64,
-    }
+    work = _WORK_COLUMNS
     missing = [pl.lit(None, t).alias(c) for c, t in work.items() if c not in part.columns]
     part = part.with_columns(missing) if missing else part
     return part.select("line", "text", *[pl.col(c).cast(t) for c, t in work.items()])
+
+
+_WORK_COLUMNS: dict[str, type[pl.DataType]] = {
+    "format": pl.String,
+    "host": pl.String,
+    "program": pl.String,
+    "rest": pl.String,
+    "message": pl.String,
+    "wall_ns": pl.Int64,
+    "wall_res_ns": pl.Int64,
+    "zone": pl.String,
+    "mono_ns": pl.Int64,
+    "_mono_res": pl.Int64,
+    "caller": pl.String,
+    "seq": pl.Int64,
+    "function": pl.String,
+    "_pri": pl.Int32,
+    "_boot_id": pl.String,
+    "_month": pl.Int32,
+    "_mdclock": pl.String,
+    "_frac_ns": pl.Int64,
+    "_wdate": pl.Int64,
+    "_wtod": pl.Int64,
+}
 
 
 def _windrbd_in_syslog(frame: pl.DataFrame) -> pl.DataFrame:
