@@ -970,13 +970,30 @@ def _boots(frame: pl.DataFrame) -> pl.DataFrame:
     """Boot number per host: a journal boot id that changes, a journal ``-- Reboot --``
     marker, or a monotonic stamp falling back, starts a new boot."""
     key = pl.col("_hostkey")
-    prev_mono = pl.col("mono_ns").forward_fill().shift(1).over(key)
+    # What is absent costs nothing: one host needs no window, a file without journal
+    # boot ids or stamp-less lines no test for them (the usual syslog file).
+    shape = frame.select(
+        hosts=key.n_unique(),
+        ids=pl.col("_boot_id").is_not_null().any(),
+        none=(pl.col("format") == "none").any(),
+    ).row(0, named=True)
+
+    def over(e: pl.Expr) -> pl.Expr:
+        return e if shape["hosts"] == 1 else e.over(key)
+
+    prev_mono = over(pl.col("mono_ns").forward_fill().shift(1))
     fell = pl.col("mono_ns").is_not_null() & (pl.col("mono_ns") < prev_mono - BOOT_FALLBACK_NS)
-    prev_id = pl.col("_boot_id").forward_fill().shift(1).over(key)
+    prev_id = over(pl.col("_boot_id").forward_fill().shift(1))
     new_id = (
         pl.col("_boot_id").is_not_null() & prev_id.is_not_null() & (pl.col("_boot_id") != prev_id)
+        if shape["ids"]
+        else pl.repeat(False, pl.len())
     )
-    marker = (pl.col("format") == "none") & pl.col("message").str.contains(_REBOOT_MARKER)
+    marker = (
+        (pl.col("format") == "none") & pl.col("message").str.contains(_REBOOT_MARKER)
+        if shape["none"]
+        else pl.repeat(False, pl.len())
+    )
     if not frame.select((fell | new_id | marker).fill_null(False).any()).item():
         return frame.with_columns(boot=pl.lit(1, pl.UInt32))  # one boot: the usual file
     frame = frame.with_columns(
