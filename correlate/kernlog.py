@@ -1044,13 +1044,16 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
     # the piece's anchor then follows the later, lower lines (the kernel clock runs on).
     threshold = STEP_NS + pl.col("_d") + pl.col("wall_res_ns")
     after = pl.min_horizontal(*(over(pl.col("_e").shift(-k)) for k in range(1, 4)))
-    jump = (
-        both
-        & (pl.col("_e") - prev_e > threshold)
-        & (pl.min_horizontal(pl.col("_e"), after) - prev_e > threshold)
-    )
-    frame = frame.with_columns(_seg=over(jump.fill_null(False).cast(pl.Int64).cum_sum()))
-    first = over(pl.when(both).then(pl.col("mono_ns")).min(), "_seg")
+    rises = both & (pl.col("_e") - prev_e > threshold)
+    jump = rises & (pl.min_horizontal(pl.col("_e"), after) - prev_e > threshold)
+    seg: tuple[str, ...] = ()
+    if frame.select(rises.fill_null(False).any()).item():
+        frame = frame.with_columns(_seg=over(jump.fill_null(False).cast(pl.Int64).cum_sum()))
+        seg = ("_seg",)
+    else:
+        # No rise at all (the usual file): one piece of W - M, nothing to look ahead for.
+        frame = frame.with_columns(_seg=pl.lit(0, pl.Int64))
+    first = over(pl.when(both).then(pl.col("mono_ns")).min(), *seg)
     piece = pl.when(both).then(pl.col("_seg") * 1_000_000 + (pl.col("mono_ns") - first) // PIECE_NS)
     frame = frame.with_columns(_piece=piece)
     # Rows with a monotonic stamp but no wall stamp take the piece of the nearest anchored
