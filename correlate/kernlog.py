@@ -1129,7 +1129,6 @@ _FAST_STAMP = r"^\[ *[0-9]+\.[0-9]+\] $"
 _MAYBE_WINDRBD = r"^(?:<|U|[0-9][0-9]\.)"
 # How every DRBD object prefix starts (_DRBD_PREFIX).
 _DRBD_START = r"^(?:drbd|block drbd|d-con )"
-_TAG = re.compile(r"[^:\[\]]+(?:\[[0-9]+\])?")
 
 
 def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataFrame] | None:
@@ -1150,9 +1149,9 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
         or starts_compressed(log.head(4))
     ):
         return None
-    key_cats, cand_cats = pl.Categories.random(), pl.Categories.random()
+    cats = (pl.Categories.random(), pl.Categories.random(), pl.Categories.random())
     try:
-        rows = _fast_scan(log, key_cats, cand_cats).collect(engine="streaming")
+        rows = _fast_scan(log, *cats).collect(engine="streaming")
     except pl.exceptions.PolarsError:
         return None
     stats = rows.select(
@@ -1163,10 +1162,12 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     ).row(0, named=True)
     if rows.height == 0 or stats["dirty"]:
         return None
-    keys = _fast_keys(key_cats.to_series())
-    cands = _fast_prefixes(cand_cats.to_series())
+    stamps = _fast_stamps(cats[0].to_series())
+    keys = _fast_keys(cats[1].to_series())
+    cands = _fast_prefixes(cats[2].to_series())
+    when = pl.col("_when").to_physical()
     code, cand = pl.col("_key").to_physical(), pl.col("_cand").to_physical()
-    kind = pl.lit(keys["kind"]).gather(code)
+    kind = pl.when(pl.lit(stamps["ok"]).gather(when)).then(pl.lit(keys["kind"]).gather(code))
     kernel_ok = (
         pl.col("_kern")
         & pl.col("_stamp_ok")
@@ -1189,13 +1190,15 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     facts.longest_line = int(stats["longest_line"] or 0)
     slow = rows.select("line", "text").filter(~flags)
     # Only the columns the fast rows need on (a filter copies every column it keeps).
-    need = ["line", "_key", "_cand", "mono_ns", "_mono_res", "message", "cause"]
-    rows = rows.select(*need, "_month", "_mdclock")
+    need = ["line", "_when", "_key", "_cand", "mono_ns", "_mono_res", "message", "cause"]
+    rows = rows.select(need)
     if n_fast < rows.height:
         rows = rows.filter(flags)
     part = rows.with_columns(
         [pl.lit(cands[c]).gather(cand).alias(c) for c in _OBJECT_SCHEMA if c[0] != "_"],
         format=pl.lit("syslog"),
+        _month=pl.lit(stamps["_month"]).gather(when),
+        _mdclock=pl.lit(stamps["_mdclock"]).gather(when),
         host=pl.lit(keys["host"]).gather(code),
         program=pl.lit(keys["program"]).gather(code),
         wall_res_ns=pl.lit(S, pl.Int64),
@@ -1206,7 +1209,7 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     return _line_columns(part), slow
 
 
-def _fast_scan(log: LogFile, key_cats: pl.Categories, cand_cats: pl.Categories) -> pl.LazyFrame:
+def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
     """The fast path's columns of every row, computed by the streaming engine: the
     ``host prog: `` key (``_key``), the kernel stamp, ``rest`` (the message after the
     tag, after the stamp on a kernel line), the DRBD prefix candidate (``_cand``: the
@@ -1216,6 +1219,7 @@ def _fast_scan(log: LogFile, key_cats: pl.Categories, cand_cats: pl.Categories) 
     Positions from ``find`` are bytes and slices count characters: they agree on an
     ASCII key, which :func:`_fast_keys` demands (a key with other characters is cut
     short or long and fails), and the stamp's pattern is ASCII."""
+    when_cats, key_cats, cand_cats = cats
     text, p, q, rest = pl.col("text"), pl.col("_p"), pl.col("_q"), pl.col("rest")
     stamp, after = pl.col("_stamp"), pl.col("_after")
     secfrac = stamp.str.strip_chars_start("[ ").str.strip_chars_end("] ").str.split_exact(".", 1)
@@ -1237,14 +1241,13 @@ def _fast_scan(log: LogFile, key_cats: pl.Categories, cand_cats: pl.Categories) 
             _len=text.str.len_bytes(),
             _p=text.str.find(": ", literal=True),
             _q=text.str.find("] ", literal=True),
-            # _parse_syslog's fixed offsets, on a line of _classify's syslog format.
-            _syslog=(text.str.slice(3, 1) == " ")
-            & (text.str.slice(6, 1) == " ")
-            & (text.str.slice(15, 1) == " ")
-            & text.str.contains(_IS["syslog"]),
+            # ``Mar  3 15:04:20 ``, decoded once per distinct second (_fast_stamps).
+            _when=pl.when(text.str.slice(15, 1) == " ")
+            .then(text.str.slice(0, 16))
+            .cast(pl.Categorical(when_cats)),
         )
         .with_columns(
-            _key=pl.when(pl.col("_syslog") & (p > 16))
+            _key=pl.when(pl.col("_when").is_not_null() & (p > 16))
             .then(text.str.slice(16, p - 14))
             .cast(pl.Categorical(key_cats)),
             _kern=text.str.slice(p - 7, 7) == " kernel",
@@ -1258,15 +1261,6 @@ def _fast_scan(log: LogFile, key_cats: pl.Categories, cand_cats: pl.Categories) 
         )
         .with_columns(
             rest=text.str.slice(pl.when(kernel).then(q + 2).otherwise(p + 2)),
-            _month=text.str.slice(0, 3).replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
-            _mdclock=pl.concat_str(
-                [
-                    text.str.slice(0, 3),
-                    text.str.slice(4, 2).str.strip_chars_start(" ").str.zfill(2),
-                    text.str.slice(7, 8),
-                ],
-                separator=" ",
-            ),
         )
         # Every DRBD prefix starts so (_DRBD_PREFIX); other kernel lines need no cut.
         .with_columns(
@@ -1317,33 +1311,64 @@ def _fast_prefixes(cands: pl.Series) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
+def _fast_stamps(stamps: pl.Series) -> pl.DataFrame:
+    """Each distinct ``Mar  3 15:04:20 `` of the fast path (the first 16 characters of
+    a line) -> ``ok`` (``_parse_syslog``'s fixed offsets on a line of ``_classify``'s
+    syslog format: the ``x`` stands for the host's first character, which
+    :func:`_fast_keys` holds to be no white space), ``_month`` and ``_mdclock`` as
+    ``_parse_syslog`` gives them. Over the distinct values, in polars."""
+    s = pl.col("s")
+    return (
+        stamps.to_frame("s")
+        .select(
+            ok=(s.str.slice(3, 1) == " ")
+            & (s.str.slice(6, 1) == " ")
+            & (s.str.slice(15, 1) == " ")
+            & (s + "x").str.contains(_IS["syslog"]),
+            _month=s.str.slice(0, 3).replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
+            _mdclock=pl.concat_str(
+                [
+                    s.str.slice(0, 3),
+                    s.str.slice(4, 2).str.strip_chars_start(" ").str.zfill(2),
+                    s.str.slice(7, 8),
+                ],
+                separator=" ",
+            ),
+        )
+        .with_columns(pl.col("ok").fill_null(False))
+    )
+
+
 def _fast_keys(keys: pl.Series) -> pl.DataFrame:
     """Each distinct ``host prog[pid]: `` of the fast path -> host, program and ``kind``
     (``kernel``, ``user``, or null: the general way reads the row). A key is taken only
     where it reads as the general way reads it whatever follows: ASCII, a host without
     white space (``_parse_syslog``'s slices and its regex then agree) and a tag
     ``_tag_split`` keeps; a kernel tag only as ``kernel`` (the row's message was cut
-    after its stamp by that test)."""
-    out = []
-    for key in keys.to_list():
-        host, _, tail = key.partition(" ")
-        tag = tail[:-2]
-        ok = (
-            key.isascii()
-            and key.endswith(": ")
-            and host != ""
-            and not any(c.isspace() or ord(c) < 33 for c in host + tag)
-            and "] " not in key
-            and _TAG.fullmatch(tag) is not None
-            and re.fullmatch(_NOT_A_TAG, tag) is None
-        )
-        program = re.sub(r"\[[0-9]+\]$", "", tag)
-        if not ok or (program == "kernel" and tag != "kernel"):
-            out.append((None, None, None))
-        else:
-            out.append((host, program, "kernel" if program == "kernel" else "user"))
-    return pl.DataFrame(
-        out, schema={"host": pl.String, "program": pl.String, "kind": pl.String}, orient="row"
+    after its stamp by that test). Over the distinct values, in polars (a file of
+    tag-less lines has as many as lines)."""
+    k = pl.col("k")
+    split = k.str.splitn(" ", 2)
+    host, tail = split.struct.field("field_0"), split.struct.field("field_1")
+    tag = tail.str.slice(0, tail.str.len_chars() - 2)
+    program = tag.str.replace(r"\[[0-9]+\]$", "")
+    ok = (
+        (k.str.len_bytes() == k.str.len_chars())
+        & k.str.ends_with(": ")
+        & (host != "")
+        # No white space, no control character (a superset of both regex flavours').
+        & ~pl.concat_str([host, tag]).str.contains(r"[\x00-\x20]")
+        & ~k.str.contains("] ", literal=True)
+        & tag.str.contains(r"^[^:\[\]]+(?:\[[0-9]+\])?$")
+        & ~tag.str.contains(_NOT_A_TAG)
+        & ((program != "kernel") | (tag == "kernel"))
+    ).fill_null(False)
+    return keys.to_frame("k").select(
+        host=pl.when(ok).then(host),
+        program=pl.when(ok).then(program),
+        kind=pl.when(ok).then(
+            pl.when(program == "kernel").then(pl.lit("kernel")).otherwise(pl.lit("user"))
+        ),
     )
 
 
