@@ -928,12 +928,26 @@ def _settle_years(
         node,
     )
     # Over the whole frame (no join): rows without a month keep their wall stamp.
-    stamp = pl.concat_str(
-        [(roll.cum_sum() + base).cast(pl.String), pl.col("_mdclock")], separator=" "
-    ).str.strptime(pl.Datetime("ns"), "%Y %b %d %H:%M:%S", strict=False)
+    md = pl.col("_mdclock")
+    if rolls:
+        stamp = pl.concat_str(
+            [(roll.cum_sum() + base).cast(pl.String), md.cast(pl.String)], separator=" "
+        ).str.strptime(pl.Datetime("ns"), _YEAR_STAMP, strict=False)
+    else:
+        # One year (the usual file): each distinct stamp is parsed once.
+        seen = frame.select(md.drop_nulls().unique()).to_series()
+        parsed = (f"{base} " + seen.cast(pl.String)).str.strptime(
+            pl.Datetime("ns"), _YEAR_STAMP, strict=False
+        )
+        stamp = md.to_physical().replace_strict(
+            seen.to_physical(), parsed.cast(pl.Int64), default=None, return_dtype=pl.Int64
+        )
     return frame.with_columns(
         wall_ns=pl.coalesce(pl.col("wall_ns"), stamp.cast(pl.Int64) + pl.col("_frac_ns"))
     )
+
+
+_YEAR_STAMP = "%Y %b %d %H:%M:%S"
 
 
 def _windrbd_days(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl.DataFrame:
@@ -1198,7 +1212,7 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
         [pl.lit(cands[c]).gather(cand).alias(c) for c in _OBJECT_SCHEMA if c[0] != "_"],
         format=pl.lit("syslog"),
         _month=pl.lit(stamps["_month"]).gather(when),
-        _mdclock=pl.lit(stamps["_mdclock"]).gather(when),
+        _mdclock=pl.lit(stamps["_mdclock"].cast(pl.Categorical)).gather(when),
         host=pl.lit(keys["host"]).gather(code),
         program=pl.lit(keys["program"]).gather(code),
         wall_res_ns=pl.lit(S, pl.Int64),
@@ -1484,7 +1498,8 @@ _WORK_COLUMNS: dict[str, type[pl.DataType]] = {
     "_pri": pl.Int32,
     "_boot_id": pl.String,
     "_month": pl.Int32,
-    "_mdclock": pl.String,
+    # A categorical: few distinct values, each parsed once (_settle_years).
+    "_mdclock": pl.Categorical,
     "_frac_ns": pl.Int64,
     "_wdate": pl.Int64,
     "_wtod": pl.Int64,
