@@ -264,6 +264,7 @@ def hostile(syslog: bytes, others: dict[str, bytes]) -> list[tuple[str, NodeSour
         "no final eol": syslog.rstrip(b"\n"),
         "empty lines": edit(7, lambda ln: b""),
         "mixed formats": b"".join(ln + b"\n" for ln in mixed),
+        "mixed after syslog": head + b"".join(ln + b"\n" for ln in mixed),
         "shuffled": b"".join(ln + b"\n" for ln in shuffled),
         "hosts": edit(3, swap(b" alpha ", b" gamma ")),
         "no stamps": edit(5, lambda ln: ln[16:]),

@@ -1157,10 +1157,12 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     reads otherwise), or ``None`` when the file needs the general way as a whole: a
     file the CSV reader refuses or would misread, CR or NUL debris, a file without
     such rows."""
+    head = log.head(8192)
     if (
-        log.head(len(_BOM)).startswith(_BOM)
+        head.startswith(_BOM)
+        or starts_compressed(head[:4])
+        or not _fast_head(head)
         or _last_byte(log) == _UNIT_SEPARATOR.encode()
-        or starts_compressed(log.head(4))
     ):
         return None
     cats = (pl.Categories.random(), pl.Categories.random(), pl.Categories.random())
@@ -1221,6 +1223,20 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
         is_drbd=pl.col("_cand").is_not_null(),
     )
     return _line_columns(part), slow
+
+
+# A line of the fast path's layout, as the first lines of a file show it.
+_FAST_HEAD = re.compile(
+    rf"^[A-Z][a-z]{{2}} [ 0-9][0-9] {_CLOCK} [^\s:]+ [^\s:\[\]]+(?:\[[0-9]+\])?: "
+)
+
+
+def _fast_head(head: bytes) -> bool:
+    """Do most of a file's first lines have the fast path's layout? (A file of another
+    format is not read twice.)"""
+    lines = head.decode("utf-8", errors="replace").split("\n")[:-1][:50]
+    hits = sum(bool(_FAST_HEAD.match(ln)) for ln in lines)
+    return hits * 2 > len(lines)
 
 
 def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
