@@ -1322,6 +1322,13 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
                 .replace_strict(FRACTION_RES, default=1, return_dtype=pl.Int64)
             ),
         )
+        # Only what is read on: the cut pieces in between are never gathered.
+        .select(
+            "line",
+            "text",
+            *("_dirty", "_len", "_when", "_key", "_kern", "_stamp_ok", "_windrbd", "_cand"),
+            *("message", "cause", "mono_ns", "_mono_res"),
+        )
     )
 
 
