@@ -1184,16 +1184,14 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     when = pl.col("_when").to_physical()
     code, cand = pl.col("_key").to_physical(), pl.col("_cand").to_physical()
     kind = pl.when(pl.lit(stamps["ok"]).gather(when)).then(pl.lit(keys["kind"]).gather(code))
-    kernel_ok = (
-        pl.col("_kern")
-        & pl.col("_stamp_ok")
-        & ~pl.lit(cands["_slow"]).gather(cand).fill_null(False)
-    )
+    stamped = pl.col("_stamp_ok")
+    # A user program's message cut as a kernel one (it starts with a dmesg stamp) takes
+    # the general way.
     fast = (
         pl.when(kind == "kernel")
-        .then(kernel_ok)
+        .then(stamped & ~pl.lit(cands["_slow"]).gather(cand).fill_null(False))
         .when(kind == "user")
-        .then(~pl.col("_windrbd").fill_null(True))
+        .then(~stamped)
         .otherwise(False)
         .fill_null(False)
     )
@@ -1241,20 +1239,25 @@ def _fast_head(head: bytes) -> bool:
 
 def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
     """The fast path's columns of every row, computed by the streaming engine: the
-    ``host prog: `` key (``_key``), the kernel stamp, ``rest`` (the message after the
-    tag, after the stamp on a kernel line), the DRBD prefix candidate (``_cand``: the
-    rest up to its first ``": "``, as ``_drbd_layer`` cuts it) and the message and
-    cause after it, the month and clock; ``_dirty``, ``_len`` for the file's facts.
+    ``host prog: `` key and the message's first 3 characters (``_key``), the kernel
+    stamp, ``rest`` (the message after the tag, after the stamp where there is one),
+    the DRBD prefix candidate (``_cand``: the rest up to its first ``": "``, as
+    ``_drbd_layer`` cuts it) and the message and cause after it; ``_dirty``, ``_len``
+    for the file's facts.
 
     Positions from ``find`` are bytes and slices count characters: they agree on an
-    ASCII key, which :func:`_fast_keys` demands (a key with other characters is cut
-    short or long and fails), and the stamp's pattern is ASCII."""
+    ASCII key and candidate, which :func:`_fast_keys` and :func:`_fast_prefixes`
+    demand (one with other characters is cut short or long and fails), and the
+    stamp's pattern is ASCII."""
     when_cats, key_cats, cand_cats = cats
     text, p, q, rest = pl.col("text"), pl.col("_p"), pl.col("_q"), pl.col("rest")
-    stamp, after = pl.col("_stamp"), pl.col("_after")
+    stamp, r, cause = pl.col("_stamp"), pl.col("_r"), pl.col("cause")
     secfrac = stamp.str.strip_chars_start("[ ").str.strip_chars_end("] ").str.split_exact(".", 1)
-    kernel = pl.col("_kern") & pl.col("_stamp_ok")
-    tagged = after.str.contains(" -> ", literal=True) & after.str.ends_with("]")
+    frac = pl.col("_frac")
+    stamped = pl.col("_stamp_ok")
+    # The cause is looked for in the rest, not in the message after the prefix: the
+    # same, as a fast prefix holds no bracket and no " -> " (_fast_prefixes).
+    tagged = r.is_not_null() & rest.str.ends_with("]") & rest.str.contains(" -> ", literal=True)
     return (
         pl.scan_csv(
             log.path if log.data is None else log.data,
@@ -1278,55 +1281,51 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
         )
         .with_columns(
             _key=pl.when(pl.col("_when").is_not_null() & (p > 16))
-            .then(text.str.slice(16, p - 14))
+            .then(text.str.slice(16, p - 11))
             .cast(pl.Categorical(key_cats)),
-            _kern=text.str.slice(p - 7, 7) == " kernel",
             _stamp=pl.when(q > p).then(text.str.slice(p + 2, q - p)),
-            _windrbd=text.str.slice(p + 2, 3).str.contains(_MAYBE_WINDRBD),
         )
+        .with_columns(_stamp_ok=stamp.str.contains(_FAST_STAMP).fill_null(False))
         .with_columns(
-            _stamp_ok=stamp.str.contains(_FAST_STAMP).fill_null(False),
-            _sec=secfrac.struct.field("field_0"),
-            _frac=secfrac.struct.field("field_1"),
-        )
-        .with_columns(
-            rest=text.str.slice(pl.when(kernel).then(q + 2).otherwise(p + 2)),
+            rest=text.str.slice(pl.when(stamped).then(q + 2).otherwise(p + 2)),
+            _sec=pl.when(stamped).then(secfrac.struct.field("field_0")),
+            _frac=pl.when(stamped).then(secfrac.struct.field("field_1")),
         )
         # Every DRBD prefix starts so (_DRBD_PREFIX); other kernel lines need no cut.
         .with_columns(
-            _r=pl.when(kernel & rest.str.contains(_DRBD_START)).then(
+            _r=pl.when(stamped & rest.str.contains(_DRBD_START)).then(
                 rest.str.find(": ", literal=True)
-            )
+            ),
+            # As _mono and _kernel_layer: the digits' resolution, 1 ns past 9 digits.
+            _mono_res=frac.str.len_bytes().replace_strict(
+                FRACTION_RES, default=1, return_dtype=pl.Int64
+            ),
         )
         .with_columns(
             # (A slice of null length runs to the end: only rows with a ": " are cut.)
-            _cand=pl.when(pl.col("_r").is_not_null())
-            .then(rest.str.slice(0, pl.col("_r") + 2))
+            _cand=pl.when(r.is_not_null())
+            .then(rest.str.slice(0, r + 2))
             .cast(pl.Categorical(cand_cats)),
-            _after=pl.when(pl.col("_r").is_not_null()).then(rest.str.slice(pl.col("_r") + 2)),
+            cause=pl.when(tagged).then(rest.str.extract(_CAUSE, 1)),
+            mono_ns=pl.col("_sec").cast(pl.Int64, strict=False) * S
+            + frac.str.slice(0, 9).cast(pl.Int64, strict=False) * pl.col("_mono_res"),
         )
-        .with_columns(_dcause=pl.when(tagged).then(after.str.extract(_CAUSE, 1)))
         .with_columns(
-            # The message: after the prefix and without the cause (rest on a line with
-            # no candidate; a candidate that is no DRBD prefix takes the general way).
-            message=pl.when(pl.col("_dcause").is_not_null())
-            .then(after.str.slice(0, after.str.len_chars() - pl.col("_dcause").str.len_chars() - 3))
-            .when(pl.col("_r").is_not_null())
-            .then(after)
-            .otherwise(rest),
-            cause=pl.col("_dcause"),
-            mono_ns=pl.when(kernel).then(_mono(pl.col("_sec"), pl.col("_frac"))),
-            _mono_res=pl.when(kernel).then(
-                pl.col("_frac")
-                .str.len_chars()
-                .replace_strict(FRACTION_RES, default=1, return_dtype=pl.Int64)
+            # The message: after the prefix and without the cause (all of the rest on
+            # a line with no candidate; a candidate that is no DRBD prefix takes the
+            # general way).
+            message=rest.str.slice(
+                (r + 2).fill_null(0),
+                pl.when(cause.is_not_null()).then(
+                    rest.str.len_chars() - r - 2 - cause.str.len_chars() - 3
+                ),
             ),
         )
         # Only what is read on: the cut pieces in between are never gathered.
         .select(
             "line",
             "text",
-            *("_dirty", "_len", "_when", "_key", "_kern", "_stamp_ok", "_windrbd", "_cand"),
+            *("_dirty", "_len", "_when", "_key", "_stamp_ok", "_cand"),
             *("message", "cause", "mono_ns", "_mono_res"),
         )
     )
@@ -1337,12 +1336,18 @@ def _fast_prefixes(cands: pl.Series) -> pl.DataFrame:
     ``_slow``: the general way reads the row unless the candidate is an ASCII DRBD
     prefix that ``_decode_prefix`` reads whole (a candidate that ``_DRBD_PREFIX`` does
     not match may still be the start of a Windows-style prefix whose ``(...)`` holds a
-    ``": "``; and such lines are rare)."""
+    ``": "``; and such lines are rare). A prefix with a bracket or `` -> `` takes the
+    general way too: the fast path looks for the cause in the whole rest."""
     matched = cands.str.contains(_DRBD_PREFIX).to_list()
     rows = []
     for c, m in zip(cands.to_list(), matched, strict=True):
         row = _decode_prefix(c) if m else {"_cand": c, "_prefix_len": 0}
-        ok = m and c.isascii() and row["_prefix_len"] == len(c) > 0
+        ok = (
+            m
+            and c.isascii()
+            and row["_prefix_len"] == len(c) > 0
+            and not any(x in c for x in ("[", "]", " -> "))
+        )
         rows.append({**row, "_slow": not ok})
     schema = {**_OBJECT_SCHEMA, "_slow": pl.Boolean}
     return pl.DataFrame(rows, schema=schema)
@@ -1377,14 +1382,16 @@ def _fast_stamps(stamps: pl.Series) -> pl.DataFrame:
 
 
 def _fast_keys(keys: pl.Series) -> pl.DataFrame:
-    """Each distinct ``host prog[pid]: `` of the fast path -> host, program and ``kind``
-    (``kernel``, ``user``, or null: the general way reads the row). A key is taken only
+    """Each distinct ``host prog[pid]: `` of the fast path, with the message's first 3
+    characters -> host, program and ``kind`` (``kernel``, ``user``, or null: the general
+    way reads the row). A key is taken only
     where it reads as the general way reads it whatever follows: ASCII, a host without
     white space (``_parse_syslog``'s slices and its regex then agree) and a tag
     ``_tag_split`` keeps; a kernel tag only as ``kernel`` (the row's message was cut
     after its stamp by that test). Over the distinct values, in polars (a file of
     tag-less lines has as many as lines)."""
-    k = pl.col("k")
+    k3 = pl.col("k3")
+    k = k3.str.slice(0, k3.str.find(": ", literal=True) + 2)
     split = k.str.splitn(" ", 2)
     host, tail = split.struct.field("field_0"), split.struct.field("field_1")
     tag = tail.str.slice(0, tail.str.len_chars() - 2)
@@ -1400,12 +1407,15 @@ def _fast_keys(keys: pl.Series) -> pl.DataFrame:
         & ~tag.str.contains(_NOT_A_TAG)
         & ((program != "kernel") | (tag == "kernel"))
     ).fill_null(False)
-    return keys.to_frame("k").select(
+    # A user program's message that may start with a WinDRBD header takes the general way.
+    windrbd = k3.str.slice(k.str.len_chars()).str.contains(_MAYBE_WINDRBD)
+    return keys.to_frame("k3").select(
         host=pl.when(ok).then(host),
         program=pl.when(ok).then(program),
-        kind=pl.when(ok).then(
-            pl.when(program == "kernel").then(pl.lit("kernel")).otherwise(pl.lit("user"))
-        ),
+        kind=pl.when(ok & (program == "kernel"))
+        .then(pl.lit("kernel"))
+        .when(ok & ~windrbd)
+        .then(pl.lit("user")),
     )
 
 
