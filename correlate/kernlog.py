@@ -1136,8 +1136,9 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
 
 # -- the fast path: classic syslog lines --------------------------------------------------
 
-# The text between a kernel tag's ": " and the first "] ": printk's plain stamp, alone.
-_FAST_STAMP = r"^\[ *[0-9]+\.[0-9]+\] $"
+# The text between a kernel tag's ": " and the first "] ": printk's plain stamp, alone
+# (seconds and at most 9 digits of fraction; longer ones take the general way).
+_FAST_STAMP = r"^\[ *(?P<sec>[0-9]+)\.(?P<frac>[0-9]{1,9})\] $"
 # How a WinDRBD header inside a syslog message can start (``_IS["windrbd"]``: ``<``, two
 # digits and a dot, or ``U``): such rows take the general way.
 _MAYBE_WINDRBD = r"^(?:<|U|[0-9][0-9]\.)"
@@ -1183,18 +1184,17 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     cands = _fast_prefixes(cats[2].to_series())
     when = pl.col("_when").to_physical()
     code, cand = pl.col("_key").to_physical(), pl.col("_cand").to_physical()
-    kind = pl.when(pl.lit(stamps["ok"]).gather(when)).then(pl.lit(keys["kind"]).gather(code))
+    dated = pl.lit(stamps["ok"]).gather(when)
     stamped = pl.col("_stamp_ok")
     # A user program's message cut as a kernel one (it starts with a dmesg stamp) takes
     # the general way.
+    kernel = stamped & ~pl.lit(cands["_slow"]).gather(cand).fill_null(False)
     fast = (
-        pl.when(kind == "kernel")
-        .then(stamped & ~pl.lit(cands["_slow"]).gather(cand).fill_null(False))
-        .when(kind == "user")
-        .then(~stamped)
-        .otherwise(False)
-        .fill_null(False)
-    )
+        dated
+        & pl.when(pl.lit(keys["kernel"]).gather(code))
+        .then(kernel)
+        .otherwise(pl.lit(keys["user"]).gather(code) & ~stamped)
+    ).fill_null(False)
     flags = rows.select(fast).to_series()
     n_fast = flags.sum()
     if not n_fast:
@@ -1252,8 +1252,7 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
     when_cats, key_cats, cand_cats = cats
     text, p, q, rest = pl.col("text"), pl.col("_p"), pl.col("_q"), pl.col("rest")
     stamp, r, cause = pl.col("_stamp"), pl.col("_r"), pl.col("cause")
-    secfrac = stamp.str.strip_chars_start("[ ").str.strip_chars_end("] ").str.split_exact(".", 1)
-    frac = pl.col("_frac")
+    frac = pl.col("_secfrac").struct.field("frac")
     stamped = pl.col("_stamp_ok")
     # The cause is looked for in the rest, not in the message after the prefix: the
     # same, as a fast prefix holds no bracket and no " -> " (_fast_prefixes).
@@ -1285,18 +1284,15 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
             .cast(pl.Categorical(key_cats)),
             _stamp=pl.when(q > p).then(text.str.slice(p + 2, q - p)),
         )
-        .with_columns(_stamp_ok=stamp.str.contains(_FAST_STAMP).fill_null(False))
-        .with_columns(
-            rest=text.str.slice(pl.when(stamped).then(q + 2).otherwise(p + 2)),
-            _sec=pl.when(stamped).then(secfrac.struct.field("field_0")),
-            _frac=pl.when(stamped).then(secfrac.struct.field("field_1")),
-        )
+        .with_columns(_secfrac=stamp.str.extract_groups(_FAST_STAMP))
+        .with_columns(_stamp_ok=frac.is_not_null())
+        .with_columns(rest=text.str.slice(pl.when(stamped).then(q + 2).otherwise(p + 2)))
         # Every DRBD prefix starts so (_DRBD_PREFIX); other kernel lines need no cut.
         .with_columns(
             _r=pl.when(stamped & rest.str.contains(_DRBD_START)).then(
                 rest.str.find(": ", literal=True)
             ),
-            # As _mono and _kernel_layer: the digits' resolution, 1 ns past 9 digits.
+            # As _kernel_layer: the digits' resolution.
             _mono_res=frac.str.len_bytes().replace_strict(
                 FRACTION_RES, default=1, return_dtype=pl.Int64
             ),
@@ -1307,8 +1303,9 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
             .then(rest.str.slice(0, r + 2))
             .cast(pl.Categorical(cand_cats)),
             cause=pl.when(tagged).then(rest.str.extract(_CAUSE, 1)),
-            mono_ns=pl.col("_sec").cast(pl.Int64, strict=False) * S
-            + frac.str.slice(0, 9).cast(pl.Int64, strict=False) * pl.col("_mono_res"),
+            # As _mono: the fraction's digits scaled to ns (at most 9 of them here).
+            mono_ns=pl.col("_secfrac").struct.field("sec").cast(pl.Int64, strict=False) * S
+            + frac.cast(pl.Int64, strict=False) * pl.col("_mono_res"),
         )
         .with_columns(
             # The message: after the prefix and without the cause (all of the rest on
@@ -1383,8 +1380,8 @@ def _fast_stamps(stamps: pl.Series) -> pl.DataFrame:
 
 def _fast_keys(keys: pl.Series) -> pl.DataFrame:
     """Each distinct ``host prog[pid]: `` of the fast path, with the message's first 3
-    characters -> host, program and ``kind`` (``kernel``, ``user``, or null: the general
-    way reads the row). A key is taken only
+    characters -> host, program and its kind, ``kernel`` or ``user`` (neither: the
+    general way reads the row). A key is taken only
     where it reads as the general way reads it whatever follows: ASCII, a host without
     white space (``_parse_syslog``'s slices and its regex then agree) and a tag
     ``_tag_split`` keeps; a kernel tag only as ``kernel`` (the row's message was cut
@@ -1412,10 +1409,8 @@ def _fast_keys(keys: pl.Series) -> pl.DataFrame:
     return keys.to_frame("k3").select(
         host=pl.when(ok).then(host),
         program=pl.when(ok).then(program),
-        kind=pl.when(ok & (program == "kernel"))
-        .then(pl.lit("kernel"))
-        .when(ok & ~windrbd)
-        .then(pl.lit("user")),
+        kernel=ok & (program == "kernel"),
+        user=ok & (program != "kernel") & ~windrbd,
     )
 
 
