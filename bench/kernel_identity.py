@@ -229,6 +229,8 @@ def hostile(syslog: bytes, others: dict[str, bytes]) -> list[tuple[str, NodeSour
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] block drbd37: 8.4 device",
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd r0 x) [abc: d -> e]",
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd r0) [x: d -> e]",
+        b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd r0: -> x) [y]",
+        b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd r0: -> a -> b) [y]",
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd a -> b: conn( A -> B ) [why]",
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd r0 [b]: conn( A -> B ) [why]",
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd r0: conn( A -> B ) [a] [b]",

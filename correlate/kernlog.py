@@ -1188,7 +1188,7 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     stamped = pl.col("_stamp_ok")
     # A user program's message cut as a kernel one (it starts with a dmesg stamp) takes
     # the general way.
-    kernel = stamped & ~pl.lit(cands["_slow"]).gather(cand).fill_null(False)
+    kernel = stamped & ~pl.lit(cands["_slow"]).gather(cand).fill_null(False) & ~pl.col("_arrow")
     fast = (
         dated
         & pl.when(pl.lit(keys["kernel"]).gather(code))
@@ -1255,7 +1255,9 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
     frac = pl.col("_secfrac").struct.field("frac")
     stamped = pl.col("_stamp_ok")
     # The cause is looked for in the rest, not in the message after the prefix: the
-    # same, as a fast prefix holds no bracket and no " -> " (_fast_prefixes).
+    # same, as a fast prefix holds no bracket and no " -> " (_fast_prefixes), unless the
+    # message starts with "-> " (the prefix's last space makes a " -> "): such a row
+    # takes the general way (_arrow).
     tagged = r.is_not_null() & rest.str.ends_with("]") & rest.str.contains(" -> ", literal=True)
     return (
         pl.scan_csv(
@@ -1303,6 +1305,7 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
             .then(rest.str.slice(0, r + 2))
             .cast(pl.Categorical(cand_cats)),
             cause=pl.when(tagged).then(rest.str.extract(_CAUSE, 1)),
+            _arrow=(rest.str.slice(r + 2, 3) == "-> ").fill_null(False),
             # As _mono: the fraction's digits scaled to ns (at most 9 of them here).
             mono_ns=pl.col("_secfrac").struct.field("sec").cast(pl.Int64, strict=False) * S
             + frac.cast(pl.Int64, strict=False) * pl.col("_mono_res"),
@@ -1322,7 +1325,7 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
         .select(
             "line",
             "text",
-            *("_dirty", "_len", "_when", "_key", "_stamp_ok", "_cand"),
+            *("_dirty", "_len", "_when", "_key", "_stamp_ok", "_cand", "_arrow"),
             *("message", "cause", "mono_ns", "_mono_res"),
         )
     )
