@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -230,6 +231,16 @@ def hostile(syslog: bytes, others: dict[str, bytes]) -> list[tuple[str, NodeSour
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd r0 x) [abc: d -> e]",
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd r0) [x: d -> e]",
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd r0: -> x) [y]",
+        b"Mar  2 10:00:01 alpha kernel: [   12.345678][ T5] drbd r0: padded caller",
+        b"Mar  2 10:00:01 alpha kernel: [   12.345678][X5] drbd r0: not a caller",
+        b"Mar  2 10:00:01 alpha kernel: [   12.345678][C2] drbd r0: cpu caller",
+        b"Mar  2 10:00:01 alpha kernel: <6>drbd r0: priority, no stamp",
+        b"Mar  2 10:00:01 alpha kernel: <6>[   12.345678] drbd r0: priority and stamp",
+        b"Mar  2 10:00:01 alpha kernel:  drbd r0: two spaces, no stamp",
+        b"Mar  2 10:00:01 alpha kernel: d-con r0: no stamp, 8.4",
+        b"Mar  2 10:00:01 alpha kernel: U10:00:01.084|1a2b(drbd_w_r0) #5 f drbd r0: x",
+        b"Mar  2 10:00:01 alpha prog: drbd r0: a user program's DRBD-like line",
+        b"Mar  2 10:00:01 alpha prog: -- x --",
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd r0: -> a -> b) [y]",
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd a -> b: conn( A -> B ) [why]",
         b"Mar  2 10:00:01 alpha kernel: [   12.345678] drbd r0 [b]: conn( A -> B ) [why]",
@@ -281,6 +292,7 @@ def hostile(syslog: bytes, others: dict[str, bytes]) -> list[tuple[str, NodeSour
         "no stamps": edit(5, lambda ln: ln[16:]),
         "tab hosts": edit(11, swap(b" alpha ", b" alpha\t")),
         "caller ids": edit(4, swap(b"] drbd", b"][T77] drbd")),
+        "no dmesg stamps": edit(2, lambda ln: re.sub(rb"kernel: \[ *[0-9.]+\] ", b"kernel: ", ln)),
         "pri inside": edit(6, swap(b"kernel: [", b"kernel: <3>[")),
         "odd lines": odd,
         "odd lines first": odd + head,

@@ -12,17 +12,21 @@ format at a time:
 3. the DRBD object prefix (``drbd r0/0 drbd1 peer: ``), decoded once per distinct prefix;
 4. DRBD 9.2's cause suffix (``[connecting]``) on state-change lines.
 
-The commonest kernel log, classic syslog with a ``kernel:`` tag and printk's dmesg stamp,
-takes a *fast path* through layers 1 and 2 (:func:`_fast_syslog`), as BSR's own log does
+The commonest kernel log, classic syslog (``Mar  3 15:04:20 host prog[pid]: ``) with a
+``kernel:`` tag and printk's dmesg stamp (and caller id) or no stamp, takes a *fast path*
+through layers 1 to 4 (:func:`_fast_syslog`), as BSR's own log does
 (``correlate.parse``): polars' streaming engine reads the file and cuts each line's
-fields with ``find`` and slices chunk by chunk on every core; the ``host prog[pid]: ``
-text, a few distinct values, is decoded once per distinct value. A line off that layout
-(another format, no tag, a tag read otherwise, a kernel line without the plain stamp, a
-user program's line that may hold a WinDRBD header, any text that is not ASCII before
+fields with ``find``, slices and one capture of the short dmesg stamp, chunk by chunk on
+every core; the texts with few distinct values (the syslog stamp's second, ``host
+prog[pid]: `` with the message's first characters, the DRBD prefix) are categoricals,
+each distinct value decoded once. A line off that layout (another format, no tag, a tag
+read otherwise, another kernel stamp or a priority, a line that may hold a WinDRBD
+header, a DRBD prefix the general way reads otherwise, text that is not ASCII before
 the message) takes the general way, the layers above (:func:`_row_layers`), and is
 merged back in place: each of those layers reads a row on its own, so both ways give a
 row the same columns (``bench/kernel_identity.py`` compares them with an earlier
-version on real, simulated and hostile logs).
+version on real, simulated and hostile logs). A file whose first lines do not have the
+layout, or with CR or NUL debris, is read the general way only.
 
 Line formats (``format``), several may share one file:
 
@@ -1071,10 +1075,12 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
     piece = pl.when(both).then(pl.col("_seg") * 1_000_000 + (pl.col("mono_ns") - first) // PIECE_NS)
     frame = frame.with_columns(_piece=piece)
     # Rows with a monotonic stamp but no wall stamp take the piece of the nearest anchored
-    # row before them in the file (after them, at the start of a boot).
-    frame = frame.with_columns(
-        _piece=pl.when(has_mono).then(over(pl.col("_piece").forward_fill().backward_fill()))
-    )
+    # row before them in the file (after them, at the start of a boot); a syslog file
+    # with dmesg stamps has none.
+    if frame.select((has_mono & pl.col("wall_ns").is_null()).any()).item():
+        frame = frame.with_columns(
+            _piece=pl.when(has_mono).then(over(pl.col("_piece").forward_fill().backward_fill()))
+        )
     upper = over((pl.col("_e") + pl.col("wall_res_ns")).min(), "_piece")
     frame = frame.with_columns(_U=upper)
     # A line whose W - M lies above the tightest upper bound plus D came provably later
@@ -1136,9 +1142,10 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
 
 # -- the fast path: classic syslog lines --------------------------------------------------
 
-# The text between a kernel tag's ": " and the first "] ": printk's plain stamp, alone
-# (seconds and at most 9 digits of fraction; longer ones take the general way).
-_FAST_STAMP = r"^\[ *(?P<sec>[0-9]+)\.(?P<frac>[0-9]{1,9})\] $"
+# The text between a kernel tag's ": " and the first "] ": printk's plain stamp and its
+# caller id, alone (seconds and at most 9 digits of fraction; longer ones take the
+# general way).
+_FAST_STAMP = r"^\[ *(?P<sec>[0-9]+)\.(?P<frac>[0-9]{1,9})\](?:\[ *(?P<caller>[TC][0-9]+)\])? $"
 # How a WinDRBD header inside a syslog message can start (``_IS["windrbd"]``: ``<``, two
 # digits and a dot, or ``U``): such rows take the general way.
 _MAYBE_WINDRBD = r"^(?:<|U|[0-9][0-9]\.)"
@@ -1186,14 +1193,17 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     code, cand = pl.col("_key").to_physical(), pl.col("_cand").to_physical()
     dated = pl.lit(stamps["ok"]).gather(when)
     stamped = pl.col("_stamp_ok")
-    # A user program's message cut as a kernel one (it starts with a dmesg stamp) takes
-    # the general way.
-    kernel = stamped & ~pl.lit(cands["_slow"]).gather(cand).fill_null(False) & ~pl.col("_arrow")
+    # A kernel line with the plain stamp or none (its message starts with neither a
+    # stamp, a priority nor a space), its DRBD prefix read whole; a user program's line
+    # not cut as a kernel one (no dmesg stamp, no DRBD prefix candidate).
+    kernel = (
+        (stamped | pl.lit(keys["plain"]).gather(code))
+        & ~pl.lit(cands["_slow"]).gather(cand).fill_null(False)
+        & ~pl.col("_arrow")
+    )
+    user = pl.lit(keys["user"]).gather(code) & ~stamped & pl.col("_cand").is_null()
     fast = (
-        dated
-        & pl.when(pl.lit(keys["kernel"]).gather(code))
-        .then(kernel)
-        .otherwise(pl.lit(keys["user"]).gather(code) & ~stamped)
+        dated & pl.when(pl.lit(keys["kernel"]).gather(code)).then(kernel).otherwise(user)
     ).fill_null(False)
     flags = rows.select(fast).to_series()
     n_fast = flags.sum()
@@ -1204,7 +1214,7 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     facts.longest_line = int(stats["longest_line"] or 0)
     slow = rows.select("line", "text").filter(~flags)
     # Only the columns the fast rows need on (a filter copies every column it keeps).
-    need = ["line", "_when", "_key", "_cand", "mono_ns", "_mono_res", "message", "cause"]
+    need = ["line", "_when", "_key", "_cand", "mono_ns", "_mono_res", "caller", "message", "cause"]
     rows = rows.select(need)
     if n_fast < rows.height:
         rows = rows.filter(flags)
@@ -1287,13 +1297,13 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
             _stamp=pl.when(q > p).then(text.str.slice(p + 2, q - p)),
         )
         .with_columns(_secfrac=stamp.str.extract_groups(_FAST_STAMP))
-        .with_columns(_stamp_ok=frac.is_not_null())
+        .with_columns(
+            _stamp_ok=frac.is_not_null(), caller=pl.col("_secfrac").struct.field("caller")
+        )
         .with_columns(rest=text.str.slice(pl.when(stamped).then(q + 2).otherwise(p + 2)))
         # Every DRBD prefix starts so (_DRBD_PREFIX); other kernel lines need no cut.
         .with_columns(
-            _r=pl.when(stamped & rest.str.contains(_DRBD_START)).then(
-                rest.str.find(": ", literal=True)
-            ),
+            _r=pl.when(rest.str.contains(_DRBD_START)).then(rest.str.find(": ", literal=True)),
             # As _kernel_layer: the digits' resolution.
             _mono_res=frac.str.len_bytes().replace_strict(
                 FRACTION_RES, default=1, return_dtype=pl.Int64
@@ -1325,7 +1335,7 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
         .select(
             "line",
             "text",
-            *("_dirty", "_len", "_when", "_key", "_stamp_ok", "_cand", "_arrow"),
+            *("_dirty", "_len", "_when", "_key", "_stamp_ok", "_cand", "_arrow", "caller"),
             *("message", "cause", "mono_ns", "_mono_res"),
         )
     )
@@ -1408,11 +1418,15 @@ def _fast_keys(keys: pl.Series) -> pl.DataFrame:
         & ((program != "kernel") | (tag == "kernel"))
     ).fill_null(False)
     # A user program's message that may start with a WinDRBD header takes the general way.
-    windrbd = k3.str.slice(k.str.len_chars()).str.contains(_MAYBE_WINDRBD)
+    head = k3.str.slice(k.str.len_chars())
+    windrbd = head.str.contains(_MAYBE_WINDRBD)
     return keys.to_frame("k3").select(
         host=pl.when(ok).then(host),
         program=pl.when(ok).then(program),
         kernel=ok & (program == "kernel"),
+        # _KERNEL finds neither a priority nor a stamp: the message is all of the rest
+        # (unless it may be a WinDRBD header, which _windrbd_in_syslog cuts).
+        plain=~head.str.contains(r"^[ <\[]") & ~windrbd,
         user=ok & (program != "kernel") & ~windrbd,
     )
 
