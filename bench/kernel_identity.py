@@ -13,8 +13,8 @@ logs of ``tests/data``, the 20 MB dialect bench file (when built), the simulator
 logs in every style it writes (one node each, a central syslog, a reboot), and hostile
 variants of a syslog file (mixed formats in one file, CRLF, NULs, bytes that are not
 UTF-8, lines without stamps, several hosts, odd hosts and tags, WinDRBD headers inside
-syslog, odd dmesg stamps, a BOM, a unit separator, no final line end). Exits 1 at the
-first difference.
+syslog, odd dmesg stamps, a BOM, a unit separator, no final line end, rotated files).
+Exits 1 at the first difference.
 """
 
 from __future__ import annotations
@@ -305,7 +305,16 @@ def hostile(syslog: bytes, others: dict[str, bytes]) -> list[tuple[str, NodeSour
     for name, raw in others.items():
         out[f"{name} + syslog"] = raw + head
         out[f"syslog + {name}"] = head + raw
-    return [(f"hostile {k}", from_bytes(v)) for k, v in out.items()]
+    cut = len(lines) // 2
+    first = b"".join(ln + b"\n" for ln in lines[:cut])
+    second = b"".join(ln + b"\n" for ln in lines[cut:])
+    rotated = [
+        ("rotated", from_bytes(second, first)),
+        ("rotated, one of another format", from_bytes(first, others["rfc3339"])),
+    ]
+    return [(f"hostile {k}", from_bytes(v)) for k, v in out.items()] + [
+        (f"hostile {k}", v) for k, v in rotated
+    ]
 
 
 @click.command()
