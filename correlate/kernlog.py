@@ -1209,10 +1209,12 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     n_fast = flags.sum()
     if not n_fast:
         return None
+    slow = _slow_lines(log, rows.select("line", "_len").filter(~flags), rows.height)
+    if slow is None:
+        return None
     facts.lines = rows.height
     facts.longest = int(stats["longest"] or 0)
     facts.longest_line = int(stats["longest_line"] or 0)
-    slow = rows.select("line", "text").filter(~flags)
     # Only the columns the fast rows need on (a filter copies every column it keeps).
     need = ["line", "_when", "_key", "_cand", "mono_ns", "_mono_res", "caller", "message", "cause"]
     rows = rows.select(need)
@@ -1270,16 +1272,7 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
     # takes the general way (_arrow).
     tagged = r.is_not_null() & rest.str.ends_with("]") & rest.str.contains(" -> ", literal=True)
     return (
-        pl.scan_csv(
-            log.path if log.data is None else log.data,
-            has_header=False,
-            separator=_UNIT_SEPARATOR,
-            quote_char=None,
-            schema={"text": pl.String},
-            empty_string_is_null=False,
-            raise_if_empty=False,
-        )
-        .with_row_index("line", offset=1)
+        _scan_lines(log)
         .with_columns(
             _dirty=text.str.contains_any(["\r", "\x00"]),
             _len=text.str.len_bytes(),
@@ -1334,11 +1327,45 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
         # Only what is read on: the cut pieces in between are never gathered.
         .select(
             "line",
-            "text",
             *("_dirty", "_len", "_when", "_key", "_stamp_ok", "_cand", "_arrow", "caller"),
             *("message", "cause", "mono_ns", "_mono_res"),
         )
     )
+
+
+def _scan_lines(log: LogFile) -> pl.LazyFrame:
+    """The file's lines (``line``, ``text``) for the streaming engine: polars' CSV reader
+    with a separator no log holds and no quoting (see ``correlate.parse``)."""
+    return pl.scan_csv(
+        log.path if log.data is None else log.data,
+        has_header=False,
+        separator=_UNIT_SEPARATOR,
+        quote_char=None,
+        schema={"text": pl.String},
+        empty_string_is_null=False,
+        raise_if_empty=False,
+    ).with_row_index("line", offset=1)
+
+
+def _slow_lines(log: LogFile, slow: pl.DataFrame, height: int) -> pl.DataFrame | None:
+    """The text of the lines the fast path leaves to the general way (``slow``: their
+    ``line`` and length), read again: the streaming pass does not keep every line's
+    text, which costs more than reading these few once more. ``None`` when the file
+    changed in between (another length, fewer lines): the general way reads it anew."""
+    if slow.height == 0:
+        return pl.DataFrame(schema={"line": pl.UInt32, "text": pl.String})
+    try:
+        again = (
+            _scan_lines(log)
+            .filter(pl.col("line").is_in(slow["line"].implode()) & (pl.col("line") <= height))
+            .collect(engine="streaming")
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    same = again.height == slow.height and again["line"].equals(slow["line"])
+    if not same or not (again["text"].str.len_bytes() == slow["_len"]).all():
+        return None
+    return again
 
 
 def _fast_prefixes(cands: pl.Series) -> pl.DataFrame:
