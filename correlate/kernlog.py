@@ -12,6 +12,22 @@ format at a time:
 3. the DRBD object prefix (``drbd r0/0 drbd1 peer: ``), decoded once per distinct prefix;
 4. DRBD 9.2's cause suffix (``[connecting]``) on state-change lines.
 
+The commonest kernel log, classic syslog (``Mar  3 15:04:20 host prog[pid]: ``) with a
+``kernel:`` tag and printk's dmesg stamp (and caller id) or no stamp, takes a *fast path*
+through layers 1 to 4 (:func:`_fast_syslog`), as BSR's own log does
+(``correlate.parse``): polars' streaming engine reads the file and cuts each line's
+fields with ``find``, slices and one capture of the short dmesg stamp, chunk by chunk on
+every core; the texts with few distinct values (the syslog stamp's second, ``host
+prog[pid]: `` with the message's first characters, the DRBD prefix) are categoricals,
+each distinct value decoded once. A line off that layout (another format, no tag, a tag
+read otherwise, another kernel stamp or a priority, a line that may hold a WinDRBD
+header, a DRBD prefix the general way reads otherwise, text that is not ASCII before
+the message) takes the general way, the layers above (:func:`_row_layers`), and is
+merged back in place: each of those layers reads a row on its own, so both ways give a
+row the same columns (``bench/kernel_identity.py`` compares them with an earlier
+version on real, simulated and hostile logs). A file whose first lines do not have the
+layout, or with CR or NUL debris, is read the general way only.
+
 Line formats (``format``), several may share one file:
 
 =============================  ==============================================================
@@ -100,9 +116,9 @@ import polars as pl
 
 from .errors import Notices
 from .i18n import Msg
-from .parse import ENTRY_AT_START, FileFacts, i32, read_lines
+from .parse import _BOM, _UNIT_SEPARATOR, ENTRY_AT_START, FileFacts, _last_byte, i32, read_lines
 from .prefixes import prefix_patterns
-from .sources import LogFile
+from .sources import LogFile, starts_compressed
 
 # The largest receive delay (kernel printk -> syslog daemon's stamp) assumed for lines
 # that are not provably later: the lower bound of the boot time rests on it.
@@ -916,12 +932,26 @@ def _settle_years(
         node,
     )
     # Over the whole frame (no join): rows without a month keep their wall stamp.
-    stamp = pl.concat_str(
-        [(roll.cum_sum() + base).cast(pl.String), pl.col("_mdclock")], separator=" "
-    ).str.strptime(pl.Datetime("ns"), "%Y %b %d %H:%M:%S", strict=False)
+    md = pl.col("_mdclock")
+    if rolls:
+        stamp = pl.concat_str(
+            [(roll.cum_sum() + base).cast(pl.String), md.cast(pl.String)], separator=" "
+        ).str.strptime(pl.Datetime("ns"), _YEAR_STAMP, strict=False)
+    else:
+        # One year (the usual file): each distinct stamp is parsed once.
+        seen = frame.select(md.drop_nulls().unique()).to_series()
+        parsed = (f"{base} " + seen.cast(pl.String)).str.strptime(
+            pl.Datetime("ns"), _YEAR_STAMP, strict=False
+        )
+        stamp = md.to_physical().replace_strict(
+            seen.to_physical(), parsed.cast(pl.Int64), default=None, return_dtype=pl.Int64
+        )
     return frame.with_columns(
         wall_ns=pl.coalesce(pl.col("wall_ns"), stamp.cast(pl.Int64) + pl.col("_frac_ns"))
     )
+
+
+_YEAR_STAMP = "%Y %b %d %H:%M:%S"
 
 
 def _windrbd_days(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl.DataFrame:
@@ -958,13 +988,30 @@ def _boots(frame: pl.DataFrame) -> pl.DataFrame:
     """Boot number per host: a journal boot id that changes, a journal ``-- Reboot --``
     marker, or a monotonic stamp falling back, starts a new boot."""
     key = pl.col("_hostkey")
-    prev_mono = pl.col("mono_ns").forward_fill().shift(1).over(key)
+    # What is absent costs nothing: one host needs no window, a file without journal
+    # boot ids or stamp-less lines no test for them (the usual syslog file).
+    shape = frame.select(
+        hosts=key.n_unique(),
+        ids=pl.col("_boot_id").is_not_null().any(),
+        none=(pl.col("format") == "none").any(),
+    ).row(0, named=True)
+
+    def over(e: pl.Expr) -> pl.Expr:
+        return e if shape["hosts"] == 1 else e.over(key)
+
+    prev_mono = over(pl.col("mono_ns").forward_fill().shift(1))
     fell = pl.col("mono_ns").is_not_null() & (pl.col("mono_ns") < prev_mono - BOOT_FALLBACK_NS)
-    prev_id = pl.col("_boot_id").forward_fill().shift(1).over(key)
+    prev_id = over(pl.col("_boot_id").forward_fill().shift(1))
     new_id = (
         pl.col("_boot_id").is_not_null() & prev_id.is_not_null() & (pl.col("_boot_id") != prev_id)
+        if shape["ids"]
+        else pl.repeat(False, pl.len())
     )
-    marker = (pl.col("format") == "none") & pl.col("message").str.contains(_REBOOT_MARKER)
+    marker = (
+        (pl.col("format") == "none") & pl.col("message").str.contains(_REBOOT_MARKER)
+        if shape["none"]
+        else pl.repeat(False, pl.len())
+    )
     if not frame.select((fell | new_id | marker).fill_null(False).any()).item():
         return frame.with_columns(boot=pl.lit(1, pl.UInt32))  # one boot: the usual file
     frame = frame.with_columns(
@@ -1015,20 +1062,25 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
     # the piece's anchor then follows the later, lower lines (the kernel clock runs on).
     threshold = STEP_NS + pl.col("_d") + pl.col("wall_res_ns")
     after = pl.min_horizontal(*(over(pl.col("_e").shift(-k)) for k in range(1, 4)))
-    jump = (
-        both
-        & (pl.col("_e") - prev_e > threshold)
-        & (pl.min_horizontal(pl.col("_e"), after) - prev_e > threshold)
-    )
-    frame = frame.with_columns(_seg=over(jump.fill_null(False).cast(pl.Int64).cum_sum()))
-    first = over(pl.when(both).then(pl.col("mono_ns")).min(), "_seg")
+    rises = both & (pl.col("_e") - prev_e > threshold)
+    jump = rises & (pl.min_horizontal(pl.col("_e"), after) - prev_e > threshold)
+    seg: tuple[str, ...] = ()
+    if frame.select(rises.fill_null(False).any()).item():
+        frame = frame.with_columns(_seg=over(jump.fill_null(False).cast(pl.Int64).cum_sum()))
+        seg = ("_seg",)
+    else:
+        # No rise at all (the usual file): one piece of W - M, nothing to look ahead for.
+        frame = frame.with_columns(_seg=pl.lit(0, pl.Int64))
+    first = over(pl.when(both).then(pl.col("mono_ns")).min(), *seg)
     piece = pl.when(both).then(pl.col("_seg") * 1_000_000 + (pl.col("mono_ns") - first) // PIECE_NS)
     frame = frame.with_columns(_piece=piece)
     # Rows with a monotonic stamp but no wall stamp take the piece of the nearest anchored
-    # row before them in the file (after them, at the start of a boot).
-    frame = frame.with_columns(
-        _piece=pl.when(has_mono).then(over(pl.col("_piece").forward_fill().backward_fill()))
-    )
+    # row before them in the file (after them, at the start of a boot); a syslog file
+    # with dmesg stamps has none.
+    if frame.select((has_mono & pl.col("wall_ns").is_null()).any()).item():
+        frame = frame.with_columns(
+            _piece=pl.when(has_mono).then(over(pl.col("_piece").forward_fill().backward_fill()))
+        )
     upper = over((pl.col("_e") + pl.col("wall_res_ns")).min(), "_piece")
     frame = frame.with_columns(_U=upper)
     # A line whose W - M lies above the tightest upper bound plus D came provably later
@@ -1088,6 +1140,324 @@ def _clock(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl
     return frame.drop("_e", "_d", "_seg", "_piece", "_U", "_L", "_floor", "_uptime")
 
 
+# -- the fast path: classic syslog lines --------------------------------------------------
+
+# The text between a kernel tag's ": " and the first "] ": printk's plain stamp and its
+# caller id, alone (seconds and at most 9 digits of fraction; longer ones take the
+# general way).
+_FAST_STAMP = r"^\[ *(?P<sec>[0-9]+)\.(?P<frac>[0-9]{1,9})\](?:\[ *(?P<caller>[TC][0-9]+)\])? $"
+# How a WinDRBD header inside a syslog message can start (``_IS["windrbd"]``: ``<``, two
+# digits and a dot, or ``U``): such rows take the general way.
+_MAYBE_WINDRBD = r"^(?:<|U|[0-9][0-9]\.)"
+# How every DRBD object prefix starts (_DRBD_PREFIX).
+_DRBD_START = r"^(?:drbd|block drbd|d-con )"
+
+
+def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The commonest kernel log, classic syslog (``Mar  3 15:04:20 host prog: ...``, a
+    kernel line with printk's ``[ 12.345678] `` stamp), read as BSR's own log is
+    (``correlate.parse``): polars' streaming engine reads the file and cuts every row's
+    fields by ``find`` and slices chunk by chunk on every core; the ``host prog: `` text
+    and the DRBD object prefix (a few distinct values each) are decoded once per
+    distinct value. Returns the rows it read (:func:`_row_layers`' columns) and the
+    lines it leaves to the general way (``line``, ``text``: another format, no tag, a
+    WinDRBD header, a kernel line without the plain stamp, a prefix the general way
+    reads otherwise), or ``None`` when the file needs the general way as a whole: a
+    file the CSV reader refuses or would misread, CR or NUL debris, a file without
+    such rows."""
+    head = log.head(8192)
+    if (
+        head.startswith(_BOM)
+        or starts_compressed(head[:4])
+        or not _fast_head(head)
+        or _last_byte(log) == _UNIT_SEPARATOR.encode()
+    ):
+        return None
+    cats = (pl.Categories.random(), pl.Categories.random(), pl.Categories.random())
+    try:
+        rows = _fast_scan(log, *cats).collect(engine="streaming")
+    except pl.exceptions.PolarsError:
+        return None
+    stats = rows.select(
+        dirty=pl.col("_dirty").any(),
+        longest=pl.col("_len").max(),
+        # As _read_lines: on lines of equal length, arg_max names the one it names.
+        longest_line=pl.col("line").get(pl.col("_len").arg_max()),
+    ).row(0, named=True)
+    if rows.height == 0 or stats["dirty"]:
+        return None
+    stamps = _fast_stamps(cats[0].to_series())
+    keys = _fast_keys(cats[1].to_series())
+    cands = _fast_prefixes(cats[2].to_series())
+    when = pl.col("_when").to_physical()
+    code, cand = pl.col("_key").to_physical(), pl.col("_cand").to_physical()
+    dated = pl.lit(stamps["ok"]).gather(when)
+    stamped = pl.col("_stamp_ok")
+    # A kernel line with the plain stamp or none (its message starts with neither a
+    # stamp, a priority nor a space), its DRBD prefix read whole; a user program's line
+    # not cut as a kernel one (no dmesg stamp, no DRBD prefix candidate).
+    kernel = (
+        (stamped | pl.lit(keys["plain"]).gather(code))
+        & ~pl.lit(cands["_slow"]).gather(cand).fill_null(False)
+        & ~pl.col("_arrow")
+    )
+    user = pl.lit(keys["user"]).gather(code) & ~stamped & pl.col("_cand").is_null()
+    fast = (
+        dated & pl.when(pl.lit(keys["kernel"]).gather(code)).then(kernel).otherwise(user)
+    ).fill_null(False)
+    flags = rows.select(fast).to_series()
+    n_fast = flags.sum()
+    if not n_fast:
+        return None
+    slow = _slow_lines(log, rows.select("line", "_len").filter(~flags), rows.height)
+    if slow is None:
+        return None
+    facts.lines = rows.height
+    facts.longest = int(stats["longest"] or 0)
+    facts.longest_line = int(stats["longest_line"] or 0)
+    # Only the columns the fast rows need on (a filter copies every column it keeps).
+    need = ["line", "_when", "_key", "_cand", "mono_ns", "_mono_res", "caller", "message", "cause"]
+    rows = rows.select(need)
+    if n_fast < rows.height:
+        rows = rows.filter(flags)
+    part = rows.with_columns(
+        [pl.lit(cands[c]).gather(cand).alias(c) for c in _OBJECT_SCHEMA if c[0] != "_"],
+        format=pl.lit("syslog"),
+        _month=pl.lit(stamps["_month"]).gather(when),
+        _mdclock=pl.lit(stamps["_mdclock"].cast(pl.Categorical)).gather(when),
+        host=pl.lit(keys["host"]).gather(code),
+        program=pl.lit(keys["program"]).gather(code),
+        wall_res_ns=pl.lit(S, pl.Int64),
+        _frac_ns=pl.lit(0, pl.Int64),
+        # A fast row's candidate is a DRBD prefix (others take the general way).
+        is_drbd=pl.col("_cand").is_not_null(),
+    )
+    return _line_columns(part), slow
+
+
+# A line of the fast path's layout, as the first lines of a file show it.
+_FAST_HEAD = re.compile(
+    rf"^[A-Z][a-z]{{2}} [ 0-9][0-9] {_CLOCK} [^\s:]+ [^\s:\[\]]+(?:\[[0-9]+\])?: "
+)
+
+
+def _fast_head(head: bytes) -> bool:
+    """Do most of a file's first lines have the fast path's layout? (A file of another
+    format is not read twice.)"""
+    lines = head.decode("utf-8", errors="replace").split("\n")[:-1][:50]
+    hits = sum(bool(_FAST_HEAD.match(ln)) for ln in lines)
+    return hits * 2 > len(lines)
+
+
+def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
+    """The fast path's columns of every row, computed by the streaming engine: the
+    ``host prog: `` key and the message's first 3 characters (``_key``), the kernel
+    stamp, ``rest`` (the message after the tag, after the stamp where there is one),
+    the DRBD prefix candidate (``_cand``: the rest up to its first ``": "``, as
+    ``_drbd_layer`` cuts it) and the message and cause after it; ``_dirty``, ``_len``
+    for the file's facts.
+
+    Positions from ``find`` are bytes and slices count characters: they agree on an
+    ASCII key and candidate, which :func:`_fast_keys` and :func:`_fast_prefixes`
+    demand (one with other characters is cut short or long and fails), and the
+    stamp's pattern is ASCII."""
+    when_cats, key_cats, cand_cats = cats
+    text, p, q, rest = pl.col("text"), pl.col("_p"), pl.col("_q"), pl.col("rest")
+    stamp, r, cause = pl.col("_stamp"), pl.col("_r"), pl.col("cause")
+    frac = pl.col("_secfrac").struct.field("frac")
+    stamped = pl.col("_stamp_ok")
+    # The cause is looked for in the rest, not in the message after the prefix: the
+    # same, as a fast prefix holds no bracket and no " -> " (_fast_prefixes), unless the
+    # message starts with "-> " (the prefix's last space makes a " -> "): such a row
+    # takes the general way (_arrow).
+    tagged = r.is_not_null() & rest.str.ends_with("]") & rest.str.contains(" -> ", literal=True)
+    return (
+        _scan_lines(log)
+        .with_columns(
+            _dirty=text.str.contains_any(["\r", "\x00"]),
+            _len=text.str.len_bytes(),
+            _p=text.str.find(": ", literal=True),
+            _q=text.str.find("] ", literal=True),
+            # ``Mar  3 15:04:20 ``, decoded once per distinct second (_fast_stamps).
+            _when=pl.when(text.str.slice(15, 1) == " ")
+            .then(text.str.slice(0, 16))
+            .cast(pl.Categorical(when_cats)),
+        )
+        .with_columns(
+            _key=pl.when(pl.col("_when").is_not_null() & (p > 16))
+            .then(text.str.slice(16, p - 11))
+            .cast(pl.Categorical(key_cats)),
+            _stamp=pl.when(q > p).then(text.str.slice(p + 2, q - p)),
+        )
+        .with_columns(_secfrac=stamp.str.extract_groups(_FAST_STAMP))
+        .with_columns(
+            _stamp_ok=frac.is_not_null(), caller=pl.col("_secfrac").struct.field("caller")
+        )
+        .with_columns(rest=text.str.slice(pl.when(stamped).then(q + 2).otherwise(p + 2)))
+        # Every DRBD prefix starts so (_DRBD_PREFIX); other kernel lines need no cut.
+        .with_columns(
+            _r=pl.when(rest.str.contains(_DRBD_START)).then(rest.str.find(": ", literal=True)),
+            # As _kernel_layer: the digits' resolution.
+            _mono_res=frac.str.len_bytes().replace_strict(
+                FRACTION_RES, default=1, return_dtype=pl.Int64
+            ),
+        )
+        .with_columns(
+            # (A slice of null length runs to the end: only rows with a ": " are cut.)
+            _cand=pl.when(r.is_not_null())
+            .then(rest.str.slice(0, r + 2))
+            .cast(pl.Categorical(cand_cats)),
+            cause=pl.when(tagged).then(rest.str.extract(_CAUSE, 1)),
+            _arrow=(rest.str.slice(r + 2, 3) == "-> ").fill_null(False),
+            # As _mono: the fraction's digits scaled to ns (at most 9 of them here).
+            mono_ns=pl.col("_secfrac").struct.field("sec").cast(pl.Int64, strict=False) * S
+            + frac.cast(pl.Int64, strict=False) * pl.col("_mono_res"),
+        )
+        .with_columns(
+            # The message: after the prefix and without the cause (all of the rest on
+            # a line with no candidate; a candidate that is no DRBD prefix takes the
+            # general way).
+            message=rest.str.slice(
+                (r + 2).fill_null(0),
+                pl.when(cause.is_not_null()).then(
+                    rest.str.len_chars() - r - 2 - cause.str.len_chars() - 3
+                ),
+            ),
+        )
+        # Only what is read on: the cut pieces in between are never gathered.
+        .select(
+            "line",
+            *("_dirty", "_len", "_when", "_key", "_stamp_ok", "_cand", "_arrow", "caller"),
+            *("message", "cause", "mono_ns", "_mono_res"),
+        )
+    )
+
+
+def _scan_lines(log: LogFile) -> pl.LazyFrame:
+    """The file's lines (``line``, ``text``) for the streaming engine: polars' CSV reader
+    with a separator no log holds and no quoting (see ``correlate.parse``)."""
+    return pl.scan_csv(
+        log.path if log.data is None else log.data,
+        has_header=False,
+        separator=_UNIT_SEPARATOR,
+        quote_char=None,
+        schema={"text": pl.String},
+        empty_string_is_null=False,
+        raise_if_empty=False,
+    ).with_row_index("line", offset=1)
+
+
+def _slow_lines(log: LogFile, slow: pl.DataFrame, height: int) -> pl.DataFrame | None:
+    """The text of the lines the fast path leaves to the general way (``slow``: their
+    ``line`` and length), read again: the streaming pass does not keep every line's
+    text, which costs more than reading these few once more. ``None`` when the file
+    changed in between (another length, fewer lines): the general way reads it anew."""
+    if slow.height == 0:
+        return pl.DataFrame(schema={"line": pl.UInt32, "text": pl.String})
+    try:
+        again = (
+            _scan_lines(log)
+            .filter(pl.col("line").is_in(slow["line"].implode()) & (pl.col("line") <= height))
+            .collect(engine="streaming")
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    same = again.height == slow.height and again["line"].equals(slow["line"])
+    if not same or not (again["text"].str.len_bytes() == slow["_len"]).all():
+        return None
+    return again
+
+
+def _fast_prefixes(cands: pl.Series) -> pl.DataFrame:
+    """Each distinct DRBD prefix candidate of the fast path -> its object columns and
+    ``_slow``: the general way reads the row unless the candidate is an ASCII DRBD
+    prefix that ``_decode_prefix`` reads whole (a candidate that ``_DRBD_PREFIX`` does
+    not match may still be the start of a Windows-style prefix whose ``(...)`` holds a
+    ``": "``; and such lines are rare). A prefix with a bracket or `` -> `` takes the
+    general way too: the fast path looks for the cause in the whole rest."""
+    matched = cands.str.contains(_DRBD_PREFIX).to_list()
+    rows = []
+    for c, m in zip(cands.to_list(), matched, strict=True):
+        row = _decode_prefix(c) if m else {"_cand": c, "_prefix_len": 0}
+        ok = (
+            m
+            and c.isascii()
+            and row["_prefix_len"] == len(c) > 0
+            and not any(x in c for x in ("[", "]", " -> "))
+        )
+        rows.append({**row, "_slow": not ok})
+    schema = {**_OBJECT_SCHEMA, "_slow": pl.Boolean}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _fast_stamps(stamps: pl.Series) -> pl.DataFrame:
+    """Each distinct ``Mar  3 15:04:20 `` of the fast path (the first 16 characters of
+    a line) -> ``ok`` (``_parse_syslog``'s fixed offsets on a line of ``_classify``'s
+    syslog format: the ``x`` stands for the host's first character, which
+    :func:`_fast_keys` holds to be no white space), ``_month`` and ``_mdclock`` as
+    ``_parse_syslog`` gives them. Over the distinct values, in polars."""
+    s = pl.col("s")
+    return (
+        stamps.to_frame("s")
+        .select(
+            ok=(s.str.slice(3, 1) == " ")
+            & (s.str.slice(6, 1) == " ")
+            & (s.str.slice(15, 1) == " ")
+            & (s + "x").str.contains(_IS["syslog"]),
+            _month=s.str.slice(0, 3).replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
+            _mdclock=pl.concat_str(
+                [
+                    s.str.slice(0, 3),
+                    s.str.slice(4, 2).str.strip_chars_start(" ").str.zfill(2),
+                    s.str.slice(7, 8),
+                ],
+                separator=" ",
+            ),
+        )
+        .with_columns(pl.col("ok").fill_null(False))
+    )
+
+
+def _fast_keys(keys: pl.Series) -> pl.DataFrame:
+    """Each distinct ``host prog[pid]: `` of the fast path, with the message's first 3
+    characters -> host, program and its kind, ``kernel`` or ``user`` (neither: the
+    general way reads the row). A key is taken only
+    where it reads as the general way reads it whatever follows: ASCII, a host without
+    white space (``_parse_syslog``'s slices and its regex then agree) and a tag
+    ``_tag_split`` keeps; a kernel tag only as ``kernel`` (the row's message was cut
+    after its stamp by that test). Over the distinct values, in polars (a file of
+    tag-less lines has as many as lines)."""
+    k3 = pl.col("k3")
+    k = k3.str.slice(0, k3.str.find(": ", literal=True) + 2)
+    split = k.str.splitn(" ", 2)
+    host, tail = split.struct.field("field_0"), split.struct.field("field_1")
+    tag = tail.str.slice(0, tail.str.len_chars() - 2)
+    program = tag.str.replace(r"\[[0-9]+\]$", "")
+    ok = (
+        (k.str.len_bytes() == k.str.len_chars())
+        & k.str.ends_with(": ")
+        & (host != "")
+        # No white space, no control character (a superset of both regex flavours').
+        & ~pl.concat_str([host, tag]).str.contains(r"[\x00-\x20]")
+        & ~k.str.contains("] ", literal=True)
+        & tag.str.contains(r"^[^:\[\]]+(?:\[[0-9]+\])?$")
+        & ~tag.str.contains(_NOT_A_TAG)
+        & ((program != "kernel") | (tag == "kernel"))
+    ).fill_null(False)
+    # A user program's message that may start with a WinDRBD header takes the general way.
+    head = k3.str.slice(k.str.len_chars())
+    windrbd = head.str.contains(_MAYBE_WINDRBD)
+    return keys.to_frame("k3").select(
+        host=pl.when(ok).then(host),
+        program=pl.when(ok).then(program),
+        kernel=ok & (program == "kernel"),
+        # _KERNEL finds neither a priority nor a stamp: the message is all of the rest
+        # (unless it may be a WinDRBD header, which _windrbd_in_syslog cuts).
+        plain=~head.str.contains(r"^[ <\[]") & ~windrbd,
+        user=ok & (program != "kernel") & ~windrbd,
+    )
+
+
 # -- the file ---------------------------------------------------------------------------
 
 
@@ -1100,11 +1470,40 @@ def read_kernel_file(
     the file's single host when it names exactly one, else to ``host=None``.
     """
     facts = FileFacts(display=log.display, bytes=log.size, truncated=log.truncated)
-    frame = _read_lines(log, facts)
-    facts.lines = frame.height
-    if frame.height == 0:
-        notices.warn(Msg("{display}: empty file", display=log.display), node)
-        return [HostFrame(None, _empty_frame(), facts)]
+    fast = _fast_syslog(log, facts)
+    if fast is None:
+        frame = _read_lines(log, facts)
+        facts.lines = frame.height
+        if frame.height == 0:
+            notices.warn(Msg("{display}: empty file", display=log.display), node)
+            return [HostFrame(None, _empty_frame(), facts)]
+        frame = _row_layers(frame)
+    else:
+        frame, slow = fast
+        if slow.height:
+            frame = frame.merge_sorted(_row_layers(slow), "line")
+    frame = _settle_years(frame, log, year, notices, node)
+    frame = _windrbd_days(frame, notices, node, log.display)
+    frame = _hosts(frame)
+    frame = _boots(frame)
+    frame = _clock(frame, notices, node, log.display)
+    frame = frame.with_columns(
+        entry=pl.lit(0, pl.UInt32),
+        level_num=pl.col("_pri").mod(8).cast(pl.Int8),
+        level=pl.col("_pri")
+        .mod(8)
+        .replace_strict(LEVEL_WORDS, default=None, return_dtype=pl.String),
+        cut=_cut_expr(),
+    )
+    frame = frame.select([pl.col(c).cast(t) for c, t in COLUMNS.items()])
+    return _split_hosts(frame, facts, notices, node, log.display)
+
+
+def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
+    """The layers that read each row on its own (the general way): line format, the
+    format's stamp, host and tag, a WinDRBD header inside syslog, the kernel message's
+    priority and stamps. Each row gets the same result whatever other rows are read
+    with it, so the fast path's rows and these can be merged."""
     frame = _classify(frame)
     kinds = set(frame["_kind"].unique().to_list())
     parts = []
@@ -1132,52 +1531,51 @@ def read_kernel_file(
     if len(parts) > 1:
         frame = frame.sort("line")
     frame = _windrbd_in_syslog(frame)
-    frame = _kernel_layer(frame)
-    frame = _drbd_layer(frame)
-    frame = _settle_years(frame, log, year, notices, node)
-    frame = _windrbd_days(frame, notices, node, log.display)
-    frame = _hosts(frame)
-    frame = _boots(frame)
-    frame = _clock(frame, notices, node, log.display)
-    frame = frame.with_columns(
-        entry=pl.lit(0, pl.UInt32),
-        level_num=pl.col("_pri").mod(8).cast(pl.Int8),
-        level=pl.col("_pri")
-        .mod(8)
-        .replace_strict(LEVEL_WORDS, default=None, return_dtype=pl.String),
-        cut=_cut_expr(),
-    )
-    frame = frame.select([pl.col(c).cast(t) for c, t in COLUMNS.items()])
-    return _split_hosts(frame, facts, notices, node, log.display)
+    return _line_columns(_drbd_layer(_kernel_layer(frame)))
+
+
+def _line_columns(part: pl.DataFrame) -> pl.DataFrame:
+    """The columns both ways hand on after the DRBD layer, in one order (null where a
+    way has none)."""
+    work = {**_WORK_COLUMNS, **_OBJECT_SCHEMA, "is_drbd": pl.Boolean, "cause": pl.String}
+    for c in ("rest", "_cand", "_prefix_len"):
+        del work[c]
+    missing = [pl.lit(None, t).alias(c) for c, t in work.items() if c not in part.columns]
+    part = part.with_columns(missing) if missing else part
+    return part.select("line", *[pl.col(c).cast(t) for c, t in work.items()])
 
 
 def _with_work_columns(part: pl.DataFrame) -> pl.DataFrame:
     """Every column the later layers read, null where this format has none."""
-    work = {
-        "format": pl.String,
-        "host": pl.String,
-        "program": pl.String,
-        "rest": pl.String,
-        "message": pl.String,
-        "wall_ns": pl.Int64,
-        "wall_res_ns": pl.Int64,
-        "zone": pl.String,
-        "mono_ns": pl.Int64,
-        "_mono_res": pl.Int64,
-        "caller": pl.String,
-        "seq": pl.Int64,
-        "function": pl.String,
-        "_pri": pl.Int32,
-        "_boot_id": pl.String,
-        "_month": pl.Int32,
-        "_mdclock": pl.String,
-        "_frac_ns": pl.Int64,
-        "_wdate": pl.Int64,
-        "_wtod": pl.Int64,
-    }
+    work = _WORK_COLUMNS
     missing = [pl.lit(None, t).alias(c) for c, t in work.items() if c not in part.columns]
     part = part.with_columns(missing) if missing else part
     return part.select("line", "text", *[pl.col(c).cast(t) for c, t in work.items()])
+
+
+_WORK_COLUMNS: dict[str, type[pl.DataType]] = {
+    "format": pl.String,
+    "host": pl.String,
+    "program": pl.String,
+    "rest": pl.String,
+    "message": pl.String,
+    "wall_ns": pl.Int64,
+    "wall_res_ns": pl.Int64,
+    "zone": pl.String,
+    "mono_ns": pl.Int64,
+    "_mono_res": pl.Int64,
+    "caller": pl.String,
+    "seq": pl.Int64,
+    "function": pl.String,
+    "_pri": pl.Int32,
+    "_boot_id": pl.String,
+    "_month": pl.Int32,
+    # A categorical: few distinct values, each parsed once (_settle_years).
+    "_mdclock": pl.Categorical,
+    "_frac_ns": pl.Int64,
+    "_wdate": pl.Int64,
+    "_wtod": pl.Int64,
+}
 
 
 def _windrbd_in_syslog(frame: pl.DataFrame) -> pl.DataFrame:
