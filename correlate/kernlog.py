@@ -116,9 +116,9 @@ import polars as pl
 
 from .errors import Notices
 from .i18n import Msg
-from .parse import _BOM, _UNIT_SEPARATOR, ENTRY_AT_START, FileFacts, _last_byte, i32, read_lines
+from .parse import ENTRY_AT_START, FileFacts, i32, read_lines, scan_lines, streamable
 from .prefixes import prefix_patterns
-from .sources import LogFile, starts_compressed
+from .sources import LogFile
 
 # The largest receive delay (kernel printk -> syslog daemon's stamp) assumed for lines
 # that are not provably later: the lower bound of the boot time rests on it.
@@ -1166,12 +1166,7 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
     file the CSV reader refuses or would misread, CR or NUL debris, a file without
     such rows."""
     head = log.head(8192)
-    if (
-        head.startswith(_BOM)
-        or starts_compressed(head[:4])
-        or not _fast_head(head)
-        or _last_byte(log) == _UNIT_SEPARATOR.encode()
-    ):
+    if not streamable(log) or not _fast_head(head):
         return None
     cats = (pl.Categories.random(), pl.Categories.random(), pl.Categories.random())
     try:
@@ -1272,7 +1267,7 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
     # takes the general way (_arrow).
     tagged = r.is_not_null() & rest.str.ends_with("]") & rest.str.contains(" -> ", literal=True)
     return (
-        _scan_lines(log)
+        scan_lines(log)
         .with_columns(
             _dirty=text.str.contains_any(["\r", "\x00"]),
             _len=text.str.len_bytes(),
@@ -1333,20 +1328,6 @@ def _fast_scan(log: LogFile, *cats: pl.Categories) -> pl.LazyFrame:
     )
 
 
-def _scan_lines(log: LogFile) -> pl.LazyFrame:
-    """The file's lines (``line``, ``text``) for the streaming engine: polars' CSV reader
-    with a separator no log holds and no quoting (see ``correlate.parse``)."""
-    return pl.scan_csv(
-        log.path if log.data is None else log.data,
-        has_header=False,
-        separator=_UNIT_SEPARATOR,
-        quote_char=None,
-        schema={"text": pl.String},
-        empty_string_is_null=False,
-        raise_if_empty=False,
-    ).with_row_index("line", offset=1)
-
-
 def _slow_lines(log: LogFile, slow: pl.DataFrame, height: int) -> pl.DataFrame | None:
     """The text of the lines the fast path leaves to the general way (``slow``: their
     ``line`` and length), read again: the streaming pass does not keep every line's
@@ -1356,7 +1337,7 @@ def _slow_lines(log: LogFile, slow: pl.DataFrame, height: int) -> pl.DataFrame |
         return pl.DataFrame(schema={"line": pl.UInt32, "text": pl.String})
     try:
         again = (
-            _scan_lines(log)
+            scan_lines(log)
             .filter(pl.col("line").is_in(slow["line"].implode()) & (pl.col("line") <= height))
             .collect(engine="streaming")
         )

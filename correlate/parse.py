@@ -284,6 +284,18 @@ class _FileRead:
     notices: Notices
 
 
+# polars' CSV reader as a line reader: one column, a separator no log holds, no quoting,
+# empty lines kept as empty strings.
+_LINES_CSV: dict = {
+    "has_header": False,
+    "separator": _UNIT_SEPARATOR,
+    "quote_char": None,
+    "schema": {"text": pl.String},
+    "empty_string_is_null": False,
+    "raise_if_empty": False,
+}
+
+
 def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
     """Physical lines as a string column; CR LF and LF both end a line.
 
@@ -298,15 +310,7 @@ def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
     source, extra = polars_source(log)
     if not log.head(len(_BOM)).startswith(_BOM) and _last_byte(log) != _UNIT_SEPARATOR_BYTE:
         try:
-            return pl.read_csv(
-                source,
-                has_header=False,
-                separator=_UNIT_SEPARATOR,
-                quote_char=None,
-                schema={"text": pl.String},
-                empty_string_is_null=False,
-                raise_if_empty=False,
-            ).slice(extra)
+            return pl.read_csv(source, **_LINES_CSV).slice(extra)
         except pl.exceptions.PolarsError:
             pass
     return read_lines(log, facts, (source, extra))
@@ -441,36 +445,39 @@ def _read_one(log: LogFile, node: str) -> _FileRead:
     return _FileRead(frame, table, facts, said)
 
 
+def streamable(log: LogFile) -> bool:
+    """Whether :func:`scan_lines` reads ``log`` as :func:`read_lines` would: not a
+    compressed stream, no byte order mark (the CSV reader drops it), and no unit
+    separator as the last byte (the CSV reader drops that too)."""
+    return not (
+        log.head(len(_BOM)).startswith(_BOM)
+        or _last_byte(log) == _UNIT_SEPARATOR_BYTE
+        or starts_compressed(log.head(4))
+    )
+
+
+def scan_lines(log: LogFile) -> pl.LazyFrame:
+    """The file's physical lines (``line`` from 1, ``text``) for polars' streaming
+    engine: the CSV reader with a separator no log holds and no quoting, as
+    :func:`_read_lines` (a file it refuses fails when collected)."""
+    source = log.path if log.data is None else log.data
+    return pl.scan_csv(source, **_LINES_CSV).with_row_index("line", offset=1)
+
+
 def _scan(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """The common case in one pass: polars' streaming engine reads the file and computes
     every row's columns chunk by chunk as they are read (a tenth less CPU than reading
     first and computing over the whole file after). ``None`` when the file needs the
     general way: one the CSV reader refuses or would misread (``_read_lines``), a line
     with NUL or CR debris to remove, a counter wider than 8 digits, an empty file."""
-    if (
-        log.head(len(_BOM)).startswith(_BOM)
-        or _last_byte(log) == _UNIT_SEPARATOR_BYTE
-        or starts_compressed(log.head(4))
-    ):
+    if not streamable(log):
         return None
     text = pl.col("text")
     key_cats, minute_cats = pl.Categories.random(), pl.Categories.random()
-    rows = (
-        pl.scan_csv(
-            log.path if log.data is None else log.data,
-            has_header=False,
-            separator=_UNIT_SEPARATOR,
-            quote_char=None,
-            schema={"text": pl.String},
-            empty_string_is_null=False,
-            raise_if_empty=False,
-        )
-        .with_row_index("line", offset=1)
-        .with_columns(
-            entry=pl.lit(0, pl.UInt32),
-            _dirty=text.str.contains_any(["\r", "\x00"]),
-            _ok=text.str.contains(_LAYOUT_8) & (text.str.len_bytes() == text.str.len_chars()),
-        )
+    rows = scan_lines(log).with_columns(
+        entry=pl.lit(0, pl.UInt32),
+        _dirty=text.str.contains_any(["\r", "\x00"]),
+        _ok=text.str.contains(_LAYOUT_8) & (text.str.len_bytes() == text.str.len_chars()),
     )
     try:
         frame = _row_columns(rows, 8, key_cats, minute_cats).collect(engine="streaming")
