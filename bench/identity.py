@@ -64,9 +64,9 @@ def same_node(before, source: NodeSource, what: str) -> int:
     if a.frame.schema != b.frame.schema:
         raise Differs(f"{what}: schema differs:\n  {a.frame.schema}\n  {b.frame.schema}")
     if not a.frame.equals(b.frame):
-        raise Differs(f"{what}: frames differ:\n{_first_difference(a.frame, b.frame)}")
+        raise Differs(f"{what}: frames differ:\n{first_difference(a.frame, b.frame)}")
     # As plain values: the two modules' dataclasses are different classes.
-    a_facts, b_facts = _plain(a), _plain(b)
+    a_facts, b_facts = plain(a), plain(b)
     for name, value in a_facts.items():
         if value != b_facts[name]:
             raise Differs(f"{what}: NodeParse.{name}: {value!r} / {b_facts[name]!r}")
@@ -74,14 +74,14 @@ def same_node(before, source: NodeSource, what: str) -> int:
         a_said, b_said = Notices(), Notices()
         fa, facts_a = before.read_file(log, a_said, source.name)
         fb, facts_b = after.read_file(log, b_said, source.name)
-        if _plain(facts_a) != _plain(facts_b) or a_said.items != b_said.items:
+        if plain(facts_a) != plain(facts_b) or a_said.items != b_said.items:
             raise Differs(f"{what}: read_file({log.display}): {facts_a} / {facts_b}")
         if fa.schema != fb.schema or not fa.equals(fb):
             raise Differs(f"{what}: read_file({log.display}) frames differ")
     return a.frame.height
 
 
-def _plain(facts) -> dict:
+def plain(facts) -> dict:
     return {
         f.name: getattr(facts, f.name)
         if f.name != "files"
@@ -91,7 +91,7 @@ def _plain(facts) -> dict:
     }
 
 
-def _first_difference(a, b) -> str:
+def first_difference(a, b) -> str:
     import polars as pl
 
     if a.height != b.height:

@@ -19,7 +19,6 @@ Exits 1 at the first difference.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import random
 import re
@@ -37,14 +36,13 @@ import click
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from identity import Differs, first_difference, from_bytes, plain  # noqa: E402  (bench/)
 
 from correlate import kernparse as after  # noqa: E402
 from correlate.errors import BsrcorrError, Notices  # noqa: E402
 from correlate.sources import LogFile, NodeSource  # noqa: E402
-
-
-class Differs(AssertionError):
-    pass
 
 
 def load_before(rev: str) -> ModuleType:
@@ -81,16 +79,6 @@ def _outcome(parser: ModuleType, source: NodeSource):
     return nodes, notices.items
 
 
-def _plain(node) -> dict:
-    return {
-        f.name: getattr(node, f.name)
-        if f.name != "files"
-        else [dataclasses.asdict(x) for x in node.files]
-        for f in dataclasses.fields(node)
-        if f.name != "frame"
-    }
-
-
 def same(before: ModuleType, source: NodeSource, what: str) -> int:
     """Both versions on one source; raises Differs. Returns the frames compared."""
     a, a_said = _outcome(before, source)
@@ -107,29 +95,11 @@ def same(before: ModuleType, source: NodeSource, what: str) -> int:
         if x.frame.schema != y.frame.schema:
             raise Differs(f"{what}: schema differs:\n  {x.frame.schema}\n  {y.frame.schema}")
         if not x.frame.equals(y.frame):
-            raise Differs(f"{what} ({x.name}): frames differ:\n{_first_difference(x, y)}")
-        if _plain(x) != _plain(y):
-            raise Differs(f"{what}: NodeParse differs:\n  {_plain(x)}\n  {_plain(y)}")
+            where = first_difference(x.frame, y.frame)
+            raise Differs(f"{what} ({x.name}): frames differ:\n{where}")
+        if plain(x) != plain(y):
+            raise Differs(f"{what}: NodeParse differs:\n  {plain(x)}\n  {plain(y)}")
     return len(a)
-
-
-def _first_difference(a, b) -> str:
-    import polars as pl
-
-    fa, fb = a.frame, b.frame
-    if fa.height != fb.height:
-        return f"  {fa.height} rows / {fb.height} rows"
-    for name in fa.columns:
-        diff = fa.select(pl.col(name).ne_missing(fb.get_column(name)).arg_true()).to_series()
-        if diff.len():
-            i = diff[0]
-            return f"  column {name} row {i}: {fa[name][i]!r} / {fb[name][i]!r}"
-    return "  (no column differs)"
-
-
-def from_bytes(*files: bytes, name: str = "n") -> NodeSource:
-    logs = [LogFile(display=f"f{i}.log", data=raw, size=len(raw)) for i, raw in enumerate(files)]
-    return NodeSource(name=name, spec=name, files=logs)
 
 
 def from_paths(*paths: Path, name: str = "n") -> NodeSource:
