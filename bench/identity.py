@@ -42,25 +42,31 @@ class Differs(AssertionError):
     pass
 
 
-def _outcome(parser, source: NodeSource):
+def outcome(parse, source: NodeSource) -> tuple[object, list]:
+    """``parse(source, notices)``'s result (or its error, as a tuple) and its notices."""
     notices = Notices()
     try:
-        node = parser.parse_node(source, notices)
+        result = parse(source, notices)
     except BsrcorrError as exc:
         return ("error", type(exc).__name__, str(exc)), notices.items
-    return node, notices.items
+    return result, notices.items
 
 
-def same_node(before, source: NodeSource, what: str) -> int:
-    """Both versions on one node; raises Differs. Returns the rows compared."""
-    a, a_said = _outcome(before, source)
-    b, b_said = _outcome(after, source)
+def both_ran(a: tuple[object, list], b: tuple[object, list], what: str) -> bool:
+    """Two outcomes' notices and errors must agree; True when both have a result to
+    compare."""
+    (a_result, a_said), (b_result, b_said) = a, b
     if a_said != b_said:
         raise Differs(f"{what}: notices differ:\n  {a_said}\n  {b_said}")
-    if isinstance(a, tuple) or isinstance(b, tuple):
-        if a != b:
-            raise Differs(f"{what}: outcome differs: {a!r} / {b!r}")
-        return 0
+    if isinstance(a_result, tuple) or isinstance(b_result, tuple):
+        if a_result != b_result:
+            raise Differs(f"{what}: outcome differs: {a_result!r} / {b_result!r}")
+        return False
+    return True
+
+
+def same_parse(a, b, what: str) -> None:
+    """Two ``NodeParse``: the frame (schema and values) and every count and fact."""
     if a.frame.schema != b.frame.schema:
         raise Differs(f"{what}: schema differs:\n  {a.frame.schema}\n  {b.frame.schema}")
     if not a.frame.equals(b.frame):
@@ -70,6 +76,14 @@ def same_node(before, source: NodeSource, what: str) -> int:
     for name, value in a_facts.items():
         if value != b_facts[name]:
             raise Differs(f"{what}: NodeParse.{name}: {value!r} / {b_facts[name]!r}")
+
+
+def same_node(before, source: NodeSource, what: str) -> int:
+    """Both versions on one node; raises Differs. Returns the rows compared."""
+    a, b = outcome(before.parse_node, source), outcome(after.parse_node, source)
+    if not both_ran(a, b, what):
+        return 0
+    same_parse(a[0], b[0], what)
     for log in source.files:
         a_said, b_said = Notices(), Notices()
         fa, facts_a = before.read_file(log, a_said, source.name)
@@ -78,7 +92,7 @@ def same_node(before, source: NodeSource, what: str) -> int:
             raise Differs(f"{what}: read_file({log.display}): {facts_a} / {facts_b}")
         if fa.schema != fb.schema or not fa.equals(fb):
             raise Differs(f"{what}: read_file({log.display}) frames differ")
-    return a.frame.height
+    return a[0].frame.height
 
 
 def plain(facts) -> dict:

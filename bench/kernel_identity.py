@@ -38,10 +38,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from identity import Differs, first_difference, from_bytes, plain  # noqa: E402  (bench/)
+from identity import Differs, both_ran, from_bytes, outcome, same_parse  # noqa: E402
 
 from correlate import kernparse as after  # noqa: E402
-from correlate.errors import BsrcorrError, Notices  # noqa: E402
 from correlate.sources import LogFile, NodeSource  # noqa: E402
 
 
@@ -70,36 +69,17 @@ def load_before(rev: str) -> ModuleType:
     return modules["kernparse"]
 
 
-def _outcome(parser: ModuleType, source: NodeSource):
-    notices = Notices()
-    try:
-        nodes = parser.parse_kernel_source(source, notices)
-    except BsrcorrError as exc:
-        return ("error", type(exc).__name__, str(exc)), notices.items
-    return nodes, notices.items
-
-
 def same(before: ModuleType, source: NodeSource, what: str) -> int:
     """Both versions on one source; raises Differs. Returns the frames compared."""
-    a, a_said = _outcome(before, source)
-    b, b_said = _outcome(after, source)
-    if a_said != b_said:
-        raise Differs(f"{what}: notices differ:\n  {a_said}\n  {b_said}")
-    if isinstance(a, tuple) or isinstance(b, tuple):
-        if a != b:
-            raise Differs(f"{what}: outcome differs: {a!r} / {b!r}")
+    a = outcome(before.parse_kernel_source, source)
+    b = outcome(after.parse_kernel_source, source)
+    if not both_ran(a, b, what):
         return 0
-    if len(a) != len(b):
-        raise Differs(f"{what}: {len(a)} nodes / {len(b)} nodes")
-    for x, y in zip(a, b, strict=True):
-        if x.frame.schema != y.frame.schema:
-            raise Differs(f"{what}: schema differs:\n  {x.frame.schema}\n  {y.frame.schema}")
-        if not x.frame.equals(y.frame):
-            where = first_difference(x.frame, y.frame)
-            raise Differs(f"{what} ({x.name}): frames differ:\n{where}")
-        if plain(x) != plain(y):
-            raise Differs(f"{what}: NodeParse differs:\n  {plain(x)}\n  {plain(y)}")
-    return len(a)
+    if len(a[0]) != len(b[0]):
+        raise Differs(f"{what}: {len(a[0])} nodes / {len(b[0])} nodes")
+    for x, y in zip(a[0], b[0], strict=True):
+        same_parse(x, y, f"{what} ({x.name})")
+    return len(a[0])
 
 
 def from_paths(*paths: Path, name: str = "n") -> NodeSource:
