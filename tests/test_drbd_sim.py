@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 
 from correlate.analysis import Analysis
 from correlate.errors import Notices
-from correlate.kernlog import RECEIVE_DELAY_NS
+from correlate.kernclock import RECEIVE_DELAY_NS
 from correlate.model import Ref
 from correlate.pipeline import Options, analyse, write
 

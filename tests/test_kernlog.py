@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from correlate.errors import Notices
-from correlate.kernlog import COLUMNS, RECEIVE_DELAY_NS, HostFrame, read_kernel_file, sniff
+from correlate.kernclock import RECEIVE_DELAY_NS
+from correlate.kernlog import COLUMNS, HostFrame, read_kernel_file, sniff
 from correlate.sources import LogFile
 
 DATA = Path(__file__).parent / "data"
