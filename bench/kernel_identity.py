@@ -43,20 +43,28 @@ from identity import Differs, both_ran, from_bytes, outcome, same_parse  # noqa:
 from correlate import kernparse as after  # noqa: E402
 from correlate.sources import LogFile, NodeSource  # noqa: E402
 
+# The modules of stage 1 the kernel-log reader stands on, in import order: each that
+# exists at the revision is taken from it, so that the revision runs on its own parser.
+STAGE = ("prefixes", "parse", "kernclock", "kernlog", "kernparse")
+
 
 def load_before(rev: str) -> ModuleType:
-    """``correlate.kernparse`` as it was at git ``rev``, reading ``kernlog`` of that
-    revision too (both imported as sibling modules of the package)."""
+    """``correlate.kernparse`` as it was at git ``rev``, with that revision's
+    ``kernlog`` and the modules under it (:data:`STAGE`), imported as sibling modules
+    of the package (the others, unchanged in kind, are today's)."""
     tmp = Path(tempfile.mkdtemp(prefix="bsrcorr-kernel-"))
     modules = {}
-    for name in ("kernlog", "kernparse"):
-        text = subprocess.run(
+    for name in STAGE:
+        shown = subprocess.run(
             ["git", "-C", str(ROOT), "show", f"{rev}:correlate/{name}.py"],
             capture_output=True,
             text=True,
-            check=True,
-        ).stdout
-        text = text.replace("from .kernlog import", "from ._kernlog_before import")
+        )
+        if shown.returncode:
+            continue  # not yet a module of its own at that revision
+        text = shown.stdout
+        for earlier in modules:
+            text = text.replace(f"from .{earlier} import", f"from ._{earlier}_before import")
         path = tmp / f"{name}_before.py"
         path.write_text(text)
         spec = importlib.util.spec_from_file_location(f"correlate._{name}_before", path)

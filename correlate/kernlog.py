@@ -90,8 +90,8 @@ import polars as pl
 from .errors import Notices
 from .i18n import Msg
 from .kernclock import number_boots, place_lines, settle_years, windrbd_days
-from .parse import ENTRY_AT_START, FileFacts, i32, read_lines, scan_lines, streamable
-from .prefixes import prefix_patterns
+from .parse import ENTRY_AT_START, FileFacts, read_lines, scan_lines, streamable
+from .prefixes import i32, match_object, prefix_patterns
 from .sources import LogFile
 
 # printk's longest line: a kernel message this long may have been cut.
@@ -773,56 +773,11 @@ def _decode_prefix(cand: str) -> dict:
     out: dict = {"_cand": cand, "_prefix_len": len(cand)}
     if cand == "drbd: ":
         return {**out, "object": "none"}
-    if m := _P.w_peer_device.fullmatch(cand):
-        return {
-            **out,
-            "object": "peer_device",
-            "resource": m.group(1),
-            "volume": i32(m.group(2)),
-            "minor": i32(m.group(3)),
-            "peer_id": i32(m.group(4)),
-            "object_state": m.group(5),
-        }
-    if m := _P.w_device.fullmatch(cand):
-        return {
-            **out,
-            "object": "device",
-            "resource": m.group(1),
-            "volume": i32(m.group(2)),
-            "minor": i32(m.group(3)),
-            "object_state": m.group(4),
-        }
-    if m := _P.w_connection.fullmatch(cand):
-        return {
-            **out,
-            "object": "connection",
-            "resource": m.group(1),
-            "peer_id": i32(m.group(2)),
-            "object_state": m.group(3),
-        }
-    if m := _P.w_resource.fullmatch(cand):
-        return {**out, "object": "resource", "resource": m.group(1), "object_state": m.group(2)}
-    if m := _P.l_peer_device.fullmatch(cand):
-        res, state = _res(m.group(1))
-        return {
-            **out,
-            "object": "peer_device",
-            "resource": res,
-            "volume": i32(m.group(2)),
-            "minor": i32(m.group(3)),
-            "peer_host": m.group(4),
-            "object_state": state,
-        }
-    if m := _P.l_device.fullmatch(cand):
-        res, state = _res(m.group(1))
-        return {
-            **out,
-            "object": "device",
-            "resource": res,
-            "volume": i32(m.group(2)),
-            "minor": i32(m.group(3)),
-            "object_state": state,
-        }
+    if found := match_object(_P, cand, whole=True):
+        kind, style, _end, fields = found
+        if style == "linux":
+            fields["resource"], fields["object_state"] = _res(str(fields["resource"]))
+        return {**out, "object": kind, **fields}
     if m := _L_MINOR.fullmatch(cand):
         # 8.4's dev_printk ("block drbd37: ") and the block layer's "drbd1: " name the
         # device by minor only.

@@ -79,7 +79,7 @@ import polars as pl
 
 from .errors import InputError, Notices
 from .i18n import Msg
-from .prefixes import prefix_patterns
+from .prefixes import match_object, prefix_patterns
 from .sources import LogFile, NodeSource, polars_source, read_bytes, starts_compressed
 
 DATE = r"[0-9][0-9]/[0-9][0-9]/[0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]{7}"
@@ -98,7 +98,6 @@ HUGE_LINE = 1 << 20
 RESTART_SLACK = 100
 # datetime[ns] holds 1677-09-21 .. 2262-04-11; a year outside it would wrap silently.
 YEAR_RANGE = (1678, 2261)
-I32_MAX = 2**31 - 1
 
 # The fast path's layout: an 8-digit counter (or a wider one), the time, the function's
 # "[", all in ASCII digits. A line matching it can hold no other entry before the
@@ -906,73 +905,12 @@ def _obj(cand: str, kind: str, platform: str | None, end: int, **fields: object)
     return {"cand": cand, "object": kind, "platform": platform, "prefix_len": end, **fields}
 
 
-def i32(digits: str) -> int | None:
-    """A volume, minor or node id from a prefix; one too large for the column is unknown."""
-    value = int(digits)
-    return value if -I32_MAX <= value <= I32_MAX else None
-
-
 def _decode_prefix(cand: str, known: set[str]) -> dict:
     if m := _W_NONE.match(cand):
         return _obj(cand, "none", "windows", m.end(), thread=m.group(1))
-    if m := _P.w_peer_device.match(cand):
-        return _obj(
-            cand,
-            "peer_device",
-            "windows",
-            m.end(),
-            resource=m.group(1),
-            volume=i32(m.group(2)),
-            minor=i32(m.group(3)),
-            peer_id=i32(m.group(4)),
-            object_state=m.group(5),
-        )
-    if m := _P.w_device.match(cand):
-        return _obj(
-            cand,
-            "device",
-            "windows",
-            m.end(),
-            resource=m.group(1),
-            volume=i32(m.group(2)),
-            minor=i32(m.group(3)),
-            object_state=m.group(4),
-        )
-    if m := _P.w_connection.match(cand):
-        return _obj(
-            cand,
-            "connection",
-            "windows",
-            m.end(),
-            resource=m.group(1),
-            peer_id=i32(m.group(2)),
-            object_state=m.group(3),
-        )
-    if m := _P.w_resource.match(cand):
-        return _obj(
-            cand, "resource", "windows", m.end(), resource=m.group(1), object_state=m.group(2)
-        )
-    if m := _P.l_peer_device.match(cand):
-        return _obj(
-            cand,
-            "peer_device",
-            "linux",
-            m.end(),
-            resource=m.group(1),
-            volume=i32(m.group(2)),
-            minor=i32(m.group(3)),
-            peer_host=m.group(4),
-        )
-    if m := _P.l_device.match(cand):
-        return _obj(
-            cand,
-            "device",
-            "linux",
-            m.end(),
-            resource=m.group(1),
-            volume=i32(m.group(2)),
-            minor=i32(m.group(3)),
-        )
+    if found := match_object(_P, cand, whole=False):
+        kind, style, end, fields = found
+        return _obj(cand, kind, style, end, **fields)
     # "bsr r0 alpha: " and "bsr r0: " are only prefixes when r0 is a resource this node
     # names elsewhere; otherwise they are a prefix-less message that happens to hold ": ".
     m = _P.l_connection.match(cand)
@@ -987,20 +925,12 @@ def _decode_prefix(cand: str, known: set[str]) -> dict:
 
 
 def _known_resources(cands: list[str]) -> set[str]:
+    """The resources a node's prefixes name for sure (any shape but the Linux
+    connection and resource ones, which an ordinary message can look like)."""
     known: set[str] = set()
     for cand in cands:
-        for pattern in (
-            _P.w_peer_device,
-            _P.w_device,
-            _P.w_connection,
-            _P.w_resource,
-            _P.l_peer_device,
-            _P.l_device,
-        ):
-            m = pattern.match(cand)
-            if m:
-                known.add(m.group(1))
-                break
+        if found := match_object(_P, cand, whole=False):
+            known.add(str(found[3]["resource"]))
     if not known:
         # A Linux log with no device lines at all: trust the resource-style prefixes.
         for cand in cands:

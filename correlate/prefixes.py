@@ -26,10 +26,12 @@ Groups, the same in both readers:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 _HEX = r"0x[0-9A-Fa-f]+"
+I32_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -69,3 +71,47 @@ def prefix_patterns(word: str) -> PrefixPatterns:
         l_connection=re.compile(rf"^{w} (\S+) (\S+): "),
         l_resource=re.compile(rf"^{w} (\S+): "),
     )
+
+
+def i32(digits: str) -> int | None:
+    """A volume, minor or node id from a prefix; one too large for the column is unknown."""
+    value = int(digits)
+    return value if -I32_MAX <= value <= I32_MAX else None
+
+
+def match_object(
+    p: PrefixPatterns, cand: str, *, whole: bool
+) -> tuple[str, str, int, dict[str, object]] | None:
+    """The first of the six shapes every reader tries, in the same order (the Windows
+    shapes hold states no Linux one does): ``(object, style, end, fields)`` with
+    ``style`` ``windows`` or ``linux``, ``end`` where the prefix ends, ``fields`` the
+    object columns the prefix names. ``whole``: ``cand`` must be the prefix exactly
+    (else it may go on with the message). ``None``: none of the six; a reader then
+    tries its own (a connection or resource named by Linux style alone, 8.4's forms)."""
+    find: Callable[[re.Pattern[str]], re.Match[str] | None] = (
+        (lambda r: r.fullmatch(cand)) if whole else (lambda r: r.match(cand))
+    )
+    if m := find(p.w_peer_device):
+        return "peer_device", "windows", m.end(), {
+            "resource": m[1], "volume": i32(m[2]), "minor": i32(m[3]),
+            "peer_id": i32(m[4]), "object_state": m[5],
+        }  # fmt: skip
+    if m := find(p.w_device):
+        return "device", "windows", m.end(), {
+            "resource": m[1], "volume": i32(m[2]), "minor": i32(m[3]), "object_state": m[4],
+        }  # fmt: skip
+    if m := find(p.w_connection):
+        return "connection", "windows", m.end(), {
+            "resource": m[1], "peer_id": i32(m[2]), "object_state": m[3],
+        }  # fmt: skip
+    if m := find(p.w_resource):
+        return "resource", "windows", m.end(), {"resource": m[1], "object_state": m[2]}
+    if m := find(p.l_peer_device):
+        return "peer_device", "linux", m.end(), {
+            "resource": m[1], "volume": i32(m[2]), "minor": i32(m[3]), "peer_host": m[4],
+        }  # fmt: skip
+    if m := find(p.l_device):
+        return "device", "linux", m.end(), {
+            "resource": m[1], "volume": i32(m[2]), "minor": i32(m[3]),
+        }  # fmt: skip
+    return None
