@@ -289,7 +289,14 @@ def _input_size(specs: tuple[str, ...]) -> int:
         "writing it to OUT/bsrcorr-crash.txt."
     ),
 )
-@click.version_option(__version__, prog_name="bsrcorr", help=N_("Show the version and exit."))
+@click.option(
+    "--version",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=lambda ctx, _param, value: _print_versions(ctx) if value else None,
+    help=N_("Show the version and exit."),
+)
 @click.help_option("-h", "--help", help=N_("Show this message and exit."))
 def main(
     srcs: tuple[str, ...],
@@ -479,8 +486,8 @@ def _crash(exc: BaseException, out: Path, debug: bool) -> int:
         out.mkdir(parents=True, exist_ok=True)
         path.write_text(
             f"bsrcorr {__version__} crashed in stage {stage}\n"
-            f"python {platform.python_version()} on {platform.platform()}\n"
-            f"command: {' '.join(sys.argv)}\n\n{details}",
+            + "".join(f"{line}\n" for line in versions()[1:])
+            + f"command: {' '.join(sys.argv)}\n\n{details}",
             encoding="utf-8",
         )
         where = f"traceback in {path}; please report it"
@@ -488,6 +495,44 @@ def _crash(exc: BaseException, out: Path, debug: bool) -> int:
         where = f"could not write {path} ({exc2.strerror or exc2}): run with --debug to see it"
     click.echo(f"{head} ({where})", err=True)
     return EXIT_SOFTWARE
+
+
+def versions() -> list[str]:
+    """What a support ticket needs to know of this installation: bsrcorr's version, then
+    Python's, polars' and the graphviz package's, and the ``dot`` that renders the diagrams
+    (its own ``-V`` line, or that none is on PATH)."""
+    import shutil
+    import subprocess
+
+    import graphviz
+    import polars
+
+    dot = shutil.which("dot")
+    if dot is None:
+        dot_line = "dot: not found on PATH (diagrams need Graphviz: apt-get install graphviz)"
+    else:
+        try:
+            said = subprocess.run(
+                [dot, "-V"], capture_output=True, text=True, timeout=10, check=False
+            )
+            # dot writes "dot - graphviz version 2.43.0 (0)" to stderr
+            words = (said.stderr or said.stdout).split()
+            found = words[words.index("version") + 1] if "version" in words else None
+        except (OSError, subprocess.TimeoutExpired):
+            found = None
+        dot_line = f"dot {found or '(version not reported)'} ({dot})"
+    return [
+        f"bsrcorr {__version__}",
+        f"python {platform.python_version()} on {platform.platform()}",
+        f"polars {polars.__version__}",
+        f"graphviz (Python package) {graphviz.__version__}",
+        dot_line,
+    ]
+
+
+def _print_versions(ctx: click.Context) -> None:
+    click.echo("\n".join(versions()))
+    ctx.exit(EXIT_OK)
 
 
 # -- option values ------------------------------------------------------------------------
