@@ -116,6 +116,10 @@ class Segment:
     basis: str = "unaligned"  # reference, 2pc/bitmap, handshake, manual, carried, unaligned
     via: list[str] = field(default_factory=list)
     adjusted_s: float = 0.0
+    # "upper" / "lower": the evidence bounds the offset from that side only (replies
+    # never logged, say): the offset is "at most upper_s" (or at least lower_s), and
+    # offset_s is only a point near that bound, not an estimate.
+    one_sided: str | None = None
 
     def offsets(self, local_ns: np.ndarray) -> np.ndarray:
         """The offset (s) at each local time: ``offset_s + drift_ppm·1e-6·(t - start)``.
@@ -147,6 +151,10 @@ class Step:
     before: Ref
     after: Ref
     likely: tuple[dict, dict] | None = None
+    # The node's rows strictly between ``before`` and ``after`` when no single jump of its
+    # own time places the step: each may be on either side of it, so its offset is only
+    # known to lie between the two segments' (first row, last row; None: none such).
+    unsure: tuple[int, int] | None = None
 
 
 @dataclass
@@ -188,6 +196,20 @@ class Adjustment:
     pairs: list[Pair]
 
 
+@dataclass(frozen=True)
+class Causal:
+    """The causal check on the aligned clock: of the strict pairs between aligned nodes,
+    those whose receive follows its send by more than the two stamps' resolution
+    (proven), those only resolution separates (a tie: the order is unproven, and the
+    merged timeline puts the receive after its send), and those whose receive precedes
+    its send by more than resolution allows (violations)."""
+
+    checked: int
+    proven: int
+    within_resolution: int
+    violations: int
+
+
 @dataclass
 class Alignment:
     reference: str
@@ -198,8 +220,34 @@ class Alignment:
     violations_before: int = 0
     violations_after: int = 0
     violating: list[Pair] = field(default_factory=list)
+    proven: int = 0
+    within_resolution: int = 0
     clock: Clock = field(default_factory=lambda: Clock({}))
     offsets: dict[str, np.ndarray] = field(default_factory=dict)  # per row, s (NaN: none)
+
+    @property
+    def steps(self) -> list[Step]:
+        """Every node's clock steps in one list: a step's number (as the timeline's
+        ``step`` column and alignment.json's ``steps`` give it) is its place here, from 1."""
+        return [st for na in self.nodes.values() for st in na.steps]
+
+    def unsure_rows(self, node: str) -> list[tuple[int, int, int]]:
+        """(first row, last row, step number) of the node's rows that lie between a
+        step's last evidence before it and its first evidence after it."""
+        return [
+            (*st.unsure, k)
+            for k, st in enumerate(self.steps, 1)
+            if st.node == node and st.unsure is not None
+        ]
+
+    @property
+    def causal(self) -> Causal:
+        return Causal(
+            self.proven + self.within_resolution + self.violations_after,
+            self.proven,
+            self.within_resolution,
+            self.violations_after,
+        )
 
     @cached_property
     def flagged(self) -> set[Pair]:
@@ -250,7 +298,8 @@ def aligned_rows(
 
 
 def _finish_clock(result: Alignment, clocks: list[NodeClock]) -> None:
-    """Every row's offset and aligned time, once, for every later stage."""
+    """Every row's offset and aligned time, once, for every later stage, and the causal
+    order where the times alone cannot tell it."""
     times: dict[str, np.ndarray] = {}
     for c in clocks:
         segs = result.nodes[c.name].segments
@@ -259,7 +308,55 @@ def _finish_clock(result: Alignment, clocks: list[NodeClock]) -> None:
         offsets[~c.timed & np.isnan(offsets)] = np.nan
         result.offsets[c.name] = offsets
         times[c.name] = aligned
-    result.clock = Clock(times)
+    result.clock = Clock(times, causal_order(times, result.pairs, result.flagged))
+
+
+ORDER_ROUNDS = 32  # a causal chain bumps at most this many times across nodes
+
+
+def causal_order(
+    times: dict[str, np.ndarray], pairs: list[Pair], flagged: set[Pair]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The merged order's keys where they differ from the aligned times.
+
+    A node's key is the running maximum of its aligned time (its own order is its
+    counter's, whatever its clock did). A strict pair whose receive's key is not after
+    its send's (their aligned times tie within the stamps' resolution) lifts the receive
+    to one nanosecond after the send, and with it the node's later rows up to there: a
+    topological order of the causal pairs, then each node's own order. Pairs the causal
+    check rejects (a violation, a conflict) are not used: a contradiction is reported,
+    not ordered away. Returns, per node, the rows whose key differs and their keys."""
+    use = [
+        (p.send.node, p.send.row, p.recv.node, p.recv.row)
+        for p in pairs
+        if p.strict and p not in flagged and p.send.node in times and p.recv.node in times
+    ]
+    if not use:
+        return {}
+    keys: dict[str, np.ndarray] = {}
+    for node, t in times.items():
+        k = np.where(t == NO_TIME, np.iinfo(np.int64).min, t)
+        keys[node] = np.maximum.accumulate(k) if len(k) else k
+    for _ in range(ORDER_ROUNDS):
+        lifts: dict[str, list[tuple[int, int]]] = {}
+        for sn, sr, rn, rr in use:
+            ks, kr = keys[sn][sr], keys[rn][rr]
+            if kr <= ks:
+                lifts.setdefault(rn, []).append((rr, int(ks) + 1))
+        if not lifts:
+            break
+        for node, found in lifts.items():
+            floor = np.full(len(keys[node]), np.iinfo(np.int64).min, dtype=np.int64)
+            for row, key in found:
+                floor[row] = max(floor[row], key)
+            keys[node] = np.maximum.accumulate(np.maximum(keys[node], floor))
+    out = {}
+    for node, k in keys.items():
+        t = times[node]
+        differ = np.flatnonzero((k != t) & (t != NO_TIME))
+        if len(differ):
+            out[node] = (differ, k[differ])
+    return out
 
 
 # -- geometry of the feasible lines ---------------------------------------------------------
@@ -473,8 +570,16 @@ def _estimate(group: list[Bound], epoch: int, basis: str) -> Fit:
     b_values = [v[1] for v in poly]
     constant_ok = min(b_values) <= 0 <= max(b_values)
     if not lowers or not uppers:
+        # One direction only: the offset is bounded on one side. Its point is what the
+        # messages of that direction say with a LAN's one-way latency: the stamps'
+        # difference (the bound less the stamps' resolution), never past the bound. With
+        # 1 s stamps that is the middle of what they allow, not the bound's far edge.
         side = "upper" if uppers else "lower"
-        a = (min(uppers) - ONE_WAY_S) if uppers else (max(lowers) + ONE_WAY_S)
+        strict = [b for b in group if b.strict]
+        if uppers:
+            a = min(b.value - b.pair.slack_s for b in strict if b.upper) - ONE_WAY_S
+        else:
+            a = max(b.value + b.pair.slack_s for b in strict if not b.upper) + ONE_WAY_S
         edge = [(min(uppers) if uppers else max(lowers), 0.0)]
         return Fit(first_row, last_row, epoch, t0, a, 0.0, group, edge, basis, one_sided=side)
     if constant_ok:
@@ -727,6 +832,7 @@ def _compose(
             weak_evidence=sum(1 for b in f.bounds if not b.strict),
             basis=f.basis,
             via=[] if y == reference else [y, *via.segments[0].via],
+            one_sided=f.one_sided or via.segments[0].one_sided,
         )
         na.segments.append(seg)
     _carry(na)
@@ -800,10 +906,18 @@ def _step_place(clock: NodeClock, prev: Fit, nxt: Fit) -> _Place:
     before = next((b for b in old if b.row == lo), old[-1]).pair
     after = next((b for b in new if b.row == hi), new[0]).pair
     likely = None
+    unsure = None
     if jump is not None:
         likely = (clock.lines.row(jump - 1, named=True), clock.lines.row(jump, named=True))
+    elif hi - lo > 1:
+        unsure = (lo + 1, hi - 1)
     step = Step(
-        clock.name, size, _side_ref(before, clock.name), _side_ref(after, clock.name), likely
+        clock.name,
+        size,
+        _side_ref(before, clock.name),
+        _side_ref(after, clock.name),
+        likely,
+        unsure,
     )
     return _Place(split, step)
 
@@ -845,9 +959,9 @@ def _pair_times(result: Alignment, pairs: list[Pair]) -> tuple[np.ndarray, np.nd
     return times["send"], times["recv"]
 
 
-def _violations(result: Alignment) -> list[Pair]:
-    """Strict pairs between aligned nodes whose receive shows before its send."""
-    checked = [
+def _checked(result: Alignment) -> list[Pair]:
+    """The strict pairs the causal check can judge: both lines timed, both nodes aligned."""
+    return [
         p
         for p in result.pairs
         if p.strict
@@ -856,12 +970,24 @@ def _violations(result: Alignment) -> list[Pair]:
         and result.nodes[p.send.node].aligned
         and result.nodes[p.recv.node].aligned
     ]
+
+
+def _gaps(result: Alignment, checked: list[Pair]) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair, receive minus send on the aligned clock (ns), and the two stamps'
+    resolution (ns)."""
+    send, recv = _pair_times(result, checked)
+    slack = np.array([round(p.slack_s * 1e9) for p in checked], dtype=np.int64)
+    return recv - send, slack
+
+
+def _violations(result: Alignment) -> list[Pair]:
+    """Strict pairs between aligned nodes whose receive shows before its send."""
+    checked = _checked(result)
     if not checked:
         return []
-    send, recv = _pair_times(result, checked)
+    gap, slack = _gaps(result, checked)
     # A receive before its send by more than its two stamps' resolution allows.
-    slack = np.array([round(p.slack_s * 1e9) for p in checked], dtype=np.int64)
-    return [p for p, bad in zip(checked, recv + slack < send, strict=True) if bad]
+    return [p for p, bad in zip(checked, gap + slack < 0, strict=True) if bad]
 
 
 def _causal_check(result: Alignment) -> None:
@@ -896,6 +1022,11 @@ def _causal_check(result: Alignment) -> None:
             break
     result.violating = bad
     result.violations_after = len(bad)
+    checked = _checked(result)
+    if checked:
+        gap, slack = _gaps(result, checked)
+        result.proven = int((gap > slack).sum())
+        result.within_resolution = int(((gap <= slack) & (gap + slack >= 0)).sum())
 
 
 def _needed_shift(result: Alignment, node: str, pairs: list[Pair]) -> float:
@@ -916,7 +1047,7 @@ def _needed_shift(result: Alignment, node: str, pairs: list[Pair]) -> float:
 
 def _timezone(na: NodeAlignment, clocks: dict[str, NodeClock]) -> None:
     seg = na.main
-    if seg is None or seg.offset_s is None or na.reference:
+    if seg is None or seg.offset_s is None or na.reference or seg.one_sided:
         return
     quarters = round(seg.offset_s / TZ_STEP_S)
     residual = seg.offset_s - quarters * TZ_STEP_S
@@ -949,6 +1080,7 @@ def to_json(alignment: Alignment, fmt_ns) -> dict[str, Any]:
                 "basis": s.basis,
                 "via": s.via,
                 "adjusted_s": _r(s.adjusted_s),
+                "one_sided": s.one_sided,
             }
             for s in na.segments
         ]

@@ -116,8 +116,9 @@ class Walk:
         if r["peer_id"] is not None:
             return r["peer_id"], host
         if host is not None:
-            found = self.host_ids.get((r["resource"], host), self.host_ids.get((None, host)))
-            return found, host
+            # Node ids are per resource (LINSTOR gives a host other ids elsewhere): a
+            # handshake in another resource says nothing of this one.
+            return self.host_ids.get((r["resource"], host)), host
         return None, None
 
     def key(self, r: dict, peer: int | None, host: str | None) -> Key:
@@ -350,6 +351,15 @@ class Walk:
         side.rejected = ref
         if side.peer is None and side.peer_host is None:
             side.peer, side.peer_host = self.peer(r)
+
+    def on_twopc_ignored(self, r: dict, f: dict, ref: Ref) -> None:
+        # A commit or abort for a transaction this node already left (DRBD logs the
+        # packet's name): it arrived all the same.
+        packet = f.get("packet") or ""
+        if f.get("tid") is None or packet not in ("P_TWOPC_COMMIT", "P_TWOPC_ABORT"):
+            return
+        side = self._participant(r, f)
+        side.ignored.append((packet, ref))
 
     def on_twopc_yield(self, r: dict, f: dict, ref: Ref) -> None:
         if f.get("other") is not None:
@@ -591,6 +601,7 @@ HANDLERS: dict[str, Callable[[Walk, dict, dict, Ref], None]] = {
     "twopc_timeout": Walk.on_twopc_timeout,
     "twopc_reject": Walk.on_twopc_reject,
     "twopc_yield": Walk.on_twopc_yield,
+    "twopc_ignored": Walk.on_twopc_ignored,
     "handshake": Walk.on_handshake,
     "features": Walk.on_features,
     "connection_closed": Walk.on_connection_closed,

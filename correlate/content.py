@@ -104,7 +104,9 @@ def collect(analysis: Analysis, episode: Episode) -> list[Beat]:
     for step in win.within(_steps(analysis), lambda s: [s.after], lo, hi):
         add(step.after, "step", step)
     order = {n: i for i, n in enumerate(nodes)}
-    beats.sort(key=lambda b: (b.ns, order[b.node], b.ref.row))
+    # The merged order: a receive whose time ties with its send's comes after it.
+    key = analysis.clock.order_at
+    beats.sort(key=lambda b: (key(b.ref) or b.ns, order[b.node], b.ref.row))
     return beats
 
 

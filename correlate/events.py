@@ -136,7 +136,6 @@ def _walk(
     for r in matched:
         if r["kind"] == "handshake" and r["peer_host"] and r["fields"].get("peer") is not None:
             host_ids[(r["resource"], r["peer_host"])] = r["fields"]["peer"]
-            host_ids.setdefault((None, r["peer_host"]), r["fields"]["peer"])
     walk = Walk(name, identity, host_ids)
     for r in matched:
         walk.feed(r)

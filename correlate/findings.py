@@ -13,12 +13,14 @@ filter over the merged timeline (``lost_before`` and ``missing log counter`` row
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from .align import Alignment
 from .catalog import SPLIT_BRAIN_RESULTS
+from .evidence import LateStamp
 from .i18n import N_, Join, Msg
 from .model import Cluster, Ref
 from .parse import NodeParse
@@ -46,6 +48,10 @@ KINDS: dict[str, str] = {
     "timezone": N_("a node's clock is hours off: a time-zone difference"),
     "large_offset": N_("a node's clock is far from the reference clock"),
     "unaligned": N_("a node could not be put on the reference clock"),
+    "late_stamp": N_(
+        "a line's stamp is later than its own node's durations or line order allow: "
+        "it was written out late, and is not used to align the clocks"
+    ),
 }
 
 # Connects on one node within this window, at least FLAP_COUNT of them, are flapping.
@@ -83,10 +89,15 @@ class Finding:
 
 
 def find(
-    nodes: list[NodeParse], cluster: Cluster, alignment: Alignment, timeline: pl.DataFrame
+    nodes: list[NodeParse],
+    cluster: Cluster,
+    alignment: Alignment,
+    timeline: pl.DataFrame,
+    late: Sequence[LateStamp] = (),
 ) -> list[Finding]:
     at = alignment.clock.at
     out: list[Finding] = []
+    out += _late(late, at)
     out += _twopc(cluster, at)
     out += _uuid(cluster, at)
     out += _split_brain(cluster, at)
@@ -127,6 +138,7 @@ NOUNS = {
     "driver_reload": N_("driver loads"),
     "clock_step": N_("clock steps"),
     "inconsistent_evidence": N_("contradicting pairs"),
+    "late_stamp": N_("late stamps"),
 }
 
 
@@ -168,6 +180,39 @@ def summarise(found: list[Finding]) -> list[Finding]:
         summary.occurrences = [(f.time_ns, f.msg) for f in members]
         summary.last_ns = last
         out.append(summary)
+    return out
+
+
+def _late(late: Sequence[LateStamp], at) -> list[Finding]:
+    out = []
+    for x in late:
+        where = dict(
+            node=x.ref.node,
+            file=x.ref.file,
+            line=x.ref.line,
+            stamp=fmt_clock(x.ref.local_ns),
+            by=x.because.line,
+        )
+        if x.kind == "duration":
+            msg = Msg(
+                "{node}: {file} line {line} is stamped {stamp}, but line {by} ({ms} ms "
+                "after it, by its own count) puts it at {latest} at the latest: written "
+                "out late, not used as evidence",
+                ms=x.ms,
+                latest=fmt_clock(x.latest_ns),
+                **where,
+            )
+        else:
+            msg = Msg(
+                "{node}: {file} line {line} is stamped {stamp}, after its next line {by} "
+                "({next}): written out late, not used as evidence",
+                next=fmt_clock(x.because.local_ns),
+                **where,
+            )
+        # Placed at its node's other line: its own stamp is the one in doubt.
+        out.append(
+            Finding("warning", "late_stamp", x.ref.node, at(x.because), msg, [x.ref, x.because])
+        )
     return out
 
 
@@ -542,6 +587,15 @@ def _reloads(cluster: Cluster, at) -> list[Finding]:
     return out
 
 
+def _proves_large(seg) -> bool:
+    """The bounds themselves put the offset beyond LARGE_OFFSET_S (a one-sided bound
+    only on its own side; a manual offset is the user's word)."""
+    if seg.basis == "manual":
+        return abs(seg.offset_s or 0) >= LARGE_OFFSET_S
+    lo, hi = seg.lower_s, seg.upper_s
+    return (lo is not None and lo >= LARGE_OFFSET_S) or (hi is not None and hi <= -LARGE_OFFSET_S)
+
+
 def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
     out = []
     for name, na in alignment.nodes.items():
@@ -580,7 +634,7 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
                     ),
                 )
             )
-        elif main is not None and abs(main.offset_s or 0) >= LARGE_OFFSET_S:
+        elif main is not None and _proves_large(main):
             out.append(
                 Finding(
                     "warning",

@@ -128,6 +128,9 @@ class TwopcSide:
     timeouts: list[Ref] = field(default_factory=list)
     rejected: Ref | None = None
     yielded: Ref | None = None
+    # "Ignoring P_TWOPC_ABORT packet T": a 2PC packet that arrived after this node was
+    # done with T (its own timeout, say): still a receipt of what the initiator sent.
+    ignored: list[tuple[str, Ref]] = field(default_factory=list)  # (packet name, line)
     primary_nodes: str | None = None
     weak_nodes: str | None = None
     # participant: the connection the prepare arrived on (the initiator, or a relay)
@@ -140,19 +143,23 @@ class TwopcSide:
 
     def refs(self) -> list[Ref]:
         """Every line of this side, in the order they matter."""
-        return [
-            r
-            for r in (
-                self.prepare,
-                self.detail,
-                self.reply,
-                self.settled,
-                self.commit,
-                self.abort,
-                self.rejected,
-            )
-            if r is not None
-        ] + list(self.timeouts)
+        return (
+            [
+                r
+                for r in (
+                    self.prepare,
+                    self.detail,
+                    self.reply,
+                    self.settled,
+                    self.commit,
+                    self.abort,
+                    self.rejected,
+                )
+                if r is not None
+            ]
+            + list(self.timeouts)
+            + [r for _, r in self.ignored]
+        )
 
 
 @dataclass(eq=False)
@@ -330,6 +337,8 @@ class NodeIdentity:
     peer_ids: list[int] = field(default_factory=list)
     hosts: dict[int, str] = field(default_factory=dict)  # peer id -> host name
     host: str | None = None
+    # other names the peers' lines give this node's host (an FQDN for a short name)
+    aliases: list[str] = field(default_factory=list)
     platform: str | None = None
     product: str = "BSR"  # BSR, DRBD or WinDRBD: whose driver wrote the lines
     version: str | None = None
@@ -349,6 +358,7 @@ class NodeIdentity:
             "node_id_from": self.node_id_from,
             "node_ids": dict(sorted(self.node_ids.items())),
             "host": self.host,
+            "host_aliases": self.aliases,
             "platform": self.platform,
             "product": self.product,
             "version": self.version,
@@ -404,6 +414,9 @@ class TwopcRecord:
     relays: dict[str, str] = field(default_factory=dict)
     # participants the lines name whose own log is not among the sources
     absent: list[str] = field(default_factory=list)
+    # the nodes whose own lines prove the outcome (the initiator's commit, or a
+    # participant's "Committing remote state change T" when the initiator's is missing)
+    proved_by: list[str] = field(default_factory=list)
 
     @property
     def initiator_side(self) -> TwopcSide | None:
@@ -474,6 +487,10 @@ class Cluster:
 
     nodes: list[NodeEvents]
     ids: dict[tuple[str | None, int], str] = field(default_factory=dict)  # (resource, id)
+    # (resource, id) -> host, as any node's lines tie them (absent nodes too)
+    hosts: dict[tuple[str | None, int], str] = field(default_factory=dict)
+    # lines that tie one id to two hosts or two nodes to one id (correlate.identity)
+    identity_conflicts: list[str] = field(default_factory=list)
     twopc: list[TwopcRecord] = field(default_factory=list)
     decision_pairs: list[DecisionPair] = field(default_factory=list)
     resyncs: list[ResyncRecord] = field(default_factory=list)
@@ -513,6 +530,7 @@ class Cluster:
         # Without a resource, an id names one node only if it does in every resource.
         self._any_id = {i: next(iter(ns)) for i, ns in named.items() if len(ns) == 1}
         self._hosts = {n.identity.host: n.name for n in self.nodes if n.identity.host}
+        self._hosts.update({a: n.name for n in self.nodes for a in n.identity.aliases})
 
     def peer_node(self, resource: str | None, peer: int | None, host: str | None) -> str | None:
         """The node a peer id (in a resource) or a peer host name refers to, if its log
@@ -540,7 +558,10 @@ class Cluster:
             return found
         if host is not None:
             return host
-        return None if peer is None else f"node id {peer}"
+        if peer is None:
+            return None
+        # A node whose log is absent keeps the host another node's handshake gave it.
+        return self.hosts.get((resource, peer)) or f"node id {peer}"
 
 
 @dataclass(eq=False)
@@ -598,10 +619,36 @@ class Window:
 
 class Clock:
     """Every row's aligned time (ns on the reference clock), computed once per row by the
-    align stage from its segments; every later stage reads it here."""
+    align stage from its segments; every later stage reads it here.
 
-    def __init__(self, times: dict[str, np.ndarray]) -> None:
+    ``order`` is where the causal order needs more than the times: per node, the rows
+    whose place in the merged order is later than their aligned time (a receive whose
+    aligned time ties with its send's within the stamps' resolution, and the node's
+    rows after it in that tie), with the key they sort by (``rows``, ``keys``, sorted by
+    row). Everything that orders rows across nodes (the merged timeline, the diagrams,
+    the report) sorts by :meth:`order_at`, never by the time alone."""
+
+    def __init__(
+        self,
+        times: dict[str, np.ndarray],
+        order: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> None:
         self.times = times
+        self.order = order or {}
+
+    def order_at(self, ref: Ref | None) -> int | None:
+        """The row's key in the merged order (its aligned time unless the causal order
+        placed it later)."""
+        t = self.at(ref)
+        if t is None or ref is None:
+            return t
+        bumped = self.order.get(ref.node)
+        if bumped is not None:
+            rows, keys = bumped
+            i = int(np.searchsorted(rows, ref.row))
+            if i < len(rows) and rows[i] == ref.row:
+                return int(keys[i])
+        return t
 
     def at(self, ref: Ref | None) -> int | None:
         if ref is None:

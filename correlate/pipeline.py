@@ -94,22 +94,32 @@ def analyse(
     del frame  # the loop's last frame would keep a node's messages alive through the merge
     watch.split("events")
     cluster = protocol.correlate(node_events)
-    pairs = evidence.collect(cluster)
+    found_evidence = evidence.collect(
+        cluster,
+        {p.name: evidence.NodeTimes.of(p.name, f) for p, f in zip(parsed, frames, strict=True)},
+    )
     watch.split("correlate")
     clocks = [align.NodeClock.of(p.name, f) for p, f in zip(parsed, frames, strict=True)]
-    alignment = align.align(clocks, pairs, reference, options.offsets)
+    alignment = align.align(clocks, found_evidence.pairs, reference, options.offsets)
     del clocks  # a copy of every row's time and place, not needed past alignment
     _alignment_notices(alignment, notices, len(parsed), cluster)
     watch.split("align")
     aligned = [
-        timeline.place(f, alignment.offsets[p.name], alignment.clock.times[p.name])
+        timeline.place(
+            f,
+            alignment.offsets[p.name],
+            alignment.clock.times[p.name],
+            alignment.unsure_rows(p.name),
+        )
         for p, f in zip(parsed, frames, strict=True)
     ]
     del frames
     # Every row's offset lives on in the timeline's offset_s column; the alignment handed
     # on is a new one without the per-row copy (the align stage's own is let go).
     alignment = replace(alignment, offsets={})
-    full = timeline.merge(aligned, [reference, *[n for n in names if n != reference]])
+    full = timeline.merge(
+        aligned, [reference, *[n for n in names if n != reference]], alignment.clock.order
+    )
     if options.only == "drbd":
         full = _only_drbd(full, notices)
     merged = timeline.narrow(full, options.since_ns, options.until_ns)
@@ -118,7 +128,7 @@ def analyse(
     # window's end); scope.narrow then cuts them with everything else.
     story = episodes.build(cluster, alignment.clock)
     watch.split("episodes")
-    found = findings.find(parsed, cluster, alignment, full)
+    found = findings.find(parsed, cluster, alignment, full, found_evidence.late)
     watch.split("findings")
     rows_read = full.height
     del full
@@ -126,7 +136,7 @@ def analyse(
         nodes=parsed,
         timeline=merged,
         notices=notices,
-        events=node_events,
+        events=cluster.nodes,
         cluster=cluster,
         alignment=alignment,
         episodes=story,

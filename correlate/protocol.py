@@ -20,9 +20,10 @@ story at the same time share no id and no UUID, and nothing here pairs them.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 
+from . import identity
 from .catalog import results_mirror
 from .i18n import Msg
 from .model import (
@@ -45,8 +46,13 @@ TARGET_ROLES = {"SyncTarget", "VerifyT"}
 
 
 def correlate(nodes: list[NodeEvents]) -> Cluster:
-    cluster = Cluster(nodes=nodes, by_name={n.name: n for n in nodes})
-    _resolve_ids(cluster)
+    """The cluster view of the nodes' records. The nodes come back as new records with
+    their identities settled (:mod:`correlate.identity`); ``nodes`` is not changed."""
+    settled, who = identity.resolve(nodes)
+    cluster = Cluster(nodes=settled, by_name={n.name: n for n in settled})
+    cluster.ids = dict(who.ids)
+    cluster.hosts = dict(who.hosts)
+    cluster.identity_conflicts = list(who.conflicts)
     cluster.index_names()
     cluster.twopc = _twopc(cluster)
     for rec in cluster.twopc:
@@ -68,71 +74,6 @@ def _sides_by_tid(nodes: Iterable[NodeEvents]) -> dict[int, list[TwopcSide]]:
         for tid, sides in n.twopc.items():
             by_tid[tid].extend(sides)
     return by_tid
-
-
-def _resolve_ids(cluster: Cluster) -> None:
-    nodes = cluster.nodes
-    ident = {n.name: n.identity for n in nodes}
-
-    def learn(node: str, resource: str | None, node_id: int | None, why: str) -> None:
-        if resource is None or node_id is None or node_id < 0:
-            return
-        me = ident[node]
-        if resource not in me.node_ids:
-            me.node_ids[resource] = node_id
-            if me.node_id is None:
-                me.node_id, me.node_id_from = node_id, why
-
-    # A participant names the initiator by the peer id in its prefix (unless a relay
-    # passed it on: the initiator's own prepare wins); the initiator names its target.
-    for sides in _sides_by_tid(nodes).values():
-        init = next((s for s in sides if s.role == "initiator"), None)
-        if init is None:
-            continue
-        for s in sides:
-            if s.role != "participant" or s.resource != init.resource:
-                continue
-            learn(init.node, init.resource, s.peer, f"peer id in {s.node}'s 2PC lines")
-            if init.target_id is not None and init.target_id >= 0:
-                learn(s.node, s.resource, init.target_id, f"2PC target in {init.node}'s log")
-    # Two nodes, one id known: the other is the one peer id the known one talks to.
-    if len(nodes) == 2:
-        a, b = (ident[n.name] for n in nodes)
-        for x, y in ((a, b), (b, a)):
-            for resource in sorted(set(x.resources) | set(y.resources)):
-                if resource in y.node_ids:
-                    continue
-                peers = sorted({p for p in _peer_ids(cluster.node(x.name), resource)})
-                if len(peers) == 1:
-                    learn(y.name, resource, peers[0], f"the one peer id {x.name} names")
-                elif x.id_in(resource) is None:
-                    # A node never names itself as a peer: of the usual 0 and 1, the one
-                    # its only peer does not have.
-                    mine = sorted({p for p in _peer_ids(cluster.node(y.name), resource)})
-                    if len(mine) == 1 and mine[0] in (0, 1):
-                        learn(y.name, resource, 1 - mine[0], "the id its only peer does not have")
-    for n in nodes:
-        me = n.identity
-        for resource, node_id in me.node_ids.items():
-            cluster.ids.setdefault((resource, node_id), n.name)
-        if me.node_ids and me.node_id is None:
-            me.node_id = Counter(me.node_ids.values()).most_common(1)[0][0]
-    # Host names: a Linux node calls its peers by host; the peer with that id is the host.
-    for n in nodes:
-        for h in n.handshakes:
-            host = h.peer_host or h.peer_name
-            owner = cluster.ids.get((h.resource, h.peer_id)) if h.peer_id is not None else None
-            if owner is not None and host and cluster.node(owner).identity.host is None:
-                cluster.node(owner).identity.host = host
-
-
-def _peer_ids(node: NodeEvents, resource: str) -> set[int]:
-    """The peer ids a node's lines name in one resource."""
-    found = {h.peer_id for h in node.handshakes if h.resource == resource}
-    found |= {s.peer for sides in node.twopc.values() for s in sides if s.resource == resource}
-    found |= {c.peer for c in node.connects if c.resource == resource}
-    found |= {d.peer for d in node.decisions if d.resource == resource}
-    return {p for p in found if p is not None and p >= 0}
 
 
 def refers(cluster: Cluster, resource: str | None, peer: int | None, host: str | None,
@@ -176,48 +117,126 @@ def _twopc(cluster: Cluster) -> list[TwopcRecord]:
     return records
 
 
+# DRBD's SS_TIMEOUT (drbd.h): an initiator's "Aborting ... rv = -23" gave up waiting.
+RV_TIMEOUT = -23
+
+
+def _outcome(init: TwopcSide | None, parts: list[TwopcSide]) -> tuple[str, list[str]]:
+    """The outcome and the nodes whose own lines prove it.
+
+    The initiator's commit or abort decides (an abort with rv = -23, DRBD's SS_TIMEOUT,
+    or after BSR's "twopc timeout occurred", is a timeout). Without it, any
+    participant's line proves it: ``Committing remote state change T`` (a participant
+    commits only on the initiator's word) or an ignored P_TWOPC_COMMIT the commit;
+    ``Aborting remote``, an ignored P_TWOPC_ABORT or a rejection the abort; ``Two-phase
+    commit T timeout`` the timeout. ``incomplete`` only when no node's line proves any.
+    Every node whose line proves the outcome is named, not only the first."""
+    sides = [s for s in (init, *parts) if s is not None]
+
+    def packets(s: TwopcSide, name: str) -> bool:
+        return any(p == name for p, _ in s.ignored)
+
+    committed = sorted({
+        s.node for s in sides if s.commit is not None or packets(s, "P_TWOPC_COMMIT")
+    })  # fmt: skip
+    aborted = sorted({
+        s.node
+        for s in sides
+        if s.abort is not None or s.rejected is not None or packets(s, "P_TWOPC_ABORT")
+    })  # fmt: skip
+    timed = sorted({s.node for s in sides if s.timeouts} | (
+        {init.node} if init is not None and init.abort is not None and init.abort_rv == RV_TIMEOUT
+        else set()
+    ))  # fmt: skip
+    if init is not None and init.commit is not None:
+        return "committed", committed
+    if init is not None and init.abort is not None:
+        if init.node in timed:
+            return "timed out", timed
+        return "aborted", aborted
+    if committed:
+        return "committed", committed
+    if timed:
+        return "timed out", timed
+    if aborted:
+        return "aborted", aborted
+    return "incomplete", []
+
+
+def _arrivals(
+    cluster: Cluster, resource: str | None, parts: list[TwopcSide]
+) -> tuple[list[str | None], dict[str, str]]:
+    """Where each participant's prepare came from: the relays (participant -> the present
+    node it came through, itself a participant) and, for the rest, the sender each
+    arrival connection names (the initiator, when no relay stood between)."""
+    present = {p.node for p in parts}
+    relays: dict[str, str] = {}
+    senders: list[str | None] = []
+    for p in parts:
+        via = cluster.peer_node(resource, p.peer, p.peer_host)
+        if via is not None and via in present and via != p.node:
+            relays[p.node] = via
+        else:
+            senders.append(cluster.name_of(resource, p.peer, p.peer_host))
+    return senders, relays
+
+
 def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRecord:
     init = next((s for s in sides if s.role == "initiator"), None)
     parts = [s for s in sides if s.role == "participant"]
     resource = next((s.resource for s in sides if s.resource is not None), None)
     problems: list[Msg] = []
+    outcome, proved_by = _outcome(init, parts)
+    senders, relays = _arrivals(cluster, resource, parts)
     if init is not None:
         initiator, initiator_id = init.node, init.initiator_id
-        if init.commit is not None:
-            outcome = "committed"
-        elif init.abort is not None:
-            outcome = "timed out" if init.timeouts else "aborted"
-        elif init.timeouts:
-            outcome = "timed out"
-        else:
-            outcome = "incomplete"
         target_id = init.target_id
+        # A prepare that came from another node than the initiator came through a relay.
+        for p in parts:
+            via = cluster.name_of(resource, p.peer, p.peer_host)
+            if p.node not in relays and via is not None and via != initiator:
+                relays[p.node] = via
     else:
-        # Its log is not here: DRBD 9.1+ participants name it (A->B); else the
-        # connection the prepare came on names it (unless a relay passed it on).
+        # Its log is not here: DRBD 9.2.11+ participants name it (A->all); else it is
+        # the node at the start of the arrival chain, when every chain starts at one.
         named = next((p.initiator_id for p in parts if p.initiator_id is not None), None)
-        p0 = next((p for p in parts if p.peer is not None or p.peer_host), None)
         if named is not None:
             initiator_id, initiator = named, cluster.name_of(resource, named)
         else:
-            initiator_id = p0.peer if p0 else None
-            initiator = cluster.name_of(resource, p0.peer, p0.peer_host) if p0 else None
+            starts = {x for x in senders if x is not None}
+            initiator = starts.pop() if len(starts) == 1 and None not in senders else None
+            first = next((p for p in parts if p.node not in relays), None)
+            initiator_id = first.peer if first is not None and initiator is not None else None
+            if len(starts) > 1:
+                problems.append(
+                    Msg(
+                        "the participants' prepares came from {nodes}: which one initiated "
+                        "is not logged",
+                        nodes=", ".join(sorted(starts | {initiator} - {None})),
+                    )
+                )
         target_id = next((p.target_id for p in parts if p.target_id is not None), None)
-        if any(p.commit for p in parts):
-            outcome = "committed"
-        elif any(p.abort or p.rejected for p in parts):
-            outcome = "aborted"
-        elif any(p.timeouts for p in parts):
-            outcome = "timed out"
-        else:
-            outcome = "incomplete"
     for p in parts:
         if p.rejected is not None:
             problems.append(Msg("{node} rejected it", node=p.node))
         if outcome == "committed" and p.commit is None and p.rejected is None:
             problems.append(Msg("{node} never logged the commit", node=p.node))
-        if outcome in ("aborted", "timed out") and p.abort is None and p.rejected is None:
+        if (
+            outcome in ("aborted", "timed out")
+            and p.abort is None
+            and p.rejected is None
+            and not p.ignored
+            and not p.timeouts
+        ):
             problems.append(Msg("{node} never logged the abort", node=p.node))
+        if init is not None and init.abort is not None and p.commit is not None:
+            problems.append(
+                Msg(
+                    "{node} logged a commit of a change {initiator} aborted",
+                    node=p.node,
+                    initiator=init.node,
+                )
+            )
     if init is not None and init.timeouts:
         problems.append(Msg("{node} timed out waiting for replies", node=init.node))
     duration = None
@@ -233,14 +252,10 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
             for k, v in s.changes.items():
                 changes.setdefault(k, v)
     present = {n.name for n in cluster.nodes}
-    relays: dict[str, str] = {}
-    absent: list[str] = []
-    for p in parts:
-        via = cluster.name_of(resource, p.peer, p.peer_host)
-        if via is not None and via != initiator and initiator is not None:
-            relays[p.node] = via
-            if via not in present and via not in absent:
-                absent.append(via)
+    absent: list[str] = sorted(
+        {v for v in relays.values() if v not in present}
+        | {x for x in senders if x is not None and x not in present and x != initiator}
+    )
     target = cluster.name_of(resource, target_id)
     if (
         target is not None
@@ -267,6 +282,7 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
         abort_rv=init.abort_rv if init else None,
         relays=relays,
         absent=sorted(absent),
+        proved_by=proved_by,
     )
 
 

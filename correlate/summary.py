@@ -97,10 +97,13 @@ def alignment_json(analysis: Analysis) -> dict[str, Any]:
         "summary": summary,
         "steps": [
             {
+                "number": k,
                 "node": s.node,
                 "size_s": _r(s.size_s),
                 "after_line": t.line(s.before),
                 "before_line": t.line(s.after),
+                # rows either side of the step may be on (the timeline's step column)
+                "unsure_rows": list(s.unsure) if s.unsure else None,
                 "likely_between": [
                     {k: (fmt_ns(v) if k == "local_ns" else v) for k, v in ln.items()}
                     for ln in s.likely
@@ -108,13 +111,16 @@ def alignment_json(analysis: Analysis) -> dict[str, Any]:
                 if s.likely
                 else None,
             }
-            for na in al.nodes.values()
-            for s in na.steps
+            for k, s in enumerate(al.steps, 1)
         ],
         "causal": {
             "pairs_checked": sum(1 for p in al.pairs if p.strict),
             "violations_before": al.violations_before,
             "violations_after": al.violations_after,
+            # of the pairs between aligned nodes: the receive after its send beyond both
+            # stamps' resolution, or only within it (a tie: order unproven)
+            "proven": al.proven,
+            "within_resolution": al.within_resolution,
             "adjustments": [
                 {
                     "node": a.node,
@@ -355,6 +361,7 @@ def twopc_json(r, t: Times) -> dict[str, Any]:
         "participants": r.participants,
         "absent": r.absent,
         "relays": r.relays,
+        "proved_by": r.proved_by,
         "outcome": r.outcome,
         "duration_ms": _r(r.duration_ms, 4),
         "changes": r.changes,

@@ -6,12 +6,17 @@ columns plus
 
 * ``offset_s`` f64: the offset applied to this row (node clock minus reference clock);
   null when the node could not be aligned and keeps its own clock;
-* ``time`` datetime[ns]: ``local_time - offset_s``, the row on the reference clock.
+* ``time`` datetime[ns]: ``local_time - offset_s``, the row on the reference clock;
+* ``step`` u16: on rows between a clock step's last evidence before it and its first
+  evidence after it (the step's number in alignment.json's ``steps``, from 1), whose
+  offset is only known to lie between the two segments'; null elsewhere.
 
 Rows are sorted on the aligned clock, ties by node (in SRC order) and then by the node's
 own order (file, line, entry), which is counter order. A node's own rows never change
 order among themselves: its counter is the truth about its own sequence, so the sort key
-is the running maximum of its aligned time.
+is the running maximum of its aligned time. Where a receive's aligned time ties with its
+send's within the stamps' resolution, the causal order the align stage worked out
+(:attr:`~correlate.model.Clock.order`) puts it after the send.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ COLUMNS = [
     "format",
     "time_res_ns",
     "cause",
+    "step",
 ]
 
 
@@ -83,7 +89,11 @@ CATEGORICAL = {
 }
 
 
-def merge(frames: list[pl.DataFrame], node_order: list[str]) -> pl.DataFrame:
+def merge(
+    frames: list[pl.DataFrame],
+    node_order: list[str],
+    order: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> pl.DataFrame:
     """Concatenate nodes' frames (``time`` and ``offset_s`` already set) and sort.
 
     Consumes ``frames``: the list is emptied. The order is found from the key columns
@@ -96,10 +106,20 @@ def merge(frames: list[pl.DataFrame], node_order: list[str]) -> pl.DataFrame:
     # entry = ``row``): a stable sort on the key alone then breaks ties by node and row,
     # with far less memory than a sort on three columns.
     frames.sort(key=lambda f: rank[f.get_column("node")[0]] if f.height else len(rank))
-    # A node's sort key is the running maximum of its aligned time down its frame.
-    keys = pl.concat(
-        [f.select(pl.col("time").forward_fill().backward_fill().cum_max()) for f in frames]
-    )
+    # A node's sort key is the running maximum of its aligned time down its frame,
+    # lifted where the causal order says (the node's later rows follow the lift).
+    order = order or {}
+
+    def key(f: pl.DataFrame) -> pl.DataFrame:
+        k = f.select(pl.col("time").cast(pl.Int64).forward_fill().backward_fill().cum_max())
+        lifted = order.get(f.get_column("node")[0]) if f.height else None
+        if lifted is None:
+            return k
+        rows, values = lifted
+        lifted_keys = k.get_column("time").scatter(rows, values)
+        return lifted_keys.cum_max().to_frame("time")
+
+    keys = pl.concat([key(f) for f in frames])
     order = keys.select(pl.arg_sort_by("time", nulls_last=True, maintain_order=True)).to_series()
     del keys
     parts = frames[:]
@@ -129,11 +149,25 @@ def narrow(frame: pl.DataFrame, since_ns: int | None, until_ns: int | None) -> p
     return frame.filter(keep)
 
 
-def place(frame: pl.DataFrame, offsets: np.ndarray, times: np.ndarray) -> pl.DataFrame:
+def place(
+    frame: pl.DataFrame,
+    offsets: np.ndarray,
+    times: np.ndarray,
+    unsure: list[tuple[int, int, int]] | None = None,
+) -> pl.DataFrame:
     """Give each row the offset and aligned time the align stage computed for it (by row:
     ``frame`` is the node's frame in its own order); a node without an offset keeps its
-    own clock (``offset_s`` null, ``time = local_time``)."""
+    own clock (``offset_s`` null, ``time = local_time``). ``unsure``: (first row, last
+    row, step number) of the rows a clock step may lie on either side of."""
     offset = pl.Series("offset_s", offsets, dtype=pl.Float64).fill_nan(None)
     time = pl.Series("time", times, dtype=pl.Int64)
     time = time.set(time == NO_TIME, None).cast(pl.Datetime("ns"))
-    return frame.with_columns(offset, time)
+    if unsure:
+        numbers = np.zeros(frame.height, dtype=np.uint16)
+        for first, last, number in unsure:
+            numbers[first : last + 1] = number
+        step = pl.Series("step", numbers, dtype=pl.UInt16)
+        step = step.set(step == 0, None)
+    else:
+        step = pl.repeat(None, frame.height, dtype=pl.UInt16, eager=True).alias("step")
+    return frame.with_columns(offset, time, step)

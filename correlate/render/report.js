@@ -22,6 +22,8 @@
   D.rawOrder = sums(D.rawOrder);
   if (D.msgCode) D.msg = D.msgCode.map((c) => D.msgs[c]);
   const n = D.msg.length;
+  // Rows a clock step may lie on either side of, with the step's number.
+  const UNSURE = new Map((D.unsure || []).map((r, k) => [r, D.unsureStep[k]]));
   // offset_s = local time - aligned time, to the 100 ns both show.
   const offset = (i) => D.offset ? D.offset[i]
     : (D.unaligned[D.node[i]] || D.time[i] === null || D.local[i] === null) ? null
@@ -105,6 +107,10 @@
       const t1 = el("td", fmt(main), "t");
       const off = offset(i);
       t1.title = T("offset_s {offset}", { offset: off === null ? T("none (unaligned)") : off });
+      if (UNSURE.has(i)) {
+        t1.textContent += " ~";
+        t1.title += "\n" + T("~ between clock step {step}'s last evidence before it and first after it: its offset lies between the two segments' (alignment.json steps)", { step: UNSURE.get(i) });
+      }
       const nd = el("td"); nd.append(el("span", D.nodes[D.node[i]], "badge n" + Math.min(D.node[i], 4)));
       const cat = D.categories[D.cat[i]];
       const where = el("td", cat ? cat + ":" + D.idx[i] : "-");

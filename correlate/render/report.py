@@ -228,6 +228,11 @@ def _timeline_table(analysis: Analysis) -> dict[str, Any]:
         "rawOrder": _deltas(raw_order.cast(pl.Int64)),
     }
     data.update(_offsets(kept, node_codes, len(nodes)))
+    # Rows a clock step may lie on either side of: the page marks their time.
+    unsure = kept.select(pl.arg_where(pl.col("step").is_not_null())).to_series()
+    if unsure.len():
+        data["unsure"] = unsure.to_list()
+        data["unsureStep"] = kept["step"].gather(unsure).to_list()
     data.update(_messages(kept["message"].fill_null("")))
     return {"frame": kept, "data": data}
 
@@ -694,6 +699,10 @@ def _alignment(analysis: Analysis, index: dict) -> str:
             lo = "-inf" if seg.lower_s is None else f"{seg.lower_s:+.7f}"
             hi = "+inf" if seg.upper_s is None else f"{seg.upper_s:+.7f}"
             off = "-" if seg.offset_s is None else f"{seg.offset_s:+.7f}"
+            if seg.one_sided == "upper":  # a bound, not a point: say which
+                off = f"&le; {hi}"
+            elif seg.one_sided == "lower":
+                off = f"&ge; {lo}"
             out.append(
                 f"<tr><td>{esc(name)}</td><td class=num>{k + 1}</td>"
                 f"<td class=t>{esc(fmt_ns(seg.start_ns, sep=' '))}<br>"
@@ -735,6 +744,12 @@ def _alignment(analysis: Analysis, index: dict) -> str:
         before=al.violations_before,
         conflicts=len(al.conflicts),
     )
+    if al.within_resolution:
+        said = _(
+            "{count} pair(s) only the stamps' resolution separates: their order is unproven, "
+            "and the timeline puts each receive after its send"
+        )
+        checked += " " + tr(said, count=al.within_resolution)
     out.append(f"<li>{checked}</li></ul>")
     pairs = sorted(al.pairs, key=lambda p: (not p.strict, p.send.node, p.send.row))
     if len(pairs) > EVIDENCE_ROWS:
@@ -1044,4 +1059,8 @@ SCRIPT_TEXT = (
     N_("offset_s {offset}"),
     N_("none (unaligned)"),
     N_("(diagram could not be read)"),
+    N_(
+        "~ between clock step {step}'s last evidence before it and first after it: its "
+        "offset lies between the two segments' (alignment.json steps)"
+    ),
 )

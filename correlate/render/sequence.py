@@ -262,9 +262,12 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
         elif b.what == "step":
             said = _("clock step {size} s before this line")
             note(b, said.format(size=f"{r.size_s:+.3f}"), "finding")
+    # The merged order (a receive after its send where their times tie), then the
+    # node's own order.
+    order_at = analysis.clock.order_at
     d.items.sort(
         key=lambda it: (
-            it.ns,
+            (order_at(it.ref) if it.ref is not None else None) or it.ns,
             nodes.index(it.node),
             it.ref.row if it.ref else 0,
             it.style != "send",

@@ -145,13 +145,25 @@ def clock_line(na: NodeAlignment) -> str:
     hi = "+inf" if main.upper_s is None else f"{main.upper_s:+.6f}"
     evidence = sum(s.evidence for s in na.segments)
     weak = sum(s.weak_evidence for s in na.segments)
-    out = _("offset {offset} s  [{lo}, {hi}]  drift {drift} ppm  evidence {count} pairs").format(
-        offset=f"{main.offset_s:+.6f}",
-        lo=lo,
-        hi=hi,
-        drift=f"{main.drift_ppm or 0:+.1f}",
-        count=evidence,
-    )
+    if main.one_sided == "upper":
+        # Only one side is bounded: the bound is what the lines prove, not a point.
+        out = _(
+            "offset at most {hi} s (nothing bounds it from below)  evidence {count} pairs"
+        ).format(hi=hi, count=evidence)
+    elif main.one_sided == "lower":
+        out = _(
+            "offset at least {lo} s (nothing bounds it from above)  evidence {count} pairs"
+        ).format(lo=lo, count=evidence)
+    else:
+        out = _(
+            "offset {offset} s  [{lo}, {hi}]  drift {drift} ppm  evidence {count} pairs"
+        ).format(
+            offset=f"{main.offset_s:+.6f}",
+            lo=lo,
+            hi=hi,
+            drift=f"{main.drift_ppm or 0:+.1f}",
+            count=evidence,
+        )
     if weak:
         out += _(" + {count} weak").format(count=weak)
     basis = basis_word(main.basis) + (
@@ -284,6 +296,11 @@ def summary(analysis: Analysis) -> str:
         )
         if al.violations_before:
             causal += " " + _("({count} before adjusting)").format(count=al.violations_before)
+        if al.within_resolution:
+            causal += ", " + _(
+                "{count} only the stamps' resolution separates (order unproven; the "
+                "timeline puts each receive after its send)"
+            ).format(count=al.within_resolution)
         if al.conflicts:
             causal += ", " + _("{count} conflicting").format(count=len(al.conflicts))
         lines.append(label("causal") + causal)
@@ -526,8 +543,10 @@ def write_timeline(frame: pl.DataFrame, events_only: bool, stream: TextIO | None
     text = frame.select(
         pl.concat_str(
             [
-                _stamp("time"),
-                pl.col("node").str.pad_end(width),
+                # "~": a row a clock step may lie on either side of (the step column)
+                _stamp("time")
+                + pl.when(pl.col("step").is_not_null()).then(pl.lit("~ ")).otherwise(pl.lit("  "))
+                + pl.col("node").str.pad_end(width),
                 _stamp("local_time"),
                 pl.col("level").fill_null("-").str.pad_end(4),
                 (pl.col("category") + ":" + pl.col("index").cast(pl.String))
