@@ -47,6 +47,8 @@ class Identities:
     by_host: dict[str, str] = field(default_factory=dict)  # host -> present node
     # lines that tie one id to two hosts, or two nodes to one id: said, not guessed
     conflicts: list[str] = field(default_factory=list)
+    # ids the lines name that no line ties to a host or a present node: "node id N"
+    unnamed: list[Key] = field(default_factory=list)
 
 
 @dataclass
@@ -119,7 +121,23 @@ def resolve(nodes: list[NodeEvents]) -> tuple[list[NodeEvents], Identities]:
             first = next(r for r, i in s.ids.items() if i == ident.node_id)
             ident.node_id_from = s.why.get(first)
         out.append(replace(n, identity=ident))
-    return out, Identities(ids, dict(hosts), by_host, conflicts)
+    named = {key for n in nodes for key in _ids_named(n)}
+    unnamed = sorted(
+        (k for k in named if k not in ids and k not in hosts), key=lambda k: (str(k[0]), k[1])
+    )
+    return out, Identities(ids, dict(hosts), by_host, conflicts, unnamed)
+
+
+def _ids_named(n: NodeEvents) -> set[Key]:
+    """Every (resource, node id) a node's lines name: peers, 2PC ends, handshakes."""
+    found: set[tuple[str | None, int | None]] = set()
+    found |= {(h.resource, h.peer_id) for h in n.handshakes}
+    found |= {(c.resource, c.peer) for c in n.connects}
+    found |= {(d.resource, d.peer) for d in n.decisions}
+    for sides in n.twopc.values():
+        for x in sides:
+            found |= {(x.resource, x.peer), (x.resource, x.initiator_id), (x.resource, x.target_id)}
+    return {(r, i) for r, i in found if i is not None and i >= 0}
 
 
 def _aliases(

@@ -491,6 +491,8 @@ class Cluster:
     hosts: dict[tuple[str | None, int], str] = field(default_factory=dict)
     # lines that tie one id to two hosts or two nodes to one id (correlate.identity)
     identity_conflicts: list[str] = field(default_factory=list)
+    # (resource, id) the lines name that no line ties to a host or a present node
+    unnamed_ids: list[tuple[str | None, int]] = field(default_factory=list)
     twopc: list[TwopcRecord] = field(default_factory=list)
     decision_pairs: list[DecisionPair] = field(default_factory=list)
     resyncs: list[ResyncRecord] = field(default_factory=list)

@@ -53,6 +53,7 @@ def correlate(nodes: list[NodeEvents]) -> Cluster:
     cluster.ids = dict(who.ids)
     cluster.hosts = dict(who.hosts)
     cluster.identity_conflicts = list(who.conflicts)
+    cluster.unnamed_ids = list(who.unnamed)
     cluster.index_names()
     cluster.twopc = _twopc(cluster)
     for rec in cluster.twopc:

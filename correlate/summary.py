@@ -194,6 +194,12 @@ def pair_json(p, t: Times) -> dict[str, Any]:
 # -- summary.json -------------------------------------------------------------------------
 
 
+UNNAMED_WHY = (
+    "no Handshake to peer N on a connection named by a host, no committed conn( ) change of "
+    "a 2PC aimed at it, and no present node's own lines give this id"
+)
+
+
 def summary_json(analysis: Analysis) -> dict[str, Any]:
     al, cl = analysis.alignment, analysis.cluster
     t = Times(analysis.clock)
@@ -228,6 +234,15 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
     return {
         "reference": al.reference,
         "nodes": [p.name for p in analysis.nodes],
+        # Who is who beyond each node's own identity (alignment.json): the ids the lines
+        # name that no line ties to a host (shown as "node id N"), and lines that tie
+        # one id to two hosts.
+        "identities": {
+            "unnamed": [
+                {"resource": r, "node_id": i, "why": UNNAMED_WHY} for r, i in cl.unnamed_ids
+            ],
+            "conflicts": list(cl.identity_conflicts),
+        },
         "twopc": [twopc_json(r, t) for r in cl.twopc],
         "resyncs": [resync_json(r, t) for r in cl.resyncs],
         "uuid_decisions": decisions,

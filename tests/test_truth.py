@@ -23,7 +23,7 @@ import random
 import polars as pl
 import pytest
 
-from .simulate import NS, Sim
+from .simulate import NS, Sim, SimNode
 from .simulate_drbd import DrbdRender, Kernel
 from .test_drbd_sim import KERNELS, PEER, REF, ROLE, Run, simulate, three_nodes, two_nodes
 
@@ -289,3 +289,31 @@ def test_a_step_between_prepare_and_reply(tmp_path):
     rows = a.timeline.filter(pl.col("node").cast(pl.String) == PEER).sort("row")
     marked = rows.filter(pl.col("step").is_not_null())["row"].to_list()
     assert marked and min(marked) > step.before.row - 1 and max(marked) < step.after.row + 1
+
+
+# -- an id no line ties to a host -------------------------------------------------------------
+
+
+def test_an_id_no_line_ties_to_a_host_stays_node_id_n(tmp_path, bsrcorr):
+    """Windows BSR names peers by node id only: with n2's log missing, node id 2 stays
+    ``node id 2`` everywhere, and summary.json, the terminal and the report say why."""
+    import json
+    from datetime import datetime
+
+    nodes = [SimNode("n0", 0), SimNode("n1", 1, offset_s=0.2), SimNode("n2", 2)]
+    sim = Sim(nodes, datetime(2024, 3, 2, 10, 0, 0))
+    sim.connect("n0", "n1", 5.0)
+    sim.connect("n1", "n2", 8.0)
+    sim.twopc("n1", 30.0, ["n0", "n2"])
+    paths = sim.write(tmp_path / "logs")
+    run = bsrcorr(f"n0={paths['n0']}", f"n1={paths['n1']}", "--diagrams", "none")
+    assert run.exit_code in (0, 1), run.stderr
+    summary = json.loads((run.out / "summary.json").read_text(encoding="utf-8"))
+    [unnamed] = summary["identities"]["unnamed"]
+    assert (unnamed["resource"], unnamed["node_id"]) == ("r0", 2) and unnamed["why"]
+    assert "node id 2 (r0): no line ties them to a host" in run.stdout
+    report = (run.out / "report.html").read_text(encoding="utf-8")
+    assert "node id 2 (r0): named by the lines" in report
+    # ... and n1's connect to it names it so too.
+    [connect] = [r for r in summary["twopc"] if r["initiator"] == "n1" and r["target"] != "all"]
+    assert connect["target"] == "node id 2" and connect["participants"] == ["node id 2"]

@@ -732,6 +732,17 @@ def _alignment(analysis: Analysis, index: dict) -> str:
                 after=Html(_line_link(st.after, index, analysis)),
             )
             out.append(f"<li>{step}</li>")
+    unnamed = analysis.cluster.unnamed_ids
+    if unnamed:
+        said = _(
+            "{ids}: named by the lines, but no Handshake to peer N on a connection named by a "
+            "host, no committed conn( ) change aimed at it and no given log ties them to a host, "
+            'so they stay "node id N"'
+        )
+        ids = ", ".join(
+            _("node id {id} ({resource})").format(id=i, resource=r or "-") for r, i in unnamed
+        )
+        out.append(f"<li>{tr(said, ids=ids)}</li>")
     strict = sum(1 for p in al.pairs if p.strict)
     said = _(
         "causal check: {strict} strict pairs, {after} receive-before-send after alignment "

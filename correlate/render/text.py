@@ -286,6 +286,18 @@ def summary(analysis: Analysis) -> str:
                     size=f"{step.size_s:+.6f}", where=where
                 )
             )
+    unnamed = analysis.cluster.unnamed_ids
+    if unnamed:
+        lines.append("")
+        ids = ", ".join(
+            _("node id {id} ({resource})").format(id=i, resource=r or "-") for r, i in unnamed
+        )
+        lines.append(
+            label("ids")
+            + _(
+                "{ids}: no line ties them to a host or a given log (summary.json identities)"
+            ).format(ids=ids)
+        )
     lines.extend(_findings(analysis))
     lines.extend(_protocol(analysis))
     lines.extend(_episodes(analysis))
