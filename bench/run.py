@@ -38,6 +38,9 @@ sys.path.insert(0, str(HERE))
 import build  # noqa: E402
 
 BSRCORR = [sys.executable, "-m", "correlate"]
+# The speed yardstick (issue 27): a scan extracting what LINBIT's twopc-graph does, kept in
+# the steering checkout beside this one (BSRCORR_SCAN names another copy).
+SCAN = Path(os.environ.get("BSRCORR_SCAN", ROOT.parent / "shared" / "bench" / "twopc-scan.pl"))
 
 
 def files_of(data: Path) -> list[str]:
@@ -134,6 +137,10 @@ def measure(data: Path, repeat: int, out: Path) -> dict:
     grep_s, grep_n = timed_shell(f"grep -h -F '[TWOPC:' {quoted} | wc -l", repeat)
     perl_s, perl_n = timed_shell(f"perl -ne 'print if /\\[TWOPC:/' {quoted} | wc -l", repeat)
     assert int(grep_n) == int(perl_n)
+    # The yardstick: what LINBIT's twopc-graph extracts, in one pass (shared/bench).
+    scan_s = None
+    if SCAN.exists():
+        scan_s, _ = timed_shell(f"perl '{SCAN}' {quoted} | wc -l", repeat)
     run = timed_bsrcorr(data, out)
     facts = bundle_facts(out) if run["exit_code"] in (0, 1) else {}
     return {
@@ -144,9 +151,11 @@ def measure(data: Path, repeat: int, out: Path) -> dict:
         "wc_s": wc_s,
         "grep_s": grep_s,
         "perl_s": perl_s,
+        "scan_s": scan_s,
         "bsrcorr": run,
         "bundle": facts,
         "ratio_to_perl": run["wall_s"] / perl_s,
+        "ratio_to_scan": run["wall_s"] / scan_s if scan_s else None,
         "rss_to_input": run["peak_rss_bytes"] / size,
         "mb_per_s": size / 2**20 / run["wall_s"],
     }
@@ -173,6 +182,14 @@ def markdown(results: dict[str, dict]) -> str:
         "| `grep -F '[TWOPC:'` | " + " | ".join(f"{x['grep_s']:.2f} s" for x in r) + " |",
         "| `perl -ne 'print if /\\[TWOPC:/'` | "
         + " | ".join(f"{x['perl_s']:.2f} s" for x in r)
+        + " |",
+        "| `perl twopc-scan.pl` (the yardstick) | "
+        + " | ".join(f"{x['scan_s']:.2f} s" if x.get("scan_s") else "-" for x in r)
+        + " |",
+        "| **bsrcorr / twopc-scan** | "
+        + " | ".join(
+            f"**{x['ratio_to_scan']:.1f}x**" if x.get("ratio_to_scan") else "-" for x in r
+        )
         + " |",
         "| **bsrcorr, whole run** | "
         + " | ".join(

@@ -89,11 +89,13 @@ class NodeTimes:
             name,
             cols["local_time"].to_numpy(),
             cols["time_res_ns"].to_numpy(),
-            frame.select(pl.col("file").cast(pl.String), "line", "seq"),
+            # the frame's own columns (no copy): only a late line's neighbour is read
+            frame.select("file", "line", "seq"),
         )
 
     def ref(self, row: int) -> Ref:
         file, line, seq = self.lines.row(row)
+        file = str(file)
         return Ref(self.name, row, file, line, seq, int(self.local_ns[row]), "",
                    int(self.res_ns[row]))  # fmt: skip
 
@@ -122,8 +124,10 @@ def _size(ex) -> str:
     return f"RLE {stat.rle_bytes} B/{stat.rle_packets} pkt, plain {stat.plain_bytes} B"
 
 
-def late_stamps(cluster: Cluster, times: dict[str, NodeTimes]) -> list[LateStamp]:
-    """The lines of would-be pairs whose own node contradicts their stamp."""
+def late_stamps(
+    cluster: Cluster, times: dict[str, NodeTimes], pairs: list[Pair]
+) -> list[LateStamp]:
+    """The lines of would-be ``pairs`` whose own node contradicts their stamp."""
     out: list[LateStamp] = []
     seen: set[Ref] = set()
     for rec in cluster.twopc:
@@ -142,7 +146,7 @@ def late_stamps(cluster: Cluster, times: dict[str, NodeTimes]) -> list[LateStamp
             if ref.local_ns - ref.res_ns > latest:
                 out.append(LateStamp(ref, end, "duration", latest, init.logged_ms, rec.tid))
                 seen.add(ref)
-    for ref in _pair_lines(cluster):
+    for ref in (r for p in pairs for r in (p.send, p.recv)):
         if ref in seen or ref.local_ns is None or ref.node not in times:
             continue
         late = _out_of_order(ref, times[ref.node])
@@ -168,16 +172,12 @@ def _out_of_order(ref: Ref, nt: NodeTimes) -> LateStamp | None:
     return None
 
 
-def _pair_lines(cluster: Cluster) -> list[Ref]:
-    return [r for p in _pairs(cluster) for r in (p.send, p.recv)]
-
-
 def collect(cluster: Cluster, times: dict[str, NodeTimes] | None = None) -> Evidence:
     """Every causal pair across nodes whose two lines' stamps their own nodes allow."""
-    late = late_stamps(cluster, times or {})
+    every = _pairs(cluster)
+    late = late_stamps(cluster, times or {}, every)
     bad = {x.ref for x in late}
-    pairs = [p for p in _pairs(cluster) if p.send not in bad and p.recv not in bad]
-    return Evidence(pairs, late)
+    return Evidence([p for p in every if p.send not in bad and p.recv not in bad], late)
 
 
 def _pairs(cluster: Cluster) -> list[Pair]:

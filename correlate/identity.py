@@ -188,6 +188,11 @@ def _host_facts(nodes: list[NodeEvents], conflicts: list[str]) -> dict[Key, tupl
             conflicts.append(f"node id {node_id} in {res} is {old} and {host} ({why})")
 
     for n in nodes:
+        # The conn( ) changes that carry each 2PC's id, looked up once per node.
+        conns_of: dict[int, set[str]] = {}
+        for c in n.state_changes:
+            if c.tid is not None and c.what == "conn" and c.peer_host:
+                conns_of.setdefault(c.tid, set()).add(c.peer_host)
         for h in n.handshakes:
             tie(
                 h.resource,
@@ -202,11 +207,7 @@ def _host_facts(nodes: list[NodeEvents], conflicts: list[str]) -> dict[Key, tupl
                     continue
                 if side.target_id is None or side.target_id < 0:
                     continue
-                conns = {
-                    c.peer_host
-                    for c in n.state_changes
-                    if c.tid == side.tid and c.what == "conn" and c.peer_host
-                }
+                conns = set(conns_of.get(side.tid, ()))
                 if len(conns) == 1:
                     host = conns.pop()
                     tie(
