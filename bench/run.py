@@ -187,9 +187,7 @@ def markdown(results: dict[str, dict]) -> str:
         + " | ".join(f"{x['scan_s']:.2f} s" if x.get("scan_s") else "-" for x in r)
         + " |",
         "| **bsrcorr / twopc-scan** | "
-        + " | ".join(
-            f"**{x['ratio_to_scan']:.1f}x**" if x.get("ratio_to_scan") else "-" for x in r
-        )
+        + " | ".join(f"**{x['ratio_to_scan']:.1f}x**" if x.get("ratio_to_scan") else "-" for x in r)
         + " |",
         "| **bsrcorr, whole run** | "
         + " | ".join(

@@ -31,6 +31,7 @@ from .model import (
     BitmapStat,
     ConnectionLoss,
     ConnectSide,
+    FailedChange,
     Handshake,
     Landmark,
     NetlinkCommand,
@@ -46,6 +47,11 @@ from .netlink import is_poll
 UP_COMMANDS = ("NEW_RESOURCE", "NEW_MINOR", "NEW_PEER", "NEW_PATH", "ATTACH", "CONNECT")
 SYNC_STATES = {"SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT"}
 VERIFY_STATES = {"VerifyS", "VerifyT"}
+# Replication states. DRBD 8.4 writes them inside conn( ) (a single connection state),
+# DRBD 9 and BSR in repl( ): a conn( ) change into or out of one is a replication change.
+REPL_STATES = SYNC_STATES | VERIFY_STATES | {
+    "WFBitMapS", "WFBitMapT", "WFSyncUUID", "StartingSyncS", "StartingSyncT",
+}  # fmt: skip
 # A connection leaving Connected for one of these is going down.
 LOSS_CONN_STATES = {
     "NetworkFailure",
@@ -68,6 +74,10 @@ ATTRIBUTING = {"state_change", "twopc_prepare", "attached", "detaching"}
 Key = tuple[Any, ...]
 
 
+# What DRBD 8.4's single, unnamed peer of a resource is called (summary.json, texts).
+PEER_84 = "peer"
+
+
 def peer_key(peer: int | None, host: str | None) -> int | str | None:
     """The peer as a dict key: its node id when known, else its host name."""
     return peer if peer is not None else host
@@ -86,6 +96,8 @@ class Walk:
         self.identity = identity
         self.host_ids = host_ids
         self.state_changes: list[StateChange] = []
+        self.failed_changes: list[FailedChange] = []
+        self._last_failed: dict[str | None, FailedChange] = {}
         self.twopc: dict[int, list[TwopcSide]] = {}
         self.handshakes: list[Handshake] = []
         self.decisions: list[UuidDecision] = []
@@ -115,14 +127,27 @@ class Walk:
         host = r["peer_host"]
         if r["peer_id"] is not None:
             return r["peer_id"], host
+        if host is None and self.identity.dialect == "8.4" and r["resource"] is not None:
+            # DRBD 8.4 has one connection a resource and names its peer nowhere: every
+            # line of the resource about a peer is about that one, called "peer".
+            return None, PEER_84
         if host is not None:
             # Node ids are per resource (LINSTOR gives a host other ids elsewhere): a
             # handshake in another resource says nothing of this one.
             return self.host_ids.get((r["resource"], host)), host
         return None, None
 
+    @staticmethod
+    def vol(r: dict) -> int | tuple[str, int] | None:
+        """The line's volume, or, for DRBD 8.4's device lines (``block drbd131:``, no
+        volume number), its minor: one resource's minors are separate devices, whose
+        UUIDs, bitmaps and resyncs run side by side."""
+        if r["volume"] is not None or r.get("minor") is None:
+            return r["volume"]
+        return ("minor", r["minor"])
+
     def key(self, r: dict, peer: int | None, host: str | None) -> Key:
-        return (r["resource"], r["volume"], peer_key(peer, host))
+        return (r["resource"], self.vol(r), peer_key(peer, host))
 
     def feed(self, r: dict) -> None:
         handler = HANDLERS.get(r["kind"])
@@ -181,14 +206,33 @@ class Walk:
             )
             self.state_changes.append(change)
             if change.failed:
+                self._tried(r, change, ref)
                 continue
-            if what == "repl":
+            if what == "repl" or (what == "conn" and REPL_STATES & {old, new}):
                 self._repl_change(r, change, ref)
             if what == "conn" and old == "Connected" and new in LOSS_CONN_STATES:
                 self.losses.append(
                     ConnectionLoss(ref, r["resource"], peer, host, f"conn( {old} -> {new} )")
                 )
                 self._connection_down(r, ref, f"conn( {old} -> {new} )")
+
+    def on_state_change_failed(self, r: dict, f: dict, ref: Ref) -> None:
+        fc = FailedChange(ref, r["resource"], r["volume"], f.get("reason"), f.get("rv"))
+        self.failed_changes.append(fc)
+        self._last_failed[r["resource"]] = fc
+
+    def _tried(self, r: dict, change: StateChange, ref: Ref) -> None:
+        """A ``Failed:`` line belongs to the refusal just before it (DRBD prints the
+        attempted changes right after "State change failed"); without one, it is a
+        refusal of its own (BSR writes only the ``Failed:`` lines)."""
+        fc = self._last_failed.get(r["resource"])
+        last = fc.tried[-1].ref.row if fc is not None and fc.tried else None
+        near = fc is not None and ref.row - (last if last is not None else fc.ref.row) <= 3
+        if fc is None or not near:
+            fc = FailedChange(ref, r["resource"], r["volume"])
+            self.failed_changes.append(fc)
+            self._last_failed[r["resource"]] = fc
+        fc.tried.append(change)
 
     def _repl_change(self, r: dict, change: StateChange, ref: Ref) -> None:
         key = self.key(r, change.peer, change.peer_host)
@@ -400,7 +444,9 @@ class Walk:
     # -- UUIDs --------------------------------------------------------------------------
     def on_uuid_handshake(self, r: dict, f: dict, ref: Ref) -> None:
         peer, host = self.peer(r)
-        d = UuidDecision(self.node, r["resource"], r["volume"], peer, host, ref)
+        d = UuidDecision(
+            self.node, r["resource"], r["volume"], peer, host, ref, minor=r.get("minor")
+        )
         self._blocks[self.key(r, peer, host)] = d
         self.decisions.append(d)
         self.connect(r["resource"], peer, host, ref).decisions.append(d)
@@ -413,7 +459,7 @@ class Walk:
         # Rule lines are logged by the device, naming no peer: the open block of that
         # volume (the newest, should two peers handshake at once).
         for (res, vol, _), d in reversed(self._blocks.items()):
-            if res == r["resource"] and vol == r["volume"]:
+            if res == r["resource"] and vol == self.vol(r):
                 return d
         return None
 
@@ -435,12 +481,16 @@ class Walk:
         d = self._block(r)
         if d is None:
             peer, host = self.peer(r)
-            d = UuidDecision(self.node, r["resource"], r["volume"], peer, host, ref)
+            d = UuidDecision(
+                self.node, r["resource"], r["volume"], peer, host, ref, minor=r.get("minor")
+            )
             self.decisions.append(d)
             self.connect(r["resource"], peer, host, ref).decisions.append(d)
         d.compare, d.rule, d.result = ref, f.get("rule"), f.get("result")
         d.result_name, d.rule_name = f.get("result_name"), f.get("rule_name")
-        key = (d.resource, d.volume, peer_key(d.peer, d.peer_host))
+        d.logged_result, d.logged_rule = f.get("logged_result"), f.get("logged_rule")
+        d.dialect = f.get("dialect")
+        key = self.key(r, d.peer, d.peer_host)
         self._blocks.pop(key, None)
         self._last_decision[key] = d
 
@@ -450,7 +500,9 @@ class Walk:
         key = self.key(r, peer, host)
         ex = self._exchanges.get(key)
         if ex is None:
-            ex = BitmapExchange(self.node, r["resource"], r["volume"], peer, host)
+            ex = BitmapExchange(
+                self.node, r["resource"], r["volume"], peer, host, minor=r.get("minor")
+            )
             self._exchanges[key] = ex
             self.bitmaps.append(ex)
             self.connect(r["resource"], peer, host, _ref(self.node, r)).bitmaps.append(ex)
@@ -461,7 +513,7 @@ class Walk:
         found = [
             ex
             for (res, vol, _), ex in self._exchanges.items()
-            if res == r["resource"] and vol == r["volume"] and ex.send_start is None
+            if res == r["resource"] and vol == self.vol(r) and ex.send_start is None
         ]
         if found:
             found[-1].send_start = ref
@@ -494,6 +546,7 @@ class Walk:
         peer, host = self.peer(r)
         key = self.key(r, peer, host)
         s = ResyncSide(self.node, r["resource"], r["volume"], peer, host, kind, role, ref, kb, bits)
+        s.minor = r.get("minor")
         s.decision = self._last_decision.get(key)
         self._sessions[key] = s
         self.resyncs.append(s)
@@ -528,6 +581,7 @@ class Walk:
             # The start was before this log began: still a session, from here only.
             kind = "verify" if f.get("what") == "Online verify" else "resync"
             s = ResyncSide(self.node, r["resource"], r["volume"], peer, host, kind, "unknown", ref)
+            s.minor = r.get("minor")
             s.end, s.outcome, s.end_reason = ref, "done", "done"
             self.resyncs.append(s)
             self.connect(r["resource"], peer, host, ref).resyncs.append(s)
@@ -602,6 +656,7 @@ HANDLERS: dict[str, Callable[[Walk, dict, dict, Ref], None]] = {
     "twopc_reject": Walk.on_twopc_reject,
     "twopc_yield": Walk.on_twopc_yield,
     "twopc_ignored": Walk.on_twopc_ignored,
+    "state_change_failed": Walk.on_state_change_failed,
     "handshake": Walk.on_handshake,
     "features": Walk.on_features,
     "connection_closed": Walk.on_connection_closed,

@@ -47,7 +47,11 @@ def _k(name, family, category, indices, pattern, explain, fields=None) -> Kind:
     return Kind(name, family, category, tuple(indices), pattern, explain, fields)
 
 
-STATE_FIELDS = ("role", "conn", "peer", "disk", "pdsk", "repl", "susp-io", "resync-susp")
+# DRBD 9 and BSR also write quorum( yes -> no ) and the other suspends.
+STATE_FIELDS = (
+    "role", "conn", "peer", "disk", "pdsk", "repl", "susp-io", "resync-susp", "quorum",
+    "susp-fen", "susp-nod", "susp-quorum",
+)  # fmt: skip
 
 # fmt: off
 KINDS: tuple[Kind, ...] = (
@@ -318,6 +322,34 @@ UUID_RULE_REASONS: dict[int, str] = {
     90: N_("the bitmap UUIDs are the same: both nodes changed the data"),
     100: N_("the same UUID is in both histories: both nodes changed the data"),
 }
+
+# DRBD 8.4's rules where they differ from 9.0's reasons above (drbd_uuid_compare of 8.4).
+UUID_84_RULE_REASONS: dict[int, str] = {
+    34: N_("I was SyncSource and missed the end of the last resync; corrected myself"),
+    35: N_("I was SyncTarget and the peer missed the end of the last resync; corrected it"),
+    36: N_("I was SyncSource; the peer failed to write the sync UUID"),
+    37: N_("I was SyncTarget and failed to write the sync UUID"),
+    40: N_("the current UUIDs are the same; a crashed Primary decides"),
+    41: N_("the current UUIDs are the same and a Primary is present"),
+    51: N_("my current UUID is the peer's first history UUID: its last sync UUID was lost"),
+    71: N_("the peer's current UUID is my first history UUID: my last sync UUID was lost"),
+}
+UNRELATED_REASON = N_(
+    "no UUID of one node is in the other's history: the data are unrelated (another disk, "
+    "or created anew on both)"
+)
+
+
+def rule_reason(rule: int | None, result: int | None, dialect: str | None = None) -> str | None:
+    """Why ``uuid_compare`` chose ``result`` by ``rule``, for the version that wrote it:
+    rule 100 is a split brain when a UUID is in both histories and unrelated data
+    (-1000) when none is."""
+    if result == -1000:
+        return UNRELATED_REASON
+    if dialect == "8.4" and rule in UUID_84_RULE_REASONS:
+        return UUID_84_RULE_REASONS[rule]
+    return UUID_RULE_REASONS.get(rule) if rule is not None else None
+
 
 SPLIT_BRAIN_RESULTS = {100, -100}
 # Read-only status queries (GET_INITIAL_STATE, ...) that monitoring issues every few

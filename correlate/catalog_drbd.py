@@ -58,7 +58,9 @@ result                              9.0 #   meaning
 DRBD 8.4's numbers mean something else: 0 none; 1 / -1 bitmap-based resync as source /
 target (also after a crashed primary); 2 / -2 full sync; 100 / -100 split brain;
 -1000 unrelated; below -1000 a protocol requirement. :func:`normalize_fields` with
-``drbd84=True`` maps them onto the 9.0 numbers the BSR catalog uses (1 -> 2, 2 -> 3).
+``drbd84=True`` maps them onto the 9.0 numbers the BSR catalog uses (1 -> 2, 2 -> 3) for
+comparisons, and keeps the number as written (``logged_result``) and its strategy name
+(``result_name``): a person reads 8.4's own number, never 9.0's in its place.
 
 Named rules (DRBD's ``sync_rule``) and the 9.0 rule number each replaced:
 
@@ -335,6 +337,23 @@ UUID_RULE_NUMBERS: dict[str, int | None] = {
 UUID_RESULTS_84_TO_90: dict[int, int] = {1: 2, -1: -2, 2: 3, -2: -3}
 
 
+# DRBD 8.4's uuid_compare() results, by the strategy name 9.x gives the same decision.
+UUID_84_RESULT_NAMES: dict[int, str] = {
+    0: "no-sync",
+    1: "source-use-bitmap",
+    -1: "target-use-bitmap",
+    2: "source-set-bitmap",
+    -2: "target-set-bitmap",
+    100: "split-brain-auto-recover",
+    -100: "split-brain-disconnect",
+    -1000: "unrelated-data",
+}
+# DRBD 9.0's numbers (as BSR writes them) by the same names.
+UUID_90_RESULT_NAMES: dict[int, str] = {
+    n: name for name, n in UUID_STRATEGY_NUMBERS.items() if n is not None
+}
+
+
 def normalize_fields(kind: str, fields: dict[str, Any], *, drbd84: bool = False) -> dict[str, Any]:
     """The typed fields of a DRBD line, made comparable with BSR's.
 
@@ -353,13 +372,23 @@ def normalize_fields(kind: str, fields: dict[str, Any], *, drbd84: bool = False)
             out["result"] = UUID_STRATEGY_NUMBERS.get(result)
         elif result is not None:
             number = int(result)
-            out["result"] = UUID_RESULTS_84_TO_90.get(number, number) if drbd84 else number
+            if drbd84:
+                # Kept as 8.4 wrote it beside the 9.0 number that means the same.
+                out["logged_result"] = number
+                out["result"] = UUID_RESULTS_84_TO_90.get(number, number)
+                out["result_name"] = UUID_84_RESULT_NAMES.get(number)
+                out["dialect"] = "8.4"
+            else:
+                out["result"] = number
+                out["result_name"] = UUID_90_RESULT_NAMES.get(number)
         rule = out.get("rule")
         if isinstance(rule, str) and not rule.isdigit():
             out["rule_name"] = rule
             out["rule"] = UUID_RULE_NUMBERS.get(rule)
         elif rule is not None:
             out["rule"] = int(rule)
+            if drbd84:
+                out["logged_rule"] = int(rule)
     return out
 
 

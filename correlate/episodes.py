@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n import N_, Msg
+from .i18n import N_, UNNAMED_PEER, Msg
 from .model import (
     Clock,
     Cluster,
@@ -262,8 +262,8 @@ def _connect(
             what=named,
             pair=pair,
             kind=Msg(r.kind),
-            source=r.source,
-            target=r.target,
+            source=r.source or Msg(UNNAMED_PEER),
+            target=r.target or Msg(UNNAMED_PEER),
             outcome=outcome,
             more=more,
         )

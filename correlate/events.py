@@ -41,6 +41,7 @@ CONTEXT = (
     "peer_host",
     "thread",
     "time_res_ns",
+    "minor",
 )
 _LOCAL_ID = re.compile(r"local node id\((\d+)\)")
 
@@ -49,7 +50,7 @@ def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
     """Fill ``event`` and ``fields`` in the node's frame and build its records."""
     frame = node.frame
     hits = cls.classify(frame)
-    context = frame.select(*CONTEXT, local_ns=pl.col("local_time").cast(pl.Int64))
+    context = _tie_minors(frame.select(*CONTEXT, local_ns=pl.col("local_time").cast(pl.Int64)))
     rows = hits.join(context, on="row", how="left")
     tagged: list[pl.DataFrame] = []
     walk: list[pl.DataFrame] = []
@@ -88,6 +89,7 @@ def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
     )
     matched: list[dict[str, Any]] = []
     drbd: list[dict[str, Any]] = []
+    old = False
     for part in walk:
         names = [c for c in part.columns if c.startswith("f:")]
         for r in part.iter_rows(named=True):
@@ -104,6 +106,7 @@ def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
     matched.sort(key=lambda m: m["row"])
     identity = _identity(node.name, matched, frame)
     identity.epochs = node.epochs
+    identity.dialect = "8.4" if old else None
     records = _walk(node.name, identity, matched, typed_commands)
     records.polls = polls
     all_tagged = (
@@ -115,6 +118,36 @@ def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
     records.events = all_tagged.drop("_json", "message")
     filled = cls.fill(frame, all_tagged["row"], all_tagged["kind"], all_tagged["_json"])
     return filled, records
+
+
+def _tie_minors(context: pl.DataFrame) -> pl.DataFrame:
+    """DRBD 8.4's device lines (``block drbd131: ...``) name a minor, no resource. The
+    records take the resource the logs tie the minor to (``drbd r0/0 drbd131:`` on
+    another line), else the file's only resource; the timeline keeps what the line
+    wrote. Computed over the distinct (resource, minor) pairs, not per line."""
+    missing = context.filter(pl.col("resource").is_null() & pl.col("minor").is_not_null())
+    if not missing.height:
+        return context
+    named = (
+        context.filter(pl.col("resource").is_not_null() & pl.col("minor").is_not_null())
+        .select(pl.col("minor"), pl.col("resource").cast(pl.String).alias("_tied"))
+        .unique()
+    )
+    tied = named.group_by("minor").agg(pl.col("_tied").first(), pl.len().alias("_n"))
+    tied = tied.filter(pl.col("_n") == 1).drop("_n")  # a minor in two resources: not tied
+    resources = context.select(pl.col("resource").drop_nulls().unique().cast(pl.String))
+    only = resources.to_series().to_list()
+    dtype = context.schema["resource"]
+    out = context.join(tied, on="minor", how="left", maintain_order="left")
+    fill = pl.col("_tied")
+    if len(only) == 1:
+        fill = fill.fill_null(pl.lit(only[0]))
+    return out.with_columns(
+        pl.when(pl.col("resource").is_null() & pl.col("minor").is_not_null())
+        .then(fill.cast(dtype))
+        .otherwise(pl.col("resource"))
+        .alias("resource")
+    ).drop("_tied")
 
 
 def _drbd84(rows: list[dict[str, Any]]) -> bool:
@@ -145,6 +178,7 @@ def _walk(
         identity=identity,
         events=pl.DataFrame(),
         state_changes=walk.state_changes,
+        failed_changes=walk.failed_changes,
         netlink=commands,
         twopc=walk.twopc,
         handshakes=walk.handshakes,

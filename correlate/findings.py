@@ -20,8 +20,9 @@ import polars as pl
 
 from .align import Alignment
 from .catalog import SPLIT_BRAIN_RESULTS
+from .codes import rv_msg
 from .evidence import LateStamp
-from .i18n import N_, Join, Msg
+from .i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, Join, Msg
 from .model import Cluster, Ref
 from .parse import NodeParse
 from .times import fmt_clock
@@ -48,6 +49,9 @@ KINDS: dict[str, str] = {
     "timezone": N_("a node's clock is hours off: a time-zone difference"),
     "large_offset": N_("a node's clock is far from the reference clock"),
     "unaligned": N_("a node could not be put on the reference clock"),
+    "state_change_failed": N_(
+        "the driver refused a state change: what was tried and why (nothing of it was applied)"
+    ),
     "late_stamp": N_(
         "a line's stamp is later than its own node's durations or line order allow: "
         "it was written out late, and is not used to align the clocks"
@@ -98,6 +102,7 @@ def find(
     at = alignment.clock.at
     out: list[Finding] = []
     out += _late(late, at)
+    out += _failed_changes(cluster, at)
     out += _twopc(cluster, at)
     out += _uuid(cluster, at)
     out += _split_brain(cluster, at)
@@ -139,6 +144,7 @@ NOUNS = {
     "clock_step": N_("clock steps"),
     "inconsistent_evidence": N_("contradicting pairs"),
     "late_stamp": N_("late stamps"),
+    "state_change_failed": N_("state changes refused"),
 }
 
 
@@ -216,6 +222,53 @@ def _late(late: Sequence[LateStamp], at) -> list[Finding]:
     return out
 
 
+def _failed_changes(cluster: Cluster, at) -> list[Finding]:
+    """Each refused state change: what was tried and why it was refused, as the driver
+    said. Nothing of it was applied."""
+    out = []
+    for n in cluster.nodes:
+        for fc in n.failed_changes:
+            tried = ", ".join(f"{c.what}( {c.old} -> {c.new} )" for c in fc.tried)
+            why = fc.reason or Msg("no reason logged")
+            rv = Msg(" ({rv})", rv=rv_msg(fc.rv, n.identity.product)) if fc.rv is not None else ""
+            msg = (
+                Msg(
+                    "{res}{node}: state change failed: {why}{rv}; it tried {tried}",
+                    res=_res(fc.resource),
+                    node=n.name,
+                    why=why,
+                    rv=rv,
+                    tried=tried,
+                )
+                if tried
+                else Msg(
+                    "{res}{node}: state change failed: {why}{rv}",
+                    res=_res(fc.resource),
+                    node=n.name,
+                    why=why,
+                    rv=rv,
+                )
+            )
+            out.append(
+                Finding(
+                    "warning",
+                    "state_change_failed",
+                    n.name,
+                    at(fc.ref),
+                    msg,
+                    fc.refs(),
+                    fc.resource,
+                )
+            )
+    return out
+
+
+def _product(cluster: Cluster, node: str | None) -> str | None:
+    """BSR, DRBD or WinDRBD: whose codes a node's lines use (None: not a given log)."""
+    found = cluster.by_name.get(node) if node else None
+    return found.identity.product if found is not None else None
+
+
 def _first(at, refs: list[Ref]) -> int | None:
     times = [t for t in (at(r) for r in refs) if t is not None]
     return min(times) if times else None
@@ -231,7 +284,7 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
     for r in cluster.twopc:
         refs = r.refs()
         when = _first(at, refs)
-        who = r.initiator or Msg("an unknown node")
+        who = r.initiator or Msg(UNKNOWN_NODE)
         what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or Msg("a state change")
         node = r.initiator if r.initiator in present else (refs[0].node if refs else None)
         res = _res(r.resource)
@@ -243,14 +296,18 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
         def add(severity, kind, message, node=node, when=when, lines=refs, res=r.resource):
             out.append(Finding(severity, kind, node, when, message, lines, res))
 
+        product = _product(cluster, r.initiator)
         if r.outcome == "timed out":
+            rv = Msg(" ({rv})", rv=rv_msg(r.abort_rv, product)) if r.abort_rv is not None else ""
             add(
                 "error",
                 "twopc_timed_out",
-                Msg("{res}2PC {tid} from {who} ({what}) timed out{why}", why=why, **base),
+                Msg(
+                    "{res}2PC {tid} from {who} ({what}) timed out{rv}{why}", rv=rv, why=why, **base
+                ),
             )
         elif r.outcome == "aborted":
-            rv = f" (rv {r.abort_rv})" if r.abort_rv is not None else ""
+            rv = Msg(" ({rv})", rv=rv_msg(r.abort_rv, product)) if r.abort_rv is not None else ""
             add(
                 "warning",
                 "twopc_aborted",
@@ -421,8 +478,8 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
         what = dict(
             res=_res(r.resource),
             kind=r.kind,
-            source=r.source or "?",
-            target=r.target or "?",
+            source=r.source or Msg(UNNAMED_PEER),
+            target=r.target or Msg(UNNAMED_PEER),
             size=f" ({r.kb} KB)" if r.kb is not None else "",
         )
         if r.outcome == "running":
@@ -473,7 +530,9 @@ def _flapping(cluster: Cluster, at) -> list[Finding]:
             ].append(h.ref)
         for (resource, peer, host), refs in sorted(by_peer.items()):
             times = sorted((t, r.row, r) for r in refs if (t := at(r)) is not None)
-            name = cluster.name_of(resource or None, None if peer == -2 else peer, host or None)
+            name = cluster.name_of(
+                resource or None, None if peer == -2 else peer, host or None
+            ) or Msg(UNNAMED_PEER)
             i = 0
             while i < len(times):
                 j = i

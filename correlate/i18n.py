@@ -141,3 +141,8 @@ class Join:
 def text(value: Any) -> str:
     """A :class:`Msg` in the active language; anything else as it is."""
     return value.text() if isinstance(value, (Msg, Join)) else str(value)
+
+
+# What a person reads where a peer's name is not in any line (never "None" or "?").
+UNNAMED_PEER = N_("an unnamed peer")
+UNKNOWN_NODE = N_("an unknown node")

@@ -82,6 +82,27 @@ class StateChange:
 
 
 @dataclass(eq=False)
+class FailedChange:
+    """A state change the driver refused: DRBD's ``State change failed: <reason>`` and
+    the ``Failed: role( Secondary -> Primary )`` lines after it (what was tried), or
+    ``Failed:`` lines alone (BSR). Nothing of it is applied to any state."""
+
+    ref: Ref
+    resource: str | None
+    volume: int | None
+    reason: str | None = None
+    rv: int | None = None
+    tried: list[StateChange] = field(default_factory=list)
+
+    def refs(self) -> list[Ref]:
+        seen: list[Ref] = [self.ref]
+        for c in self.tried:
+            if c.ref not in seen:
+                seen.append(c.ref)
+        return seen
+
+
+@dataclass(eq=False)
 class NetlinkCommand:
     node: str
     command: str
@@ -192,6 +213,12 @@ class UuidDecision:
     # DRBD 9.0.32+ writes both by name (no-sync, just-created-both): kept as written.
     result_name: str | None = None
     rule_name: str | None = None
+    # The numbers as the line wrote them, where they differ from BSR's (9.0's) numbers
+    # that ``result`` holds for comparisons: DRBD 8.4's uuid_compare()=1 is 9.0's 2.
+    logged_result: int | None = None
+    logged_rule: int | None = None
+    dialect: str | None = None  # "8.4": the line's numbers are DRBD 8.4's
+    minor: int | None = None  # DRBD 8.4's device (no volume number in its lines)
 
     @property
     def label(self) -> str:
@@ -203,6 +230,13 @@ class UuidDecision:
         """``uuid_compare(2) rule 70``; DRBD's names as it wrote them, with the number
         BSR (and DRBD 9.0) would have written: ``uuid_compare()=no-sync (0) rule
         just-created-both (10)``."""
+        if self.result is None and self.result_name is None:
+            # the handshake's UUID lines are there, its uuid_compare line is not
+            return "uuid_compare not logged"
+        if self.logged_result is not None:
+            # DRBD 8.4's own number, its decision's name beside it
+            name = f" ({self.result_name})" if self.result_name else ""
+            return f"uuid_compare()={self.logged_result}{name} rule {self.rule}"
         if not (self.result_name or self.rule_name):
             return f"uuid_compare({self.result}) rule {self.rule}"
         result = self.result_name or self.result
@@ -220,6 +254,24 @@ class UuidDecision:
         from .catalog import uuid_meaning
 
         return uuid_meaning(self.result)
+
+    @property
+    def reason(self) -> str | None:
+        """Why the rule fired, for the version that wrote the line (English; None when
+        bsrcorr has no words for that rule)."""
+        from .catalog import rule_reason
+
+        return rule_reason(self.rule if isinstance(self.rule, int) else None,
+                           self.result if isinstance(self.result, int) else None,
+                           self.dialect)  # fmt: skip
+
+    @property
+    def logged(self) -> tuple[int | str | None, int | str | None]:
+        """The result and rule as the line wrote them (DRBD 8.4's own numbers; for 9.x
+        names, the 9.0 numbers that stand for them)."""
+        result = self.logged_result if self.logged_result is not None else self.result
+        rule = self.logged_rule if self.logged_rule is not None else self.rule
+        return result, rule
 
 
 @dataclass(eq=False)
@@ -244,6 +296,7 @@ class BitmapExchange:
     peer: int | None
     peer_host: str | None
     role: str | None = None  # "source" (WFBitMapS) or "target" (WFBitMapT)
+    minor: int | None = None  # DRBD 8.4's device (no volume number in its lines)
     start: Ref | None = None  # the repl change into WFBitMapS/T
     send_start: Ref | None = None
     sent: BitmapStat | None = None
@@ -285,6 +338,7 @@ class ResyncSide:
     paused_s: int | None = None
     rate_kps: int | None = None
     decision: UuidDecision | None = None
+    minor: int | None = None  # DRBD 8.4's device (no volume number in its lines)
 
 
 @dataclass(eq=False)
@@ -339,6 +393,8 @@ class NodeIdentity:
     host: str | None = None
     # other names the peers' lines give this node's host (an FQDN for a short name)
     aliases: list[str] = field(default_factory=list)
+    # "8.4": DRBD 8.4 (one peer a resource, unnamed in its lines: called "peer")
+    dialect: str | None = None
     platform: str | None = None
     product: str = "BSR"  # BSR, DRBD or WinDRBD: whose driver wrote the lines
     version: str | None = None
@@ -359,6 +415,7 @@ class NodeIdentity:
             "node_ids": dict(sorted(self.node_ids.items())),
             "host": self.host,
             "host_aliases": self.aliases,
+            "dialect": self.dialect,
             "platform": self.platform,
             "product": self.product,
             "version": self.version,
@@ -377,6 +434,7 @@ class NodeEvents:
     identity: NodeIdentity
     events: pl.DataFrame  # one row per protocol line: row, file, line, kind, ...
     state_changes: list[StateChange] = field(default_factory=list)
+    failed_changes: list[FailedChange] = field(default_factory=list)
     netlink: list[NetlinkCommand] = field(default_factory=list)
     twopc: dict[int, list[TwopcSide]] = field(default_factory=dict)
     handshakes: list[Handshake] = field(default_factory=list)
@@ -417,6 +475,7 @@ class TwopcRecord:
     # the nodes whose own lines prove the outcome (the initiator's commit, or a
     # participant's "Committing remote state change T" when the initiator's is missing)
     proved_by: list[str] = field(default_factory=list)
+    abort_rv_name: str | None = None  # SS_TIMEOUT for -23 (correlate.codes)
 
     @property
     def initiator_side(self) -> TwopcSide | None:

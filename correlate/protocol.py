@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from . import identity
+from . import codes, identity
 from .catalog import results_mirror
 from .i18n import Msg
 from .model import (
@@ -252,6 +252,11 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
         if s is not None:
             for k, v in s.changes.items():
                 changes.setdefault(k, v)
+    if not changes and init is not None:
+        # DRBD 9.0/9.1 write the change only as (A->B mask/val): decode it.
+        changes = codes.requested(init.mask, init.val)
+    product = cluster.node(init.node).identity.product if init is not None else None
+    rv_known = codes.rv_name(init.abort_rv, product) if init is not None else None
     present = {n.name for n in cluster.nodes}
     absent: list[str] = sorted(
         {v for v in relays.values() if v not in present}
@@ -284,6 +289,7 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
         relays=relays,
         absent=sorted(absent),
         proved_by=proved_by,
+        abort_rv_name=rv_known[0] if rv_known else None,
     )
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import align
-from .catalog import UUID_RULE_REASONS, uuid_meaning
+from .catalog import uuid_meaning
+from .codes import rv_name
 from .model import Clock, Ref
 from .netlink import poll_ref
 from .times import fmt_ns
@@ -215,12 +216,14 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
                     "peer_id": d.peer,
                     "resource": d.resource,
                     "volume": d.volume,
-                    "result": d.result,
-                    "rule": d.rule,
+                    # as the line wrote them (DRBD 8.4's own numbers), with the names
+                    "result": d.logged[0],
+                    "result_name": d.result_name,
+                    "rule": d.logged[1],
+                    "rule_name": d.rule_name,
+                    "dialect": d.dialect,
                     "meaning": str(uuid_meaning(d.result)),
-                    "rule_reason": UUID_RULE_REASONS.get(d.rule)
-                    if isinstance(d.rule, int)
-                    else None,
+                    "rule_reason": d.reason,
                     "rule_text": d.rule_text,
                     "time": t.aligned(d.compare or d.start),
                     "local_time": t.local(d.compare or d.start),
@@ -244,6 +247,30 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
             "conflicts": list(cl.identity_conflicts),
         },
         "twopc": [twopc_json(r, t) for r in cl.twopc],
+        "failed_state_changes": [
+            {
+                "node": n.name,
+                "resource": fc.resource,
+                "volume": fc.volume,
+                "reason": fc.reason,
+                "rv": fc.rv,
+                "rv_name": (rv_name(fc.rv, n.identity.product) or (None,))[0],
+                "tried": [
+                    {
+                        "object": c.object,
+                        "peer": cl.name_of(c.resource, c.peer, c.peer_host),
+                        "what": c.what,
+                        "old": c.old,
+                        "new": c.new,
+                    }
+                    for c in fc.tried
+                ],
+                "time": t.aligned(fc.ref),
+                "lines": [t.line(r) for r in fc.refs()],
+            }
+            for n in cl.nodes
+            for fc in n.failed_changes
+        ],
         "resyncs": [resync_json(r, t) for r in cl.resyncs],
         "uuid_decisions": decisions,
         "netlink": [
@@ -383,6 +410,7 @@ def twopc_json(r, t: Times) -> dict[str, Any]:
         "mask": r.mask,
         "val": r.val,
         "abort_rv": r.abort_rv,
+        "abort_rv_name": r.abort_rv_name,
         "time": t.aligned(first),
         "problems": [str(p) for p in r.problems],
         "lines": lines,

@@ -121,8 +121,8 @@ def _facts(folder: Path, f: dict, a: Analysis | None) -> list[Fact]:
             node == u["node"]
             and (u.get("peer") in (None, "peer") or peer == u["peer"])
             and (d.resource == u["resource"] if u.get("resource") else True)
-            and u["result"] in (d.result, d.result_name)
-            and u["rule"] in (d.rule, d.rule_name)
+            and u["result"] in (d.logged[0], d.result_name)
+            and u["rule"] in (d.logged[1], d.rule_name)
             for node, peer, d in got_dec
         )
         facts.append(Fact(f"uuid_compare {u['node']}->{u.get('peer')}", True, found))

@@ -47,7 +47,7 @@ import polars as pl
 
 from ..classify import EXPLAIN
 from ..findings import KINDS as FINDING_KINDS
-from ..i18n import N_, _, language, text
+from ..i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, _, language, text
 from ..times import fmt_ns
 from . import story
 from .select import AUTO_ALL
@@ -350,7 +350,8 @@ def _header(analysis: Analysis) -> str:
             f'<td><span class="badge n{min(i, 4)}">{esc(p.name)}</span>'
             + (reference if p.name == al.reference else "")
             + "</td>"
-            f"<td class=num>{esc(ident.node_id if ident.node_id is not None else '?')}</td>"
+            # "-": no line proves the node's id (summary.json identities says what is known)
+            f"<td class=num>{esc(ident.node_id if ident.node_id is not None else '-')}</td>"
             f"<td>{esc(ident.host or '-')}</td><td>{esc(ident.platform or '-')}</td>"
             f"<td>{esc(ident.product)} {esc(ident.version or '')}</td><td>{_resources(ident)}</td>"
             f"<td>{files}</td>"
@@ -437,8 +438,8 @@ def _findings(analysis: Analysis, index: dict) -> str:
     if not found:
         findings = tx(_("Findings"))
         none = _(
-            "None: no aborted or stuck 2PC, no unterminated command, no split brain, no lost "
-            "lines, no clock trouble found."
+            "Nothing found: no aborted or stuck 2PC, no unterminated command, no split brain, "
+            "no lost lines, no clock trouble."
         )
         return f"<h2 id=findings>{findings}</h2><p>{esc(none)}</p>"
     rows = []
@@ -560,7 +561,7 @@ def _protocol(analysis: Analysis, index: dict) -> str:
                     [
                         [
                             str(r.tid),
-                            esc(r.initiator or "?"),
+                            esc(r.initiator or _(UNKNOWN_NODE)),
                             esc(", ".join(r.participants) or "-"),
                             esc(", ".join(f"{k} {v}" for k, v in r.changes.items()) or "-"),
                             esc(_word(OUTCOME_WORDS, r.outcome)),
@@ -596,7 +597,7 @@ def _protocol(analysis: Analysis, index: dict) -> str:
                 rows.append(
                     [
                         esc(d.node),
-                        esc(cl.name_of(d.resource, d.peer, d.peer_host) or "?"),
+                        esc(cl.name_of(d.resource, d.peer, d.peer_host) or _(UNNAMED_PEER)),
                         esc(d.volume),
                         esc(d.short),
                         esc(meaning),
@@ -633,8 +634,8 @@ def _protocol(analysis: Analysis, index: dict) -> str:
                     [
                         [
                             esc(_word(RECORD_KINDS, r.kind)),
-                            esc(r.source or "?"),
-                            esc(r.target or "?"),
+                            esc(r.source or _(UNNAMED_PEER)),
+                            esc(r.target or _(UNNAMED_PEER)),
                             esc(r.volume),
                             esc(r.kb if r.kb is not None else "-"),
                             esc(_word(OUTCOME_WORDS, r.outcome)),

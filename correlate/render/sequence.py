@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 import graphviz
 
 from .. import content
-from ..catalog import UUID_RULE_REASONS, uuid_meaning
+from ..catalog import uuid_meaning
 from ..content import Beat
 from ..episodes import KIND_WORDS
 from ..i18n import N_, _, language, text
@@ -283,7 +283,7 @@ def _decision_note(cl, dcs) -> tuple[str, str]:
     twin = cl.pair_of(dcs)
     pair = cl.twin.get(dcs)
     mirrored = pair.mirrored if pair is not None else True
-    reason = UUID_RULE_REASONS.get(dcs.rule) if isinstance(dcs.rule, int) else None
+    reason = dcs.reason
     reason = _(reason) if reason else text(uuid_meaning(dcs.result))
     role = ""
     if isinstance(dcs.result, int) and 0 < dcs.result < 100:

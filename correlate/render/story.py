@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import content
-from ..catalog import UUID_RULE_REASONS, uuid_meaning
+from ..catalog import uuid_meaning
 from ..content import Beat
 from ..episodes import Episode
-from ..i18n import N_, _, text
+from ..i18n import N_, UNNAMED_PEER, _, text
 from ..times import fmt_ns
 from .text import OUTCOME_WORDS
 
@@ -29,9 +29,9 @@ def _hms(ns: int) -> str:
     return (fmt_ns(ns) or "")[11:22]  # HH:MM:SS.ff is enough to read; the table has all
 
 
-def _reason(rule: int | str | None, rule_text: str | None) -> str:
-    found = UUID_RULE_REASONS.get(rule) if isinstance(rule, int) else None
-    return _(found) if found else rule_text or _("no rule text")
+def _reason(decision) -> str:
+    found = decision.reason
+    return _(found) if found else decision.rule_text or _("no rule text")
 
 
 def tell(analysis: Analysis, episode: Episode) -> list[str]:
@@ -76,14 +76,14 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
                 version=r.detail.get("version") or "",
             )
         elif b.what == "handshake":
-            peer = cl.name_of(r.resource, r.peer_id, r.peer_host) or r.peer_id
+            peer = cl.name_of(r.resource, r.peer_id, r.peer_host) or _(UNNAMED_PEER)
             say(
                 t,
                 "{node} completed the handshake with {peer} (protocol {protocol}).",
                 node=node, peer=peer, protocol=r.protocol,
             )  # fmt: skip
         elif b.what == "decision" and r.result is not None:
-            peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
+            peer = cl.name_of(r.resource, r.peer, r.peer_host) or _(UNNAMED_PEER)
             result = (
                 f"uuid_compare()={r.result_name}" if r.result_name else f"uuid_compare({r.result})"
             )
@@ -92,11 +92,11 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
                 "{node} compared UUIDs with {peer}: rule {rule} ({reason}) gave {result}: "
                 "{meaning}.",
                 node=node, peer=peer, rule=r.rule_name or r.rule,
-                reason=_reason(r.rule, r.rule_text), result=result,
+                reason=_reason(r), result=result,
                 meaning=text(uuid_meaning(r.result)),
             )  # fmt: skip
         elif b.what == "bitmap":
-            peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
+            peer = cl.name_of(r.resource, r.peer, r.peer_host) or _(UNNAMED_PEER)
             say(
                 t,
                 "{node} sent its bitmap to {peer}: {total} bytes (RLE {rle}, plain {plain}).",
@@ -115,7 +115,7 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
             elif r.what == "conn" and r.new in ("StandAlone", "Connecting", "NetworkFailure"):
                 say(t, "{node}: connection {old} -> {new}.", node=node, old=r.old, new=r.new)
             elif r.what == "repl" and r.new == "Established" and r.old != "Established":
-                peer = cl.name_of(r.resource, r.peer, r.peer_host) or r.peer
+                peer = cl.name_of(r.resource, r.peer, r.peer_host) or _(UNNAMED_PEER)
                 say(t, "{node}: replication Established with {peer}.", node=node, peer=peer)
         elif b.what == "twopc":
             what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or _("a state change")
@@ -152,7 +152,11 @@ def _resync(r) -> tuple:
     if r.kind != "resync":
         return (
             N_("online verify {source} -> {target}: {outcome}."),
-            {"source": r.source, "target": r.target, "outcome": _(OUTCOME_WORDS[r.outcome])},
+            {
+                "source": r.source or _(UNNAMED_PEER),
+                "target": r.target or _(UNNAMED_PEER),
+                "outcome": _(OUTCOME_WORDS[r.outcome]),
+            },
         )
     kb = f"{r.kb} KB" if r.kb is not None else _("an unlogged amount")
     done = next((s for s in r.sides if s.total_s is not None), None)

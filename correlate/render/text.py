@@ -14,7 +14,7 @@ import polars as pl
 
 from ..catalog import uuid_meaning
 from ..episodes import KIND_WORDS
-from ..i18n import N_, _, text
+from ..i18n import N_, UNNAMED_PEER, _, text
 from ..stopwatch import STAGES, Split
 from ..times import fmt_ns, stamp
 from .select import RANK_NOTABLE, finding_points, notable
@@ -517,7 +517,7 @@ def _protocol_of(analysis: Analysis, res: str | None) -> list[str]:
         else:
             roles = "verify"
         vol = " " + _("volume {volume}").format(volume=volume) if volume not in (None, 0) else ""
-        head = f"{source or '?'} -> {target or '?'}{vol} ({roles}): "
+        head = f"{source or _(UNNAMED_PEER)} -> {target or _(UNNAMED_PEER)}{vol} ({roles}): "
         if len(group) <= 3:
             for r in group:
                 kb = f"{r.kb} KB" if r.kb is not None else _("size not logged")
