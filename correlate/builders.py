@@ -38,6 +38,7 @@ from .model import (
     NodeIdentity,
     Ref,
     ResyncSide,
+    SplitBrain,
     StateChange,
     TwopcSide,
     UuidDecision,
@@ -64,6 +65,14 @@ LOSS_CONN_STATES = {
     "StandAlone",
     "Connecting",
 }
+# "Split-Brain detected, 1 primaries, automatically solved. Sync from this node" (DRBD 8.4
+# and 9), "... but unresolved, dropping connection!" / "..., dropping connection!".
+_SB_SOLVED = re.compile(
+    r"(?:(?P<primaries>\d+) primaries, )?automatically solved\. Sync from (?P<sync_from>this "
+    r"node|peer node)",
+    re.I,
+)
+_SB_UNRESOLVED = re.compile(r"unresolved|dropping connection", re.I)
 _TWOPC_CHANGE = re.compile(r"(\w[\w-]*)\(([^)]*)\)")
 # How many rows after a 2PC's commit its state changes may come (a BSR commit is followed
 # by its TWOPC:28 detail line and the changes of each volume and connection).
@@ -97,6 +106,7 @@ class Walk:
         self.host_ids = host_ids
         self.state_changes: list[StateChange] = []
         self.failed_changes: list[FailedChange] = []
+        self.split_brains: list[SplitBrain] = []
         self._last_failed: dict[str | None, FailedChange] = {}
         self.twopc: dict[int, list[TwopcSide]] = {}
         self.handshakes: list[Handshake] = []
@@ -611,6 +621,29 @@ class Walk:
     def on_split_brain(self, r: dict, f: dict, ref: Ref) -> None:
         self.landmarks.append(
             Landmark("split_brain", ref, {"message": r["message"]}, resource=r["resource"])
+        )
+        text = r["message"]
+        said = _SB_SOLVED.search(text)
+        resolved: bool | None = None
+        if said is not None:
+            resolved = True
+        elif _SB_UNRESOLVED.search(text):
+            resolved = False
+        peer, host = self.peer(r)
+        primaries = said.group("primaries") if said else None
+        self.split_brains.append(
+            SplitBrain(
+                self.node,
+                ref,
+                r["resource"],
+                r["volume"],
+                r.get("minor"),
+                peer,
+                host,
+                resolved,
+                sync_from=said.group("sync_from") if said else None,
+                primaries=int(primaries) if primaries else None,
+            )
         )
 
     def on_volume_lock(self, r: dict, f: dict, ref: Ref) -> None:

@@ -152,7 +152,10 @@ def _tie_minors(context: pl.DataFrame) -> pl.DataFrame:
 
 def _drbd84(rows: list[dict[str, Any]]) -> bool:
     """A DRBD 8.4 node: its driver says 8.x, or its handshakes agree on protocol 101 or
-    older (9.0 speaks 110 and up)."""
+    older (9.0 speaks 110 and up), or it writes 8.4's device prefix, a minor with no
+    volume (``block drbd6:``; DRBD 9 writes ``drbd r0/0 drbd6:``)."""
+    if any(r["volume"] is None and r.get("minor") is not None for r in rows):
+        return True
     for r in rows:
         f = r["fields"]
         if r["kind"] == "driver_loaded" and f.get("version"):
@@ -179,6 +182,7 @@ def _walk(
         events=pl.DataFrame(),
         state_changes=walk.state_changes,
         failed_changes=walk.failed_changes,
+        split_brains=walk.split_brains,
         netlink=commands,
         twopc=walk.twopc,
         handshakes=walk.handshakes,

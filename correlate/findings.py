@@ -392,24 +392,29 @@ def _uuid(cluster: Cluster, at) -> list[Finding]:
 def _split_brain(cluster: Cluster, at) -> list[Finding]:
     out = []
     for ev in cluster.nodes:
-        for lm in ev.landmarks:
-            if lm.kind == "split_brain":
-                out.append(
-                    Finding(
-                        "error",
-                        "split_brain",
-                        ev.name,
-                        at(lm.ref),
-                        Msg(
-                            "{res}{node}: split brain: {line}",
-                            res=_res(lm.resource),
-                            node=ev.name,
-                            line=lm.ref.message[:160],
-                        ),
-                        [lm.ref],
-                        lm.resource,
-                    )
+        for sb in ev.split_brains:
+            peer = cluster.name_of(sb.resource, sb.peer, sb.peer_host) or Msg(UNNAMED_PEER)
+            base = dict(res=_res(sb.resource), node=ev.name, peer=peer)
+            if sb.resolved:
+                gone = sb.discarded(cluster.name_of(sb.resource, sb.peer, sb.peer_host))
+                msg = Msg(
+                    "{res}{node}: split brain with {peer}, resolved by the after-sb policy: "
+                    "{discarded}'s changes were discarded (sync from {sync_from})",
+                    discarded=gone or Msg(UNNAMED_PEER),
+                    sync_from=sb.sync_from,
+                    **base,
                 )
+            elif sb.resolved is False:
+                msg = Msg(
+                    "{res}{node}: split brain with {peer}, not resolved: no node's changes "
+                    "were chosen, the connection was dropped",
+                    **base,
+                )
+            else:
+                msg = Msg("{res}{node}: split brain: {line}", line=sb.ref.message[:160], **base)
+            out.append(
+                Finding("error", "split_brain", ev.name, at(sb.ref), msg, [sb.ref], sb.resource)
+            )
         for d in ev.decisions:
             if d.result in SPLIT_BRAIN_RESULTS:
                 refs = [r for r in (d.start, d.rule_ref, d.compare) if r]

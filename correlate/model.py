@@ -103,6 +103,31 @@ class FailedChange:
 
 
 @dataclass(eq=False)
+class SplitBrain:
+    """One node's report of a split brain with one peer: whether an after-sb policy
+    resolved it and whose changes were thrown away (``discarded``: this node's name, the
+    peer's, or None when none was chosen, the connection dropped)."""
+
+    node: str
+    ref: Ref
+    resource: str | None
+    volume: int | None
+    minor: int | None
+    peer: int | None
+    peer_host: str | None
+    resolved: bool | None  # None: the line does not say
+    sync_from: str | None = None  # "this node" / "peer node", as DRBD writes it
+    primaries: int | None = None
+
+    def discarded(self, peer_name: str | None) -> str | None:
+        """Whose changes the resolution threw away: the sync target's (``peer_name``
+        is how the caller names the peer)."""
+        if self.sync_from is None:
+            return None
+        return peer_name if self.sync_from.lower() == "this node" else self.node
+
+
+@dataclass(eq=False)
 class NetlinkCommand:
     node: str
     command: str
@@ -435,6 +460,7 @@ class NodeEvents:
     events: pl.DataFrame  # one row per protocol line: row, file, line, kind, ...
     state_changes: list[StateChange] = field(default_factory=list)
     failed_changes: list[FailedChange] = field(default_factory=list)
+    split_brains: list[SplitBrain] = field(default_factory=list)
     netlink: list[NetlinkCommand] = field(default_factory=list)
     twopc: dict[int, list[TwopcSide]] = field(default_factory=dict)
     handshakes: list[Handshake] = field(default_factory=list)

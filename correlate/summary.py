@@ -247,6 +247,22 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
             "conflicts": list(cl.identity_conflicts),
         },
         "twopc": [twopc_json(r, t) for r in cl.twopc],
+        "split_brains": [
+            {
+                "node": n.name,
+                "resource": sb.resource,
+                "volume": sb.volume,
+                "peer": cl.name_of(sb.resource, sb.peer, sb.peer_host),
+                "resolved": sb.resolved,
+                "discarded": sb.discarded(cl.name_of(sb.resource, sb.peer, sb.peer_host)),
+                "sync_from": sb.sync_from,
+                "primaries": sb.primaries,
+                "time": t.aligned(sb.ref),
+                "lines": [t.line(sb.ref)],
+            }
+            for n in cl.nodes
+            for sb in n.split_brains
+        ],
         "failed_state_changes": [
             {
                 "node": n.name,
