@@ -75,7 +75,7 @@ def render_times(a, tmp: Path, modes: tuple[str, ...]) -> dict:
                 t0 = time.perf_counter()
                 drawn = sequence.render(a, a.episodes, out, mode, workers=workers)
                 times.setdefault((mode, workers), []).append(time.perf_counter() - t0)
-                times[(mode, "svgs")] = len(drawn)
+                times[(mode, "svgs")] = len(drawn.files)
                 shutil.rmtree(out)
     return {k: statistics.median(v) if isinstance(v, list) else v for k, v in times.items()}
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -19,10 +20,14 @@ from .model import Clock, Cluster, NodeEvents, Window
 from .parse import NodeParse
 from .window import Windows
 
+if TYPE_CHECKING:
+    from .render.select import Selection
 
-@dataclass(eq=False)
+
+@dataclass(eq=False, frozen=True)
 class Analysis:
-    """Everything one run found: what renderers read (they never run a stage)."""
+    """Everything one run found: what renderers read (they never run a stage, and never
+    write into it: each output returns what it wrote, :class:`Drawn`, :class:`Bundle`)."""
 
     nodes: list[NodeParse]
     timeline: pl.DataFrame
@@ -32,13 +37,8 @@ class Analysis:
     alignment: Alignment
     episodes: list[Episode] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
     # Set by --since/--until (scope.narrow): the window and the rows it left.
     window: Window | None = None
-    # Graphviz's dot was missing: the diagrams are .dot sources, and the report says so.
-    dot_missing: bool = False
-    rendered: set[str] | None = None  # episode diagrams drawn (None: not yet known)
-    selection: Any = None  # render.select.Selection: what --diagrams chose to draw, and why
 
     @property
     def node_names(self) -> list[str]:
@@ -52,3 +52,31 @@ class Analysis:
     def windows(self) -> Windows:
         """The records of any time window, for the renderers' per-episode questions."""
         return Windows(self.alignment.clock)
+
+    @cached_property
+    def steps(self) -> list[Any]:
+        """Every node's clock steps, one list (indexed once for the episodes)."""
+        return self.alignment.steps
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What the diagrams stage drew: what ``--diagrams`` chose and why (``selection``),
+    the episode diagrams drawn (``rendered``, by episode slug), the files written, and
+    whether Graphviz's ``dot`` was missing (then the files are ``.dot`` sources)."""
+
+    selection: Selection | None = None
+    rendered: frozenset[str] = frozenset()
+    files: tuple[Path, ...] = ()
+    dot_missing: bool = False
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What one run wrote into its output directory: the names as the terminal summary
+    lists them, the diagrams, and the summary.json document (for ``--format json``)."""
+
+    out: Path
+    files: tuple[str, ...]
+    drawn: Drawn
+    summary: dict[str, Any]

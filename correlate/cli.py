@@ -23,8 +23,8 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__, i18n
-from .analysis import Analysis
-from .bundle import CRASH_FILE
+from .analysis import Analysis, Bundle
+from .bundle import CRASH_FILE, json_text
 from .errors import EXIT_INPUT, EXIT_OK, EXIT_SOFTWARE, EXIT_WARNINGS, BsrcorrError, Notices
 from .i18n import N_, Msg, _
 from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, listed_events, write
@@ -369,7 +369,7 @@ def _run(
     try:
         analysis = analyse(srcs, options, notices, progress, watch)
         progress.close()
-        write(analysis, options, watch)
+        written = write(analysis, options, watch)
     except BsrcorrError as exc:
         progress.close()
         _print_notices(notices)
@@ -385,7 +385,7 @@ def _run(
         return _crash(exc, options.out, debug)
     code = EXIT_WARNINGS if notices.matter else EXIT_OK
     try:
-        _stdout(analysis, options, show_timeline, events_only, out_format)
+        _stdout(analysis, written, show_timeline, events_only, out_format)
         sys.stdout.flush()
     except BrokenPipeError:
         # `| head` closed the pipe: the reader has what it wanted, and the run's outcome
@@ -402,7 +402,7 @@ def _run(
 
 def _stdout(
     analysis: Analysis,
-    options: Options,
+    written: Bundle,
     show_timeline: bool,
     events_only: bool,
     out_format: str,
@@ -426,12 +426,12 @@ def _stdout(
         _print_notices(analysis.notices)
         # click.echo: a terminal that cannot encode a log's text gets replacements, not
         # an error.
-        click.echo((options.out / "summary.json").read_text(encoding="utf-8"), nl=False)
+        click.echo(json_text(written.summary), nl=False)
     else:
-        summary = text.summary(analysis)  # made before anything is printed
+        summary = text.summary(analysis, written)  # made before anything is printed
         _print_notices(analysis.notices)
         click.echo(summary, nl=False)
-        click.echo(_("written to {out}/").format(out=options.out))
+        click.echo(_("written to {out}/").format(out=written.out))
 
 
 def _stdout_to_devnull() -> None:

@@ -101,7 +101,7 @@ def collect(analysis: Analysis, episode: Episode) -> list[Beat]:
                 add(t, "twopc_timeout", rec)
     for rec in records(cl.resyncs, lambda r: [s.start for s in r.sides]):
         _first_inside([s.start for s in rec.sides], "resync", rec, add, at, lo, hi, nodes)
-    for step in win.within(_steps(analysis), lambda s: [s.after], lo, hi):
+    for step in win.within(analysis.steps, lambda s: [s.after], lo, hi):
         add(step.after, "step", step)
     order = {n: i for i, n in enumerate(nodes)}
     # The merged order: a receive whose time ties with its send's comes after it.
@@ -119,13 +119,3 @@ def _first_inside(refs, what, record, add, at, lo, hi, nodes) -> None:
     ]
     if inside:
         add(min(inside, key=lambda x: (x[0], x[1].row))[1], what, record)
-
-
-def _steps(analysis: Analysis) -> list:
-    """Every node's clock steps, one list (the same object each call, so it is indexed
-    once)."""
-    found = analysis.__dict__.get("_steps")
-    if found is None:
-        found = [st for na in analysis.alignment.nodes.values() for st in na.steps]
-        analysis.__dict__["_steps"] = found
-    return found

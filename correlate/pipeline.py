@@ -26,7 +26,7 @@ from . import (
     summary,
     timeline,
 )
-from .analysis import Analysis
+from .analysis import Analysis, Bundle
 from .errors import InputError, Notices, OutputError, UsageError
 from .i18n import Msg, _
 from .model import NodeEvents
@@ -319,35 +319,22 @@ def _alignment_notices(alignment: align.Alignment, notices: Notices, n_nodes: in
         )
 
 
-def write(analysis: Analysis, options: Options, watch: Stopwatch | None = None) -> list[str]:
+def write(analysis: Analysis, options: Options, watch: Stopwatch | None = None) -> Bundle:
+    """Every output, each a function of the analysis returning what it wrote."""
     watch = watch or Stopwatch()
     out = bundle.prepare(options.out)
     bundle.write_parquet(out, analysis.timeline)
     watch.split("parquet")
+    files = ["timeline.parquet"]
     if options.csv:
         bundle.write_csv(out, analysis.timeline)
+        files.append("timeline.csv")
         watch.split("csv")
     bundle.write_json(out, "alignment.json", summary.alignment_json(analysis))
-    analysis.written = [
-        "timeline.parquet",
-        *(["timeline.csv"] if options.csv else []),
-        "alignment.json",
-    ]
+    files.append("alignment.json")
     # Diagrams before summary.json, which names only the diagrams that were drawn.
     try:
         drawn = sequence.render(analysis, analysis.episodes, out / "diagrams", options.diagrams)
-    except sequence.DotMissing:
-        # Not a reason to stop: everything else, the report included, is still written.
-        drawn = []
-        analysis.dot_missing = True
-        analysis.notices.warn(
-            Msg(
-                "Graphviz's dot is not installed: wrote the diagram sources to "
-                "{value}/*.dot; install it (Debian: apt-get install graphviz) and run "
-                "again, or use --diagrams none",
-                value=out / "diagrams",
-            )
-        )
     except OSError as exc:
         raise OutputError(
             Msg(
@@ -356,24 +343,36 @@ def write(analysis: Analysis, options: Options, watch: Stopwatch | None = None) 
                 reason=exc.strerror or exc,
             )
         ) from None
+    if drawn.dot_missing:
+        # Not a reason to stop: everything else, the report included, is still written.
+        analysis.notices.warn(
+            Msg(
+                "Graphviz's dot is not installed: wrote the diagram sources to "
+                "{value}/*.dot; install it (Debian: apt-get install graphviz) and run "
+                "again, or use --diagrams none",
+                value=out / "diagrams",
+            )
+        )
     watch.split("diagrams")
     doc = summary.summary_json(analysis)
     doc["episodes"] = episodes.to_json(analysis.episodes, fmt_ns)
-    _diagram_links(doc["episodes"], {p.name for p in drawn})
-    if analysis.selection is not None:
-        doc["diagrams"] = analysis.selection.to_json(analysis.rendered, analysis.dot_missing)
+    _diagram_links(doc["episodes"], {p.name for p in drawn.files if p.suffix == ".svg"})
+    if drawn.selection is not None:
+        doc["diagrams"] = drawn.selection.to_json(set(drawn.rendered), drawn.dot_missing)
     doc["window"] = window_json(analysis.window)
     bundle.write_json(out, "summary.json", doc)
-    analysis.written.append("summary.json")
+    files.append("summary.json")
     watch.split("summary")
-    if analysis.dot_missing:
-        analysis.written.append("diagrams/*.dot")
-    if drawn:
-        analysis.written.append(f"diagrams/ ({len(drawn)} SVG)")
-    bundle.write_text(out, "report.html", report.render(analysis, out / "diagrams"))
-    analysis.written.append("report.html")
+    svgs = sum(1 for p in drawn.files if p.suffix == ".svg")
+    if drawn.dot_missing:
+        files.append("diagrams/*.dot")
+    if svgs:
+        files.append(f"diagrams/ ({svgs} SVG)")
+    files.append("report.html")
+    written = Bundle(out, tuple(files), drawn, doc)
+    bundle.write_text(out, "report.html", report.render(analysis, out / "diagrams", written))
     watch.split("report")
-    return analysis.written
+    return written
 
 
 def _diagram_links(items: list[dict], drawn: set[str]) -> None:

@@ -211,14 +211,13 @@ def capture(tmp_path_factory) -> list[str]:
 def run(capture: list[str], out: Path, mode: str = "auto"):
     options = Options(out=out, diagrams=mode)
     analysis = analyse(capture, options, Notices())
-    write(analysis, options)
-    return analysis
+    return analysis, write(analysis, options).drawn
 
 
 def test_simulated_capture_auto(capture, tmp_path):
-    a = run(capture, tmp_path / "out")
+    a, drawn = run(capture, tmp_path / "out")
     assert len(a.episodes) > select.AUTO_ALL
-    sel = a.selection
+    sel = drawn.selection
     kinds = {e.slug: e for e in a.episodes}
     reasons = sorted(str(w) for w in sel.why.values())
     resync = [s for s, w in sel.why.items() if w == "a resync"]
@@ -239,7 +238,7 @@ def test_simulated_capture_auto(capture, tmp_path):
     assert len(sel.drawn) == 8
     # Exactly those have an SVG; summary.json says which and how to draw them all.
     svgs = sorted(p.stem for p in (tmp_path / "out" / "diagrams").glob("episode-*.svg"))
-    assert svgs == sorted(sel.drawn) and a.rendered == set(sel.drawn)
+    assert svgs == sorted(sel.drawn) and drawn.rendered == set(sel.drawn)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["diagrams"]["mode"] == "auto"
     assert summary["diagrams"]["rendered"] == 8
@@ -256,12 +255,12 @@ def test_simulated_capture_auto(capture, tmp_path):
 
 
 def test_parallel_dot_gives_the_bytes_of_serial(capture, tmp_path):
-    a = run(capture, tmp_path / "out", mode="none")
+    a, _ = run(capture, tmp_path / "out", mode="none")
     files = {}
     for workers in (1, 3):
         out = tmp_path / f"d{workers}"
         written = sequence.render(a, a.episodes, out, "auto", workers=workers)
-        assert len(written) == 9  # the overview and 8 episodes
+        assert len(written.files) == 9  # the overview and 8 episodes
         files[workers] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
         assert not [n for n in files[workers] if n.startswith(".")]  # no temporary left
     assert files[1] == files[3]
@@ -273,7 +272,7 @@ def test_a_batch_of_graphs_in_one_dot_gives_the_bytes_of_one_dot_each(capture, t
     refuses makes the batch run one by one, so the error is that graph's."""
     import graphviz
 
-    a = run(capture, tmp_path / "out", mode="none")
+    a, _ = run(capture, tmp_path / "out", mode="none")
     sel = select.select(a.episodes, a.findings, a.clock, "all")
     sources = [g.source for _, g in itertools.islice(sequence.graphs(a, a.episodes, sel), 6)]
     assert sequence._dot_batch(sources) == [sequence._dot(s) for s in sources]
@@ -282,7 +281,7 @@ def test_a_batch_of_graphs_in_one_dot_gives_the_bytes_of_one_dot_each(capture, t
 
 
 def test_overview_groups_a_large_capture(capture, tmp_path):
-    a = run(capture, tmp_path / "out", mode="none")
+    a, _ = run(capture, tmp_path / "out", mode="none")
     few = a.episodes[: sequence.OVERVIEW_ROWS]
     small = sequence.overview(a, few, linked=True).source
     assert small.count("URL=") == len(few)  # the small look: a linked row an episode

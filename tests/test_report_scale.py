@@ -57,8 +57,8 @@ def large(tmp_path_factory):
     paths = sim.write(tmp / "logs")
     options = Options(out=tmp / "out", diagrams="auto")
     analysis = analyse([f"{n}={p}" for n, p in paths.items()], options, Notices())
-    write(analysis, options)
-    return analysis, tmp / "out" / "report.html"
+    written = write(analysis, options)
+    return analysis, tmp / "out" / "report.html", written.drawn.rendered
 
 
 def open_page(browser, page_file: Path, **context):
@@ -74,11 +74,11 @@ def open_page(browser, page_file: Path, **context):
 
 
 def test_large_report_is_small_and_packed(large):
-    analysis, page_file = large
+    analysis, page_file, rendered = large
     assert len(analysis.episodes) > 900
     html = page_file.read_text(encoding="utf-8")
     assert len(html.encode()) < 15 * MB
-    drawn = analysis.rendered
+    drawn = rendered
     assert 100 < len(drawn) < len(analysis.episodes)
     # Each drawn episode's SVG is embedded compressed, the others say why they are not.
     assert html.count("data-svgz=") == len(drawn)
@@ -97,7 +97,7 @@ def test_large_report_is_small_and_packed(large):
 
 
 def test_large_report_is_interactive(browser, large):
-    _, page_file = large
+    _, page_file, _ = large
     ctx, page, problems, requests = open_page(browser, page_file)
     rows = page.locator("#rows tbody tr")
     expect(rows.first).to_be_visible(timeout=15_000)
@@ -123,9 +123,9 @@ def test_large_report_is_interactive(browser, large):
 
 
 def test_diagram_appears_when_its_episode_is_opened(browser, large):
-    analysis, page_file = large
+    analysis, page_file, rendered = large
     ctx, page, problems, requests = open_page(browser, page_file)
-    drawn = [e for e in analysis.episodes if e.slug in analysis.rendered]
+    drawn = [e for e in analysis.episodes if e.slug in rendered]
     first = page.locator(f"section#{drawn[1].slug}")
     assert first.locator(".diagram svg").count() == 0  # not expanded until asked for
     first.locator("summary").click()
@@ -143,7 +143,7 @@ def test_diagram_appears_when_its_episode_is_opened(browser, large):
         timeout=DRAW_TIMEOUT_MS
     )
     # An episode left out says why, opened or not.
-    left = next(e for e in analysis.episodes if e.slug not in analysis.rendered)
+    left = next(e for e in analysis.episodes if e.slug not in rendered)
     section = page.locator(f"section#{left.slug}")
     section.locator("summary").click()
     expect(section).to_contain_text("diagram not rendered: routine")
@@ -153,7 +153,7 @@ def test_diagram_appears_when_its_episode_is_opened(browser, large):
 
 
 def test_large_report_without_javascript_says_diagrams_need_it(browser, large):
-    _, page_file = large
+    _, page_file, _ = large
     ctx, page, _, _ = open_page(browser, page_file, java_script_enabled=False)
     body = page.locator("body").inner_text()
     assert "needs JavaScript" in body
@@ -172,7 +172,7 @@ def download_csv(page) -> list[list[str]]:
 
 
 def test_csv_holds_the_filtered_rows(browser, large):
-    _, page_file = large
+    _, page_file, _ = large
     ctx, page, problems, _ = open_page(browser, page_file, accept_downloads=True)
     expect(page.locator("#rows tbody tr").first).to_be_visible(timeout=15_000)
     before = page.locator("#pageinfo").inner_text()
@@ -219,7 +219,7 @@ def test_csv_quotes_as_rfc_4180(browser, tmp_path):
 def test_message_budget_keeps_the_protocol_rows(monkeypatch, large):
     """Past MESSAGE_BYTES of text the page keeps protocol events and warnings (as past
     REPORT_ROWS rows) and says the rest are in the timeline files."""
-    analysis, _ = large
+    analysis, _, _ = large
     monkeypatch.setattr(report, "MESSAGE_BYTES", 200_000)
     table = report._timeline_table(analysis)
     data = table["data"]

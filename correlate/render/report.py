@@ -54,7 +54,7 @@ from .select import AUTO_ALL
 from .text import OUTCOME_WORDS, RECORD_WORDS, SEVERITY_WORDS, basis_word, clock_line
 
 if TYPE_CHECKING:
-    from ..analysis import Analysis
+    from ..analysis import Analysis, Bundle, Drawn
     from ..model import Ref
 
 # Rows embedded for the interactive timeline. Above this, the page keeps every protocol
@@ -135,19 +135,19 @@ def _json_for_script(data: Any) -> str:
     )
 
 
-def render(analysis: Analysis, diagrams: Path) -> str:
-    """The whole page as a string."""
+def render(analysis: Analysis, diagrams: Path, written: Bundle) -> str:
+    """The whole page as a string, for the bundle ``written`` (its diagrams, its files)."""
     table = _timeline_table(analysis)
     index = _row_index(table["frame"])
     parts = [
         _head(analysis),
-        _header(analysis),
+        _header(analysis, written),
         _window_note(analysis),
         _findings(analysis, index),
-        _protocol(analysis, index),
+        _protocol(analysis, index, written.drawn),
         _alignment(analysis, index),
-        _episodes(analysis, diagrams),
-        _timeline(analysis, table, index),
+        _episodes(analysis, diagrams, written.drawn),
+        _timeline(analysis, table, index, written),
         _script(table),
         "</body></html>\n",
     ]
@@ -334,7 +334,7 @@ def _head(analysis: Analysis) -> str:
     )
 
 
-def _header(analysis: Analysis) -> str:
+def _header(analysis: Analysis, written: Bundle) -> str:
     al = analysis.alignment
     rows = []
     # (Translated words are looked up outside f-strings: pybabel does not look inside.)
@@ -390,7 +390,7 @@ def _header(analysis: Analysis) -> str:
         ),
         reference=Html(f"<b>{esc(al.reference)}</b>"),
         span=span,
-        files=_timeline_files(analysis),
+        files=_timeline_files(written),
     )
     title = tr(_("BSR postmortem: {nodes}"), nodes=", ".join(analysis.node_names))
     nodes = tx(_("Nodes"))
@@ -520,7 +520,7 @@ def _capped(items: list, notable, what: str, where: str) -> tuple[list, str]:
     return [items[i] for i in keep], note
 
 
-def _protocol(analysis: Analysis, index: dict) -> str:
+def _protocol(analysis: Analysis, index: dict, drawn_by: Drawn) -> str:
     """Per resource (when there are several): its 2PCs, UUID decisions, resyncs and the
     list of its episodes."""
     cl = analysis.cluster
@@ -528,7 +528,7 @@ def _protocol(analysis: Analysis, index: dict) -> str:
     grouped = len(resources) > 1
     heading = _("Protocol by resource") if grouped else _("Protocol")
     out = [f"<h2 id=protocol>{esc(heading)}</h2>"]
-    drawn = analysis.rendered or set()
+    drawn = drawn_by.rendered
     for res in resources if grouped else [None]:
 
         def mine(resource: str | None, res=res) -> bool:
@@ -814,11 +814,11 @@ def _packed(svg: str) -> str:
     return base64.b64encode(gzip.compress(svg.encode("utf-8"), 9, mtime=0)).decode("ascii")
 
 
-def _diagrams_note(analysis: Analysis, drawn: int, packed: bool) -> str:
+def _diagrams_note(analysis: Analysis, drawn: int, packed: bool, drew: Drawn) -> str:
     total = len(analysis.episodes)
-    sel = analysis.selection
+    sel = drew.selection
     parts = []
-    if total and drawn < total and not analysis.dot_missing:
+    if total and drawn < total and not drew.dot_missing:
         if sel is not None and sel.mode == "auto":
             why = _(
                 "--diagrams auto draws every episode of a capture with at most {count}; "
@@ -852,10 +852,10 @@ def _diagrams_note(analysis: Analysis, drawn: int, packed: bool) -> str:
     return "".join(f'<p class="note">{p}</p>' for p in parts)
 
 
-def _episodes(analysis: Analysis, diagrams: Path) -> str:
+def _episodes(analysis: Analysis, diagrams: Path, drew: Drawn) -> str:
     heading = tx(_("Episodes"))
     out = [f"<h2 id=episodes>{heading}</h2>"]
-    if analysis.dot_missing:
+    if drew.dot_missing:
         said = _(
             "The sequence diagrams are missing: Graphviz's {dot} was not installed when this "
             "report was written. Their sources are in {sources}. Install Graphviz (Debian "
@@ -878,8 +878,8 @@ def _episodes(analysis: Analysis, diagrams: Path) -> str:
         out.append(f"<p>{esc(none)}</p>")
     svgs = {e.slug: _svg_inline(diagrams / f"{e.slug}.svg") for e in analysis.episodes}
     packed = sum(len(s) for s in svgs.values() if s) > INLINE_SVG_BYTES
-    out.append(_diagrams_note(analysis, sum(1 for s in svgs.values() if s), packed))
-    sel = analysis.selection
+    out.append(_diagrams_note(analysis, sum(1 for s in svgs.values() if s), packed, drew))
+    sel = drew.selection
     # Why auto left an episode out; under --diagrams overview|none the page says as before.
     left_out = sel.left_out if sel is not None and sel.mode == "auto" else {}
     on_script = _("(diagram: {name} in diagrams/ beside this page; drawn here with JavaScript on)")
@@ -899,7 +899,7 @@ def _episodes(analysis: Analysis, diagrams: Path) -> str:
             )
         elif svg:
             pic = f'<div class="diagram">{svg}</div>'
-        elif analysis.dot_missing:
+        elif drew.dot_missing:
             pic = f'<p class="sub">{without_dot}</p>'
         elif e.slug in left_out:
             pic = f'<p class="sub">{tr(left_why, why=text(left_out[e.slug]))}</p>'
@@ -925,10 +925,10 @@ def _episodes(analysis: Analysis, diagrams: Path) -> str:
     return "\n".join(out)
 
 
-def _timeline(analysis: Analysis, table: dict, index: dict) -> str:
+def _timeline(analysis: Analysis, table: dict, index: dict, written: Bundle) -> str:
     data = table["data"]
     kept: pl.DataFrame = table["frame"]
-    files = _timeline_files(analysis)
+    files = _timeline_files(written)
     note = ""
     embedded, total, wanted = _n(data["embedded"]), _n(data["total"]), _n(data["wanted"])
     if data["embedded"] < data["wanted"]:
@@ -1039,9 +1039,9 @@ def _timeline(analysis: Analysis, table: dict, index: dict) -> str:
     )
 
 
-def _timeline_files(analysis: Analysis) -> str:
+def _timeline_files(written: Bundle) -> str:
     """Where every row is: timeline.csv is written on request only."""
-    if "timeline.csv" in analysis.written:
+    if "timeline.csv" in written.files:
         return _("timeline.csv and timeline.parquet")
     return _("timeline.csv (written with --csv) and timeline.parquet")
 

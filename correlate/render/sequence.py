@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING
 import graphviz
 
 from .. import content
+from ..analysis import Drawn
 from ..catalog import uuid_meaning
 from ..content import Beat
 from ..episodes import KIND_WORDS
@@ -914,10 +915,6 @@ def overview(
 # -- writing -----------------------------------------------------------------------------------
 
 
-class DotMissing(Exception):
-    """Graphviz's ``dot`` is not installed: the sources were written instead."""
-
-
 def _dot(source: str) -> bytes:
     """One graph through ``dot -Tsvg`` (run in a worker thread: the work is the child
     process's, so threads give real parallelism without pickling the sources)."""
@@ -981,27 +978,26 @@ def render(
     out: Path,
     mode: str,
     workers: int | None = None,
-) -> list[Path]:
+) -> Drawn:
     """Write ``overview.svg`` and the episode SVGs ``mode`` selects into ``out``
     (:func:`correlate.render.select.select`: ``auto``, ``all``, ``overview``, ``none``),
-    running ``dot`` in ``workers`` processes at once (default: one per CPU). Records in
-    ``analysis`` which episodes were drawn (``rendered``) and the selection.
-
-    Raises :class:`DotMissing` after writing the ``.dot`` sources when ``dot`` is absent.
-    """
+    running ``dot`` in ``workers`` processes at once (default: one per CPU). Returns what
+    it drew: the selection, the episode diagrams drawn, the files; without ``dot`` on
+    PATH, the ``.dot`` sources it wrote instead (``dot_missing``)."""
     # An earlier run's diagrams are already gone: bundle.prepare clears them.
     sel = select(episodes, analysis.findings, analysis.clock, mode)
-    analysis.selection = sel
-    analysis.rendered = set()
     if mode == "none":
-        return []
+        return Drawn(sel)
     out.mkdir(parents=True, exist_ok=True)
     if shutil.which("dot") is None:
+        sources = []
         for name, g in graphs(analysis, episodes, sel):
             _write_atomic(out / f"{name}.dot", g.source.encode("utf-8"))
-        raise DotMissing(str(out))
+            sources.append(out / f"{name}.dot")
+        return Drawn(sel, files=tuple(sources), dot_missing=True)
     workers = workers or os.cpu_count() or 1
     written: list[Path] = []
+    rendered: set[str] = set()
     # Graphs are built here (they read the shared Analysis) while earlier ones are in
     # dot; a bounded window of pending episodes keeps memory flat at any count. Files are
     # written in submission order, so the output does not depend on which dot ends first.
@@ -1016,7 +1012,7 @@ def render(
             _write_atomic(path, finish_svg(svg))
             written.append(path)
             if name != "overview":
-                analysis.rendered.add(name)  # type: ignore[union-attr]
+                rendered.add(name)
 
     first: tuple[list[str], Future[list[bytes]]] | None = None
     batch: tuple[list[str], list[str]] = ([], [])
@@ -1048,4 +1044,4 @@ def render(
             for _, fut in [*window, *([first] if first else [])]:
                 fut.cancel()
             raise
-    return written
+    return Drawn(sel, frozenset(rendered), tuple(written))

@@ -21,7 +21,7 @@ from .select import RANK_NOTABLE, finding_points, notable
 
 if TYPE_CHECKING:
     from ..align import NodeAlignment
-    from ..analysis import Analysis
+    from ..analysis import Analysis, Bundle
 
 
 def fmt_time(ns: int | None) -> str:
@@ -225,7 +225,8 @@ def _who(analysis: Analysis, ident) -> str:
     return ", ".join(who)
 
 
-def summary(analysis: Analysis) -> str:
+def summary(analysis: Analysis, written: Bundle | None = None) -> str:
+    """The terminal summary; ``written``: the bundle, whose files it lists last."""
     al = analysis.alignment
     lines: list[str] = []
     lines.append(
@@ -316,9 +317,9 @@ def summary(analysis: Analysis) -> str:
         if al.conflicts:
             causal += ", " + _("{count} conflicting").format(count=len(al.conflicts))
         lines.append(label("causal") + causal)
-    if analysis.written:
+    if written is not None:
         lines.append("")
-        lines.append(_("bundle: {files}").format(files=", ".join(analysis.written)))
+        lines.append(_("bundle: {files}").format(files=", ".join(written.files)))
     return "\n".join(lines) + "\n"
 
 
