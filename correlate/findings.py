@@ -29,34 +29,122 @@ from .times import fmt_clock
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
-# What each finding kind means, for README and the report's legend.
-KINDS: dict[str, str] = {
-    "split_brain": N_("the nodes' data diverged: both were Primary or wrote without each other"),
-    "uuid_not_mirrored": N_("two nodes decided differently about the same UUID handshake"),
-    "inconsistent_evidence": N_("causal pairs that no clock offset can satisfy"),
-    "twopc_aborted": N_("a cluster-wide state change was aborted"),
-    "twopc_timed_out": N_("a cluster-wide state change timed out waiting for replies"),
-    "twopc_rejected": N_("a node rejected a cluster-wide state change"),
-    "twopc_not_committed_remotely": N_("the initiator committed, a participant never logged it"),
-    "twopc_incomplete": N_("a cluster-wide state change with neither commit nor abort"),
-    "netlink_unterminated": N_("a bsradm/bsrsetup command was received and never terminated"),
-    "resync_unfinished": N_("a resync was still running when the log ends"),
-    "resync_broken": N_("a resync was cut short (disconnect, detach or failure)"),
-    "connection_flapping": N_("many connects in a short window"),
-    "lost_lines": N_("log lines are missing (counter gaps or 'missing log counter')"),
-    "driver_reload": N_("the driver was loaded again inside the capture (reboot or reload)"),
-    "clock_step": N_("a node's clock jumped inside the capture"),
-    "timezone": N_("a node's clock is hours off: a time-zone difference"),
-    "large_offset": N_("a node's clock is far from the reference clock"),
-    "unaligned": N_("a node could not be put on the reference clock"),
-    "state_change_failed": N_(
-        "the driver refused a state change: what was tried and why (nothing of it was applied)"
-    ),
-    "late_stamp": N_(
-        "a line's stamp is later than its own node's durations or line order allow: "
-        "it was written out late, and is not used to align the clocks"
-    ),
-}
+
+@dataclass(frozen=True)
+class FindingKind:
+    """One kind of finding, defined once: its name (the ``kind`` of summary.json), its
+    severity, what it means (the report's legend), when bsrcorr states it (README's
+    table, generated from here by :func:`readme_table`) and what a summary of repeated
+    ones counts (``17 bursts``)."""
+
+    name: str
+    severity: str  # error, warning, info
+    means: str
+    when: str  # Markdown, English: README's table
+    noun: str = N_("times")
+    severity_note: str = ""  # README: when the severity differs from the default
+
+
+KINDS: dict[str, FindingKind] = {
+    k.name: k
+    for k in (
+        FindingKind("split_brain", "error",
+            N_("the nodes' data diverged: both were Primary or wrote without each other"),
+            "a split-brain line (saying whether the after-sb policy resolved it and whose "
+            "changes were discarded, or that none was chosen and the connection dropped), or "
+            "`uuid_compare(±100)`",
+            N_("split-brain reports")),
+        FindingKind("uuid_not_mirrored", "error",
+            N_("two nodes decided differently about the same UUID handshake"),
+            "the two nodes' results of one UUID handshake disagree (2 with 0, ...)",
+            N_("UUID handshakes not mirrored")),
+        FindingKind("inconsistent_evidence", "error",
+            N_("causal pairs that no clock offset can satisfy"),
+            "a causal pair no offset satisfies, or a receive still before its send",
+            N_("contradicting pairs")),
+        FindingKind("twopc_timed_out", "error",
+            N_("a cluster-wide state change timed out waiting for replies"),
+            "a 2PC whose initiator timed out waiting for replies (`rv = -23`, SS_TIMEOUT, or "
+            "BSR's `twopc timeout occurred`), or a participant's own timeout",
+            N_("2PCs timed out")),
+        FindingKind("twopc_rejected", "error",
+            N_("a node rejected a cluster-wide state change"),
+            "a node rejected a 2PC (concurrent state change)",
+            N_("2PCs rejected")),
+        FindingKind("twopc_not_committed_remotely", "error",
+            N_("the initiator committed, a participant never logged it"),
+            "the initiator committed, a participant never logged the commit",
+            N_("2PCs not committed remotely")),
+        FindingKind("resync_broken", "error",
+            N_("a resync was cut short (disconnect, detach or failure)"),
+            "a resync ended by a disconnect or failure, not `Resync done`",
+            N_("resyncs broken")),
+        FindingKind("twopc_aborted", "warning",
+            N_("a cluster-wide state change was aborted"),
+            "a 2PC aborted (with its `rv` decoded)",
+            N_("2PCs aborted")),
+        FindingKind("twopc_incomplete", "warning",
+            N_("a cluster-wide state change with neither commit nor abort"),
+            "a 2PC with neither commit nor abort on any node",
+            N_("2PCs without commit or abort")),
+        FindingKind("netlink_unterminated", "warning",
+            N_("a bsradm/bsrsetup command was received and never terminated"),
+            "a command received and never terminated",
+            N_("commands never terminated"),
+            "warning (info when the log ends within 1 s)"),
+        FindingKind("resync_unfinished", "warning",
+            N_("a resync was still running when the log ends"),
+            "a resync still running when the log ends",
+            N_("resyncs unfinished")),
+        FindingKind("connection_flapping", "warning",
+            N_("many connects in a short window"),
+            "3 or more connects to one peer within 5 minutes",
+            N_("bursts")),
+        FindingKind("lost_lines", "warning",
+            N_("log lines are missing (counter gaps or 'missing log counter')"),
+            "counter gaps and `missing log counter : N`"),
+        FindingKind("driver_reload", "warning",
+            N_("the driver was loaded again inside the capture (reboot or reload)"),
+            "a second driver load inside the capture",
+            N_("driver loads")),
+        FindingKind("clock_step", "warning",
+            N_("a node's clock jumped inside the capture"),
+            "a node's clock jumped (size and the lines around it)",
+            N_("clock steps")),
+        FindingKind("large_offset", "warning",
+            N_("a node's clock is far from the reference clock"),
+            "the offset's bounds themselves put a node's clock 5 s or more from the reference "
+            "(no time zone explains it; a one-sided bound only on its own side)"),
+        FindingKind("state_change_failed", "warning",
+            N_("the driver refused a state change: what was tried and why (nothing of it "
+               "was applied)"),
+            "the driver refused a state change (`State change failed: <reason>`, `rv` "
+            "decoded) and the `Failed: ...` lines of what was tried; nothing of it is applied",
+            N_("state changes refused")),
+        FindingKind("late_stamp", "warning",
+            N_("a line's stamp is later than its own node's durations or line order allow: "
+               "it was written out late, and is not used to align the clocks"),
+            "a line stamped later than its own node allows (a 2PC's `(N ms)`, or its next "
+            "line): named, and its pairs not used as evidence",
+            N_("late stamps")),
+        FindingKind("unaligned", "warning",
+            N_("a node could not be put on the reference clock"),
+            "no evidence links a node to the reference"),
+        FindingKind("timezone", "info",
+            N_("a node's clock is hours off: a time-zone difference"),
+            "the clocks differ by whole quarter hours"),
+    )
+}  # fmt: skip
+
+
+def readme_table() -> str:
+    """README's table of finding kinds, made from :data:`KINDS` (a test holds README to
+    it: ``python -m correlate.findings`` prints it)."""
+    rows = ["| kind | severity | when |", "|---|---|---|"]
+    for k in KINDS.values():
+        rows.append(f"| `{k.name}` | {k.severity_note or k.severity} | {k.when} |")
+    return "\n".join(rows) + "\n"
+
 
 # Connects on one node within this window, at least FLAP_COUNT of them, are flapping.
 FLAP_WINDOW_NS = 300 * 10**9
@@ -81,6 +169,21 @@ class Finding:
     # (empty for a single finding); ``time_ns`` is the first, ``last_ns`` the last.
     occurrences: list[tuple[int | None, Msg]] = field(default_factory=list)
     last_ns: int | None = None
+
+    @classmethod
+    def of(
+        cls,
+        kind: str,
+        node: str | None,
+        time_ns: int | None,
+        msg: Msg,
+        lines: list[Ref] | None = None,
+        resource: str | None = None,
+        severity: str | None = None,
+    ) -> Finding:
+        """A finding of a registered kind, at the kind's severity unless told."""
+        return cls(severity or KINDS[kind].severity, kind, node, time_ns, msg, lines or [],
+                   resource)  # fmt: skip
 
     @property
     def message(self) -> str:
@@ -127,30 +230,6 @@ def find(
     return out
 
 
-# What a repeated finding counts, in the summary's words.
-NOUNS = {
-    "connection_flapping": N_("bursts"),
-    "twopc_aborted": N_("2PCs aborted"),
-    "twopc_timed_out": N_("2PCs timed out"),
-    "twopc_rejected": N_("2PCs rejected"),
-    "twopc_incomplete": N_("2PCs without commit or abort"),
-    "twopc_not_committed_remotely": N_("2PCs not committed remotely"),
-    "netlink_unterminated": N_("commands never terminated"),
-    "resync_broken": N_("resyncs broken"),
-    "resync_unfinished": N_("resyncs unfinished"),
-    "uuid_not_mirrored": N_("UUID handshakes not mirrored"),
-    "split_brain": N_("split-brain reports"),
-    "driver_reload": N_("driver loads"),
-    "clock_step": N_("clock steps"),
-    "inconsistent_evidence": N_("contradicting pairs"),
-    "late_stamp": N_("late stamps"),
-    "state_change_failed": N_("state changes refused"),
-}
-
-
-TIMES = N_("times")
-
-
 def summarise(found: list[Finding]) -> list[Finding]:
     """Repeated findings of one kind on the same nodes and resource become one, with a
     count, the first and last time, every occurrence's message and every line: a
@@ -167,7 +246,7 @@ def summarise(found: list[Finding]) -> list[Finding]:
         times = [f.time_ns for f in members if f.time_ns is not None]
         first, last = (min(times), max(times)) if times else (None, None)
         where = ", ".join(x for x in (resource, node) if x)
-        noun = Msg(NOUNS.get(kind, TIMES))
+        noun = Msg(KINDS[kind].noun)
         params = dict(
             kind=kind, where=f" ({where})" if where else "", count=len(members), noun=noun,
             first=members[0].msg,
@@ -216,9 +295,7 @@ def _late(late: Sequence[LateStamp], at) -> list[Finding]:
                 **where,
             )
         # Placed at its node's other line: its own stamp is the one in doubt.
-        out.append(
-            Finding("warning", "late_stamp", x.ref.node, at(x.because), msg, [x.ref, x.because])
-        )
+        out.append(Finding.of("late_stamp", x.ref.node, at(x.because), msg, [x.ref, x.because]))
     return out
 
 
@@ -250,8 +327,7 @@ def _failed_changes(cluster: Cluster, at) -> list[Finding]:
                 )
             )
             out.append(
-                Finding(
-                    "warning",
+                Finding.of(
                     "state_change_failed",
                     n.name,
                     at(fc.ref),
@@ -293,14 +369,13 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
         why = Msg(": {problems}", problems=Join("; ", extra)) if extra else ""
         base = dict(res=res, tid=r.tid, who=who, what=what)
 
-        def add(severity, kind, message, node=node, when=when, lines=refs, res=r.resource):
-            out.append(Finding(severity, kind, node, when, message, lines, res))
+        def add(kind, message, node=node, when=when, lines=refs, res=r.resource):
+            out.append(Finding.of(kind, node, when, message, lines, res))
 
         product = _product(cluster, r.initiator)
         if r.outcome == "timed out":
             rv = Msg(" ({rv})", rv=rv_msg(r.abort_rv, product)) if r.abort_rv is not None else ""
             add(
-                "error",
                 "twopc_timed_out",
                 Msg(
                     "{res}2PC {tid} from {who} ({what}) timed out{rv}{why}", rv=rv, why=why, **base
@@ -309,7 +384,6 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
         elif r.outcome == "aborted":
             rv = Msg(" ({rv})", rv=rv_msg(r.abort_rv, product)) if r.abort_rv is not None else ""
             add(
-                "warning",
                 "twopc_aborted",
                 Msg(
                     "{res}2PC {tid} from {who} ({what}) was aborted{rv}{why}",
@@ -320,14 +394,12 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
             )
         elif r.outcome == "incomplete":
             add(
-                "warning",
                 "twopc_incomplete",
                 Msg("{res}2PC {tid} from {who} ({what}): neither commit nor abort logged", **base),
             )
         for s in r.sides:
             if s.rejected is not None:
                 add(
-                    "error",
                     "twopc_rejected",
                     Msg("{res}{node} rejected 2PC {tid} from {who}", node=s.node, **base),
                     node=s.node,
@@ -350,7 +422,6 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
                 silent.append(r.target)
             for name in sorted(set(silent)):
                 add(
-                    "error",
                     "twopc_not_committed_remotely",
                     Msg(
                         "{res}2PC {tid} committed by {who} but {node} never logged the commit",
@@ -369,8 +440,7 @@ def _uuid(cluster: Cluster, at) -> list[Finding]:
             continue
         refs = [r for d in (p.a, p.b) for r in (d.start, d.rule_ref, d.compare) if r]
         out.append(
-            Finding(
-                "error",
+            Finding.of(
                 "uuid_not_mirrored",
                 None,
                 _first(at, refs),
@@ -412,15 +482,12 @@ def _split_brain(cluster: Cluster, at) -> list[Finding]:
                 )
             else:
                 msg = Msg("{res}{node}: split brain: {line}", line=sb.ref.message[:160], **base)
-            out.append(
-                Finding("error", "split_brain", ev.name, at(sb.ref), msg, [sb.ref], sb.resource)
-            )
+            out.append(Finding.of("split_brain", ev.name, at(sb.ref), msg, [sb.ref], sb.resource))
         for d in ev.decisions:
             if d.result in SPLIT_BRAIN_RESULTS:
                 refs = [r for r in (d.start, d.rule_ref, d.compare) if r]
                 out.append(
-                    Finding(
-                        "error",
+                    Finding.of(
                         "split_brain",
                         ev.name,
                         _first(at, refs),
@@ -457,8 +524,7 @@ def _netlink(cluster: Cluster, nodes: list[NodeParse], at) -> list[Finding]:
                 )
             res = c.resources[0] if len(c.resources) == 1 else None
             out.append(
-                Finding(
-                    severity,
+                Finding.of(
                     "netlink_unterminated",
                     ev.name,
                     at(c.received),
@@ -471,6 +537,7 @@ def _netlink(cluster: Cluster, nodes: list[NodeParse], at) -> list[Finding]:
                     ),
                     [c.received],
                     res,
+                    severity=severity,
                 )
             )
     return out
@@ -489,8 +556,7 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
         )
         if r.outcome == "running":
             out.append(
-                Finding(
-                    "warning",
+                Finding.of(
                     "resync_unfinished",
                     r.source or r.target,
                     _first(at, refs),
@@ -506,8 +572,7 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
         elif r.outcome == "broken":
             reason = next((s.end_reason for s in r.sides if s.end_reason), None)
             out.append(
-                Finding(
-                    "error",
+                Finding.of(
                     "resync_broken",
                     r.source or r.target,
                     _first(at, refs),
@@ -546,8 +611,7 @@ def _flapping(cluster: Cluster, at) -> list[Finding]:
                 if j - i + 1 >= FLAP_COUNT:
                     span = (times[j][0] - times[i][0]) / 1e9
                     out.append(
-                        Finding(
-                            "warning",
+                        Finding.of(
                             "connection_flapping",
                             ev.name,
                             times[i][0],
@@ -598,8 +662,7 @@ def _lost_lines(nodes: list[NodeParse], timeline: pl.DataFrame) -> list[Finding]
         if n.missing_reported:
             parts.append(Msg("{count} reported by 'missing log counter'", count=n.missing_reported))
         out.append(
-            Finding(
-                "warning",
+            Finding.of(
                 "lost_lines",
                 n.name,
                 first,
@@ -629,8 +692,7 @@ def _reloads(cluster: Cluster, at) -> list[Finding]:
         for lm in loads[1:]:
             version = lm.detail.get("version")
             out.append(
-                Finding(
-                    "warning",
+                Finding.of(
                     "driver_reload",
                     ev.name,
                     at(lm.ref),
@@ -667,8 +729,7 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
             continue
         if not na.aligned and not na.manual:
             out.append(
-                Finding(
-                    "warning",
+                Finding.of(
                     "unaligned",
                     name,
                     None,
@@ -683,8 +744,7 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
         main = na.main
         if na.timezone:
             out.append(
-                Finding(
-                    "info",
+                Finding.of(
                     "timezone",
                     name,
                     None,
@@ -700,8 +760,7 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
             )
         elif main is not None and _proves_large(main):
             out.append(
-                Finding(
-                    "warning",
+                Finding.of(
                     "large_offset",
                     name,
                     None,
@@ -724,8 +783,7 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
             )
         for st in na.steps:
             out.append(
-                Finding(
-                    "warning",
+                Finding.of(
                     "clock_step",
                     name,
                     at(st.after),
@@ -746,8 +804,7 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
         for p in c.against[:LINES_LISTED]:
             refs += [p.send, p.recv]
         out.append(
-            Finding(
-                "error",
+            Finding.of(
                 "inconsistent_evidence",
                 c.node,
                 _first(at, refs[:2]),
@@ -768,8 +825,7 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
     if left:
         refs = [r for p in left[:LINES_LISTED] for r in (p.send, p.recv)]
         out.append(
-            Finding(
-                "error",
+            Finding.of(
                 "inconsistent_evidence",
                 None,
                 _first(at, refs),
@@ -778,3 +834,7 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
             )
         )
     return out
+
+
+if __name__ == "__main__":  # python -m correlate.findings: README's table of finding kinds
+    print(readme_table(), end="")

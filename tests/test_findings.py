@@ -289,3 +289,12 @@ def test_repeated_findings_become_one_with_a_count(tmp_path):
         assert len(f.lines) == 30  # every connect of every burst
         assert f.time_ns < f.last_ns
         assert [t for t, _ in f.occurrences] == sorted(t for t, _ in f.occurrences)
+
+
+def test_readme_table_of_kinds_is_the_registry():
+    """README's table of finding kinds is made from findings.KINDS (python -m
+    correlate.findings prints it): one definition, one table."""
+    from correlate.findings import readme_table
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert readme_table() in readme

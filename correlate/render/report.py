@@ -463,7 +463,7 @@ def _findings(analysis: Analysis, index: dict) -> str:
             f"{esc(_word(SEVERITY_WORDS, f.severity))}</span></td>"
             # the kind is summary.json's name for it (as the terminal shows it); what it
             # means is its tooltip
-            f'<td title="{esc(_explain(FINDING_KINDS, f.kind))}"><code>{esc(f.kind)}</code></td>'
+            f'<td title="{esc(_(FINDING_KINDS[f.kind].means))}"><code>{esc(f.kind)}</code></td>'
             f"<td>{esc(f.node or cluster)}</td><td>{esc(f.resource or '-')}</td>"
             f"<td class=t>{esc(fmt_ns(f.time_ns, sep=' ') or '-')}</td>"
             f"<td>{what}</td><td>{links}</td></tr>"
