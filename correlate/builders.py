@@ -44,6 +44,7 @@ from .model import (
     UuidDecision,
 )
 from .netlink import is_poll
+from .vocab import ResyncOutcome
 
 UP_COMMANDS = ("NEW_RESOURCE", "NEW_MINOR", "NEW_PEER", "NEW_PATH", "ATTACH", "CONNECT")
 SYNC_STATES = {"SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT"}
@@ -189,7 +190,7 @@ class Walk:
         peer, host = self.peer(r)
         pk = peer_key(peer, host)
         for key in [k for k in self._sessions if k[0] == r["resource"] and k[2] == pk]:
-            self._end_session(key, ref, "broken", why)
+            self._end_session(key, ref, ResyncOutcome.BROKEN, why)
         self.close(r["resource"], peer, host, ref)
 
     # -- state -----------------------------------------------------------------------
@@ -272,7 +273,7 @@ class Walk:
         elif session is not None and change.old in SYNC_STATES | VERIFY_STATES:
             if change.new in SYNC_STATES | VERIFY_STATES:
                 return  # pause or resume
-            outcome = "done" if change.new == "Established" else "broken"
+            outcome = ResyncOutcome.DONE if change.new == "Established" else ResyncOutcome.BROKEN
             self._end_session(key, ref, outcome, f"repl( {change.old} -> {change.new} )")
 
     # -- two-phase commit -----------------------------------------------------------------
@@ -586,13 +587,13 @@ class Walk:
     def on_resync_done(self, r: dict, f: dict, ref: Ref) -> None:
         peer, host = self.peer(r)
         key = self.key(r, peer, host)
-        s = self._end_session(key, ref, "done", (f.get("what") or "Resync") + " done")
+        s = self._end_session(key, ref, ResyncOutcome.DONE, (f.get("what") or "Resync") + " done")
         if s is None:
             # The start was before this log began: still a session, from here only.
             kind = "verify" if f.get("what") == "Online verify" else "resync"
             s = ResyncSide(self.node, r["resource"], r["volume"], peer, host, kind, "unknown", ref)
             s.minor = r.get("minor")
-            s.end, s.outcome, s.end_reason = ref, "done", "done"
+            s.end, s.outcome, s.end_reason = ref, ResyncOutcome.DONE, "done"
             self.resyncs.append(s)
             self.connect(r["resource"], peer, host, ref).resyncs.append(s)
             self._ended_unknown[key] = s
@@ -602,7 +603,7 @@ class Walk:
     def on_driver_loaded(self, r: dict, f: dict, ref: Ref) -> None:
         # A driver load ends everything the previous load had open.
         for key in list(self._sessions):
-            self._end_session(key, ref, "broken", "driver loaded again")
+            self._end_session(key, ref, ResyncOutcome.BROKEN, "driver loaded again")
         for key in list(self._open):
             side = self._open.pop(key)
             side.last_row = ref.row - 1

@@ -2,19 +2,20 @@
 
 For an episode, the lines and records inside its window on the aligned clock, on its
 nodes, of its resource (or the nodes' own lines: a driver load, a volume lock): each as a
-:class:`Beat` (its aligned time, node, line, what it is, and the record). The sequence
-diagram (:mod:`correlate.render.sequence`) and the story (:mod:`correlate.render.story`)
-both read this list and look nothing up themselves. Every list is indexed once by the
-aligned times of its lines (:class:`~correlate.model.TimeIndex`) and cut with a binary
-search per episode, so thousands of episodes cost n log n.
+:class:`Beat`, one class per kind carrying its record (its aligned time, node and line
+in common). The sequence diagram (:mod:`correlate.render.sequence`) and the story
+(:mod:`correlate.render.story`) both read this list, ``match`` on the beats' classes and
+look nothing up themselves. Every list is indexed once by the aligned times of its lines
+(:class:`~correlate.model.TimeIndex`) and cut with a binary search per episode, so
+thousands of episodes cost n log n.
 
-Beats, by ``what``: ``message`` (a cross-node pair, :class:`~correlate.model.Pair`, both
-ends inside), ``command``, ``state``, ``handshake``, ``decision``, ``bitmap`` (a node sent
-its bitmap), ``resync_start``/``resync_end`` (one node's session), ``resync`` (the merged
-record, at its first start), ``twopc`` (the merged record, at its first line inside),
-``twopc_failed`` (a 2PC not committed: at its abort, or its prepare), ``twopc_timeout``,
-``landmark``/``landmark_end``, ``loss``, ``step`` (a clock step just
-before this line).
+Beats: :class:`MessageBeat` (a cross-node pair, both ends inside), :class:`CommandBeat`,
+:class:`StateBeat`, :class:`HandshakeBeat`, :class:`DecisionBeat`, :class:`BitmapBeat` (a
+node sent its bitmap), :class:`ResyncSideBeat` (one node's session starting or ending),
+:class:`ResyncBeat` (the merged record, at its first start), :class:`TwopcBeat` (the
+merged record, at its first line inside), :class:`TwopcFailedBeat` (a 2PC not committed:
+at its abort, or its prepare), :class:`TwopcTimeoutBeat`, :class:`LandmarkBeat` (and its
+end), :class:`LossBeat`, :class:`StepBeat` (a clock step just before this line).
 """
 
 from __future__ import annotations
@@ -22,20 +23,123 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .model import Ref
+from .model import (
+    BitmapExchange,
+    ConnectionLoss,
+    Handshake,
+    Landmark,
+    NetlinkCommand,
+    Pair,
+    Ref,
+    ResyncRecord,
+    ResyncSide,
+    StateChange,
+    TwopcRecord,
+    UuidDecision,
+)
+from .vocab import Outcome
 
 if TYPE_CHECKING:
     from .analysis import Analysis
     from .episodes import Episode
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, frozen=True)
 class Beat:
+    """One thing that happened in an episode: its aligned time, node and line. Each kind
+    of beat is its own class below, carrying its record; renderers ``match`` on them."""
+
     ns: int
     node: str
     ref: Ref
-    what: str
-    record: Any
+
+
+@dataclass(eq=False, frozen=True)
+class MessageBeat(Beat):
+    """A cross-node causal pair, both ends inside the episode (at the send)."""
+
+    pair: Pair
+
+
+@dataclass(eq=False, frozen=True)
+class CommandBeat(Beat):
+    command: NetlinkCommand
+
+
+@dataclass(eq=False, frozen=True)
+class StateBeat(Beat):
+    change: StateChange
+
+
+@dataclass(eq=False, frozen=True)
+class HandshakeBeat(Beat):
+    handshake: Handshake
+
+
+@dataclass(eq=False, frozen=True)
+class DecisionBeat(Beat):
+    decision: UuidDecision
+
+
+@dataclass(eq=False, frozen=True)
+class BitmapBeat(Beat):
+    """A node sent its bitmap."""
+
+    exchange: BitmapExchange
+
+
+@dataclass(eq=False, frozen=True)
+class ResyncSideBeat(Beat):
+    """One node's resync session starting (``end`` False) or ending."""
+
+    side: ResyncSide
+    end: bool = False
+
+
+@dataclass(eq=False, frozen=True)
+class ResyncBeat(Beat):
+    """The merged resync record, at its first start inside the episode."""
+
+    resync: ResyncRecord
+
+
+@dataclass(eq=False, frozen=True)
+class TwopcBeat(Beat):
+    """The merged 2PC record, at its first line inside the episode."""
+
+    twopc: TwopcRecord
+
+
+@dataclass(eq=False, frozen=True)
+class TwopcFailedBeat(Beat):
+    """A 2PC not committed: at its abort, or its prepare."""
+
+    twopc: TwopcRecord
+
+
+@dataclass(eq=False, frozen=True)
+class TwopcTimeoutBeat(Beat):
+    twopc: TwopcRecord
+
+
+@dataclass(eq=False, frozen=True)
+class LandmarkBeat(Beat):
+    """A landmark (a driver load, an attach, a volume lock, a split brain) or its end."""
+
+    landmark: Landmark
+    end: bool = False
+
+
+@dataclass(eq=False, frozen=True)
+class LossBeat(Beat):
+    loss: ConnectionLoss
+
+
+@dataclass(eq=False, frozen=True)
+class StepBeat(Beat):
+    """A clock step just before this line."""
+
+    step: Any  # align.Step (this module sits below align)
 
 
 def collect(analysis: Analysis, episode: Episode) -> list[Beat]:
@@ -52,57 +156,57 @@ def collect(analysis: Analysis, episode: Episode) -> list[Beat]:
         found = win.within(items, lambda x: [r(x) for r in refs], lo, hi)
         return [x for x in found if episode.covers(resource(x))]
 
-    def add(ref: Ref | None, what: str, record: Any) -> None:
+    def add(ref: Ref | None, kind: type[Beat], **record: Any) -> None:
         t = at(ref)
         if t is not None and lo <= t <= hi and ref is not None and ref.node in nodes:
-            beats.append(Beat(t, ref.node, ref, what, record))
+            beats.append(kind(t, ref.node, ref, **record))
 
     for p in within(al.pairs, lambda p: p.send):
         # Both ends inside: a message half in the window would be an arrow to nowhere.
         t_send, t_recv = at(p.send), at(p.recv)
         ends = p.send.node in nodes and p.recv.node in nodes
         if ends and t_send is not None and t_recv is not None and lo <= t_recv <= hi:
-            beats.append(Beat(t_send, p.send.node, p.send, "message", p))
+            beats.append(MessageBeat(t_send, p.send.node, p.send, pair=p))
     for ev in cl.nodes:
         if ev.name not in nodes:
             continue
         for c in within(ev.netlink, lambda c: c.received, resource=lambda c: None):
             if not c.resources or any(episode.covers(x) for x in c.resources):
-                add(c.received, "command", c)
+                add(c.received, CommandBeat, command=c)
         for ch in within(ev.state_changes, lambda ch: ch.ref):
-            add(ch.ref, "state", ch)
+            add(ch.ref, StateBeat, change=ch)
         for h in within(ev.handshakes, lambda h: h.ref):
-            add(h.ref, "handshake", h)
+            add(h.ref, HandshakeBeat, handshake=h)
         for d in within(ev.decisions, lambda d: d.compare or d.start):
-            add(d.compare or d.start, "decision", d)
+            add(d.compare or d.start, DecisionBeat, decision=d)
         for b in within(ev.bitmaps, lambda b: b.sent.ref if b.sent else None):
-            add(b.sent.ref, "bitmap", b)
+            add(b.sent.ref, BitmapBeat, exchange=b)
         for s in within(ev.resyncs, lambda s: s.start, lambda s: s.end):
-            add(s.start, "resync_start", s)
+            add(s.start, ResyncSideBeat, side=s)
             if s.end is not None:
-                add(s.end, "resync_end", s)
+                add(s.end, ResyncSideBeat, side=s, end=True)
         for lm in within(ev.landmarks, lambda lm: lm.ref, lambda lm: lm.end):
-            add(lm.ref, "landmark", lm)
+            add(lm.ref, LandmarkBeat, landmark=lm)
             if lm.end is not None:
-                add(lm.end, "landmark_end", lm)
+                add(lm.end, LandmarkBeat, landmark=lm, end=True)
         for loss in within(ev.connection_losses, lambda x: x.ref):
-            add(loss.ref, "loss", loss)
+            add(loss.ref, LossBeat, loss=loss)
 
     def records(items, refs):
         return [x for x in win.within(items, refs, lo, hi) if episode.covers(x.resource)]
 
     for rec in records(cl.twopc, lambda r: r.refs()):
-        _first_inside(rec.refs(), "twopc", rec, add, at, lo, hi, nodes)
+        _first_inside(rec.refs(), add, at, lo, hi, nodes, TwopcBeat, twopc=rec)
         init = rec.initiator_side
         if init is not None:
-            if rec.outcome != "committed":
-                add(init.abort or init.prepare, "twopc_failed", rec)
+            if rec.outcome != Outcome.COMMITTED:
+                add(init.abort or init.prepare, TwopcFailedBeat, twopc=rec)
             for t in init.timeouts:
-                add(t, "twopc_timeout", rec)
+                add(t, TwopcTimeoutBeat, twopc=rec)
     for rec in records(cl.resyncs, lambda r: [s.start for s in r.sides]):
-        _first_inside([s.start for s in rec.sides], "resync", rec, add, at, lo, hi, nodes)
+        _first_inside([s.start for s in rec.sides], add, at, lo, hi, nodes, ResyncBeat, resync=rec)
     for step in win.within(analysis.steps, lambda s: [s.after], lo, hi):
-        add(step.after, "step", step)
+        add(step.after, StepBeat, step=step)
     order = {n: i for i, n in enumerate(nodes)}
     # The merged order: a receive whose time ties with its send's comes after it.
     key = analysis.clock.order_at
@@ -110,7 +214,7 @@ def collect(analysis: Analysis, episode: Episode) -> list[Beat]:
     return beats
 
 
-def _first_inside(refs, what, record, add, at, lo, hi, nodes) -> None:
+def _first_inside(refs, add, at, lo, hi, nodes, kind: type[Beat], **record: Any) -> None:
     """One beat for a record, at its first line inside the window."""
     inside = [
         (t, r)
@@ -118,4 +222,4 @@ def _first_inside(refs, what, record, add, at, lo, hi, nodes) -> None:
         if r is not None and r.node in nodes and (t := at(r)) is not None and lo <= t <= hi
     ]
     if inside:
-        add(min(inside, key=lambda x: (x[0], x[1].row))[1], what, record)
+        add(min(inside, key=lambda x: (x[0], x[1].row))[1], kind, **record)

@@ -40,6 +40,7 @@ from .model import (
     Ref,
     TwopcSide,
 )
+from .vocab import ResyncOutcome
 
 LOSS_STATES = {"NetworkFailure", "BrokenPipe", "Timeout", "ProtocolError"}
 # The 2PC a role command starts, or one that carried a role change without a command,
@@ -255,7 +256,9 @@ def _connect(
             "volume": r.volume,
         }
         # the record's kind and outcome are words (resync, broken): in the reader's language
-        outcome = "" if r.outcome == "done" else Msg(" ({outcome})", outcome=Msg(r.outcome))
+        outcome = (
+            "" if r.outcome == ResyncOutcome.DONE else Msg(" ({outcome})", outcome=Msg(r.outcome))
+        )
         more = Msg(" (+{count} more)", count=len(records) - 1) if len(records) > 1 else ""
         title = Msg(
             "{what} {pair}: {kind} {source} -> {target}{outcome}{more}",

@@ -26,6 +26,7 @@ from .i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, Join, Msg
 from .model import Cluster, Ref
 from .parse import NodeParse
 from .times import fmt_clock
+from .vocab import Outcome, ResyncOutcome
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -373,7 +374,7 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
             out.append(Finding.of(kind, node, when, message, lines, res))
 
         product = _product(cluster, r.initiator)
-        if r.outcome == "timed out":
+        if r.outcome == Outcome.TIMED_OUT:
             rv = Msg(" ({rv})", rv=rv_msg(r.abort_rv, product)) if r.abort_rv is not None else ""
             add(
                 "twopc_timed_out",
@@ -381,7 +382,7 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
                     "{res}2PC {tid} from {who} ({what}) timed out{rv}{why}", rv=rv, why=why, **base
                 ),
             )
-        elif r.outcome == "aborted":
+        elif r.outcome == Outcome.ABORTED:
             rv = Msg(" ({rv})", rv=rv_msg(r.abort_rv, product)) if r.abort_rv is not None else ""
             add(
                 "twopc_aborted",
@@ -392,7 +393,7 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
                     **base,
                 ),
             )
-        elif r.outcome == "incomplete":
+        elif r.outcome == Outcome.INCOMPLETE:
             add(
                 "twopc_incomplete",
                 Msg("{res}2PC {tid} from {who} ({what}): neither commit nor abort logged", **base),
@@ -406,7 +407,7 @@ def _twopc(cluster: Cluster, at) -> list[Finding]:
                     when=at(s.rejected),
                     lines=[s.rejected],
                 )
-        if r.outcome == "committed":
+        if r.outcome == Outcome.COMMITTED:
             silent = [
                 s.node
                 for s in r.sides
@@ -554,7 +555,7 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
             target=r.target or Msg(UNNAMED_PEER),
             size=f" ({r.kb} KB)" if r.kb is not None else "",
         )
-        if r.outcome == "running":
+        if r.outcome == ResyncOutcome.RUNNING:
             out.append(
                 Finding.of(
                     "resync_unfinished",
@@ -569,7 +570,7 @@ def _resyncs(cluster: Cluster, at) -> list[Finding]:
                     r.resource,
                 )
             )
-        elif r.outcome == "broken":
+        elif r.outcome == ResyncOutcome.BROKEN:
             reason = next((s.end_reason for s in r.sides if s.end_reason), None)
             out.append(
                 Finding.of(

@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 import numpy as np
 import polars as pl
 
+from .vocab import ResyncOutcome
+
 T = TypeVar("T")
 
 # Aligned-time arrays use this for rows without a time (int64 has no null).
@@ -357,7 +359,7 @@ class ResyncSide:
     kb: int | None = None
     bits: int | None = None
     end: Ref | None = None
-    outcome: str = "running"  # done, running (at end of log), broken
+    outcome: str = ResyncOutcome.RUNNING  # vocab.ResyncOutcome
     end_reason: str | None = None
     total_s: int | None = None
     paused_s: int | None = None

@@ -40,6 +40,7 @@ from .model import (
     TwopcSide,
     UuidDecision,
 )
+from .vocab import Outcome, ResyncOutcome
 
 SOURCE_ROLES = {"SyncSource", "VerifyS"}
 TARGET_ROLES = {"SyncTarget", "VerifyT"}
@@ -122,7 +123,7 @@ def _twopc(cluster: Cluster) -> list[TwopcRecord]:
 RV_TIMEOUT = -23
 
 
-def _outcome(init: TwopcSide | None, parts: list[TwopcSide]) -> tuple[str, list[str]]:
+def _outcome(init: TwopcSide | None, parts: list[TwopcSide]) -> tuple[Outcome, list[str]]:
     """The outcome and the nodes whose own lines prove it.
 
     The initiator's commit or abort decides (an abort with rv = -23, DRBD's SS_TIMEOUT,
@@ -150,18 +151,18 @@ def _outcome(init: TwopcSide | None, parts: list[TwopcSide]) -> tuple[str, list[
         else set()
     ))  # fmt: skip
     if init is not None and init.commit is not None:
-        return "committed", committed
+        return Outcome.COMMITTED, committed
     if init is not None and init.abort is not None:
         if init.node in timed:
-            return "timed out", timed
-        return "aborted", aborted
+            return Outcome.TIMED_OUT, timed
+        return Outcome.ABORTED, aborted
     if committed:
-        return "committed", committed
+        return Outcome.COMMITTED, committed
     if timed:
-        return "timed out", timed
+        return Outcome.TIMED_OUT, timed
     if aborted:
-        return "aborted", aborted
-    return "incomplete", []
+        return Outcome.ABORTED, aborted
+    return Outcome.INCOMPLETE, []
 
 
 def _arrivals(
@@ -220,10 +221,10 @@ def _twopc_record(cluster: Cluster, tid: int, sides: list[TwopcSide]) -> TwopcRe
     for p in parts:
         if p.rejected is not None:
             problems.append(Msg("{node} rejected it", node=p.node))
-        if outcome == "committed" and p.commit is None and p.rejected is None:
+        if outcome == Outcome.COMMITTED and p.commit is None and p.rejected is None:
             problems.append(Msg("{node} never logged the commit", node=p.node))
         if (
-            outcome in ("aborted", "timed out")
+            outcome in (Outcome.ABORTED, Outcome.TIMED_OUT)
             and p.abort is None
             and p.rejected is None
             and not p.ignored
@@ -464,7 +465,13 @@ def _resync_record(cluster: Cluster, group: list[ResyncSide]) -> ResyncRecord:
         target = None
     kb = next((s.kb for s in (src, tgt) if s is not None and s.kb is not None), None)
     outcomes = {s.outcome for s in group}
-    outcome = "broken" if "broken" in outcomes else "running" if "running" in outcomes else "done"
+    outcome = (
+        ResyncOutcome.BROKEN
+        if ResyncOutcome.BROKEN in outcomes
+        else ResyncOutcome.RUNNING
+        if ResyncOutcome.RUNNING in outcomes
+        else ResyncOutcome.DONE
+    )
     return ResyncRecord(
         first.kind, first.resource, first.volume, source, target, kb, outcome, group
     )

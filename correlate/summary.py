@@ -19,6 +19,7 @@ from .codes import rv_name
 from .model import Clock, Ref
 from .netlink import poll_ref
 from .times import fmt_ns
+from .vocab import ResyncOutcome
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -447,7 +448,7 @@ def resync_json(r, t: Times) -> dict[str, Any]:
         "target": r.target,
         "kb": r.kb,
         "start": fmt_ns(start_ns),
-        "end": fmt_ns(end_ns) if r.outcome != "running" else None,
+        "end": fmt_ns(end_ns) if r.outcome != ResyncOutcome.RUNNING else None,
         "duration_s": _r((end_ns - start_ns) / 1e9, 6)
         if start_ns is not None and end_ns is not None
         else None,

@@ -49,6 +49,7 @@ from ..classify import EXPLAIN
 from ..findings import KINDS as FINDING_KINDS
 from ..i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, _, language, text
 from ..times import fmt_ns
+from ..vocab import Outcome, ResyncOutcome
 from . import story
 from .select import AUTO_ALL
 from .text import OUTCOME_WORDS, RECORD_WORDS, SEVERITY_WORDS, basis_word, clock_line
@@ -542,7 +543,7 @@ def _protocol(analysis: Analysis, index: dict, drawn_by: Drawn) -> str:
             out.append(f"<h4>2PC ({len(twopc)})</h4>")
             twopc, cut = _capped(
                 twopc,
-                lambda r: r.outcome != "committed" or r.problems,
+                lambda r: r.outcome != Outcome.COMMITTED or r.problems,
                 _("those not committed"),
                 "summary.json (twopc)",
             )
@@ -615,7 +616,7 @@ def _protocol(analysis: Analysis, index: dict, drawn_by: Drawn) -> str:
             out.append(f"<h4>{heading}</h4>")
             resyncs, cut = _capped(
                 resyncs,
-                lambda r: r.outcome != "done",
+                lambda r: r.outcome != ResyncOutcome.DONE,
                 _("those not done"),
                 "summary.json (resyncs)",
             )

@@ -50,11 +50,24 @@ import graphviz
 from .. import content
 from ..analysis import Drawn
 from ..catalog import uuid_meaning
-from ..content import Beat
+from ..content import (
+    Beat,
+    CommandBeat,
+    DecisionBeat,
+    LandmarkBeat,
+    LossBeat,
+    MessageBeat,
+    ResyncSideBeat,
+    StateBeat,
+    StepBeat,
+    TwopcFailedBeat,
+    TwopcTimeoutBeat,
+)
 from ..episodes import KIND_WORDS
 from ..i18n import N_, _, language, text
 from ..model import Ref
 from ..times import fmt_clock, fmt_ns
+from ..vocab import ResyncOutcome
 from .select import Selection, select
 from .text import OUTCOME_WORDS
 
@@ -182,6 +195,10 @@ STATE_STYLES = {"SyncSource": "source", "PausedSyncS": "source"} | {
 }
 
 
+# The state changes a diagram shows (the others are in the story and the timeline).
+DRAWN_STATES = ("role", "conn", "peer", "disk", "pdsk", "repl")
+
+
 def collect(analysis: Analysis, episode: Episode) -> Diagram:
     """The episode's content (:func:`correlate.content.collect`) as diagram rows."""
     al, cl = analysis.alignment, analysis.cluster
@@ -196,73 +213,74 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
 
     mid = 0
     for b in content.collect(analysis, episode):
-        r = b.record
-        if b.what == "message":
-            label, both = _message_label(r, analysis)
-            d.messages[mid] = Message(label, not r.strict, r in al.flagged, both)
-            d.items.append(Item(b.ns, r.send.node, r.send, "", "send", r.send.message, mid))
-            d.items.append(
-                Item(at(r.recv) or b.ns, r.recv.node, r.recv, "", "recv", r.recv.message, mid)
-            )
-            mid += 1
-        elif b.what == "command":
-            if r.done is None:
-                said = _("bsradm: {command} ({number}) never finished")
-                note(b, said.format(command=r.command, number=r.number), "finding")
-            else:
-                note(b, f"bsradm: {r.command} ({r.number})", "muted")
-        elif b.what == "state" and r.what in ("role", "conn", "peer", "disk", "pdsk", "repl"):
-            style = STATE_STYLES.get(r.new, "note")
-            if style == "note" and r.what == "role":
-                style = "primary"
-            elif style == "note" and r.failed:
-                style = "finding"
-            # role, conn, disk, ... and the states: DRBD's own names, as logged
-            change = f"{r.what}: {r.old} → {r.new}"
-            note(b, _("FAILED {change}").format(change=change) if r.failed else change, style)
-        elif b.what == "decision" and r.compare is not None:
-            note(b, *_decision_note(cl, r), _uuid_tip(r))
-        elif b.what in ("resync_start", "resync_end"):
-            style = "source" if r.role in ("SyncSource", "VerifyS") else "target"
-            kind = _(r.kind) if r.kind in ("resync", "verify") else r.kind
-            if b.what == "resync_start":
-                size = f"{r.kb} KB" if r.kb is not None else _("size not logged")
-                said = _("{kind} starts as {role}: {size}")
-                note(b, said.format(kind=kind, role=r.role, size=size), style)
-            elif r.outcome == "done":
-                took = f"{r.total_s} s" if r.total_s is not None else _("done")
-                rate = f", {r.rate_kps} K/s" if r.rate_kps is not None else ""
-                note(
-                    b, _("{kind} done: {took}{rate}").format(kind=kind, took=took, rate=rate), style
+        match b:
+            case MessageBeat(pair=r):
+                label, both = _message_label(r, analysis)
+                d.messages[mid] = Message(label, not r.strict, r in al.flagged, both)
+                d.items.append(Item(b.ns, r.send.node, r.send, "", "send", r.send.message, mid))
+                d.items.append(
+                    Item(at(r.recv) or b.ns, r.recv.node, r.recv, "", "recv", r.recv.message, mid)
                 )
-            else:
-                # the reason is the log's (the state change that ended it)
-                said = _("{kind} broken: {reason}")
-                note(b, said.format(kind=kind, reason=r.end_reason), "finding")
-        elif b.what == "landmark":
-            if r.kind == "driver_loaded":
-                said = _("driver loaded, BSR {version}")
-                note(b, said.format(version=r.detail.get("version") or "?"), "muted")
-            elif r.kind in LANDMARK_WORDS:
-                uuid = r.detail.get("current_uuid")
-                note(b, f"{_(LANDMARK_WORDS[r.kind])} UUID {uuid}", "muted")
-            elif r.kind == "volume_lock":
-                note(b, _("volume lock requested"), "muted")
-            elif r.kind == "split_brain":
-                note(b, _("SPLIT BRAIN"), "finding")
-        elif b.what == "landmark_end" and r.kind == "volume_lock":
-            note(b, _("volume unlocked"), "muted")
-        elif b.what == "loss":
-            note(b, b.ref.message[:60], "muted")
-        elif b.what == "twopc_failed":
-            why = f" rv {r.abort_rv}" if r.abort_rv is not None else ""
-            outcome = _(OUTCOME_WORDS[r.outcome]) if r.outcome in OUTCOME_WORDS else r.outcome
-            note(b, f"2PC {r.tid} {outcome}{why}", "finding")
-        elif b.what == "twopc_timeout":
-            note(b, _("2PC {tid}: timeout").format(tid=r.tid), "finding")
-        elif b.what == "step":
-            said = _("clock step {size} s before this line")
-            note(b, said.format(size=f"{r.size_s:+.3f}"), "finding")
+                mid += 1
+            case CommandBeat(command=r):
+                if r.done is None:
+                    said = _("bsradm: {command} ({number}) never finished")
+                    note(b, said.format(command=r.command, number=r.number), "finding")
+                else:
+                    note(b, f"bsradm: {r.command} ({r.number})", "muted")
+            case StateBeat(change=r) if r.what in DRAWN_STATES:
+                style = STATE_STYLES.get(r.new, "note")
+                if style == "note" and r.what == "role":
+                    style = "primary"
+                elif style == "note" and r.failed:
+                    style = "finding"
+                # role, conn, disk, ... and the states: DRBD's own names, as logged
+                change = f"{r.what}: {r.old} → {r.new}"
+                note(b, _("FAILED {change}").format(change=change) if r.failed else change, style)
+            case DecisionBeat(decision=r) if r.compare is not None:
+                note(b, *_decision_note(cl, r), _uuid_tip(r))
+            case ResyncSideBeat(side=r, end=end):
+                style = "source" if r.role in ("SyncSource", "VerifyS") else "target"
+                kind = _(r.kind) if r.kind in ("resync", "verify") else r.kind
+                if not end:
+                    size = f"{r.kb} KB" if r.kb is not None else _("size not logged")
+                    said = _("{kind} starts as {role}: {size}")
+                    note(b, said.format(kind=kind, role=r.role, size=size), style)
+                elif r.outcome == ResyncOutcome.DONE:
+                    took = f"{r.total_s} s" if r.total_s is not None else _("done")
+                    rate = f", {r.rate_kps} K/s" if r.rate_kps is not None else ""
+                    said = _("{kind} done: {took}{rate}")
+                    note(b, said.format(kind=kind, took=took, rate=rate), style)
+                else:
+                    # the reason is the log's (the state change that ended it)
+                    said = _("{kind} broken: {reason}")
+                    note(b, said.format(kind=kind, reason=r.end_reason), "finding")
+            case LandmarkBeat(landmark=r, end=False):
+                if r.kind == "driver_loaded":
+                    product = cl.node(b.node).identity.product
+                    version = r.detail.get("version") or _("version not logged")
+                    said = _("driver loaded, {product} {version}")
+                    note(b, said.format(product=product, version=version), "muted")
+                elif r.kind in LANDMARK_WORDS:
+                    uuid = r.detail.get("current_uuid")
+                    note(b, f"{_(LANDMARK_WORDS[r.kind])} UUID {uuid}", "muted")
+                elif r.kind == "volume_lock":
+                    note(b, _("volume lock requested"), "muted")
+                elif r.kind == "split_brain":
+                    note(b, _("SPLIT BRAIN"), "finding")
+            case LandmarkBeat(landmark=r, end=True) if r.kind == "volume_lock":
+                note(b, _("volume unlocked"), "muted")
+            case LossBeat():
+                note(b, b.ref.message[:60], "muted")
+            case TwopcFailedBeat(twopc=r):
+                why = f" rv {r.abort_rv}" if r.abort_rv is not None else ""
+                outcome = _(OUTCOME_WORDS[r.outcome]) if r.outcome in OUTCOME_WORDS else r.outcome
+                note(b, f"2PC {r.tid} {outcome}{why}", "finding")
+            case TwopcTimeoutBeat(twopc=r):
+                note(b, _("2PC {tid}: timeout").format(tid=r.tid), "finding")
+            case StepBeat(step=r):
+                said = _("clock step {size} s before this line")
+                note(b, said.format(size=f"{r.size_s:+.3f}"), "finding")
     # The merged order (a receive after its send where their times tie), then the
     # node's own order.
     order_at = analysis.clock.order_at

@@ -13,10 +13,20 @@ from typing import TYPE_CHECKING
 
 from .. import content
 from ..catalog import uuid_meaning
-from ..content import Beat
+from ..content import (
+    BitmapBeat,
+    CommandBeat,
+    DecisionBeat,
+    HandshakeBeat,
+    LandmarkBeat,
+    ResyncBeat,
+    StateBeat,
+    TwopcBeat,
+)
 from ..episodes import Episode
-from ..i18n import N_, UNNAMED_PEER, _, text
+from ..i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, _, text
 from ..times import fmt_ns
+from ..vocab import ResyncOutcome
 from .text import OUTCOME_WORDS
 
 if TYPE_CHECKING:
@@ -34,6 +44,30 @@ def _reason(decision) -> str:
     return _(found) if found else decision.rule_text or _("no rule text")
 
 
+def _compared(d) -> str:
+    """``uuid_compare()=no-sync``, or the number as the line wrote it."""
+    if d.logged_result is not None:
+        return f"uuid_compare()={d.logged_result} ({d.result_name})"
+    return f"uuid_compare()={d.result_name}" if d.result_name else f"uuid_compare({d.result})"
+
+
+def _state(say, cl, t: int, node: str, r) -> None:
+    """A state change's sentence, for the changes a story tells."""
+    if r.failed:
+        say(
+            t,
+            "{node}: {what} change {old} -> {new} FAILED.",
+            node=node, what=r.what, old=r.old, new=r.new,
+        )  # fmt: skip
+    elif r.what == "role":
+        say(t, "{node} became {new} (was {old}).", node=node, new=r.new, old=r.old)
+    elif r.what == "conn" and r.new in ("StandAlone", "Connecting", "NetworkFailure"):
+        say(t, "{node}: connection {old} -> {new}.", node=node, old=r.old, new=r.new)
+    elif r.what == "repl" and r.new == "Established" and r.old != "Established":
+        peer = cl.name_of(r.resource, r.peer, r.peer_host) or _(UNNAMED_PEER)
+        say(t, "{node}: replication Established with {peer}.", node=node, peer=peer)
+
+
 def tell(analysis: Analysis, episode: Episode) -> list[str]:
     """Sentences, in time order, of what happened in ``episode``, in the reader's language
     (log text and protocol names stay as the log wrote them)."""
@@ -45,13 +79,13 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
 
     beats = content.collect(analysis, episode)
     # Commands: one sentence a node (an `up` is six of them).
-    commands: dict[str, list[Beat]] = {}
+    commands: dict[str, list[CommandBeat]] = {}
     for b in beats:
-        if b.what == "command":
+        if isinstance(b, CommandBeat):
             commands.setdefault(b.node, []).append(b)
     for node, cmds in commands.items():
-        open_ = [b.record.command for b in cmds if b.record.done is None]
-        names = ", ".join(b.record.command for b in cmds[:8]) + (" ..." if len(cmds) > 8 else "")
+        open_ = [b.command.command for b in cmds if b.command.done is None]
+        names = ", ".join(b.command.command for b in cmds[:8]) + (" ..." if len(cmds) > 8 else "")
         if not open_:
             say(
                 cmds[0].ns,
@@ -66,76 +100,63 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
                 node=node, count=len(cmds), names=names, open=", ".join(open_),
             )  # fmt: skip
     for b in beats:
-        r, node, t = b.record, b.node, b.ns
-        if b.what == "landmark" and r.kind == "driver_loaded":
-            say(
-                t,
-                "{node}: {product} driver {version} loaded.",
-                node=node,
-                product=cl.node(node).identity.product,
-                version=r.detail.get("version") or "",
-            )
-        elif b.what == "handshake":
-            peer = cl.name_of(r.resource, r.peer_id, r.peer_host) or _(UNNAMED_PEER)
-            say(
-                t,
-                "{node} completed the handshake with {peer} (protocol {protocol}).",
-                node=node, peer=peer, protocol=r.protocol,
-            )  # fmt: skip
-        elif b.what == "decision" and r.result is not None:
-            peer = cl.name_of(r.resource, r.peer, r.peer_host) or _(UNNAMED_PEER)
-            result = (
-                f"uuid_compare()={r.result_name}" if r.result_name else f"uuid_compare({r.result})"
-            )
-            say(
-                t,
-                "{node} compared UUIDs with {peer}: rule {rule} ({reason}) gave {result}: "
-                "{meaning}.",
-                node=node, peer=peer, rule=r.rule_name or r.rule,
-                reason=_reason(r), result=result,
-                meaning=text(uuid_meaning(r.result)),
-            )  # fmt: skip
-        elif b.what == "bitmap":
-            peer = cl.name_of(r.resource, r.peer, r.peer_host) or _(UNNAMED_PEER)
-            say(
-                t,
-                "{node} sent its bitmap to {peer}: {total} bytes (RLE {rle}, plain {plain}).",
-                node=node, peer=peer, total=r.sent.total, rle=r.sent.rle_bytes,
-                plain=r.sent.plain_bytes,
-            )  # fmt: skip
-        elif b.what == "state":
-            if r.failed:
+        node, t = b.node, b.ns
+        match b:
+            case LandmarkBeat(landmark=r, end=False) if r.kind == "driver_loaded":
                 say(
                     t,
-                    "{node}: {what} change {old} -> {new} FAILED.",
-                    node=node, what=r.what, old=r.old, new=r.new,
+                    "{node}: {product} driver {version} loaded.",
+                    node=node,
+                    product=cl.node(node).identity.product,
+                    version=r.detail.get("version") or "",
+                )
+            case HandshakeBeat(handshake=r):
+                peer = cl.name_of(r.resource, r.peer_id, r.peer_host) or _(UNNAMED_PEER)
+                say(
+                    t,
+                    "{node} completed the handshake with {peer} (protocol {protocol}).",
+                    node=node, peer=peer, protocol=r.protocol,
                 )  # fmt: skip
-            elif r.what == "role":
-                say(t, "{node} became {new} (was {old}).", node=node, new=r.new, old=r.old)
-            elif r.what == "conn" and r.new in ("StandAlone", "Connecting", "NetworkFailure"):
-                say(t, "{node}: connection {old} -> {new}.", node=node, old=r.old, new=r.new)
-            elif r.what == "repl" and r.new == "Established" and r.old != "Established":
+            case DecisionBeat(decision=r) if r.result is not None:
                 peer = cl.name_of(r.resource, r.peer, r.peer_host) or _(UNNAMED_PEER)
-                say(t, "{node}: replication Established with {peer}.", node=node, peer=peer)
-        elif b.what == "twopc":
-            what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or _("a state change")
-            outcome = _(OUTCOME_WORDS.get(r.outcome, r.outcome))
-            if r.duration_ms is not None:
                 say(
                     t,
-                    "2PC {tid} from {initiator} ({what}): {outcome} in {ms} ms.",
-                    tid=r.tid, initiator=r.initiator, what=what, outcome=outcome,
-                    ms=f"{r.duration_ms:.1f}",
+                    "{node} compared UUIDs with {peer}: rule {rule} ({reason}) gave {result}: "
+                    "{meaning}.",
+                    node=node, peer=peer, rule=r.rule_name or r.rule,
+                    reason=_reason(r), result=_compared(r),
+                    meaning=text(uuid_meaning(r.result)),
                 )  # fmt: skip
-            else:
+            case BitmapBeat(exchange=r):
+                peer = cl.name_of(r.resource, r.peer, r.peer_host) or _(UNNAMED_PEER)
                 say(
                     t,
-                    "2PC {tid} from {initiator} ({what}): {outcome}.",
-                    tid=r.tid, initiator=r.initiator, what=what, outcome=outcome,
+                    "{node} sent its bitmap to {peer}: {total} bytes (RLE {rle}, plain {plain}).",
+                    node=node, peer=peer, total=r.sent.total, rle=r.sent.rle_bytes,
+                    plain=r.sent.plain_bytes,
                 )  # fmt: skip
-        elif b.what == "resync":
-            sentence, values = _resync(r)
-            say(t, sentence, **values)
+            case StateBeat(change=r):
+                _state(say, cl, t, node, r)
+            case TwopcBeat(twopc=r):
+                what = ", ".join(f"{k} {v}" for k, v in r.changes.items()) or _("a state change")
+                outcome = _(OUTCOME_WORDS.get(r.outcome, r.outcome))
+                initiator = r.initiator or _(UNKNOWN_NODE)
+                if r.duration_ms is not None:
+                    say(
+                        t,
+                        "2PC {tid} from {initiator} ({what}): {outcome} in {ms} ms.",
+                        tid=r.tid, initiator=initiator, what=what, outcome=outcome,
+                        ms=f"{r.duration_ms:.1f}",
+                    )  # fmt: skip
+                else:
+                    say(
+                        t,
+                        "2PC {tid} from {initiator} ({what}): {outcome}.",
+                        tid=r.tid, initiator=initiator, what=what, outcome=outcome,
+                    )  # fmt: skip
+            case ResyncBeat(resync=r):
+                sentence, values = _resync(r)
+                say(t, sentence, **values)
     said.sort()
     out = [s for _t, _n, s in said]
     if len(out) > MAX_SENTENCES:
@@ -160,9 +181,9 @@ def _resync(r) -> tuple:
         )
     kb = f"{r.kb} KB" if r.kb is not None else _("an unlogged amount")
     done = next((s for s in r.sides if s.total_s is not None), None)
-    if r.outcome == "done":
+    if r.outcome == ResyncOutcome.DONE:
         tail = _("finished in {seconds} s").format(seconds=done.total_s) if done else _("finished")
-    elif r.outcome == "running":
+    elif r.outcome == ResyncOutcome.RUNNING:
         tail = _("was still running when the log ends")
     else:
         tail = _("was broken before it finished")
