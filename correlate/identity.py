@@ -2,7 +2,8 @@
 
 Input: every node's records (:class:`~correlate.model.NodeEvents`), each with the identity
 the events stage read off that node's own lines (its own node id from its own 2PC
-prepares, its host from the syslog's host field). Output: :class:`Identities` and a new
+prepares, its host from the syslog's host field). Output: :class:`~correlate.model.Names`
+and a new
 :class:`~correlate.model.NodeEvents` per node carrying a new identity; nothing built by an
 earlier stage is changed.
 
@@ -30,25 +31,11 @@ gives a node id. An id no line ties to a host stays ``node id N``.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from .model import NodeEvents, NodeIdentity
+from .model import Names, NodeEvents, NodeIdentity
 
 Key = tuple[str | None, int]  # (resource, node id)
-
-
-@dataclass(frozen=True)
-class Identities:
-    """Who is who across the capture: present nodes by (resource, id) and by host, and
-    the host each (resource, id) has in any node's lines (absent nodes too)."""
-
-    ids: dict[Key, str] = field(default_factory=dict)  # (resource, id) -> present node
-    hosts: dict[Key, str] = field(default_factory=dict)  # (resource, id) -> host, any node
-    by_host: dict[str, str] = field(default_factory=dict)  # host -> present node
-    # lines that tie one id to two hosts, or two nodes to one id: said, not guessed
-    conflicts: list[str] = field(default_factory=list)
-    # ids the lines name that no line ties to a host or a present node: "node id N"
-    unnamed: list[Key] = field(default_factory=list)
 
 
 @dataclass
@@ -60,7 +47,7 @@ class _Node:
     host_why: str | None
 
 
-def resolve(nodes: list[NodeEvents]) -> tuple[list[NodeEvents], Identities]:
+def resolve(nodes: list[NodeEvents]) -> tuple[list[NodeEvents], Names]:
     """New records with each node's identity settled by the rules of the module."""
     state = {
         n.name: _Node(
@@ -125,7 +112,7 @@ def resolve(nodes: list[NodeEvents]) -> tuple[list[NodeEvents], Identities]:
     unnamed = sorted(
         (k for k in named if k not in ids and k not in hosts), key=lambda k: (str(k[0]), k[1])
     )
-    return out, Identities(ids, dict(hosts), by_host, conflicts, unnamed)
+    return out, Names(ids, dict(hosts), by_host, unnamed, conflicts)
 
 
 def _ids_named(n: NodeEvents) -> set[Key]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 import numpy as np
@@ -568,58 +569,26 @@ class Connect:
         return [self.a] if self.b is None else [self.a, self.b]
 
 
-@dataclass(eq=False)
-class Cluster:
-    """Every node's records and what matched across nodes, by protocol identity only."""
+@dataclass(eq=False, frozen=True)
+class Names:
+    """Who is who, as :mod:`correlate.identity` settled it from the lines: each
+    (resource, node id) of a given log's node, each host of a node (aliases too), the
+    host any line ties to a (resource, id) (absent nodes too), and the ids no line ties
+    to anything. Only names (strings): the cluster's node records are looked up by name."""
 
-    nodes: list[NodeEvents]
-    ids: dict[tuple[str | None, int], str] = field(default_factory=dict)  # (resource, id)
-    # (resource, id) -> host, as any node's lines tie them (absent nodes too)
+    ids: dict[tuple[str | None, int], str] = field(default_factory=dict)
     hosts: dict[tuple[str | None, int], str] = field(default_factory=dict)
-    # lines that tie one id to two hosts or two nodes to one id (correlate.identity)
-    identity_conflicts: list[str] = field(default_factory=list)
-    # (resource, id) the lines name that no line ties to a host or a present node
-    unnamed_ids: list[tuple[str | None, int]] = field(default_factory=list)
-    twopc: list[TwopcRecord] = field(default_factory=list)
-    decision_pairs: list[DecisionPair] = field(default_factory=list)
-    resyncs: list[ResyncRecord] = field(default_factory=list)
-    bitmaps: list[BitmapPair] = field(default_factory=list)
-    connects: list[Connect] = field(default_factory=list)
-    # indices, built once by the protocol stage
-    by_name: dict[str, NodeEvents] = field(default_factory=dict)
-    twopc_by_tid: dict[int, list[TwopcRecord]] = field(default_factory=dict)
-    twin: dict[UuidDecision, DecisionPair] = field(default_factory=dict)
-    _any_id: dict[int, str] = field(default_factory=dict)
-    _hosts: dict[str, str] = field(default_factory=dict)
+    by_host: dict[str, str] = field(default_factory=dict)  # host or alias -> node name
+    unnamed: list[tuple[str | None, int]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
 
-    @property
-    def resources(self) -> list[str]:
-        return sorted({r for n in self.nodes for r in n.identity.resources})
-
-    def node(self, name: str) -> NodeEvents:
-        return self.by_name[name]
-
-    def record(self, tid: int | None, resource: str | None = None) -> TwopcRecord | None:
-        found = self.twopc_by_tid.get(tid) if tid is not None else None
-        if not found:
-            return None
-        return next((r for r in found if resource in (None, r.resource)), found[0])
-
-    def pair_of(self, decision: UuidDecision) -> UuidDecision | None:
-        pair = self.twin.get(decision)
-        if pair is None:
-            return None
-        return pair.b if pair.a is decision else pair.a
-
-    def index_names(self) -> None:
-        """Build the name lookups once the protocol stage has settled ids and hosts."""
+    @cached_property
+    def _any_id(self) -> dict[int, str]:
+        """Without a resource, an id names one node only if it does in every resource."""
         named: dict[int, set[str]] = {}
         for (_, i), n in self.ids.items():
             named.setdefault(i, set()).add(n)
-        # Without a resource, an id names one node only if it does in every resource.
-        self._any_id = {i: next(iter(ns)) for i, ns in named.items() if len(ns) == 1}
-        self._hosts = {n.identity.host: n.name for n in self.nodes if n.identity.host}
-        self._hosts.update({a: n.name for n in self.nodes for a in n.identity.aliases})
+        return {i: next(iter(ns)) for i, ns in named.items() if len(ns) == 1}
 
     def peer_node(self, resource: str | None, peer: int | None, host: str | None) -> str | None:
         """The node a peer id (in a resource) or a peer host name refers to, if its log
@@ -633,7 +602,7 @@ class Cluster:
                 if found is not None:
                     return found
         if host is not None:
-            return self._hosts.get(host)
+            return self.by_host.get(host)
         return None
 
     def name_of(
@@ -651,6 +620,72 @@ class Cluster:
             return None
         # A node whose log is absent keeps the host another node's handshake gave it.
         return self.hosts.get((resource, peer)) or f"node id {peer}"
+
+
+@dataclass(eq=False)
+class Cluster:
+    """Every node's records and what matched across nodes, by protocol identity only.
+    Built once, whole (the protocol stage, and ``--since``/``--until`` narrowing with
+    ``dataclasses.replace``): its indexes are made from its lists in ``__post_init__``,
+    so they always index what the cluster holds."""
+
+    nodes: list[NodeEvents]
+    names: Names = field(default_factory=Names)
+    twopc: list[TwopcRecord] = field(default_factory=list)
+    decision_pairs: list[DecisionPair] = field(default_factory=list)
+    resyncs: list[ResyncRecord] = field(default_factory=list)
+    bitmaps: list[BitmapPair] = field(default_factory=list)
+    connects: list[Connect] = field(default_factory=list)
+    # indexes, made from the lists above
+    by_name: dict[str, NodeEvents] = field(init=False)
+    twopc_by_tid: dict[int, list[TwopcRecord]] = field(init=False)
+    twin: dict[UuidDecision, DecisionPair] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_name = {n.name: n for n in self.nodes}
+        self.twopc_by_tid = {}
+        for rec in self.twopc:
+            self.twopc_by_tid.setdefault(rec.tid, []).append(rec)
+        self.twin = {d: p for p in self.decision_pairs for d in (p.a, p.b)}
+
+    @property
+    def resources(self) -> list[str]:
+        return sorted({r for n in self.nodes for r in n.identity.resources})
+
+    @property
+    def ids(self) -> dict[tuple[str | None, int], str]:
+        return self.names.ids
+
+    @property
+    def unnamed_ids(self) -> list[tuple[str | None, int]]:
+        return self.names.unnamed
+
+    @property
+    def identity_conflicts(self) -> list[str]:
+        return self.names.conflicts
+
+    def node(self, name: str) -> NodeEvents:
+        return self.by_name[name]
+
+    def record(self, tid: int | None, resource: str | None = None) -> TwopcRecord | None:
+        found = self.twopc_by_tid.get(tid) if tid is not None else None
+        if not found:
+            return None
+        return next((r for r in found if resource in (None, r.resource)), found[0])
+
+    def pair_of(self, decision: UuidDecision) -> UuidDecision | None:
+        pair = self.twin.get(decision)
+        if pair is None:
+            return None
+        return pair.b if pair.a is decision else pair.a
+
+    def peer_node(self, resource: str | None, peer: int | None, host: str | None) -> str | None:
+        return self.names.peer_node(resource, peer, host)
+
+    def name_of(
+        self, resource: str | None, peer: int | None, host: str | None = None
+    ) -> str | None:
+        return self.names.name_of(resource, peer, host)
 
 
 @dataclass(eq=False)

@@ -49,22 +49,24 @@ TARGET_ROLES = {"SyncTarget", "VerifyT"}
 def correlate(nodes: list[NodeEvents]) -> Cluster:
     """The cluster view of the nodes' records. The nodes come back as new records with
     their identities settled (:mod:`correlate.identity`); ``nodes`` is not changed."""
-    settled, who = identity.resolve(nodes)
-    cluster = Cluster(nodes=settled, by_name={n.name: n for n in settled})
-    cluster.ids = dict(who.ids)
-    cluster.hosts = dict(who.hosts)
-    cluster.identity_conflicts = list(who.conflicts)
-    cluster.unnamed_ids = list(who.unnamed)
-    cluster.index_names()
-    cluster.twopc = _twopc(cluster)
-    for rec in cluster.twopc:
-        cluster.twopc_by_tid.setdefault(rec.tid, []).append(rec)
-    cluster.decision_pairs = _pair_decisions(cluster)
-    cluster.twin = {d: p for p in cluster.decision_pairs for d in (p.a, p.b)}
-    cluster.connects = _connects(cluster)
-    cluster.bitmaps = [bp for c in cluster.connects for bp in _bitmaps(c)]
-    cluster.resyncs = _resyncs(cluster)
-    return cluster
+    settled, names = identity.resolve(nodes)
+    # Each step matches against what the steps before it found (names, then 2PCs and
+    # UUID pairs, then connections); the cluster itself is made once, whole, at the end.
+    known = Cluster(settled, names)
+    twopc = _twopc(known)
+    decision_pairs = _pair_decisions(known)
+    known = Cluster(settled, names, twopc, decision_pairs)
+    connects = _connects(known)
+    known = Cluster(settled, names, twopc, decision_pairs, connects=connects)
+    return Cluster(
+        settled,
+        names,
+        twopc,
+        decision_pairs,
+        resyncs=_resyncs(known),
+        bitmaps=[bp for c in connects for bp in _bitmaps(c)],
+        connects=connects,
+    )
 
 
 # -- node ids ---------------------------------------------------------------------------

@@ -6,11 +6,12 @@ need lines the window may leave out). It cuts what every renderer reads, so
 ``summary.json``, the terminal summary, the diagrams and the report show the same part of
 the capture as ``timeline.csv``:
 
-* records (each :class:`~correlate.events.NodeEvents` list, dict and table, each list of
-  the :class:`~correlate.protocol.Cluster`): one rule for all, so a record kind added
-  later is narrowed too. A record is kept when one of its lines is a row of the narrowed
-  timeline, and then kept whole (a 2PC whose prepare is inside keeps its commit just
-  after the window); a record that holds no line at all is not about a time and stays;
+* records (each field of :class:`~correlate.model.NodeEvents` and of the
+  :class:`~correlate.model.Cluster`): one explicit rule a field (:data:`NODE_RULES`,
+  :data:`CLUSTER_RULES`), and a field without one stops the run. A record is kept when
+  one of its lines is a row of the narrowed timeline, and then kept whole (a 2PC whose
+  prepare is inside keeps its commit just after the window); a record that holds no line
+  at all is not about a time and stays;
 * episodes: kept when their span overlaps the window;
 * findings: kept when their time is inside, or one of their lines is a kept row;
   findings with neither time nor lines are facts about a node's clock over the whole
@@ -99,22 +100,61 @@ def _refs(obj: Any, seen: set[int]) -> Iterator[Ref]:
             yield from _refs(getattr(obj, f.name), seen)
 
 
-# Record lists read as a node's history, not listed by any output: kept whole.
-HISTORY = {"state_changes"}
+# One rule a record kind, for every field of a node's records and of the cluster:
+# WINDOW keeps the records one of whose lines is a kept row (each whole), WHOLE keeps them
+# all (a node's state changes: no output lists them, the diagrams read them as history),
+# TABLE keeps a table's rows one of whose row columns is kept, SAME leaves a value that is
+# not about a time. A field with no rule stops the run: a record kind added later must
+# say how a window cuts it (tests/test_cli.py holds every field to a rule).
+WINDOW, WHOLE, TABLE, SAME = "window", "whole", "table", "same"
+NODE_RULES: dict[str, str] = {
+    "name": SAME,
+    "identity": SAME,
+    "events": TABLE,
+    "state_changes": WHOLE,
+    "failed_changes": WINDOW,
+    "split_brains": WINDOW,
+    "netlink": WINDOW,
+    "twopc": WINDOW,
+    "handshakes": WINDOW,
+    "decisions": WINDOW,
+    "bitmaps": WINDOW,
+    "resyncs": WINDOW,
+    "landmarks": WINDOW,
+    "connection_losses": WINDOW,
+    "connects": WINDOW,
+    "polls": TABLE,
+}
+CLUSTER_RULES: dict[str, str] = {
+    "nodes": SAME,  # replaced by the narrowed nodes
+    "names": SAME,
+    "twopc": WINDOW,
+    "decision_pairs": WINDOW,
+    "resyncs": WINDOW,
+    "bitmaps": WINDOW,
+    "connects": WINDOW,
+}
 
 
-def _narrowed_fields(obj: Any, kept: KeptRows, node: str | None) -> dict[str, Any]:
-    """The list, dict and table fields of a dataclass, each cut to the kept records."""
+def _narrowed_fields(
+    obj: Any, rules: dict[str, str], kept: KeptRows, node: str | None
+) -> dict[str, Any]:
+    """The fields of a node's records or of the cluster, each cut by its rule."""
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(obj):
-        if not f.init or f.name in HISTORY:
-            continue
+        if not f.init:
+            continue  # an index, made again from the narrowed fields
+        rule = rules.get(f.name)
+        if rule is None:
+            raise AssertionError(
+                f"scope: no --since/--until rule for {type(obj).__name__}.{f.name}"
+            )
         value = getattr(obj, f.name)
-        if isinstance(value, list):
+        if rule == WINDOW and isinstance(value, list):
             changes[f.name] = [x for x in value if kept.touches(x)]
-        elif isinstance(value, dict):
+        elif rule == WINDOW and isinstance(value, dict):
             changes[f.name] = {k: v for k, v in value.items() if kept.touches(v)}
-        elif isinstance(value, pl.DataFrame) and node is not None:
+        elif rule == TABLE and isinstance(value, pl.DataFrame) and node is not None:
             changes[f.name] = kept.table(value, node)
     return changes
 
@@ -127,10 +167,12 @@ def narrow(
     window = Window(since_ns, until_ns, rows_read, analysis.timeline.height)
     kept = KeptRows(analysis.timeline)
     events = [
-        dataclasses.replace(ev, **_narrowed_fields(ev, kept, ev.name)) for ev in analysis.events
+        dataclasses.replace(ev, **_narrowed_fields(ev, NODE_RULES, kept, ev.name))
+        for ev in analysis.events
     ]
-    cluster_changes = _narrowed_fields(analysis.cluster, kept, None)
-    # The cluster's nodes are the same narrowed records the renderers read beside it.
+    cluster_changes = _narrowed_fields(analysis.cluster, CLUSTER_RULES, kept, None)
+    # The cluster's nodes are the same narrowed records the renderers read beside it (and
+    # replace() makes its indexes again, from them).
     cluster_changes["nodes"] = events
     return dataclasses.replace(
         analysis,

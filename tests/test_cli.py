@@ -392,7 +392,7 @@ def test_window_keeps_no_record_outside_it(tmp_path):
     left for a renderer to list (state changes aside: history, listed nowhere)."""
     from correlate.errors import Notices
     from correlate.pipeline import Options, analyse
-    from correlate.scope import HISTORY, KeptRows
+    from correlate.scope import CLUSTER_RULES, NODE_RULES, TABLE, WINDOW, KeptRows
     from correlate.times import parse_iso
 
     since, until = parse_iso(RECONNECT[1]), parse_iso(RECONNECT[3])
@@ -400,11 +400,11 @@ def test_window_keeps_no_record_outside_it(tmp_path):
     a = analyse([str(s) for s in SAMPLE], options, Notices())
     kept = KeptRows(a.timeline)
     assert a.cluster.nodes is a.events
-    holders = [(ev, ev.name) for ev in a.events] + [(a.cluster, None)]
+    holders = [(ev, ev.name, NODE_RULES) for ev in a.events] + [(a.cluster, None, CLUSTER_RULES)]
     checked = 0
-    for holder, node in holders:
+    for holder, node, rules in holders:
         for name, value in vars(holder).items():
-            if name in HISTORY or name == "nodes":
+            if rules.get(name) not in (WINDOW, TABLE):
                 continue
             items = value.values() if isinstance(value, dict) else value
             if isinstance(value, (list, dict)):
@@ -521,3 +521,39 @@ def test_timings_name_every_stage_on_stderr(bsrcorr, tmp_path):
     assert seconds[-1] == pytest.approx(sum(seconds[:-1]), abs=0.01 * len(seconds))
     peaks = [int(re.search(r"([\d,]+) MiB", ln)[1].replace(",", "")) for ln in lines[1:-1]]
     assert peaks == sorted(peaks) and peaks[0] > 10  # a high-water mark, in MiB
+
+
+def test_every_record_field_has_a_window_rule():
+    """--since/--until cuts each field of a node's records and of the cluster by its own
+    rule (scope.NODE_RULES, CLUSTER_RULES): a record kind added later must say how."""
+    import dataclasses
+
+    from correlate import scope
+    from correlate.model import Cluster, NodeEvents
+
+    node_fields = {f.name for f in dataclasses.fields(NodeEvents) if f.init}
+    cluster_fields = {f.name for f in dataclasses.fields(Cluster) if f.init}
+    assert node_fields == set(scope.NODE_RULES)
+    assert cluster_fields == set(scope.CLUSTER_RULES)
+
+
+def test_the_window_leaves_no_stale_index(tmp_path):
+    """The narrowed cluster's indexes are made from its narrowed records: by_name names
+    the same node records as nodes (it once kept the whole capture's 7 landmarks beside
+    the window's 3), and a 2PC outside the window is no longer found by its id."""
+    from correlate.errors import Notices
+    from correlate.pipeline import Options, analyse
+    from correlate.times import parse_iso
+
+    since, until = (parse_iso(x) for x in RECONNECT[1::2])
+    a = analyse(
+        [str(p) for p in SAMPLE],
+        Options(out=tmp_path / "o", diagrams="none", since_ns=since, until_ns=until),
+        Notices(),
+    )
+    cl = a.cluster
+    assert all(cl.by_name[n.name] is n for n in cl.nodes)
+    assert cl.nodes is a.events or [n.name for n in cl.nodes] == [n.name for n in a.events]
+    assert all(cl.node(n.name) is n for n in a.events)
+    kept = {r.tid for r in cl.twopc}
+    assert set(cl.twopc_by_tid) == kept and len(kept) < 4  # the samples hold 4 2PCs
