@@ -27,9 +27,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from correlate.errors import Notices  # noqa: E402
-from correlate.kernparse import parse_kernel_source  # noqa: E402
-from correlate.parse import parse_node  # noqa: E402
-from correlate.sources import LogFile, NodeSource  # noqa: E402
+from correlate.read.bsr import parse_node  # noqa: E402
+from correlate.read.kernel import parse_kernel_source  # noqa: E402
+from correlate.read.sources import LogFile, NodeSource  # noqa: E402
 
 REAL = ROOT / "tests" / "data" / "real"
 

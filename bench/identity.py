@@ -1,4 +1,4 @@
-"""Proof that the parse stage gives what an earlier version gave: ``correlate/parse.py``
+"""Proof that the parse stage gives what an earlier version gave: ``correlate/read/bsr.py``
 of a git revision (default ``main``) against the working tree's, frame for frame.
 
     .venv/bin/python bench/identity.py                     # samples, seed, test data, hostile
@@ -33,9 +33,9 @@ sys.path.insert(0, str(HERE))
 
 from parse import load_parser  # noqa: E402  (bench/parse.py)
 
-from correlate import parse as after  # noqa: E402
 from correlate.errors import BsrcorrError, Notices  # noqa: E402
-from correlate.sources import LogFile, NodeSource, resolve  # noqa: E402
+from correlate.read import bsr as after  # noqa: E402
+from correlate.read.sources import LogFile, NodeSource, resolve  # noqa: E402
 
 
 class Differs(AssertionError):

@@ -1,5 +1,5 @@
-"""Proof that the kernel-log parse gives what an earlier version gave: ``correlate/kernlog.py``
-and ``correlate/kernparse.py`` of a git revision (default ``main``) against the working
+"""Proof that the kernel-log parse gives what an earlier version gave: ``correlate/read/kernlog.py``
+and ``correlate/read/kernel.py`` of a git revision (default ``main``) against the working
 tree's, node for node.
 
     .venv/bin/python bench/kernel_identity.py                  # every input below
@@ -40,31 +40,47 @@ sys.path.insert(0, str(HERE))
 
 from identity import Differs, both_ran, from_bytes, outcome, same_parse  # noqa: E402
 
-from correlate import kernparse as after  # noqa: E402
-from correlate.sources import LogFile, NodeSource  # noqa: E402
+from correlate.read import kernel as after  # noqa: E402
+from correlate.read.sources import LogFile, NodeSource  # noqa: E402
 
 # The modules of stage 1 the kernel-log reader stands on, in import order: each that
 # exists at the revision is taken from it, so that the revision runs on its own parser.
-STAGE = ("prefixes", "parse", "kernclock", "kernlog", "kernparse")
+# Each is named by its path since the package was laid out by stage, and by its flat
+# path before (correlate/kernparse.py is correlate/read/kernel.py today).
+STAGE = {
+    "prefixes": ("read/prefixes", "prefixes"),
+    "parse": ("read/bsr", "parse"),
+    "kernclock": ("read/kernclock", "kernclock"),
+    "kernlog": ("read/kernlog", "kernlog"),
+    "kernparse": ("read/kernel", "kernparse"),
+}
 
 
 def load_before(rev: str) -> ModuleType:
-    """``correlate.kernparse`` as it was at git ``rev``, with that revision's
+    """``correlate.read.kernel`` as it was at git ``rev``, with that revision's
     ``kernlog`` and the modules under it (:data:`STAGE`), imported as sibling modules
     of the package (the others, unchanged in kind, are today's)."""
     tmp = Path(tempfile.mkdtemp(prefix="bsrcorr-kernel-"))
+    from old_paths import alias_flat_names
+
+    alias_flat_names()  # the revision's relative imports of modules that moved since
     modules = {}
-    for name in STAGE:
-        shown = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{rev}:correlate/{name}.py"],
-            capture_output=True,
-            text=True,
-        )
-        if shown.returncode:
+    for name, paths in STAGE.items():
+        for where in paths:
+            shown = subprocess.run(
+                ["git", "-C", str(ROOT), "show", f"{rev}:correlate/{where}.py"],
+                capture_output=True,
+                text=True,
+            )
+            if shown.returncode == 0:
+                break
+        else:
             continue  # not yet a module of its own at that revision
         text = shown.stdout
         for earlier in modules:
+            new = "correlate." + STAGE[earlier][0].replace("/", ".")
             text = text.replace(f"from .{earlier} import", f"from ._{earlier}_before import")
+            text = text.replace(f"from {new} import", f"from correlate._{earlier}_before import")
         path = tmp / f"{name}_before.py"
         path.write_text(text)
         spec = importlib.util.spec_from_file_location(f"correlate._{name}_before", path)

@@ -13,7 +13,7 @@ Each run times, one after the other on the same files (page cache warmed first):
   node's entries as Parquet (``statistics=False``, the columns the timeline stores as
   categories cast to ``Categorical``); it reports its own read+parse and Parquet times,
   and its peak RSS comes from ``wait4``;
-* with ``--before REV``, the same child with ``correlate/parse.py`` taken from git REV.
+* with ``--before REV``, the same child with ``correlate/read/bsr.py`` taken from git REV.
 
 Runs alternate (perl, parse, [before], perl, parse, ...), so a machine that slows down
 during the call slows every contender alike; each ratio is taken within its run, and
@@ -42,20 +42,29 @@ sys.path.insert(0, str(ROOT))
 
 
 def load_parser(rev: str | None):
-    """``correlate.parse``, or the module as it was at git ``rev`` (imported as a
+    """``correlate.read.bsr``, or the module as it was at git ``rev`` (imported as a
     sibling module of the package, so that its relative imports resolve)."""
     if rev is None:
-        from correlate import parse
+        from correlate.read import bsr as parse
 
         return parse
     import importlib.util
 
-    text = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{rev}:correlate/parse.py"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    from old_paths import alias_flat_names
+
+    alias_flat_names()  # the revision's relative imports of modules that moved since
+
+    # The BSR reader is correlate/read/bsr.py since the package was laid out by stage,
+    # correlate/parse.py before: a revision is read at whichever path it has.
+    for path in ("correlate/read/bsr.py", "correlate/parse.py"):
+        shown = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{rev}:{path}"], capture_output=True, text=True
+        )
+        if shown.returncode == 0:
+            break
+    else:
+        raise SystemExit(f"bench: no BSR reader at revision {rev}")
+    text = shown.stdout
     tmp = Path(tempfile.mkdtemp(prefix="bsrcorr-parse-"))
     path = tmp / "parse_before.py"
     path.write_text(text)
@@ -74,9 +83,9 @@ def child(data: Path, out: Path, compression: str, rev: str | None) -> dict:
     importlib.import_module("correlate")
     import polars as pl
 
+    from correlate.cluster.timeline import CATEGORICAL
     from correlate.errors import Notices
-    from correlate.sources import resolve
-    from correlate.timeline import CATEGORICAL
+    from correlate.read.sources import resolve
 
     parser = load_parser(rev)
     t0 = time.perf_counter()
@@ -162,7 +171,7 @@ def median(values: list[float]) -> float:
     default="lz4",
     show_default=True,
 )
-@click.option("--before", "rev", default=None, help="also time correlate/parse.py of git REV")
+@click.option("--before", "rev", default=None, help="also time correlate/read/bsr.py of git REV")
 @click.option(
     "--malloc-conf",
     default=None,

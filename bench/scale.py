@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from correlate.errors import Notices  # noqa: E402
 from correlate.pipeline import Options, analyse  # noqa: E402
 from correlate.render import sequence, story  # noqa: E402
-from correlate.summary import summary_json  # noqa: E402
+from correlate.render.json import summary_json  # noqa: E402
 from tests.simulate import Sim, SimNode  # noqa: E402
 
 RESOURCES = ["r0", "r1", "r2"]
@@ -96,7 +96,7 @@ def measure(episodes: int, modes: tuple[str, ...] = ()) -> dict:
         t0 = time.perf_counter()
         roles = sequence.Roles(a)
         for e in a.episodes:
-            sequence.draw(a, sequence.collect(a, e), roles)
+            sequence.draw(a, sequence.diagram_of(a, e), roles)
         t_graphs = time.perf_counter() - t0
         n = len(a.episodes)
         rows = a.timeline.height

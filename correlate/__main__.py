@@ -1,5 +1,5 @@
 """``python -m correlate`` runs the ``bsrcorr`` command."""
 
-from .cli import main
+from correlate.cli import main
 
 main()

@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from .align import Alignment
-from .episodes import Episode
-from .errors import Notices
-from .findings import Finding
-from .model import Clock, Cluster, NodeEvents, Window
-from .parse import NodeParse
-from .window import Windows
+from correlate.cluster.align import Alignment
+from correlate.errors import Notices
+from correlate.model import Clock, Cluster, NodeEvents, Window
+from correlate.read.bsr import NodeParse
+from correlate.story.episode_index import EpisodeIndex
+from correlate.story.episodes import Episode
+from correlate.story.findings import Finding
 
 if TYPE_CHECKING:
-    from .render.select import Selection
+    from correlate.render.select import Selection
 
 
 @dataclass(eq=False, frozen=True)
@@ -49,9 +49,9 @@ class Analysis:
         return self.alignment.clock
 
     @cached_property
-    def windows(self) -> Windows:
+    def episode_index(self) -> EpisodeIndex:
         """The records of any time window, for the renderers' per-episode questions."""
-        return Windows(self.alignment.clock)
+        return EpisodeIndex(self.alignment.clock)
 
     @cached_property
     def steps(self) -> list[Any]:

@@ -22,15 +22,23 @@ from typing import Any, NoReturn
 
 import click
 
+from correlate.analysis import Analysis, Bundle
+from correlate.errors import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_SOFTWARE,
+    EXIT_WARNINGS,
+    BsrcorrError,
+    Notices,
+)
+from correlate.i18n import N_, Msg, _
+from correlate.pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, listed_events, write
+from correlate.render import text
+from correlate.render.bundle import CRASH_FILE, json_text
+from correlate.stopwatch import Stopwatch
+from correlate.times import fmt_ns, parse_iso
+
 from . import __version__, i18n
-from .analysis import Analysis, Bundle
-from .bundle import CRASH_FILE, json_text
-from .errors import EXIT_INPUT, EXIT_OK, EXIT_SOFTWARE, EXIT_WARNINGS, BsrcorrError, Notices
-from .i18n import N_, Msg, _
-from .pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, listed_events, write
-from .render import text
-from .stopwatch import Stopwatch
-from .times import fmt_ns, parse_iso
 
 PROGRESS_BYTES = 64 * 1024**2
 # The largest --offset: a century either way. A larger clock difference is a mistyped

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .i18n import Msg, _, text
+from correlate.i18n import Msg, _, text
 
 EXIT_OK = 0
 EXIT_WARNINGS = 1

@@ -9,7 +9,7 @@ Identity first. Every protocol record names its ``resource`` (and ``volume`` whe
 line has one) and, where the line names it, the peer: BSR and DRBD write the peer as a
 node id on Windows (``pnode-id:N``) and as a host name on Linux, and node ids are per
 resource (a DRBD 9 or BSR cluster configures them resource by resource). Cross-node
-matching (:mod:`correlate.protocol`) only ever pairs records of the same resource.
+matching (:mod:`correlate.cluster.protocol`) only ever pairs records of the same resource.
 
 Times here are integers: nanoseconds since 1970 on the clock they were read from
 (``local_ns``: the node's own); aligned times come from :class:`Clock`, computed once per
@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import numpy as np
 import polars as pl
 
-from .vocab import ResyncOutcome
+from correlate.vocab import ResyncOutcome
 
 T = TypeVar("T")
 
@@ -279,7 +279,7 @@ class UuidDecision:
 
     @property
     def meaning(self) -> str:
-        from .catalog import uuid_meaning
+        from correlate.events.catalog_bsr import uuid_meaning
 
         return uuid_meaning(self.result)
 
@@ -287,7 +287,7 @@ class UuidDecision:
     def reason(self) -> str | None:
         """Why the rule fired, for the version that wrote the line (English; None when
         bsrcorr has no words for that rule)."""
-        from .catalog import rule_reason
+        from correlate.events.catalog_bsr import rule_reason
 
         return rule_reason(self.rule if isinstance(self.rule, int) else None,
                            self.result if isinstance(self.result, int) else None,
@@ -504,7 +504,7 @@ class TwopcRecord:
     # the nodes whose own lines prove the outcome (the initiator's commit, or a
     # participant's "Committing remote state change T" when the initiator's is missing)
     proved_by: list[str] = field(default_factory=list)
-    abort_rv_name: str | None = None  # SS_TIMEOUT for -23 (correlate.codes)
+    abort_rv_name: str | None = None  # SS_TIMEOUT for -23 (correlate.events.codes)
 
     @property
     def initiator_side(self) -> TwopcSide | None:
@@ -571,7 +571,7 @@ class Connect:
 
 @dataclass(eq=False, frozen=True)
 class Names:
-    """Who is who, as :mod:`correlate.identity` settled it from the lines: each
+    """Who is who, as :mod:`correlate.cluster.identity` settled it from the lines: each
     (resource, node id) of a given log's node, each host of a node (aliases too), the
     host any line ties to a (resource, id) (absent nodes too), and the ids no line ties
     to anything. Only names (strings): the cluster's node records are looked up by name."""

@@ -11,29 +11,20 @@ from pathlib import Path
 
 import polars as pl
 
-from . import (
-    align,
-    bundle,
-    episodes,
-    events,
-    evidence,
-    findings,
-    kernlog,
-    kernparse,
-    protocol,
-    scope,
-    sources,
-    summary,
-    timeline,
-)
-from .analysis import Analysis, Bundle
-from .errors import InputError, Notices, OutputError, UsageError
-from .i18n import Msg, _
-from .model import NodeEvents
-from .parse import NodeParse, parse_node
-from .render import report, sequence
-from .stopwatch import Stopwatch
-from .times import fmt_ns
+from correlate.analysis import Analysis, Bundle
+from correlate.cluster import align, evidence, protocol, timeline
+from correlate.errors import InputError, Notices, OutputError, UsageError
+from correlate.events import extract as events
+from correlate.i18n import Msg, _
+from correlate.model import NodeEvents
+from correlate.read import kernel as kernparse
+from correlate.read import kernlog, sources
+from correlate.read.bsr import NodeParse, parse_node
+from correlate.render import bundle, report, sequence
+from correlate.render import json as summary
+from correlate.stopwatch import Stopwatch
+from correlate.story import episodes, findings, scope
+from correlate.times import fmt_ns
 
 ProgressFn = Callable[[int], None]
 
@@ -94,7 +85,7 @@ def analyse(
     del frame  # the loop's last frame would keep a node's messages alive through the merge
     watch.split("events")
     cluster = protocol.correlate(node_events)
-    found_evidence = evidence.collect(
+    found_evidence = evidence.gather(
         cluster,
         {p.name: evidence.NodeTimes.of(p.name, f) for p, f in zip(parsed, frames, strict=True)},
     )

@@ -12,7 +12,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from .i18n import N_
+from correlate.i18n import N_
 
 try:  # not on Windows: there the peak is not reported
     import resource

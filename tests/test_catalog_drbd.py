@@ -13,18 +13,18 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from correlate.catalog import BY_NAME as BSR_KINDS
-from correlate.catalog import anchored
-from correlate.catalog_drbd import (
+from correlate.errors import Notices
+from correlate.events.catalog_bsr import BY_NAME as BSR_KINDS
+from correlate.events.catalog_bsr import anchored
+from correlate.events.catalog_drbd import (
     DRBD_KINDS,
     UUID_RULE_NUMBERS,
     UUID_STRATEGY_NUMBERS,
     match_message,
     normalize_fields,
 )
-from correlate.errors import Notices
-from correlate.kernlog import read_kernel_file
-from correlate.sources import LogFile
+from correlate.read.kernlog import read_kernel_file
+from correlate.read.sources import LogFile
 
 REAL = Path(__file__).parent / "data" / "real"
 
@@ -374,7 +374,7 @@ def test_normalize_fields() -> None:
 
 
 def test_result_and_rule_tables_cover_the_docstring() -> None:
-    import correlate.catalog_drbd as mod
+    import correlate.events.catalog_drbd as mod
 
     doc = mod.__doc__ or ""
     for name in UUID_STRATEGY_NUMBERS:

@@ -195,7 +195,7 @@ def _garbled_log(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("target", "stage"),
     [
-        ("correlate.events.extract", "events"),
+        ("correlate.events.extract.extract", "events/extract"),
         ("correlate.render.report.render", "render/report"),
         ("correlate.render.text.summary", "render/text"),
     ],
@@ -225,10 +225,12 @@ def test_internal_error_is_exit_70_with_the_traceback_kept(
 
 
 def test_debug_shows_the_traceback_instead(bsrcorr, tmp_path, monkeypatch):
-    monkeypatch.setattr("correlate.events.extract", _bug_in("correlate.events.extract"))
+    monkeypatch.setattr(
+        "correlate.events.extract.extract", _bug_in("correlate.events.extract.extract")
+    )
     run = bsrcorr(_garbled_log(tmp_path), "--debug", *NO_DIAGRAMS, crash_ok=True)
     assert run.exit_code == 70
-    assert "internal error in stage events: RuntimeError: boom" in run.stderr
+    assert "internal error in stage events/extract: RuntimeError: boom" in run.stderr
     assert "Traceback (most recent call last)" in run.stderr
     assert not (run.out / "bsrcorr-crash.txt").exists()
 
@@ -392,7 +394,7 @@ def test_window_keeps_no_record_outside_it(tmp_path):
     left for a renderer to list (state changes aside: history, listed nowhere)."""
     from correlate.errors import Notices
     from correlate.pipeline import Options, analyse
-    from correlate.scope import CLUSTER_RULES, NODE_RULES, TABLE, WINDOW, KeptRows
+    from correlate.story.scope import CLUSTER_RULES, NODE_RULES, TABLE, WINDOW, KeptRows
     from correlate.times import parse_iso
 
     since, until = parse_iso(RECONNECT[1]), parse_iso(RECONNECT[3])
@@ -528,8 +530,8 @@ def test_every_record_field_has_a_window_rule():
     rule (scope.NODE_RULES, CLUSTER_RULES): a record kind added later must say how."""
     import dataclasses
 
-    from correlate import scope
     from correlate.model import Cluster, NodeEvents
+    from correlate.story import scope
 
     node_fields = {f.name for f in dataclasses.fields(NodeEvents) if f.init}
     cluster_fields = {f.name for f in dataclasses.fields(Cluster) if f.init}

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from correlate.episodes import Episode
 from correlate.errors import Notices
-from correlate.findings import Finding
 from correlate.i18n import Msg
 from correlate.model import Clock, Ref
 from correlate.pipeline import Options, analyse, write
 from correlate.render import select, sequence
+from correlate.story.episodes import Episode
+from correlate.story.findings import Finding
 
 from .simulate import Sim, SimNode
 

@@ -37,9 +37,9 @@ from hypothesis import strategies as st
 
 from correlate.analysis import Analysis
 from correlate.errors import Notices
-from correlate.kernclock import RECEIVE_DELAY_NS
 from correlate.model import Ref
 from correlate.pipeline import Options, analyse, write
+from correlate.read.kernclock import RECEIVE_DELAY_NS
 
 from .simulate import NS, Sim, SimNode
 from .simulate_drbd import STYLES, DrbdRender, Kernel, Out, relayed_twopc

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from correlate.catalog import KINDS
-from correlate.classify import EXPLAIN, INT_FIELDS
-from correlate.classify import fields_json_expr as _fields_json_expr
 from correlate.errors import Notices
+from correlate.events.catalog_bsr import KINDS
+from correlate.events.classify import EXPLAIN, INT_FIELDS
+from correlate.events.classify import fields_json_expr as _fields_json_expr
 from correlate.pipeline import Options, analyse
 
 from .helpers import DATA

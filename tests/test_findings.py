@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from correlate.errors import Notices
-from correlate.findings import KINDS
 from correlate.pipeline import Analysis, Options, analyse
+from correlate.story.findings import KINDS
 
 from .helpers import DATA, entry
 from .simulate import Sim, SimNode
@@ -293,8 +293,8 @@ def test_repeated_findings_become_one_with_a_count(tmp_path):
 
 def test_readme_table_of_kinds_is_the_registry():
     """README's table of finding kinds is made from findings.KINDS (python -m
-    correlate.findings prints it): one definition, one table."""
-    from correlate.findings import readme_table
+    correlate.story.findings prints it): one definition, one table."""
+    from correlate.story.findings import readme_table
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert readme_table() in readme

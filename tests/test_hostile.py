@@ -3,7 +3,7 @@ can hand the command line. The parser must never crash and never lose a line; th
 answer every bad input with one clear line on stderr, its documented exit code and no
 traceback.
 
-How the parser accounts for lines (``correlate/parse.py``): the file is cut into physical
+How the parser accounts for lines (``correlate/read/bsr.py``): the file is cut into physical
 lines at LF (CR LF is LF plus line-end debris, and a final line end starts no new line).
 Each physical line becomes one row, or one row per entry when entries were pasted or glued
 onto it; a piece of text that is not an entry stays a row with ``event = unparsed`` and its
@@ -33,8 +33,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from correlate.errors import InputError, Notices
-from correlate.parse import ENTRY_COLUMNS, NodeParse, parse_node
-from correlate.sources import LogFile, NodeSource
+from correlate.read.bsr import ENTRY_COLUMNS, NodeParse, parse_node
+from correlate.read.sources import LogFile, NodeSource
 
 from .helpers import (
     DATA,
@@ -705,7 +705,7 @@ def test_cli_unreadable_file(bsrcorr, tmp_path, monkeypatch):
             # answer as it would for anyone else
             real_access = os.access
             monkeypatch.setattr(
-                "correlate.sources.os.access",
+                "correlate.read.sources.os.access",
                 lambda p, mode: False if Path(p) == log else real_access(p, mode),
             )
         assert_clean_error(bsrcorr(log, *NO_DIAGRAMS), 2, "permission denied")

@@ -161,8 +161,8 @@ def test_help_in_the_readers_language(monkeypatch):
     a ko locale, English otherwise; option names and choices stay as typed."""
     from click.testing import CliRunner
 
-    from correlate.bundle import CRASH_FILE
     from correlate.cli import main
+    from correlate.render.bundle import CRASH_FILE
 
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(var, raising=False)

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from correlate.errors import Notices
-from correlate.kernclock import RECEIVE_DELAY_NS
-from correlate.kernlog import COLUMNS, HostFrame, read_kernel_file, sniff
-from correlate.sources import LogFile
+from correlate.read.kernclock import RECEIVE_DELAY_NS
+from correlate.read.kernlog import COLUMNS, HostFrame, read_kernel_file, sniff
+from correlate.read.sources import LogFile
 
 DATA = Path(__file__).parent / "data"
 REAL = DATA / "real"
@@ -514,7 +514,7 @@ def test_simulated_boot_time_is_recovered_within_the_bound(
 
 
 def test_every_drbd_object_prefix_decodes(tmp_path: Path) -> None:
-    """One line per prefix shape (the shared patterns of correlate.prefixes, read with
+    """One line per prefix shape (the shared patterns of correlate.read.prefixes, read with
     the word ``drbd``): each names its object, and digits that are not ASCII make the
     text a message, not a prefix."""
     lines = [

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from correlate import parse as parse_module
 from correlate.errors import InputError, Notices
-from correlate.parse import FileFacts, parse_node
-from correlate.sources import LogFile, NodeSource, resolve
+from correlate.read import bsr as parse_module
+from correlate.read.bsr import FileFacts, parse_node
+from correlate.read.sources import LogFile, NodeSource, resolve
 from correlate.times import fmt_ns
 
 from .helpers import DATA, SAMPLES, THREAD, entry, write_log
@@ -236,7 +236,7 @@ def test_windows_none_object_keeps_thread():
 
 # -- the fast path against the slow path ----------------------------------------------------
 #
-# ``correlate/parse.py`` reads a line in the fixed layout by decoding its key (function,
+# ``correlate/read/bsr.py`` reads a line in the fixed layout by decoding its key (function,
 # category, level, object prefix) once per distinct key, and any other line row by row.
 # Both must give the same rows: here the same input is parsed twice, once as it is and
 # once with the fast path's layout made unmatchable, so that every line takes the slow

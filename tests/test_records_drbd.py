@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from correlate import codes
+from correlate.events import codes
 
 REAL = Path(__file__).parent / "data" / "real"
 

@@ -45,18 +45,24 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ..classify import EXPLAIN
-from ..findings import KINDS as FINDING_KINDS
-from ..i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, _, language, text
-from ..times import fmt_ns
-from ..vocab import Outcome, ResyncOutcome
-from . import story
-from .select import AUTO_ALL
-from .text import OUTCOME_WORDS, RECORD_WORDS, SEVERITY_WORDS, basis_word, clock_line
+from correlate.events.classify import EXPLAIN
+from correlate.i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, _, language, text
+from correlate.render import story
+from correlate.render.select import AUTO_ALL
+from correlate.render.text import (
+    OUTCOME_WORDS,
+    RECORD_WORDS,
+    SEVERITY_WORDS,
+    basis_word,
+    clock_line,
+)
+from correlate.story.findings import KINDS as FINDING_KINDS
+from correlate.times import fmt_ns
+from correlate.vocab import Outcome, ResyncOutcome
 
 if TYPE_CHECKING:
-    from ..analysis import Analysis, Bundle, Drawn
-    from ..model import Ref
+    from correlate.analysis import Analysis, Bundle, Drawn
+    from correlate.model import Ref
 
 # Rows embedded for the interactive timeline. Above this, the page keeps every protocol
 # event, warning and unparsed row and says how many routine rows it left out (they are in
@@ -240,7 +246,7 @@ def _timeline_table(analysis: Analysis) -> dict[str, Any]:
 
 def _poll_positions(analysis: Analysis, f: pl.DataFrame) -> pl.Series:
     """Where in ``f`` (``_pos``) the lines of terminated status polls are: the rows
-    :func:`correlate.netlink.pair` kept apart from the records."""
+    :func:`correlate.events.netlink.pair` kept apart from the records."""
     rows = [
         ev.polls.select(
             node=pl.lit(ev.name, pl.String), row=pl.concat_list("received_row", "done_row")

@@ -26,13 +26,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..episodes import KIND_WORDS
-from ..i18n import N_, Join, Msg
+from correlate.i18n import N_, Join, Msg
+from correlate.story.episodes import KIND_WORDS
 
 if TYPE_CHECKING:
-    from ..episodes import Episode
-    from ..findings import Finding
-    from ..model import Clock
+    from correlate.model import Clock
+    from correlate.story.episodes import Episode
+    from correlate.story.findings import Finding
 
 MODES = ("auto", "all", "overview", "none")
 AUTO_ALL = 200  # at most this many episodes: auto draws them all

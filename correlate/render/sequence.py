@@ -47,10 +47,14 @@ from typing import TYPE_CHECKING
 
 import graphviz
 
-from .. import content
-from ..analysis import Drawn
-from ..catalog import uuid_meaning
-from ..content import (
+from correlate.analysis import Drawn
+from correlate.events.catalog_bsr import uuid_meaning
+from correlate.i18n import N_, _, language, text
+from correlate.model import Ref
+from correlate.render.select import Selection, select
+from correlate.render.text import OUTCOME_WORDS
+from correlate.story import content
+from correlate.story.content import (
     Beat,
     CommandBeat,
     DecisionBeat,
@@ -63,17 +67,13 @@ from ..content import (
     TwopcFailedBeat,
     TwopcTimeoutBeat,
 )
-from ..episodes import KIND_WORDS
-from ..i18n import N_, _, language, text
-from ..model import Ref
-from ..times import fmt_clock, fmt_ns
-from ..vocab import ResyncOutcome
-from .select import Selection, select
-from .text import OUTCOME_WORDS
+from correlate.story.episodes import KIND_WORDS
+from correlate.times import fmt_clock, fmt_ns
+from correlate.vocab import ResyncOutcome
 
 if TYPE_CHECKING:
-    from ..analysis import Analysis
-    from ..episodes import Episode
+    from correlate.analysis import Analysis
+    from correlate.story.episodes import Episode
 
 MAX_ROWS = 60
 BACKSLASH = "\ue000"
@@ -199,8 +199,8 @@ STATE_STYLES = {"SyncSource": "source", "PausedSyncS": "source"} | {
 DRAWN_STATES = ("role", "conn", "peer", "disk", "pdsk", "repl")
 
 
-def collect(analysis: Analysis, episode: Episode) -> Diagram:
-    """The episode's content (:func:`correlate.content.collect`) as diagram rows."""
+def diagram_of(analysis: Analysis, episode: Episode) -> Diagram:
+    """The episode's content (:func:`correlate.story.content.beats_of`) as diagram rows."""
     al, cl = analysis.alignment, analysis.cluster
     at = analysis.clock.at
     nodes = list(episode.nodes)
@@ -212,7 +212,7 @@ def collect(analysis: Analysis, episode: Episode) -> Diagram:
         d.items.append(Item(t or b.ns, ref.node, ref, text, style, tip or ref.message))
 
     mid = 0
-    for b in content.collect(analysis, episode):
+    for b in content.beats_of(analysis, episode):
         match b:
             case MessageBeat(pair=r):
                 label, both = _message_label(r, analysis)
@@ -987,7 +987,7 @@ def graphs(
     roles = Roles(analysis) if drawn else None
     for ep in episodes:
         if ep.slug in drawn:
-            yield ep.slug, draw(analysis, collect(analysis, ep), roles)
+            yield ep.slug, draw(analysis, diagram_of(analysis, ep), roles)
 
 
 def render(

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import content
-from ..catalog import uuid_meaning
-from ..content import (
+from correlate.events.catalog_bsr import uuid_meaning
+from correlate.i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, _, text
+from correlate.render.text import OUTCOME_WORDS
+from correlate.story import content
+from correlate.story.content import (
     BitmapBeat,
     CommandBeat,
     DecisionBeat,
@@ -23,14 +25,12 @@ from ..content import (
     StateBeat,
     TwopcBeat,
 )
-from ..episodes import Episode
-from ..i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, _, text
-from ..times import fmt_ns
-from ..vocab import ResyncOutcome
-from .text import OUTCOME_WORDS
+from correlate.story.episodes import Episode
+from correlate.times import fmt_ns
+from correlate.vocab import ResyncOutcome
 
 if TYPE_CHECKING:
-    from ..analysis import Analysis
+    from correlate.analysis import Analysis
 
 MAX_SENTENCES = 14
 
@@ -77,7 +77,7 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
     def say(t: int, sentence: str, **values: object) -> None:
         said.append((t, len(said), f"{_hms(t)} {_(sentence).format(**values)}"))
 
-    beats = content.collect(analysis, episode)
+    beats = content.beats_of(analysis, episode)
     # Commands: one sentence a node (an `up` is six of them).
     commands: dict[str, list[CommandBeat]] = {}
     for b in beats:

@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, TextIO
 
 import polars as pl
 
-from ..catalog import uuid_meaning
-from ..episodes import KIND_WORDS
-from ..i18n import N_, UNNAMED_PEER, _, text
-from ..stopwatch import STAGES, Split
-from ..times import fmt_ns, stamp
-from .select import RANK_NOTABLE, finding_points, notable
+from correlate.events.catalog_bsr import uuid_meaning
+from correlate.i18n import N_, UNNAMED_PEER, _, text
+from correlate.render.select import RANK_NOTABLE, finding_points, notable
+from correlate.stopwatch import STAGES, Split
+from correlate.story.episodes import KIND_WORDS
+from correlate.times import fmt_ns, stamp
 
 if TYPE_CHECKING:
-    from ..align import NodeAlignment
-    from ..analysis import Analysis, Bundle
+    from correlate.analysis import Analysis, Bundle
+    from correlate.cluster.align import NodeAlignment
 
 
 def fmt_time(ns: int | None) -> str:

@@ -1,7 +1,7 @@
 """Stage 1b, parse (kernel logs): a source's DRBD / WinDRBD kernel-log files -> one
-entries frame per host, in the same shape as BSR's (:data:`correlate.parse.ENTRY_COLUMNS`).
+entries frame per host, in the same shape as BSR's (:data:`correlate.read.bsr.ENTRY_COLUMNS`).
 
-:mod:`correlate.kernlog` reads each file into rows (format, host, program, stamps, the
+:mod:`correlate.read.kernlog` reads each file into rows (format, host, program, stamps, the
 line's clock and its resolution, the DRBD object prefix); this stage gathers one host's
 rows across the source's files (rotated syslog files: in content order), numbers them
 (``row``), counts boots as epochs, and fills the entries columns BSR's parser fills:
@@ -27,11 +27,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .errors import InputError, Notices
-from .i18n import Msg
-from .kernlog import read_kernel_file
-from .parse import ENTRY_COLUMNS, HEADER_WORDS, FileFacts, NodeParse, account
-from .sources import NodeSource
+from correlate.errors import InputError, Notices
+from correlate.i18n import Msg
+from correlate.read.bsr import ENTRY_COLUMNS, HEADER_WORDS, FileFacts, NodeParse, account
+from correlate.read.kernlog import read_kernel_file
+from correlate.read.sources import NodeSource
 
 
 @dataclass

@@ -15,7 +15,7 @@ format at a time:
 The commonest kernel log, classic syslog (``Mar  3 15:04:20 host prog[pid]: ``) with a
 ``kernel:`` tag and printk's dmesg stamp (and caller id) or no stamp, takes a *fast path*
 through layers 1 to 4 (:func:`_fast_syslog`), as BSR's own log does
-(``correlate.parse``): polars' streaming engine reads the file and cuts each line's
+(``correlate.read.bsr``): polars' streaming engine reads the file and cuts each line's
 fields with ``find``, slices and one capture of the short dmesg stamp, chunk by chunk on
 every core; the texts with few distinct values (the syslog stamp's second, ``host
 prog[pid]: `` with the message's first characters, the DRBD prefix) are categoricals,
@@ -75,7 +75,7 @@ str (WinDRBD), ``object`` str (``none``, ``resource``, ``connection``, ``device`
 limit).
 
 Clock: each line's ``local_time`` and ``time_res_ns`` come from the stamps by
-:mod:`correlate.kernclock` (years of syslog stamps, WinDRBD days, boots, the monotonic
+:mod:`correlate.read.kernclock` (years of syslog stamps, WinDRBD days, boots, the monotonic
 stamps anchored to the wall clock); its docstring says how.
 """
 
@@ -87,12 +87,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .errors import Notices
-from .i18n import Msg
-from .kernclock import number_boots, place_lines, settle_years, windrbd_days
-from .parse import ENTRY_AT_START, FileFacts, read_lines, scan_lines, streamable
-from .prefixes import i32, match_object, prefix_patterns
-from .sources import LogFile
+from correlate.errors import Notices
+from correlate.i18n import Msg
+from correlate.read.bsr import ENTRY_AT_START, FileFacts, read_lines, scan_lines, streamable
+from correlate.read.kernclock import number_boots, place_lines, settle_years, windrbd_days
+from correlate.read.prefixes import i32, match_object, prefix_patterns
+from correlate.read.sources import LogFile
 
 # printk's longest line: a kernel message this long may have been cut.
 PRINTK_LINE_LIMIT = 1024
@@ -813,7 +813,7 @@ _DRBD_START = r"^(?:drbd|block drbd|d-con )"
 def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """The commonest kernel log, classic syslog (``Mar  3 15:04:20 host prog: ...``, a
     kernel line with printk's ``[ 12.345678] `` stamp), read as BSR's own log is
-    (``correlate.parse``): polars' streaming engine reads the file and cuts every row's
+    (``correlate.read.bsr``): polars' streaming engine reads the file and cuts every row's
     fields by ``find`` and slices chunk by chunk on every core; the ``host prog: `` text
     and the DRBD object prefix (a few distinct values each) are decoded once per
     distinct value. Returns the rows it read (:func:`_row_layers`' columns) and the

@@ -11,11 +11,11 @@ Records (:mod:`correlate.model`): state changes (one per ``what( A -> B )``), 2P
 handshakes, UUID decisions, bitmap exchanges, resync and verify sessions, landmarks,
 connection losses, and connections (:class:`~correlate.model.ConnectSide`: what one
 connection to one peer in one resource carried). Netlink commands arrive already paired
-(:mod:`correlate.netlink`); here they get the resources they touched and the ``up`` and
+(:mod:`correlate.events.netlink`); here they get the resources they touched and the ``up`` and
 ``down`` sequences they form.
 
 Times are the node's own clock (integer ns); matching nodes to one another is
-:mod:`correlate.protocol`'s job.
+:mod:`correlate.cluster.protocol`'s job.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from typing import Any
 
-from .classify import CHANGE
-from .model import (
+from correlate.events.classify import CHANGE
+from correlate.events.netlink import is_poll
+from correlate.model import (
     BitmapExchange,
     BitmapStat,
     ConnectionLoss,
@@ -43,8 +44,7 @@ from .model import (
     TwopcSide,
     UuidDecision,
 )
-from .netlink import is_poll
-from .vocab import ResyncOutcome
+from correlate.vocab import ResyncOutcome
 
 UP_COMMANDS = ("NEW_RESOURCE", "NEW_MINOR", "NEW_PEER", "NEW_PATH", "ATTACH", "CONNECT")
 SYNC_STATES = {"SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT"}

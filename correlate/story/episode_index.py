@@ -1,4 +1,5 @@
-"""Episode windows: the records whose lines fall inside [lo, hi] on the aligned clock.
+"""Stage 4, story, episode index: the records whose lines fall inside an episode's [lo, hi]
+on the aligned clock.
 
 Used by the renderers (sequence diagrams, stories), which ask the same question for every
 episode. Each list is sorted once by the aligned times of its lines
@@ -11,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
-from .model import Clock, Ref, TimeIndex
+from correlate.model import Clock, Ref, TimeIndex
 
 T = TypeVar("T")
 
 
-class Windows:
+class EpisodeIndex:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.at = clock.at

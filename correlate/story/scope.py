@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from .model import NodeEvents, Ref, Window
+from correlate.model import NodeEvents, Ref, Window
 
 if TYPE_CHECKING:
-    from .analysis import Analysis
+    from correlate.analysis import Analysis
 
 
 class KeptRows:

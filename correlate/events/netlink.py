@@ -26,8 +26,8 @@ from typing import Any
 
 import polars as pl
 
-from .catalog import STATUS_POLL_PREFIX
-from .model import NetlinkCommand, Ref
+from correlate.events.catalog_bsr import STATUS_POLL_PREFIX
+from correlate.model import NetlinkCommand, Ref
 
 KINDS = ("netlink_received", "netlink_done")
 POLL_COLUMNS = {

@@ -1,6 +1,6 @@
 """Stage 3, align: each node's clock offset against the reference, with bounds.
 
-Input: the causal pairs of :mod:`correlate.evidence`, the nodes' epochs and local times.
+Input: the causal pairs of :mod:`correlate.cluster.evidence`, the nodes' epochs and local times.
 Output: :class:`Alignment`, per node a list of :class:`Segment` (row ranges of the node's
 own order), each with a linear offset ``offset(t) = offset_s + drift_ppm * 1e-6 * (t -
 start)`` (node clock minus reference clock, so ``aligned = local - offset``), the bounds
@@ -20,7 +20,7 @@ How (for nodes X and Y with pairs between them, ``d = o_X - o_Y`` at X's local t
    a small linear program (SciPy ``linprog``) that keeps the largest margin to every
    bound: its slope is the drift;
 4. weak pairs (handshakes) are used only in a stretch with no strict pair, as ``d`` within
-   :data:`~correlate.evidence.WEAK_WIDTH_S` of their difference;
+   :data:`~correlate.cluster.evidence.WEAK_WIDTH_S` of their difference;
 5. nodes reach the reference directly or through other nodes (offsets add up along the
    path with the most evidence; bounds add up too);
 6. every strict pair is then checked on the aligned clock; a receive before its send moves
@@ -39,9 +39,9 @@ import numpy as np
 import polars as pl
 from scipy.optimize import linprog
 
-from .evidence import WEAK_WIDTH_S
-from .i18n import Msg
-from .model import NO_TIME, Clock, Pair, Ref
+from correlate.cluster.evidence import WEAK_WIDTH_S
+from correlate.i18n import Msg
+from correlate.model import NO_TIME, Clock, Pair, Ref
 
 MAX_DRIFT_PPM = 500.0  # quartz clocks stay well inside 100 ppm; this is a wide net
 LOOK_AHEAD = 3  # pairs that must agree with a new offset before it counts as a step

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import align
-from .catalog import uuid_meaning
-from .codes import rv_name
-from .model import Clock, Ref
-from .netlink import poll_ref
-from .times import fmt_ns
-from .vocab import ResyncOutcome
+from correlate.cluster import align
+from correlate.events.catalog_bsr import uuid_meaning
+from correlate.events.codes import rv_name
+from correlate.events.netlink import poll_ref
+from correlate.model import Clock, Ref
+from correlate.times import fmt_ns
+from correlate.vocab import ResyncOutcome
 
 if TYPE_CHECKING:
-    from .analysis import Analysis
+    from correlate.analysis import Analysis
 
 EVIDENCE_LISTED = 2000  # per alignment.json; the count says how many there were in all
 

@@ -1,10 +1,10 @@
 """The DRBD message catalog: which DRBD 8.4 / 9.x / WinDRBD kernel line is which event.
 
-No I/O and no frames: only knowledge, like :mod:`correlate.catalog` (whose :class:`Kind`
+No I/O and no frames: only knowledge, like :mod:`correlate.events.catalog_bsr` (whose :class:`Kind`
 these are). DRBD lines carry no ``[CATEGORY:index]`` key, so every kind here has
 ``category="DRBD"`` and ``indices=()`` and is recognised by text alone: the classifier
 runs each kind's ``pattern`` anchored at the start of ``message`` (the text after the
-object prefix, see :mod:`correlate.kernlog`) unless it starts with ``.*``, in catalog
+object prefix, see :mod:`correlate.read.kernlog`) unless it starts with ``.*``, in catalog
 order, first match wins. Kind names and the named groups of ``fields`` are the BSR
 kinds' own (``tid``, ``initiator``, ``target``, ``mask``, ``val``, ``rule``, ``result``,
 ...), so the same record builders read them; a few groups are new (``changes`` of 9.2's
@@ -98,8 +98,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .catalog import HEX16, UUIDS, Kind, anchored
-from .i18n import N_
+from correlate.events.catalog_bsr import HEX16, UUIDS, Kind, anchored
+from correlate.i18n import N_
 
 
 def _d(name: str, family: str, pattern: str, explain: str, fields: str | None = None) -> Kind:

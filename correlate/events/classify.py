@@ -4,7 +4,7 @@ The entries frame is joined with the catalog on ``(category, index)``, the messa
 is checked (and, for keys a BSR version renumbered, matched by text alone within the
 category), and each kind's fields are cut with one regular expression over its own rows
 and encoded as JSON over whole columns. No record is built here: that is
-:mod:`correlate.builders`' walk over the (few) matched rows.
+:mod:`correlate.events.builders`' walk over the (few) matched rows.
 
 Frames: :func:`classify` returns ``row`` u32 and ``_k`` i32 (the catalog entry that
 matched); :func:`fill` writes ``event`` (the kind, ``unparsed`` or empty) and ``fields``
@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .catalog import KINDS as BSR_KINDS
-from .catalog import STATE_FIELDS, anchored
-from .catalog_drbd import DRBD_KINDS
-from .i18n import N_
+from correlate.events.catalog_bsr import KINDS as BSR_KINDS
+from correlate.events.catalog_bsr import STATE_FIELDS, anchored
+from correlate.events.catalog_drbd import DRBD_KINDS
+from correlate.i18n import N_
 
 # Every kind the classification knows: BSR's, keyed by template; DRBD's, by text alone.
 # ``_k`` in the frames below indexes this tuple.

@@ -77,10 +77,10 @@ from typing import TypeVar
 
 import polars as pl
 
-from .errors import InputError, Notices
-from .i18n import Msg
-from .prefixes import match_object, prefix_patterns
-from .sources import LogFile, NodeSource, polars_source, read_bytes, starts_compressed
+from correlate.errors import InputError, Notices
+from correlate.i18n import Msg
+from correlate.read.prefixes import match_object, prefix_patterns
+from correlate.read.sources import LogFile, NodeSource, polars_source, read_bytes, starts_compressed
 
 DATE = r"[0-9][0-9]/[0-9][0-9]/[0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]{7}"
 ENTRY_AT_START = rf"^[0-9]{{8,}} {DATE} \["
@@ -200,7 +200,7 @@ ENTRY_COLUMNS = [
     "message",
     "cut",
     "event",
-    # What kernel logs bring (correlate.kernparse); BSR's own lines fill constants.
+    # What kernel logs bring (correlate.read.kernel); BSR's own lines fill constants.
     "program",
     "host",
     "format",
@@ -320,7 +320,7 @@ def read_lines(
 ) -> pl.DataFrame:
     """Physical lines as a string column ``text`` (CR LF and LF end a line), with
     polars' ``read_lines``; the kernel-log reader reads its files so too. ``source``:
-    :func:`~correlate.sources.polars_source` of ``log``, when the caller has it."""
+    :func:`~correlate.read.sources.polars_source` of ``log``, when the caller has it."""
     source, extra = source or polars_source(log)
     try:
         frame = pl.read_lines(source, name="text").slice(extra)

@@ -51,10 +51,10 @@ from datetime import datetime
 
 import polars as pl
 
-from .errors import Notices
-from .i18n import Msg
-from .sources import LogFile
-from .times import NS as S
+from correlate.errors import Notices
+from correlate.i18n import Msg
+from correlate.read.sources import LogFile
+from correlate.times import NS as S
 
 # The largest receive delay (kernel printk -> syslog daemon's stamp) assumed for lines
 # that are not provably later: the lower bound of the boot time rests on it.

@@ -1,10 +1,10 @@
 """Stage 4c, findings: what a support engineer should look at first.
 
-Reads the matched protocol records (:mod:`correlate.protocol`), the alignment and the
+Reads the matched protocol records (:mod:`correlate.cluster.protocol`), the alignment and the
 parse counts, and returns :class:`Finding` objects, most severe first. Each finding has a
 ``kind`` (one of :data:`KINDS`), a ``severity`` (``error``, ``warning``, ``info``), the
 node it concerns (or none for the cluster), a time on the reference clock, a one-line
-message and the log lines behind it (:class:`~correlate.events.Ref`).
+message and the log lines behind it (:class:`~correlate.events.extract.Ref`).
 
 Only the protocol records are looped over in Python; the lost-line scan is a polars
 filter over the merged timeline (``lost_before`` and ``missing log counter`` rows).
@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from .align import Alignment
-from .catalog import SPLIT_BRAIN_RESULTS
-from .codes import rv_msg
-from .evidence import LateStamp
-from .i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, Join, Msg
-from .model import Cluster, Ref
-from .parse import NodeParse
-from .times import fmt_clock
-from .vocab import Outcome, ResyncOutcome
+from correlate.cluster.align import Alignment
+from correlate.cluster.evidence import LateStamp
+from correlate.events.catalog_bsr import SPLIT_BRAIN_RESULTS
+from correlate.events.codes import rv_msg
+from correlate.i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, Join, Msg
+from correlate.model import Cluster, Ref
+from correlate.read.bsr import NodeParse
+from correlate.times import fmt_clock
+from correlate.vocab import Outcome, ResyncOutcome
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -140,7 +140,7 @@ KINDS: dict[str, FindingKind] = {
 
 def readme_table() -> str:
     """README's table of finding kinds, made from :data:`KINDS` (a test holds README to
-    it: ``python -m correlate.findings`` prints it)."""
+    it: ``python -m correlate.story.findings`` prints it)."""
     rows = ["| kind | severity | when |", "|---|---|---|"]
     for k in KINDS.values():
         rows.append(f"| `{k.name}` | {k.severity_note or k.severity} | {k.when} |")
@@ -837,5 +837,5 @@ def _clocks(alignment: Alignment, at, uptime_only: set[str]) -> list[Finding]:
     return out
 
 
-if __name__ == "__main__":  # python -m correlate.findings: README's table of finding kinds
+if __name__ == "__main__":  # python -m correlate.story.findings: README's table of finding kinds
     print(readme_table(), end="")

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .model import (
+from correlate.model import (
     BitmapExchange,
     ConnectionLoss,
     Handshake,
@@ -37,11 +37,11 @@ from .model import (
     TwopcRecord,
     UuidDecision,
 )
-from .vocab import Outcome
+from correlate.vocab import Outcome
 
 if TYPE_CHECKING:
-    from .analysis import Analysis
-    from .episodes import Episode
+    from correlate.analysis import Analysis
+    from correlate.story.episodes import Episode
 
 
 @dataclass(eq=False, frozen=True)
@@ -142,9 +142,9 @@ class StepBeat(Beat):
     step: Any  # align.Step (this module sits below align)
 
 
-def collect(analysis: Analysis, episode: Episode) -> list[Beat]:
+def beats_of(analysis: Analysis, episode: Episode) -> list[Beat]:
     """The episode's beats in time order (ties: node order, then the node's own order)."""
-    al, cl, win = analysis.alignment, analysis.cluster, analysis.windows
+    al, cl, win = analysis.alignment, analysis.cluster, analysis.episode_index
     at = win.at
     nodes = list(episode.nodes)
     lo, hi = episode.start_ns, episode.end_ns

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .model import NO_TIME
+from correlate.model import NO_TIME
 
 COLUMNS = [
     "node",

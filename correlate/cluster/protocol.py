@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from . import codes, identity
-from .catalog import results_mirror
-from .i18n import Msg
-from .model import (
+from correlate.cluster import identity
+from correlate.events import codes
+from correlate.events.catalog_bsr import results_mirror
+from correlate.i18n import Msg
+from correlate.model import (
     BitmapExchange,
     BitmapPair,
     Cluster,
@@ -40,7 +41,7 @@ from .model import (
     TwopcSide,
     UuidDecision,
 )
-from .vocab import Outcome, ResyncOutcome
+from correlate.vocab import Outcome, ResyncOutcome
 
 SOURCE_ROLES = {"SyncSource", "VerifyS"}
 TARGET_ROLES = {"SyncTarget", "VerifyT"}
@@ -48,7 +49,7 @@ TARGET_ROLES = {"SyncTarget", "VerifyT"}
 
 def correlate(nodes: list[NodeEvents]) -> Cluster:
     """The cluster view of the nodes' records. The nodes come back as new records with
-    their identities settled (:mod:`correlate.identity`); ``nodes`` is not changed."""
+    their identities settled (:mod:`correlate.cluster.identity`); ``nodes`` is not changed."""
     settled, names = identity.resolve(nodes)
     # Each step matches against what the steps before it found (names, then 2PCs and
     # UUID pairs, then connections); the cluster itself is made once, whole, at the end.

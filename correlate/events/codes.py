@@ -9,7 +9,7 @@ an ``rv``; both the number and the name go into ``summary.json``.
 
 from __future__ import annotations
 
-from .i18n import N_, Msg
+from correlate.i18n import N_, Msg
 
 # rv -> (DRBD's name, what it means). Shared by DRBD 9 and BSR up to -25.
 RV: dict[int, tuple[str, str]] = {

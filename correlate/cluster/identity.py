@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from .model import Names, NodeEvents, NodeIdentity
+from correlate.model import Names, NodeEvents, NodeIdentity
 
 Key = tuple[str | None, int]  # (resource, node id)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .i18n import N_, Msg
+from correlate.i18n import N_, Msg
 
 HEX16 = r"[0-9A-Fa-f]{16}"
 UUIDS = rf"(?P<current>{HEX16}):(?P<bitmap>{HEX16}):(?P<history1>{HEX16}):(?P<history2>{HEX16})"

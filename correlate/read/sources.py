@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .errors import InputError, Notices
-from .i18n import Msg
+from correlate.errors import InputError, Notices
+from correlate.i18n import Msg
 
 # BSR's own log and its rotated files; a Linux node's kernel logs as syslog daemons rotate
 # them (kern.log, syslog, messages, with .1 / .2.gz ...), for DRBD clusters.

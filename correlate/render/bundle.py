@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from .errors import OutputError
-from .i18n import Msg
-from .times import stamp
+from correlate.errors import OutputError
+from correlate.i18n import Msg
+from correlate.times import stamp
 
 TIME_COLUMNS = ("local_time", "time")
 

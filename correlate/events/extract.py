@@ -1,14 +1,14 @@
 """Stage 2, events: a node's entries -> the ``event``/``fields`` columns and its records.
 
-Three steps, one module each: :mod:`correlate.classify` names each protocol line's kind and
-cuts its fields over whole columns; :mod:`correlate.netlink` pairs commands' received and
-terminated lines (status polls stay a frame); :mod:`correlate.builders` walks the remaining
+Three steps, one module each: :mod:`correlate.events.classify` names each protocol line's kind and
+cuts its fields over whole columns; :mod:`correlate.events.netlink` pairs commands' received and
+terminated lines (status polls stay a frame); :mod:`correlate.events.builders` walks the remaining
 protocol lines, a few thousand, into records. This module runs them in order and works out
 the node's identity (its node id per resource, its peers, platform, version).
 
 Adds to the entries frame:
 
-* ``event`` str: the event kind (see :mod:`correlate.catalog`), ``unparsed``, or empty;
+* ``event`` str: the event kind (see :mod:`correlate.events.catalog_bsr`), ``unparsed``, or empty;
 * ``fields`` str: the event's structured fields as JSON (empty for other rows).
 """
 
@@ -20,13 +20,13 @@ from typing import Any
 
 import polars as pl
 
-from . import classify as cls
-from . import netlink
-from .builders import Walk
-from .catalog_drbd import normalize_fields
-from .classify import FIRST_DRBD, KINDS
-from .model import NodeEvents, NodeIdentity
-from .parse import NodeParse
+from correlate.events import classify as cls
+from correlate.events import netlink
+from correlate.events.builders import Walk
+from correlate.events.catalog_drbd import normalize_fields
+from correlate.events.classify import FIRST_DRBD, KINDS
+from correlate.model import NodeEvents, NodeIdentity
+from correlate.read.bsr import NodeParse
 
 CONTEXT = (
     "row",

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from .model import Cluster, Pair, Ref
+from correlate.model import Cluster, Pair, Ref
 
 # DRBD's (N ms) counts jiffies from the start of the change: a few ms either way.
 DURATION_SLACK_NS = 10_000_000
@@ -172,7 +172,7 @@ def _out_of_order(ref: Ref, nt: NodeTimes) -> LateStamp | None:
     return None
 
 
-def collect(cluster: Cluster, times: dict[str, NodeTimes] | None = None) -> Evidence:
+def gather(cluster: Cluster, times: dict[str, NodeTimes] | None = None) -> Evidence:
     """Every causal pair across nodes whose two lines' stamps their own nodes allow."""
     every = _pairs(cluster)
     late = late_stamps(cluster, times or {}, every)

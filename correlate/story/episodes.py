@@ -29,8 +29,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n import N_, UNNAMED_PEER, Msg
-from .model import (
+from correlate.i18n import N_, UNNAMED_PEER, Msg
+from correlate.model import (
     Clock,
     Cluster,
     Connect,
@@ -40,7 +40,7 @@ from .model import (
     Ref,
     TwopcSide,
 )
-from .vocab import ResyncOutcome
+from correlate.vocab import ResyncOutcome
 
 LOSS_STATES = {"NetworkFailure", "BrokenPipe", "Timeout", "ProtocolError"}
 # The 2PC a role command starts, or one that carried a role change without a command,
