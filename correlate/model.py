@@ -59,9 +59,6 @@ class Ref:
     def __hash__(self) -> int:
         return hash((self.node, self.row))
 
-    def to_json(self) -> dict[str, Any]:
-        return {"node": self.node, "file": self.file, "line": self.line, "seq": self.seq}
-
 
 # -- one node's records ---------------------------------------------------------------------
 
@@ -435,23 +432,6 @@ class NodeIdentity:
         if resource is not None and resource in self.node_ids:
             return self.node_ids[resource]
         return self.node_id
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "node_id": self.node_id,
-            "node_id_from": self.node_id_from,
-            "node_ids": dict(sorted(self.node_ids.items())),
-            "host": self.host,
-            "host_aliases": self.aliases,
-            "dialect": self.dialect,
-            "platform": self.platform,
-            "product": self.product,
-            "version": self.version,
-            "peer_ids": self.peer_ids,
-            "peer_hosts": {str(k): v for k, v in sorted(self.hosts.items())},
-            "resources": self.resources,
-            "volumes": self.volumes,
-        }
 
 
 @dataclass

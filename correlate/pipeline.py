@@ -24,7 +24,6 @@ from correlate.render import bundle, report, sequence
 from correlate.render import json as summary
 from correlate.stopwatch import Stopwatch
 from correlate.story import episodes, findings, scope
-from correlate.times import fmt_ns
 
 ProgressFn = Callable[[int], None]
 
@@ -345,12 +344,7 @@ def write(analysis: Analysis, options: Options, watch: Stopwatch | None = None) 
             )
         )
     watch.split("diagrams")
-    doc = summary.summary_json(analysis)
-    doc["episodes"] = episodes.to_json(analysis.episodes, fmt_ns)
-    _diagram_links(doc["episodes"], {p.name for p in drawn.files if p.suffix == ".svg"})
-    if drawn.selection is not None:
-        doc["diagrams"] = drawn.selection.to_json(set(drawn.rendered), drawn.dot_missing)
-    doc["window"] = window_json(analysis.window)
+    doc = summary.summary_json(analysis, drawn)
     bundle.write_json(out, "summary.json", doc)
     files.append("summary.json")
     watch.split("summary")
@@ -364,26 +358,6 @@ def write(analysis: Analysis, options: Options, watch: Stopwatch | None = None) 
     bundle.write_text(out, "report.html", report.render(analysis, out / "diagrams", written))
     watch.split("report")
     return written
-
-
-def _diagram_links(items: list[dict], drawn: set[str]) -> None:
-    """An episode's ``diagram`` names its SVG only when that SVG was drawn (not under
-    ``--diagrams overview|none``, nor without Graphviz): ``null`` otherwise."""
-    for item in items:
-        name = item.get("diagram")
-        if name is not None and Path(name).name not in drawn:
-            item["diagram"] = None
-
-
-def window_json(window: scope.Window | None) -> dict | None:
-    if window is None:
-        return None
-    return {
-        "since": fmt_ns(window.since_ns),
-        "until": fmt_ns(window.until_ns),
-        "rows": window.rows,
-        "rows_read": window.rows_read,
-    }
 
 
 def listed_events(analysis: Analysis) -> pl.DataFrame:

@@ -22,6 +22,7 @@ from correlate.i18n import Msg
 from correlate.model import Clock, Ref
 from correlate.pipeline import Options, analyse, write
 from correlate.render import select, sequence
+from correlate.render.json import selection_json
 from correlate.story.episodes import Episode
 from correlate.story.findings import Finding
 
@@ -100,7 +101,7 @@ def test_auto_keeps_the_notable_and_the_ends_of_each_routine_kind():
     assert (
         sel.left_out[episodes[2].slug] == f"routine connect r0, 1 of {len(routine_connects)} alike"
     )
-    doc = sel.to_json()
+    doc = selection_json(sel)
     assert doc["rendered"] == len(drawn) and doc["left_out"] == len(episodes) - len(drawn)
     assert "--diagrams all" in doc["render_all"]
 

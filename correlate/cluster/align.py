@@ -33,7 +33,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -1058,34 +1057,3 @@ def _timezone(na: NodeAlignment, clocks: dict[str, NodeClock]) -> None:
     na.timezone = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     na.tz_offset_s = float(quarters * TZ_STEP_S)
     na.residual_s = residual
-
-
-def to_json(alignment: Alignment, fmt_ns) -> dict[str, Any]:
-    """The ``offsets`` part of alignment.json (times formatted by ``fmt_ns``)."""
-    out: dict[str, Any] = {}
-    for name, na in alignment.nodes.items():
-        out[name] = [
-            {
-                "start": fmt_ns(s.start_ns),
-                "end": fmt_ns(s.end_ns),
-                "first_row": s.first_row,
-                "last_row": s.last_row,
-                "epoch": s.epoch,
-                "offset_s": _r(s.offset_s),
-                "lower_s": _r(s.lower_s),
-                "upper_s": _r(s.upper_s),
-                "drift_ppm": _r(s.drift_ppm, 3),
-                "evidence": s.evidence,
-                "weak_evidence": s.weak_evidence,
-                "basis": s.basis,
-                "via": s.via,
-                "adjusted_s": _r(s.adjusted_s),
-                "one_sided": s.one_sided,
-            }
-            for s in na.segments
-        ]
-    return out
-
-
-def _r(x: float | None, digits: int = 7) -> float | None:
-    return None if x is None else round(float(x), digits)

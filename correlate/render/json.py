@@ -3,7 +3,10 @@
 ``alignment.json``: reference, nodes (identity and counts), offsets (segments), per-node
 summary, steps, the causal check, conflicts and the evidence list.
 ``summary.json``: twopc, resyncs, uuid_decisions, netlink, handshakes, bitmaps,
-landmarks, findings, connection losses (and, from the episodes stage, episodes).
+landmarks, findings, connection losses, episodes, the diagrams drawn and the window.
+
+This module is the one place the contract's JSON is spelt: the records of the model
+have no ``to_json`` of their own, and the pipeline writes what these functions return.
 
 Every time is on the reference clock unless its key says ``local``; both are ISO 8601
 with the 100 ns the log had. Node names are the names in ``alignment.json``.
@@ -22,7 +25,11 @@ from correlate.times import fmt_ns
 from correlate.vocab import ResyncOutcome
 
 if TYPE_CHECKING:
-    from correlate.analysis import Analysis
+    from correlate.analysis import Analysis, Drawn
+    from correlate.model import NodeIdentity
+    from correlate.render.select import Selection
+    from correlate.story.episodes import Episode
+    from correlate.story.scope import Window
 
 EVIDENCE_LISTED = 2000  # per alignment.json; the count says how many there were in all
 
@@ -46,7 +53,7 @@ class Times:
     def line(self, ref: Ref | None) -> dict[str, Any] | None:
         if ref is None:
             return None
-        return {**ref.to_json(), "local_time": self.local(ref), "time": self.aligned(ref)}
+        return {**ref_json(ref), "local_time": self.local(ref), "time": self.aligned(ref)}
 
 
 def netlink_polls(analysis: Analysis, t: Times) -> list[dict[str, Any]]:
@@ -80,7 +87,7 @@ def alignment_json(analysis: Analysis) -> dict[str, Any]:
     for parsed, ev in zip(analysis.nodes, analysis.events, strict=True):
         ident = ev.identity
         nodes[parsed.name] = {
-            **ident.to_json(),
+            **identity_json(ident),
             "files": [f.display for f in parsed.files],
             "lines": parsed.lines,
             "entries": parsed.entries,
@@ -95,7 +102,7 @@ def alignment_json(analysis: Analysis) -> dict[str, Any]:
     return {
         "reference": al.reference,
         "nodes": nodes,
-        "offsets": align.to_json(al, fmt_ns),
+        "offsets": offsets_json(al),
         "summary": summary,
         "steps": [
             {
@@ -202,7 +209,9 @@ UNNAMED_WHY = (
 )
 
 
-def summary_json(analysis: Analysis) -> dict[str, Any]:
+def summary_json(analysis: Analysis, drawn: Drawn | None = None) -> dict[str, Any]:
+    """summary.json; ``drawn`` (what the diagrams stage drew) names the diagrams: without
+    it no episode names an SVG and ``diagrams`` is absent."""
     al, cl = analysis.alignment, analysis.cluster
     t = Times(analysis.clock)
     decisions = []
@@ -235,7 +244,7 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
                     "lines": [t.line(r) for r in (d.start, d.rule_ref, d.compare) if r],
                 }
             )
-    return {
+    doc: dict[str, Any] = {
         "reference": al.reference,
         "nodes": [p.name for p in analysis.nodes],
         # Who is who beyond each node's own identity (alignment.json): the ids the lines
@@ -368,6 +377,12 @@ def summary_json(analysis: Analysis) -> dict[str, Any]:
             for x in ev.connection_losses
         ],
     }
+    svgs = {p.name for p in drawn.files if p.suffix == ".svg"} if drawn else set()
+    doc["episodes"] = episodes_json(analysis.episodes, svgs)
+    if drawn is not None and drawn.selection is not None:
+        doc["diagrams"] = selection_json(drawn.selection, set(drawn.rendered), drawn.dot_missing)
+    doc["window"] = window_json(analysis.window)
+    return doc
 
 
 def finding_json(f, t: Times) -> dict[str, Any]:
@@ -470,4 +485,119 @@ def resync_json(r, t: Times) -> dict[str, Any]:
             }
             for s in r.sides
         ],
+    }
+
+
+def ref_json(ref: Ref) -> dict[str, Any]:
+    """Where a line is: node, file, line number and the node's sequence counter."""
+    return {"node": ref.node, "file": ref.file, "line": ref.line, "seq": ref.seq}
+
+
+def identity_json(ident: NodeIdentity) -> dict[str, Any]:
+    """A node's identity in alignment.json's ``nodes``."""
+    return {
+        "node_id": ident.node_id,
+        "node_id_from": ident.node_id_from,
+        "node_ids": dict(sorted(ident.node_ids.items())),
+        "host": ident.host,
+        "host_aliases": ident.aliases,
+        "dialect": ident.dialect,
+        "platform": ident.platform,
+        "product": ident.product,
+        "version": ident.version,
+        "peer_ids": ident.peer_ids,
+        "peer_hosts": {str(k): v for k, v in sorted(ident.hosts.items())},
+        "resources": ident.resources,
+        "volumes": ident.volumes,
+    }
+
+
+def offsets_json(alignment: align.Alignment) -> dict[str, Any]:
+    """alignment.json's ``offsets``: each node's clock segments (7 digits: 100 ns)."""
+    out: dict[str, Any] = {}
+    for name, na in alignment.nodes.items():
+        out[name] = [
+            {
+                "start": fmt_ns(s.start_ns),
+                "end": fmt_ns(s.end_ns),
+                "first_row": s.first_row,
+                "last_row": s.last_row,
+                "epoch": s.epoch,
+                "offset_s": _r(s.offset_s, 7),
+                "lower_s": _r(s.lower_s, 7),
+                "upper_s": _r(s.upper_s, 7),
+                "drift_ppm": _r(s.drift_ppm, 3),
+                "evidence": s.evidence,
+                "weak_evidence": s.weak_evidence,
+                "basis": s.basis,
+                "via": s.via,
+                "adjusted_s": _r(s.adjusted_s, 7),
+                "one_sided": s.one_sided,
+            }
+            for s in na.segments
+        ]
+    return out
+
+
+def episodes_json(episodes: list[Episode], svgs: set[str] | None = None) -> list[dict]:
+    """summary.json's ``episodes``: ``diagram`` is the SVG's path when it was drawn
+    (``svgs`` holds the file names drawn; None: every episode's), else null (not under
+    ``--diagrams overview|none``, nor without Graphviz)."""
+    return [
+        {
+            "number": e.number,
+            "kind": e.kind,
+            "title": e.title,
+            "resource": e.resource,
+            "resources": e.resources or ([e.resource] if e.resource else []),
+            "nodes": e.nodes,
+            "start": fmt_ns(e.start_ns),
+            "end": fmt_ns(e.end_ns),
+            "duration_s": round((e.end_ns - e.start_ns) / 1e9, 6),
+            "diagram": f"diagrams/{e.slug}.svg"
+            if svgs is None or f"{e.slug}.svg" in svgs
+            else None,
+            "detail": e.detail,
+        }
+        for e in episodes
+    ]
+
+
+def selection_json(
+    sel: Selection, rendered: set[str] | None = None, dot_missing: bool = False
+) -> dict[str, Any]:
+    """summary.json's ``diagrams`` object: what was asked, drawn and left out.
+    ``rendered``: the slugs that got an SVG (default: every selected one)."""
+    count = len(sel.drawn) if rendered is None else len(rendered)
+    doc: dict[str, Any] = {
+        "mode": sel.mode,
+        "episodes": sel.total,
+        "rendered": count,
+        "left_out": sel.total - count,
+        "render_all": None if count == sel.total else "run bsrcorr again with --diagrams all",
+    }
+    if dot_missing:
+        doc["note"] = "Graphviz's dot is not installed: diagrams/*.dot are the sources"
+    elif sel.left_out:
+        doc["note"] = (
+            f"{len(sel.left_out)} routine episodes not drawn (--diagrams auto): the "
+            "first and last of each kind stand for them; episodes[].diagram is null "
+            "for each, and the report says why"
+            if sel.mode == "auto"
+            else f"episode diagrams not drawn (--diagrams {sel.mode})"
+        )
+    if sel.left_out_kinds:
+        doc["left_out_routine"] = dict(sorted(sel.left_out_kinds.items()))
+    return doc
+
+
+def window_json(window: Window | None) -> dict[str, Any] | None:
+    """summary.json's ``window``: the --since/--until cut, or null."""
+    if window is None:
+        return None
+    return {
+        "since": fmt_ns(window.since_ns),
+        "until": fmt_ns(window.until_ns),
+        "rows": window.rows,
+        "rows_read": window.rows_read,
     }

@@ -63,31 +63,6 @@ class Selection:
     # auto: routine kind ("connect r0") -> how many of it were left out
     left_out_kinds: dict[str, int] = field(default_factory=dict)
 
-    def to_json(self, rendered: set[str] | None = None, dot_missing: bool = False) -> dict:
-        """summary.json's ``diagrams`` object: what was asked, drawn and left out.
-        ``rendered``: the slugs that got an SVG (default: every selected one)."""
-        count = len(self.drawn) if rendered is None else len(rendered)
-        doc: dict = {
-            "mode": self.mode,
-            "episodes": self.total,
-            "rendered": count,
-            "left_out": self.total - count,
-            "render_all": None if count == self.total else "run bsrcorr again with --diagrams all",
-        }
-        if dot_missing:
-            doc["note"] = "Graphviz's dot is not installed: diagrams/*.dot are the sources"
-        elif self.left_out:
-            doc["note"] = (
-                f"{len(self.left_out)} routine episodes not drawn (--diagrams auto): the "
-                "first and last of each kind stand for them; episodes[].diagram is null "
-                "for each, and the report says why"
-                if self.mode == "auto"
-                else f"episode diagrams not drawn (--diagrams {self.mode})"
-            )
-        if self.left_out_kinds:
-            doc["left_out_routine"] = dict(sorted(self.left_out_kinds.items()))
-        return doc
-
 
 def group_of(ep: Episode) -> str:
     """The routine kind an episode is alike with others in: kind and resource(s), in

@@ -566,24 +566,3 @@ def _extend_driver_starts(episodes: list[Episode]) -> None:
         k = bisect_right(lst, e.start_ns)
         nxt = lst[k] if k < len(lst) else None
         e.end_ns = min([*([nxt] if nxt is not None else []), e.start_ns + DRIVER_START_NS]) - 1
-
-
-def to_json(episodes: list[Episode], fmt_ns, rendered: set[str] | None = None) -> list[dict]:
-    """``diagram`` is the SVG's path when it was rendered (``rendered`` holds the slugs
-    drawn; None: every episode's), else null."""
-    return [
-        {
-            "number": e.number,
-            "kind": e.kind,
-            "title": e.title,
-            "resource": e.resource,
-            "resources": e.resources or ([e.resource] if e.resource else []),
-            "nodes": e.nodes,
-            "start": fmt_ns(e.start_ns),
-            "end": fmt_ns(e.end_ns),
-            "duration_s": round((e.end_ns - e.start_ns) / 1e9, 6),
-            "diagram": f"diagrams/{e.slug}.svg" if rendered is None or e.slug in rendered else None,
-            "detail": e.detail,
-        }
-        for e in episodes
-    ]
