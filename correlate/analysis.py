@@ -15,7 +15,7 @@ import polars as pl
 from correlate.cluster.align import Alignment
 from correlate.errors import Notices
 from correlate.model import Clock, Cluster, NodeEvents, Window
-from correlate.read.bsr import NodeParse
+from correlate.read.bsr import NodeRead
 from correlate.story.episode_index import EpisodeIndex
 from correlate.story.episodes import Episode
 from correlate.story.findings import Finding
@@ -29,7 +29,7 @@ class Analysis:
     """Everything one run found: what renderers read (they never run a stage, and never
     write into it: each output returns what it wrote, :class:`Drawn`, :class:`Bundle`)."""
 
-    nodes: list[NodeParse]
+    nodes: list[NodeRead]
     timeline: pl.DataFrame
     notices: Notices
     events: list[NodeEvents]

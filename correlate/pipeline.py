@@ -19,7 +19,7 @@ from correlate.i18n import Msg, _
 from correlate.model import NodeEvents
 from correlate.read import kernel as kernparse
 from correlate.read import kernlog, sources
-from correlate.read.bsr import NodeParse, parse_node
+from correlate.read.bsr import NodeParse, NodeRead, parse_node
 from correlate.render import bundle, report, sequence
 from correlate.render import json as summary
 from correlate.stopwatch import Stopwatch
@@ -66,7 +66,7 @@ def analyse(
         parsed.extend(read_source(src, notices))
         if progress:
             progress(sum(f.size for f in src.files))
-    _dedupe_hosts(parsed, notices)
+    parsed = _dedupe_hosts(parsed, notices)
     names = [p.name for p in parsed]
     if reference is None:
         reference = check_nodes(names, options)
@@ -74,39 +74,37 @@ def analyse(
     watch.split("parse")
     frames: list[pl.DataFrame] = []
     node_events: list[NodeEvents] = []
+    reads: list[NodeRead] = []
     for p in parsed:
         frame, ev = events.extract(p)
         frames.append(frame)
         node_events.append(ev)
-        # The entries frame lives on in ``frame``; keeping the parse's own copy too would
-        # hold a second copy of every message through the rest of the run.
-        p.frame = p.frame.clear()
-    del frame  # the loop's last frame would keep a node's messages alive through the merge
+        reads.append(p.read())
+    # The entries live on in ``frames``: holding the parses too would keep a second copy
+    # of every message through the rest of the run (and the loop's last one with them).
+    del parsed, p, frame
     watch.split("events")
     cluster = protocol.correlate(node_events)
     found_evidence = evidence.gather(
         cluster,
-        {p.name: evidence.NodeTimes.of(p.name, f) for p, f in zip(parsed, frames, strict=True)},
+        {p.name: evidence.NodeTimes.of(p.name, f) for p, f in zip(reads, frames, strict=True)},
     )
     watch.split("correlate")
-    clocks = [align.NodeClock.of(p.name, f) for p, f in zip(parsed, frames, strict=True)]
-    alignment = align.align(clocks, found_evidence.pairs, reference, options.offsets)
+    clocks = [align.NodeClock.of(p.name, f) for p, f in zip(reads, frames, strict=True)]
+    alignment, row_offsets = align.align(clocks, found_evidence.pairs, reference, options.offsets)
     del clocks  # a copy of every row's time and place, not needed past alignment
-    _alignment_notices(alignment, notices, len(parsed), cluster)
+    _alignment_notices(alignment, notices, len(reads), cluster)
     watch.split("align")
     aligned = [
         timeline.place(
             f,
-            alignment.offsets[p.name],
+            row_offsets[p.name],
             alignment.clock.times[p.name],
             alignment.unsure_rows(p.name),
         )
-        for p, f in zip(parsed, frames, strict=True)
+        for p, f in zip(reads, frames, strict=True)
     ]
-    del frames
-    # Every row's offset lives on in the timeline's offset_s column; the alignment handed
-    # on is a new one without the per-row copy (the align stage's own is let go).
-    alignment = replace(alignment, offsets={})
+    del frames, row_offsets  # both live on in the timeline's rows and offset_s column
     full = timeline.merge(
         aligned, [reference, *[n for n in names if n != reference]], alignment.clock.order
     )
@@ -118,12 +116,12 @@ def analyse(
     # window's end); scope.narrow then cuts them with everything else.
     story = episodes.build(cluster, alignment.clock)
     watch.split("episodes")
-    found = findings.find(parsed, cluster, alignment, full, found_evidence.late)
+    found = findings.find(reads, cluster, alignment, full, found_evidence.late)
     watch.split("findings")
     rows_read = full.height
     del full
     analysis = Analysis(
-        nodes=parsed,
+        nodes=reads,
         timeline=merged,
         notices=notices,
         events=cluster.nodes,
@@ -230,24 +228,28 @@ def read_source(src: sources.NodeSource, notices: Notices) -> list[NodeParse]:
     return [parse_node(src, notices)]
 
 
-def _dedupe_hosts(parsed: list[NodeParse], notices: Notices) -> None:
-    """Nodes named after hosts (a central syslog) may meet a node of the same name."""
+def _dedupe_hosts(parsed: list[NodeParse], notices: Notices) -> list[NodeParse]:
+    """Nodes named after hosts (a central syslog) may meet a node of the same name: the
+    second is renamed, in a new record."""
     seen: dict[str, int] = {}
+    out: list[NodeParse] = []
     for p in parsed:
-        if p.name in seen:
-            seen[p.name] += 1
-            new = f"{p.name}-{seen[p.name]}"
-            notices.note(
-                Msg(
-                    "two nodes are named {name}; calling the second {new}",
-                    name=f"{p.name!r}",
-                    new=f"{new!r}",
-                )
-            )
-            p.name = new
-            p.frame = p.frame.with_columns(node=pl.lit(new, pl.String).cast(pl.Categorical))
-        else:
+        if p.name not in seen:
             seen[p.name] = 1
+            out.append(p)
+            continue
+        seen[p.name] += 1
+        new = f"{p.name}-{seen[p.name]}"
+        notices.note(
+            Msg(
+                "two nodes are named {name}; calling the second {new}",
+                name=f"{p.name!r}",
+                new=f"{new!r}",
+            )
+        )
+        frame = p.frame.with_columns(node=pl.lit(new, pl.String).cast(pl.Categorical))
+        out.append(replace(p, name=new, frame=frame))
+    return out
 
 
 def _linked(cluster) -> dict[str, Msg]:

@@ -222,7 +222,6 @@ class Alignment:
     proven: int = 0
     within_resolution: int = 0
     clock: Clock = field(default_factory=lambda: Clock({}))
-    offsets: dict[str, np.ndarray] = field(default_factory=dict)  # per row, s (NaN: none)
 
     @property
     def steps(self) -> list[Step]:
@@ -296,18 +295,20 @@ def aligned_rows(
     return offsets, local_ns - shift.astype(np.int64)
 
 
-def _finish_clock(result: Alignment, clocks: list[NodeClock]) -> None:
-    """Every row's offset and aligned time, once, for every later stage, and the causal
-    order where the times alone cannot tell it."""
+def _finish_clock(result: Alignment, clocks: list[NodeClock]) -> dict[str, np.ndarray]:
+    """Every row's aligned time, once, for every later stage, and the causal order where
+    the times alone cannot tell it; returns every row's offset."""
     times: dict[str, np.ndarray] = {}
+    row_offsets: dict[str, np.ndarray] = {}
     for c in clocks:
         segs = result.nodes[c.name].segments
         offsets, aligned = aligned_rows(segs, np.arange(c.rows, dtype=np.int64), c.local_ns)
         aligned[~c.timed] = NO_TIME
         offsets[~c.timed & np.isnan(offsets)] = np.nan
-        result.offsets[c.name] = offsets
+        row_offsets[c.name] = offsets
         times[c.name] = aligned
     result.clock = Clock(times, causal_order(times, result.pairs, result.flagged))
+    return row_offsets
 
 
 ORDER_ROUNDS = 32  # a causal chain bumps at most this many times across nodes
@@ -669,7 +670,11 @@ def align(
     pairs: list[Pair],
     reference: str,
     manual: dict[str, float] | None = None,
-) -> Alignment:
+) -> tuple[Alignment, dict[str, np.ndarray]]:
+    """The cluster's clocks aligned to ``reference``, and each node's per-row offset (s,
+    NaN where a row has none) for the timeline. The per-row offsets are a value of their
+    own, not a field of the alignment: the timeline takes them into its ``offset_s``
+    column, and nothing needs them after that."""
     manual = manual or {}
     by_name = {c.name: c for c in clocks}
     result = Alignment(reference=reference, nodes={}, pairs=pairs)
@@ -736,8 +741,8 @@ def align(
     _causal_check(result)
     for na in result.nodes.values():
         _timezone(na, by_name)
-    _finish_clock(result, clocks)
-    return result
+    row_offsets = _finish_clock(result, clocks)
+    return result, row_offsets
 
 
 def _whole(clock: NodeClock, offset: float | None, basis: str) -> Segment:

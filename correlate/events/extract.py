@@ -104,18 +104,18 @@ def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
         for r in drbd:
             r["fields"] = normalize_fields(r["kind"], r["fields"], drbd84=old)
     matched.sort(key=lambda m: m["row"])
-    identity = _identity(node.name, matched, frame)
-    identity.epochs = node.epochs
-    identity.dialect = "8.4" if old else None
-    records = _walk(node.name, identity, matched, typed_commands)
-    records.polls = polls
+    identity = _identity(
+        node.name, matched, frame, epochs=node.epochs, dialect="8.4" if old else None
+    )
     all_tagged = (
         pl.concat(tagged).sort("row")
         if tagged
         else pl.DataFrame(schema={**dict(context.schema), "kind": pl.String, "_json": pl.String})
     )
     # Without the message: views of it would keep every message of the node alive.
-    records.events = all_tagged.drop("_json", "message")
+    records = _walk(
+        node.name, identity, matched, typed_commands, polls, all_tagged.drop("_json", "message")
+    )
     filled = cls.fill(frame, all_tagged["row"], all_tagged["kind"], all_tagged["_json"])
     return filled, records
 
@@ -166,7 +166,12 @@ def _drbd84(rows: list[dict[str, Any]]) -> bool:
 
 
 def _walk(
-    name: str, identity: NodeIdentity, matched: list[dict[str, Any]], commands: list
+    name: str,
+    identity: NodeIdentity,
+    matched: list[dict[str, Any]],
+    commands: list,
+    polls: pl.DataFrame,
+    events: pl.DataFrame,
 ) -> NodeEvents:
     host_ids: dict[tuple[str | None, str], int] = {}
     for r in matched:
@@ -179,7 +184,8 @@ def _walk(
     return NodeEvents(
         name=name,
         identity=identity,
-        events=pl.DataFrame(),
+        events=events,
+        polls=polls,
         state_changes=walk.state_changes,
         failed_changes=walk.failed_changes,
         split_brains=walk.split_brains,
@@ -198,8 +204,14 @@ def _walk(
 # -- identity -------------------------------------------------------------------------
 
 
-def _identity(name: str, matched: list[dict[str, Any]], frame: pl.DataFrame) -> NodeIdentity:
-    ident = NodeIdentity(name=name)
+def _identity(
+    name: str,
+    matched: list[dict[str, Any]],
+    frame: pl.DataFrame,
+    epochs: int = 0,
+    dialect: str | None = None,
+) -> NodeIdentity:
+    ident = NodeIdentity(name=name, epochs=epochs, dialect=dialect)
     formats = set(frame.select(pl.col("format").unique().cast(pl.String)).to_series().to_list())
     if "bsr" not in formats:
         ident.product = "WinDRBD" if "windrbd" in formats else "DRBD"

@@ -71,7 +71,7 @@ import os
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TypeVar
 
@@ -240,11 +240,12 @@ class FileFacts:
 
 
 @dataclass
-class NodeParse:
-    """A node's entries frame and the counts that account for every line."""
+class NodeRead:
+    """What reading a node's files found, its entries aside: the files and the counts
+    that account for every line. The analysis keeps this of each node; the entries go
+    on as the events stage's frame. A new fact of a node's reading belongs here."""
 
     name: str
-    frame: pl.DataFrame
     files: list[FileFacts] = field(default_factory=list)
     lines: int = 0
     rows: int = 0
@@ -262,6 +263,17 @@ class NodeParse:
     last_time: int | None = None
     host: str | None = None  # kernel logs: the host the lines came from
     uptime_only: bool = False  # kernel logs with monotonic stamps and no wall clock
+
+
+@dataclass
+class NodeParse(NodeRead):
+    """A node as the read stage hands it over: what was read and the entries frame."""
+
+    frame: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    def read(self) -> NodeRead:
+        """What was read, without the frame."""
+        return NodeRead(**{f.name: getattr(self, f.name) for f in fields(NodeRead)})
 
 
 @dataclass

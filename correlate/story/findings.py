@@ -24,7 +24,7 @@ from correlate.events.catalog_bsr import SPLIT_BRAIN_RESULTS
 from correlate.events.codes import rv_msg
 from correlate.i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, Join, Msg
 from correlate.model import Cluster, Ref
-from correlate.read.bsr import NodeParse
+from correlate.read.bsr import NodeRead
 from correlate.times import fmt_clock
 from correlate.vocab import Outcome, ResyncOutcome
 
@@ -197,7 +197,7 @@ class Finding:
 
 
 def find(
-    nodes: list[NodeParse],
+    nodes: list[NodeRead],
     cluster: Cluster,
     alignment: Alignment,
     timeline: pl.DataFrame,
@@ -505,7 +505,7 @@ def _split_brain(cluster: Cluster, at) -> list[Finding]:
     return out
 
 
-def _netlink(cluster: Cluster, nodes: list[NodeParse], at) -> list[Finding]:
+def _netlink(cluster: Cluster, nodes: list[NodeRead], at) -> list[Finding]:
     out = []
     ends = {n.name: n.last_time for n in nodes}
     for ev in cluster.nodes:
@@ -634,7 +634,7 @@ def _flapping(cluster: Cluster, at) -> list[Finding]:
     return out
 
 
-def _lost_lines(nodes: list[NodeParse], timeline: pl.DataFrame) -> list[Finding]:
+def _lost_lines(nodes: list[NodeRead], timeline: pl.DataFrame) -> list[Finding]:
     out = []
     marks = timeline.filter(
         (pl.col("lost_before") > 0)
