@@ -33,8 +33,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from correlate.errors import InputError, Notices
-from correlate.read.bsr import ENTRY_COLUMNS, NodeParse, parse_node
+from correlate.read.bsr import NodeParse, parse_node
 from correlate.read.sources import LogFile, NodeSource
+from correlate.schema import ENTRY_COLUMNS
 
 from .helpers import (
     DATA,

@@ -25,46 +25,7 @@ import numpy as np
 import polars as pl
 
 from correlate.model import NO_TIME
-
-COLUMNS = [
-    "node",
-    "file",
-    "line",
-    "entry",
-    "seq",
-    "epoch",
-    "local_time",
-    "offset_s",
-    "time",
-    "level",
-    "level_num",
-    "category",
-    "index",
-    "function",
-    "object",
-    "resource",
-    "volume",
-    "minor",
-    "peer_id",
-    "peer_host",
-    "thread",
-    "object_state",
-    "platform",
-    "event",
-    "fields",
-    "message",
-    "cut",
-    "lost_before",
-    "file_index",
-    "row",
-    "program",
-    "host",
-    "format",
-    "time_res_ns",
-    "cause",
-    "step",
-]
-
+from correlate.schema import TIMELINE_COLUMNS as COLUMNS
 
 # Columns with few distinct values (a node, a file, a function name, ...): stored as
 # categories, four bytes a row instead of a sixteen-byte string view, which on a long

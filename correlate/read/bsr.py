@@ -81,6 +81,7 @@ from correlate.errors import InputError, Notices
 from correlate.i18n import Msg
 from correlate.read.prefixes import match_object, prefix_patterns
 from correlate.read.sources import LogFile, NodeSource, polars_source, read_bytes, starts_compressed
+from correlate.schema import ENTRY_COLUMNS
 
 DATE = r"[0-9][0-9]/[0-9][0-9]/[0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]{7}"
 ENTRY_AT_START = rf"^[0-9]{{8,}} {DATE} \["
@@ -171,42 +172,6 @@ OBJECT_SCHEMA = {
     "platform": pl.String,
     "prefix_len": pl.Int32,
 }
-
-ENTRY_COLUMNS = [
-    "node",
-    "row",
-    "file",
-    "file_index",
-    "line",
-    "entry",
-    "seq",
-    "epoch",
-    "lost_before",
-    "local_time",
-    "level",
-    "level_num",
-    "category",
-    "index",
-    "function",
-    "object",
-    "resource",
-    "volume",
-    "minor",
-    "peer_id",
-    "peer_host",
-    "thread",
-    "object_state",
-    "platform",
-    "message",
-    "cut",
-    "event",
-    # What kernel logs bring (correlate.read.kernel); BSR's own lines fill constants.
-    "program",
-    "host",
-    "format",
-    "time_res_ns",
-    "cause",
-]
 
 
 def bsr_columns() -> list[pl.Expr]:

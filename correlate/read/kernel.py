@@ -1,5 +1,5 @@
 """Stage 1b, parse (kernel logs): a source's DRBD / WinDRBD kernel-log files -> one
-entries frame per host, in the same shape as BSR's (:data:`correlate.read.bsr.ENTRY_COLUMNS`).
+entries frame per host, in the same shape as BSR's (:data:`correlate.schema.ENTRY_COLUMNS`).
 
 :mod:`correlate.read.kernlog` reads each file into rows (format, host, program, stamps, the
 line's clock and its resolution, the DRBD object prefix); this stage gathers one host's
@@ -29,9 +29,10 @@ import polars as pl
 
 from correlate.errors import InputError, Notices
 from correlate.i18n import Msg
-from correlate.read.bsr import ENTRY_COLUMNS, HEADER_WORDS, FileFacts, NodeParse, account
+from correlate.read.bsr import HEADER_WORDS, FileFacts, NodeParse, account
 from correlate.read.kernlog import read_kernel_file
 from correlate.read.sources import NodeSource
+from correlate.schema import ENTRY_COLUMNS
 
 
 @dataclass
