@@ -56,14 +56,14 @@ def analyse(
     # which on a large capture takes minutes. A kernel log given without NAME= may hold
     # several hosts, whose node names are known only once it is read.
     names = [src.name for src in node_sources]
-    by_host = any(
-        not src.named and any(kernlog.sniff(f.head()) for f in src.files) for src in node_sources
-    )
+    # Each file's kind is sniffed once, from its head: kernel log or BSR's own.
+    kernel = [[bool(kernlog.sniff(f.head())) for f in src.files] for src in node_sources]
+    by_host = any(not src.named and any(k) for src, k in zip(node_sources, kernel, strict=True))
     reference = check_nodes(names, options) if not by_host else None
     watch.split("sources")
     parsed: list[NodeParse] = []
-    for src in node_sources:
-        parsed.extend(read_source(src, notices))
+    for src, is_kernel in zip(node_sources, kernel, strict=True):
+        parsed.extend(read_source(src, is_kernel, notices))
         if progress:
             progress(sum(f.size for f in src.files))
     parsed = _dedupe_hosts(parsed, notices)
@@ -209,10 +209,10 @@ def _only_drbd(frame: pl.DataFrame, notices: Notices) -> pl.DataFrame:
     return kept
 
 
-def read_source(src: sources.NodeSource, notices: Notices) -> list[NodeParse]:
+def read_source(src: sources.NodeSource, kernel: list[bool], notices: Notices) -> list[NodeParse]:
     """A source's files in their dialect: BSR's own log (one node), or kernel logs of
-    DRBD or WinDRBD (one node per host they hold)."""
-    kernel = [kernlog.sniff(f.head()) for f in src.files]
+    DRBD or WinDRBD (one node per host they hold). ``kernel``: which of its files the
+    sniff found to be kernel logs."""
     if all(kernel):
         return kernparse.parse_kernel_source(src, notices)
     if any(kernel):
