@@ -48,10 +48,22 @@ def run(tree: Path, args: list[str], out: Path, keep: Path, extra: list[str]) ->
     """bsrcorr of ``tree`` into ``out`` (the same path for both revisions, since the
     terminal summary names it), then moved to ``keep`` with its stdout and stderr."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
+    # ``python -m`` puts its working directory first on sys.path, before PYTHONPATH: run
+    # in ``tree`` so that it is ``tree``'s correlate that runs (checked, not assumed).
+    which = subprocess.run(
+        [sys.executable, "-c", "import correlate; print(correlate.__file__)"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not Path(which).resolve().is_relative_to(Path(tree).resolve()):
+        raise SystemExit(f"same_bundle: {tree} runs {which}, not its own correlate")
     shutil.rmtree(out, ignore_errors=True)
     done = subprocess.run(
         [sys.executable, "-m", "correlate", *args, "-o", str(out), *extra],
-        cwd=ROOT,
+        cwd=tree,
         env=env,
         capture_output=True,
         text=True,
