@@ -17,9 +17,6 @@ from .corpus import REAL, captures, check
 
 # capture -> why some of its facts do not hold yet
 KNOWN: dict[str, str] = {
-    "forum-2011-04-toshko3-node1-drbd83-splitbrain": "issue 23: DRBD 8.3's uuid_compare line",
-    "wdrbd10-attach-ioerror": "issue 23: WDRBD's 'my node_id: N' is no node-id proof yet",
-    "windrbd10-syslog-forwarded-attach": "issue 23: WinDRBD lines in a Linux syslog",
     # Silent, not false: no 2PC id, UUID set or bitmap exchange that both nodes logged
     # ties the two nodes' clocks, so bsrcorr leaves the node on its own clock; the facts
     # bound it by connection-state reasoning bsrcorr does not do.

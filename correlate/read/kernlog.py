@@ -1345,11 +1345,13 @@ _WORK_COLUMNS: dict[str, type[pl.DataType]] = {
 def _windrbd_in_syslog(frame: pl.DataFrame) -> pl.DataFrame:
     """A WinDRBD line sent over UDP to a syslog host: its own header sits inside the
     syslog message; cut it the same way (the syslog stamp stays the line's wall clock)."""
-    inner = (pl.col("format") != "windrbd") & pl.col("rest").str.contains(_IS["windrbd"])
+    # A relay may write two blanks after the host: the header starts after them.
+    rest = pl.col("rest").str.strip_chars_start(" ")
+    inner = (pl.col("format") != "windrbd") & rest.str.contains(_IS["windrbd"])
     if not frame.select(inner.any()).item():
         return frame
     part = frame.filter(inner).with_columns(
-        text=pl.col("rest"), _zone0=pl.col("zone"), _res0=pl.col("wall_res_ns")
+        text=rest, _zone0=pl.col("zone"), _res0=pl.col("wall_res_ns")
     )
     part = _windrbd_columns(_groups(part, _RE["windrbd"]))
     part = part.with_columns(
