@@ -73,3 +73,17 @@ def test_wdrbd_entry_reads_as_a_windows_prefix() -> None:
     row = _rows(text).row(0, named=True)
     assert row["format"].startswith("wdrbd+")
     assert (row["resource"], row["minor"], row["message"]) == ("r0", 1, "my node_id: 0")
+
+
+def test_unknown_prefix_never_hides_a_drbd_line() -> None:
+    text = (
+        "node-7 | collector=k8s | drbd r0 peer-b: conn( Connected -> NetworkFailure )\n"
+        "node-7 | collector=k8s | drbd r0 peer-b: conn( NetworkFailure -> Connecting )\n"
+    )
+    rows = _rows(text)
+    assert rows["format"].to_list() == ["prefix+none", "prefix+none"]
+    assert rows["is_drbd"].to_list() == [True, True]
+    assert rows["peer_host"].to_list() == ["peer-b", "peer-b"]
+    assert rows["message"][0] == "conn( Connected -> NetworkFailure )"
+    assert rows["prefix"][0] == "node-7 | collector=k8s |"
+    assert sniff(text.encode())

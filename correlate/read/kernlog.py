@@ -72,7 +72,13 @@ str (WinDRBD), ``object`` str (``none``, ``resource``, ``connection``, ``device`
 ``cause`` str (DRBD 9.2's state-change tag, cut from the message), ``is_drbd`` bool,
 ``message`` str (the text after every prefix; the whole text for ``unparsed``/``empty``),
 ``cut`` bool (a WinDRBD line split with `` ...``, or a kernel line at printk's 1024-byte
-limit).
+limit), ``prefix`` str (the text a wrapping form put before the line: grep's file name,
+talosctl's facility, WDRBD's function, an unknown collector header before a DRBD message).
+
+Wrapping forms (:func:`_unwrap`) are rewritten to the format they hold before the layers
+read them, and ``format`` names both: ``grep+syslog``, ``talos+iso``, ``wdrbd+bracket``,
+``foreign-syslog+syslog`` (Russian, German, French month names), ``foreign-dmesg-T+dmesg-T``
+(any weekday), ``prefix+none`` (a DRBD message after text no format names).
 
 Clock: each line's ``local_time`` and ``time_res_ns`` come from the stamps by
 :mod:`correlate.read.kernclock` (years of syslog stamps, WinDRBD days, boots, the monotonic
@@ -127,6 +133,7 @@ COLUMNS: dict[str, pl.DataType] = {
     "is_drbd": pl.Boolean(),
     "message": pl.String(),
     "cut": pl.Boolean(),
+    "prefix": pl.String(),
 }
 
 MONTHS = {
@@ -253,7 +260,11 @@ def sniff(head: bytes) -> bool:
     if any(bsr.match(ln) for ln in lines):
         return False  # BSR's own format: the BSR parser's job
     wrapped = [re.compile(p) for p in (_GREP, _TALOS, _WDRBD, _SYSLOG_FOREIGN, _DMESG_T_FOREIGN)]
-    hits = sum(bool(_SNIFF.match(ln) or any(w.match(ln) for w in wrapped)) for ln in lines)
+    inside = re.compile(_DRBD_INSIDE)
+    hits = sum(
+        bool(_SNIFF.match(ln) or any(w.match(ln) for w in wrapped) or inside.search(ln))
+        for ln in lines
+    )
     # Most lines, not just one: a BSR log pasted into a mail with one syslog line
     # quoted is not a kernel log.
     return hits * 2 >= len(lines)
@@ -395,7 +406,38 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
             _prefix=pl.when(new.is_not_null()).then(pl.lit(prefix)).otherwise("_prefix"),
         )
         frame = pl.concat([frame.filter(~hit), part]).sort("line")
-    return frame
+    return _unknown_prefix(frame)
+
+
+# Where a DRBD message starts inside a line whose prefix no format names.
+_DRBD_INSIDE = (
+    r"(?:^|[\s:\]|>])(?P<dmsg>(?:drbd [^\s:]+(?: [^\s:]+)?(?: \S+?)?|block drbd[0-9]+"
+    r"|drbd[0-9]+|d-con [^\s:]+): .*)$"
+)
+
+
+def _unknown_prefix(frame: pl.DataFrame) -> pl.DataFrame:
+    """A line of no known format holding a DRBD message after some text (a collector's
+    own header, a pasted prompt): the text before the message is its ``_prefix`` and
+    the message is read as a stamp-less DRBD line, never refused."""
+    text = pl.col("text")
+    known = pl.any_horizontal([text.str.contains(p) for p in _IS.values()])
+    hit = (
+        pl.col("_dialect").is_null()
+        & ~known
+        & ~text.str.contains(_DRBD_START)
+        & text.str.contains(_DRBD_INSIDE)
+    )
+    if not frame.select(hit.any()).item():
+        return frame
+    part = frame.filter(hit)
+    msg = part.select(text.str.extract(_DRBD_INSIDE, 1)).to_series()
+    part = part.with_columns(
+        _prefix=text.str.slice(0, text.str.len_chars() - msg.str.len_chars()).str.strip_chars_end(),
+        text=msg,
+        _dialect=pl.lit("prefix"),
+    )
+    return pl.concat([frame.filter(~hit), part]).sort("line")
 
 
 def _classify(frame: pl.DataFrame) -> pl.DataFrame:
@@ -1249,6 +1291,7 @@ def read_kernel_file(
         format=pl.when(pl.col("_dialect").is_not_null())
         .then(pl.concat_str([pl.col("_dialect"), pl.lit("+"), pl.col("format")]))
         .otherwise(pl.col("format")),
+        prefix=pl.col("_prefix"),
         entry=pl.lit(0, pl.UInt32),
         level_num=pl.col("_pri").mod(8).cast(pl.Int8),
         level=pl.col("_pri")
@@ -1266,7 +1309,7 @@ def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
     priority and stamps. Each row gets the same result whatever other rows are read
     with it, so the fast path's rows and these can be merged."""
     frame = _classify(_unwrap(frame))
-    wraps = frame.select("line", "_dialect")
+    wraps = frame.select("line", "_dialect", "_prefix")
     kinds = set(frame["_kind"].unique().to_list())
     parts = []
     for kind, parser in (
@@ -1302,6 +1345,7 @@ def _line_columns(part: pl.DataFrame) -> pl.DataFrame:
     way has none)."""
     work = {**_WORK_COLUMNS, **_OBJECT_SCHEMA, "is_drbd": pl.Boolean, "cause": pl.String}
     work["_dialect"] = pl.String
+    work["_prefix"] = pl.String
     for c in ("rest", "_cand", "_prefix_len"):
         del work[c]
     missing = [pl.lit(None, t).alias(c) for c, t in work.items() if c not in part.columns]
