@@ -76,7 +76,7 @@ limit), ``prefix`` str (the text a wrapping form put before the line: grep's fil
 talosctl's facility, WDRBD's function, an unknown collector header before a DRBD message).
 
 Wrapping forms (:func:`_unwrap`) are rewritten to the format they hold before the layers
-read them, and ``format`` names both: ``grep+syslog``, ``talos+iso``, ``wdrbd+bracket``,
+read them, and ``format`` names both: ``grep+syslog``, ``talos+rfc3339``, ``wdrbd+bracket``,
 ``foreign-syslog+syslog`` (Russian, German, French month names), ``foreign-dmesg-T+dmesg-T``
 (any weekday), ``prefix+none`` (a DRBD message after text no format names).
 
@@ -342,15 +342,15 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
         ("foreign-syslog", _SYSLOG_FOREIGN),
         ("foreign-dmesg-T", _DMESG_T_FOREIGN),
     )
+    # A wrapping form holds a whole file (grep prefixes every line, talosctl and WDRBD
+    # write nothing else, a locale names every month): a form none of the first lines
+    # has is not looked for in the rest.
+    head = frame.head(200)
     for name, pattern in steps:
         hit = text.str.contains(pattern)
-        if name.startswith("foreign"):
-            known = _IS["dmesg-T"] if name.endswith("dmesg-T") else _IS["syslog"]
-            hit = hit & ~text.str.contains(known)
-        if not frame.select(hit.any()).item():
+        if not head.select(hit.any()).item():
             continue
-        part = frame.filter(hit)
-        g = part.select(text.str.extract_groups(pattern)).to_series().struct.unnest()
+        g = frame.select(text.str.extract_groups(pattern)).to_series().struct.unnest()
         if name == "grep":
             new, prefix = g["grest"], g["gname"]
         elif name == "talos":
@@ -393,20 +393,24 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
                 .str.to_lowercase()
                 .replace_strict(_FOREIGN_MONTHS, default=None, return_dtype=pl.String)
             )
-            lead = "[Mon " if name.endswith("dmesg-T") else ""
+            dmesg_t = name.endswith("dmesg-T")
+            lead = "[Mon " if dmesg_t else ""
+            # An English line is left as it is (a weekday dmesg -T knows too).
+            english = frame.select(
+                text.str.contains(_IS["dmesg-T"]) if dmesg_t else g["fmon"].is_in(list(MONTHS))
+            ).to_series()
             new = pl.select(
-                pl.when(mon.is_not_null()).then(
+                pl.when(mon.is_not_null() & ~english).then(
                     pl.concat_str([pl.lit(lead), pl.lit(mon), pl.lit(" "), pl.lit(g["frest"])])
                 )
             ).to_series()
-            prefix = pl.Series([None] * part.height, dtype=pl.String)
-        part = part.with_columns(
+            prefix = pl.Series([None] * frame.height, dtype=pl.String)
+        frame = frame.with_columns(
             text=pl.coalesce(new, text),
             _dialect=pl.when(new.is_not_null()).then(pl.lit(name)).otherwise("_dialect"),
             _prefix=pl.when(new.is_not_null()).then(pl.lit(prefix)).otherwise("_prefix"),
         )
-        frame = pl.concat([frame.filter(~hit), part]).sort("line")
-    return _unknown_prefix(frame)
+    return frame
 
 
 # Where a DRBD message starts inside a line whose prefix no format names.
@@ -417,17 +421,11 @@ _DRBD_INSIDE = (
 
 
 def _unknown_prefix(frame: pl.DataFrame) -> pl.DataFrame:
-    """A line of no known format holding a DRBD message after some text (a collector's
-    own header, a pasted prompt): the text before the message is its ``_prefix`` and
-    the message is read as a stamp-less DRBD line, never refused."""
+    """An ``unparsed`` line holding a DRBD message after some text (a collector's own
+    header, a pasted prompt, a stamp in other digits): the text before the message is
+    its ``_prefix`` and the message is read as a stamp-less DRBD line, never refused."""
     text = pl.col("text")
-    known = pl.any_horizontal([text.str.contains(p) for p in _IS.values()])
-    hit = (
-        pl.col("_dialect").is_null()
-        & ~known
-        & ~text.str.contains(_DRBD_START)
-        & text.str.contains(_DRBD_INSIDE)
-    )
+    hit = (pl.col("_kind") == "unparsed") & text.str.contains(_DRBD_INSIDE)
     if not frame.select(hit.any()).item():
         return frame
     part = frame.filter(hit)
@@ -436,6 +434,7 @@ def _unknown_prefix(frame: pl.DataFrame) -> pl.DataFrame:
         _prefix=text.str.slice(0, text.str.len_chars() - msg.str.len_chars()).str.strip_chars_end(),
         text=msg,
         _dialect=pl.lit("prefix"),
+        _kind=pl.lit("none"),
     )
     return pl.concat([frame.filter(~hit), part]).sort("line")
 
@@ -1308,7 +1307,7 @@ def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
     format's stamp, host and tag, a WinDRBD header inside syslog, the kernel message's
     priority and stamps. Each row gets the same result whatever other rows are read
     with it, so the fast path's rows and these can be merged."""
-    frame = _classify(_unwrap(frame))
+    frame = _unknown_prefix(_classify(_unwrap(frame)))
     wraps = frame.select("line", "_dialect", "_prefix")
     kinds = set(frame["_kind"].unique().to_list())
     parts = []
