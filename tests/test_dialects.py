@@ -87,3 +87,35 @@ def test_unknown_prefix_never_hides_a_drbd_line() -> None:
     assert rows["message"][0] == "conn( Connected -> NetworkFailure )"
     assert rows["prefix"][0] == "node-7 | collector=k8s |"
     assert sniff(text.encode())
+
+
+def test_a_syslog_year_never_puts_a_line_after_the_file_time(tmp_path) -> None:
+    """A ``Dec 14`` line in a file last written on Dec 7 is of the year before."""
+    import os
+    from datetime import datetime
+
+    path = tmp_path / "kern.log"
+    path.write_text("Dec 14 10:00:00 h1 kernel: drbd r0: Starting worker thread\n")
+    os.utime(path, (datetime(2026, 12, 7, 12, 0).timestamp(),) * 2)
+    log = LogFile(str(path), path=path, size=path.stat().st_size)
+    frame = read_kernel_file(log, Notices(), "n")[0].frame
+    assert frame["local_time"][0] == datetime(2025, 12, 14, 10, 0)
+    # The same line in a file written after it keeps the file's year.
+    os.utime(path, (datetime(2026, 12, 15).timestamp(),) * 2)
+    frame = read_kernel_file(log, Notices(), "n")[0].frame
+    assert frame["local_time"][0] == datetime(2026, 12, 14, 10, 0)
+
+
+def test_year_option_sets_the_syslog_year(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from correlate.cli import main
+
+    path = tmp_path / "kern.log"
+    path.write_text(
+        "Mar  3 15:04:20 h1 kernel: drbd r0 h2: conn( Connected -> NetworkFailure )\n"
+        "Mar  3 15:04:21 h1 kernel: drbd r0 h2: conn( NetworkFailure -> Connecting )\n"
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, [str(path), "-o", str(out), "--year", "2019", "--timeline"])
+    assert "2019-03-03" in res.output, res.output

@@ -40,11 +40,13 @@ class _Host:
     parts: list[tuple[pl.DataFrame, FileFacts]]
 
 
-def parse_kernel_source(source: NodeSource, notices: Notices) -> list[NodeParse]:
+def parse_kernel_source(
+    source: NodeSource, notices: Notices, year: int | None = None
+) -> list[NodeParse]:
     """The source's kernel-log files -> one :class:`NodeParse` per host they hold."""
     hosts: dict[str | None, _Host] = {}
     for log in source.files:
-        for hf in read_kernel_file(log, notices, source.name):
+        for hf in read_kernel_file(log, notices, source.name, year):
             hosts.setdefault(hf.host, _Host(hf.host, [])).parts.append((hf.frame, hf.facts))
     named = [h for h in hosts if h is not None]
     if source.named and len(named) > 1:
