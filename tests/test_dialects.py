@@ -119,3 +119,35 @@ def test_year_option_sets_the_syslog_year(tmp_path) -> None:
     out = tmp_path / "out"
     res = CliRunner().invoke(main, [str(path), "-o", str(out), "--year", "2019", "--timeline"])
     assert "2019-03-03" in res.output, res.output
+
+
+def _exit_and_err(tmp_path, text: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from correlate.cli import main
+
+    path = tmp_path / "k.log"
+    path.write_text(text)
+    res = CliRunner().invoke(main, [str(path), "-o", str(tmp_path / "out")])
+    return res.exit_code, res.output + (res.stderr if res.stderr_bytes is not None else "")
+
+
+def test_blank_and_cut_last_lines_are_counted_not_warned(tmp_path) -> None:
+    code, err = _exit_and_err(
+        tmp_path,
+        "Mar  3 15:04:20 h1 kernel: drbd r0 h2: conn( Connected -> NetworkFailure )\n\n"
+        "Mar  3 15:04:21 h1 kernel: drbd r0 h2: conn( NetworkFailure -> Connecting )\n"
+        "Mar  3 15:0",
+    )
+    assert code == 0, err
+    assert "1 blank line(s)" in err and "has no line end" in err
+
+
+def test_a_bare_dmesg_alone_is_no_alignment_warning(tmp_path) -> None:
+    code, err = _exit_and_err(
+        tmp_path,
+        "[  100.000000] drbd r0 h2: conn( Connected -> NetworkFailure )\n"
+        "[  101.000000] drbd r0 h2: conn( NetworkFailure -> Connecting )\n",
+    )
+    assert code == 0, err
+    assert "warning" not in err

@@ -329,7 +329,9 @@ def place_lines(frame: pl.DataFrame, notices: Notices, node: str, display: str) 
     )
     for host, n in lonely:
         who = "" if host == "" else f" (host {host})"
-        notices.warn(
+        # A note: alone (one bare dmesg) there is nothing to align; beside other nodes
+        # the alignment stage warns if the evidence cannot place it.
+        notices.note(
             Msg(
                 "{display}{who}: {n} line(s) carry only the kernel's uptime stamp and "
                 "no line of that boot a wall-clock one: local_time counts from "
