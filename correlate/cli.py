@@ -264,6 +264,15 @@ def _input_size(specs: tuple[str, ...]) -> int:
     ),
 )
 @click.option(
+    "--year",
+    type=click.IntRange(1970, 2200),
+    metavar="YYYY",
+    help=N_(
+        "The year of the first syslog stamp (Mar  3 15:04:20 carries none); default: "
+        "from the file's modification time, never after it."
+    ),
+)
+@click.option(
     "--since", metavar="TIME", help=N_("Keep what lies from this aligned time on (ISO 8601).")
 )
 @click.option(
@@ -320,6 +329,7 @@ def main(
     only: str | None,
     since: str | None,
     until: str | None,
+    year: int | None,
     lang: str | None,
     timings: bool,
     debug: bool,
@@ -353,6 +363,7 @@ def main(
         diagrams=diagrams,
         only=only,
         csv=write_csv,
+        year=year,
     )
     notices = Notices()
     watch = Stopwatch() if timings else None

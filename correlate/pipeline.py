@@ -41,6 +41,7 @@ class Options:
     diagrams: str = "auto"
     only: str | None = None  # "drbd": the timeline keeps the replication lines only
     csv: bool = False  # also write timeline.csv
+    year: int | None = None  # --year: the first syslog stamp's year
 
 
 def analyse(
@@ -63,7 +64,7 @@ def analyse(
     watch.split("sources")
     parsed: list[NodeParse] = []
     for src, is_kernel in zip(node_sources, kernel, strict=True):
-        parsed.extend(read_source(src, is_kernel, notices))
+        parsed.extend(read_source(src, is_kernel, notices, options.year))
         if progress:
             progress(sum(f.size for f in src.files))
     parsed = _dedupe_hosts(parsed, notices)
@@ -209,12 +210,14 @@ def _only_drbd(frame: pl.DataFrame, notices: Notices) -> pl.DataFrame:
     return kept
 
 
-def read_source(src: sources.NodeSource, kernel: list[bool], notices: Notices) -> list[NodeParse]:
+def read_source(
+    src: sources.NodeSource, kernel: list[bool], notices: Notices, year: int | None = None
+) -> list[NodeParse]:
     """A source's files in their dialect: BSR's own log (one node), or kernel logs of
     DRBD or WinDRBD (one node per host they hold). ``kernel``: which of its files the
     sniff found to be kernel logs."""
     if all(kernel):
-        return kernparse.parse_kernel_source(src, notices)
+        return kernparse.parse_kernel_source(src, notices, year)
     if any(kernel):
         mixed = ", ".join(f.display for f, k in zip(src.files, kernel, strict=True) if k)
         raise InputError(

@@ -120,7 +120,14 @@ def _facts(folder: Path, f: dict, a: Analysis | None) -> list[Fact]:
         found = any(
             node == u["node"]
             and (u.get("peer") in (None, "peer") or peer == u["peer"])
-            and (d.resource == u["resource"] if u.get("resource") else True)
+            and (
+                d.resource == u["resource"]
+                # A line naming only its device (8.3/8.4 "block drbd0:"): the facts'
+                # resource key stands for the device.
+                or (d.resource is None and u.get("device") == f"drbd{d.minor}")
+                if u.get("resource")
+                else True
+            )
             and u["result"] in (d.logged[0], d.result_name)
             and u["rule"] in (d.logged[1], d.rule_name)
             for node, peer, d in got_dec

@@ -17,14 +17,6 @@ from .corpus import REAL, captures, check
 
 # capture -> why some of its facts do not hold yet
 KNOWN: dict[str, str] = {
-    "drbd115-ipport-peer-syncsource": "issue 23: resyncs of a peer named by IP:port",
-    "drbdreactor1-colo-srv-3-ru-locale": "issue 23: a journal with Russian month names",
-    "forum-2011-04-toshko3-node1-drbd83-splitbrain": "issue 23: DRBD 8.3's uuid_compare line",
-    "linstor131-px2-kernlog-grep": "issue 23: lines prefixed by grep (kern.log:...)",
-    "piraeus-operator-671-k8s-m0-declined-by-peer": "issue 23: dmesg -T with German weekdays",
-    "piraeus579-talos-ozt-z3h-dmesg": "issue 23: talosctl dmesg lines",
-    "wdrbd10-attach-ioerror": "issue 23: WDRBD, BSR's predecessor",
-    "windrbd10-syslog-forwarded-attach": "issue 23: WinDRBD lines in a Linux syslog",
     # Silent, not false: no 2PC id, UUID set or bitmap exchange that both nodes logged
     # ties the two nodes' clocks, so bsrcorr leaves the node on its own clock; the facts
     # bound it by connection-state reasoning bsrcorr does not do.

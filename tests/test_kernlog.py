@@ -561,8 +561,8 @@ def test_every_drbd_object_prefix_decodes(tmp_path: Path) -> None:
 
 
 def test_stamps_take_ascii_digits_only(tmp_path: Path) -> None:
-    """A stamp written with other digits (Arabic-Indic three here) is no stamp: the line
-    is unparsed and counted, not a syslog or dmesg line without a time."""
+    """A stamp written with other digits (Arabic-Indic three here) is no stamp: the DRBD
+    message is still read, the text before it kept as its prefix, with no time."""
     path = tmp_path / "digits.log"
     path.write_bytes(
         b"Mar  3 15:04:20 hostA kernel: drbd r0: Starting worker thread\n"
@@ -570,5 +570,7 @@ def test_stamps_take_ascii_digits_only(tmp_path: Path) -> None:
         + "[  92\u0663.311900] drbd r0: conn( A -> B )\n".encode()
     )
     f = frame_of(path)
-    assert f["format"].to_list() == ["syslog", "unparsed", "unparsed"]
+    assert f["format"].to_list() == ["syslog", "prefix+none", "prefix+none"]
+    assert f["local_time"].null_count() == 2
+    assert f["prefix"][2] == "[  92\u0663.311900]"
     assert row(f, 1)["local_time"] == datetime(2023, 3, 3, 15, 4, 20)

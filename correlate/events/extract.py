@@ -260,6 +260,15 @@ def _identity(
             if found and resource is not None:
                 ident.node_ids[resource] = int(found.group(1))
         source = "VOLUME:98 local node id"
+    if not ident.node_ids:
+        # The attach reads the node's own id from its meta data: "my node_id: N".
+        mine = frame.filter(pl.col("message").str.contains(r"^my node_id: \d+$")).select(
+            "resource", "message"
+        )
+        for resource, message in mine.unique("resource", keep="first").iter_rows():
+            if resource is not None:
+                ident.node_ids[resource] = int(message.rsplit(" ", 1)[1])
+        source = "the attach's 'my node_id'"
     if ident.node_ids:
         ident.node_id = Counter(ident.node_ids.values()).most_common(1)[0][0]
         ident.node_id_from = source

@@ -47,7 +47,7 @@ days are counted from 1970-01-01 where the time of day falls back, with a notice
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -84,7 +84,10 @@ def settle_years(
     prev = pl.col("_month").forward_fill().shift(1)
     roll = (rows & (pl.col("_month") <= prev - 6)).fill_null(False).cast(pl.Int32)
     stats = frame.select(
-        n=rows.sum(), rolls=roll.sum(), last=pl.col("_month").drop_nulls().last()
+        n=rows.sum(),
+        rolls=roll.sum(),
+        last=pl.col("_month").drop_nulls().last(),
+        last_md=pl.col("_mdclock").cast(pl.String).drop_nulls().last(),
     ).row(0, named=True)
     if not stats["n"]:
         return frame
@@ -100,7 +103,17 @@ def settle_years(
                 mtime = None
         last_month = int(stats["last"])
         if mtime is not None:
+            # The last stamp is no later than the file's last write: if it would be in
+            # the write's year (a "Dec 14" line in a file written on Dec 7), it is of the
+            # year before. A day's slack covers a clock or zone difference.
             last_year = mtime.year if last_month <= mtime.month else mtime.year - 1
+            if last_year == mtime.year and stats["last_md"]:
+                try:
+                    last = datetime.strptime(f"{last_year} {stats['last_md']}", _YEAR_STAMP)
+                except ValueError:
+                    last = None
+                if last is not None and last > mtime + timedelta(days=1):
+                    last_year -= 1
             why = Msg(
                 "year {year} for the last stamp, from the file's modification time",
                 year=last_year,
@@ -316,7 +329,9 @@ def place_lines(frame: pl.DataFrame, notices: Notices, node: str, display: str) 
     )
     for host, n in lonely:
         who = "" if host == "" else f" (host {host})"
-        notices.warn(
+        # A note: alone (one bare dmesg) there is nothing to align; beside other nodes
+        # the alignment stage warns if the evidence cannot place it.
+        notices.note(
             Msg(
                 "{display}{who}: {n} line(s) carry only the kernel's uptime stamp and "
                 "no line of that boot a wall-clock one: local_time counts from "

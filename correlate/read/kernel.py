@@ -31,7 +31,7 @@ from correlate.errors import InputError, Notices
 from correlate.i18n import Msg
 from correlate.read.bsr import HEADER_WORDS, FileFacts, NodeParse, account
 from correlate.read.kernlog import read_kernel_file
-from correlate.read.sources import NodeSource
+from correlate.read.sources import LogFile, NodeSource
 from correlate.schema import ENTRY_COLUMNS
 
 
@@ -41,11 +41,13 @@ class _Host:
     parts: list[tuple[pl.DataFrame, FileFacts]]
 
 
-def parse_kernel_source(source: NodeSource, notices: Notices) -> list[NodeParse]:
+def parse_kernel_source(
+    source: NodeSource, notices: Notices, year: int | None = None
+) -> list[NodeParse]:
     """The source's kernel-log files -> one :class:`NodeParse` per host they hold."""
     hosts: dict[str | None, _Host] = {}
     for log in source.files:
-        for hf in read_kernel_file(log, notices, source.name):
+        for hf in read_kernel_file(log, notices, source.name, year):
             hosts.setdefault(hf.host, _Host(hf.host, [])).parts.append((hf.frame, hf.facts))
     named = [h for h in hosts if h is not None]
     if source.named and len(named) > 1:
@@ -79,13 +81,13 @@ def parse_kernel_source(source: NodeSource, notices: Notices) -> list[NodeParse]
             name = source.name
         else:
             name = host if host is not None else f"{source.name}-no-host"
-        out.append(_node(name, group, notices))
+        out.append(_node(name, group, notices, source))
     # Lines no host claims, in a file of one host, belong to that host (kernlog did
     # that); here only a multi-host file can leave some, as a node of their own.
     return out
 
 
-def _node(name: str, group: _Host, notices: Notices) -> NodeParse:
+def _node(name: str, group: _Host, notices: Notices, source: NodeSource) -> NodeParse:
     # Content order across rotated files: first time, then the name.
     parts = sorted(
         group.parts,
@@ -146,13 +148,29 @@ def _node(name: str, group: _Host, notices: Notices) -> NodeParse:
         .select(ENTRY_COLUMNS)
         .with_columns(pl.col(HEADER_WORDS).cast(pl.Categorical))
     )
-    if result.unparsed:
-        share = result.unparsed / max(result.rows, 1)
+    # Blank lines and a last line cut short (no line end: the file was copied while
+    # written) are counted, not warned about: they hide nothing.
+    blank = int(frame.select((pl.col("format") == "empty").sum()).item())
+    partial = _partial_last(frame, source)
+    if blank:
+        notices.note(Msg("{blank} blank line(s), counted as rows", blank=blank), name)
+    if partial:
+        notices.note(
+            Msg(
+                "the last line of {partial} file(s) has no line end and no log structure "
+                "(cut while written); counted as a row",
+                partial=partial,
+            ),
+            name,
+        )
+    structure_lost = result.unparsed - blank - partial
+    if structure_lost > 0:
+        share = structure_lost / max(result.rows, 1)
         notices.warn(
             Msg(
                 "{unparsed} line(s) have no recognisable log structure ({share}); kept "
                 "as event=unparsed",
-                unparsed=result.unparsed,
+                unparsed=structure_lost,
                 share=f"{share:.1%}",
             ),
             name,
@@ -165,6 +183,30 @@ def _node(name: str, group: _Host, notices: Notices) -> NodeParse:
         ).item()
     )
     return result
+
+
+def _partial_last(frame: pl.DataFrame, source: NodeSource) -> int:
+    """How many files end in a line without a line end (cut while written) that no
+    format reads: their last row is ``unparsed``."""
+    count = 0
+    for log in source.files:
+        if not log.size or _last_byte(log) == b"\n":
+            continue
+        last = frame.filter(pl.col("file").cast(pl.String) == log.display).tail(1)
+        count += bool(last.height and last["format"][0] == "unparsed")
+    return count
+
+
+def _last_byte(log: LogFile) -> bytes:
+    if log.data is not None:
+        return log.data[-1:]
+    assert log.path is not None
+    try:
+        with open(log.path, "rb") as fh:
+            fh.seek(-1, 2)
+            return fh.read(1)
+    except OSError:
+        return b"\n"
 
 
 def _first_line(source: NodeSource) -> str:

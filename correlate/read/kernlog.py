@@ -72,7 +72,13 @@ str (WinDRBD), ``object`` str (``none``, ``resource``, ``connection``, ``device`
 ``cause`` str (DRBD 9.2's state-change tag, cut from the message), ``is_drbd`` bool,
 ``message`` str (the text after every prefix; the whole text for ``unparsed``/``empty``),
 ``cut`` bool (a WinDRBD line split with `` ...``, or a kernel line at printk's 1024-byte
-limit).
+limit), ``prefix`` str (the text a wrapping form put before the line: grep's file name,
+talosctl's facility, WDRBD's function, an unknown collector header before a DRBD message).
+
+Wrapping forms (:func:`_unwrap`) are rewritten to the format they hold before the layers
+read them, and ``format`` names both: ``grep+syslog``, ``talos+rfc3339``, ``wdrbd+bracket``,
+``foreign-syslog+syslog`` (Russian, German, French month names), ``foreign-dmesg-T+dmesg-T``
+(any weekday), ``prefix+none`` (a DRBD message after text no format names).
 
 Clock: each line's ``local_time`` and ``time_res_ns`` come from the stamps by
 :mod:`correlate.read.kernclock` (years of syslog stamps, WinDRBD days, boots, the monotonic
@@ -127,6 +133,7 @@ COLUMNS: dict[str, pl.DataType] = {
     "is_drbd": pl.Boolean(),
     "message": pl.String(),
     "cut": pl.Boolean(),
+    "prefix": pl.String(),
 }
 
 MONTHS = {
@@ -196,7 +203,8 @@ _NONE_SHAPE = (
 # no ':' (resource, volume, minor, peer host), so the first ": " ends the prefix.
 _DRBD_PREFIX = (
     r"^(drbd \S+?(?: minor [0-9]+)?(?: pnode-id:-?[0-9]+)?, [a-z]+\([^)]*\)(?:, [a-z]+\([^)]*\))*: "
-    r"|drbd [^\s:]+(?: [^\s:]+){0,2}: |drbd: |block drbd[0-9]+: |drbd[0-9]+: |d-con [^\s:]+: )"
+    r"|drbd [^\s:]+(?: [^\s:]+)?(?: \S+?)?: |drbd: |block drbd[0-9]+: |drbd[0-9]+: "
+    r"|d-con [^\s:]+: )"
 )
 # The tag after a state change's last ")"; the " -> " test picks the rows.
 _CAUSE = r"\) \[([^\[\]]+)\]$"
@@ -251,7 +259,12 @@ def sniff(head: bytes) -> bool:
     bsr = re.compile(ENTRY_AT_START)
     if any(bsr.match(ln) for ln in lines):
         return False  # BSR's own format: the BSR parser's job
-    hits = sum(bool(_SNIFF.match(ln)) for ln in lines)
+    wrapped = [re.compile(p) for p in (_GREP, _TALOS, _WDRBD, _SYSLOG_FOREIGN, _DMESG_T_FOREIGN)]
+    inside = re.compile(_DRBD_INSIDE)
+    hits = sum(
+        bool(_SNIFF.match(ln) or any(w.match(ln) for w in wrapped) or inside.search(ln))
+        for ln in lines
+    )
     # Most lines, not just one: a BSR log pasted into a mail with one syslog line
     # quoted is not a kernel log.
     return hits * 2 >= len(lines)
@@ -276,6 +289,154 @@ def _read_lines(log: LogFile, facts: FileFacts) -> pl.DataFrame:
         if facts.nul_lines:
             frame = frame.with_columns(pl.col("text").str.replace_all("\x00", "", literal=True))
     return frame.with_columns(pl.col("text").str.strip_chars_end("\r"))
+
+
+# -- wrappers: forms that hold a known format inside another one ------------------------
+
+# ``grep`` over several files: ``kern.log:Mar  3 ...``, ``kern.log.1:...``, ``file:123:...``
+# (the name holds no blank, colon or bracket; the line after it starts a known format).
+_GREP = (
+    r"^(?P<gname>[^\s:\[\]<{]+):(?:[0-9]+[:-])?(?P<grest>(?:[A-Z][a-z]{2} +[0-9]{1,2} [0-9]{2}:"
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}T|\[|<[0-9]).*)$"
+)
+# ``talosctl dmesg``: ``host: kern: info: [2023-05-04T09:46:51.123456789Z]: message``.
+_TALOS = (
+    r"^(?P<thost>[^\s:]+): (?P<tfac>[a-z]+): *(?P<tlvl>[a-z]+): "
+    r"\[(?P<tstamp>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z)\]: (?P<trest>.*)$"
+)
+# WDRBD (BSR's predecessor): ``00000048 08/25/2016 16:06:47.147 [function] WDRBD_INFO<6>...``.
+_WDRBD = (
+    r"^(?P<wser>[0-9]{8}) (?P<wmm>[0-9]{2})/(?P<wdd>[0-9]{2})/(?P<wyy>[0-9]{4}) "
+    r"(?P<wclock>[0-9:]{8}\.[0-9]{3}) \[(?P<wfunc>[^\]]*)\] WDRBD_[A-Z]+(?P<wrest><[0-7]>.*)$"
+)
+_RU_MONTHS = ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"]
+# Month names as non-English journals and ``dmesg -T`` write them (lower-cased, no dot).
+_FOREIGN_MONTHS = {
+    **dict(zip(_RU_MONTHS, MONTHS, strict=True)),
+    **{m.lower(): m for m in MONTHS},
+    **{"mär": "Mar", "mrz": "Mar", "mai": "May", "okt": "Oct", "dez": "Dec"},
+    **{"févr": "Feb", "avr": "Apr", "juin": "Jun", "juil": "Jul", "déc": "Dec"},
+}
+_SYSLOG_FOREIGN = (
+    r"^(?P<fmon>[^\W\d_]{3,4})\.? +(?P<frest>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2} .*)$"
+)
+_DMESG_T_FOREIGN = (
+    r"^\[[^\W\d_]{2,4}\.? (?P<fmon>[^\W\d_]{3,4})\.? +"
+    r"(?P<frest>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}\].*)$"
+)
+_TALOS_LEVELS = {"emerg": 0, "alert": 1, "crit": 2, "err": 3, "warning": 4, "warn": 4}
+_TALOS_LEVELS |= {"notice": 5, "info": 6, "debug": 7}
+
+
+def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rewrite each line of a wrapping form into the known format it holds, columnar,
+    and name the form in ``_dialect`` (null: the line was not wrapped): grep's file
+    name (kept in ``_prefix``), ``talosctl dmesg`` (an ISO line), WDRBD (a bracket
+    line, its serial and function dropped), non-English month and weekday names."""
+    text = pl.col("text")
+    frame = frame.with_columns(_dialect=pl.lit(None, pl.String), _prefix=pl.lit(None, pl.String))
+    steps = (
+        ("grep", _GREP),
+        ("talos", _TALOS),
+        ("wdrbd", _WDRBD),
+        ("foreign-syslog", _SYSLOG_FOREIGN),
+        ("foreign-dmesg-T", _DMESG_T_FOREIGN),
+    )
+    # A wrapping form holds a whole file (grep prefixes every line, talosctl and WDRBD
+    # write nothing else, a locale names every month): a form none of the first lines
+    # has is not looked for in the rest.
+    head = frame.head(200)
+    for name, pattern in steps:
+        hit = text.str.contains(pattern)
+        if not head.select(hit.any()).item():
+            continue
+        g = frame.select(text.str.extract_groups(pattern)).to_series().struct.unnest()
+        if name == "grep":
+            new, prefix = g["grest"], g["gname"]
+        elif name == "talos":
+            pri = g["tlvl"].replace_strict(_TALOS_LEVELS, default=6, return_dtype=pl.Int32)
+            new = g.select(
+                pl.concat_str(
+                    [
+                        pl.col("tstamp"),
+                        pl.lit(" "),
+                        pl.col("thost"),
+                        pl.lit(" kernel: <"),
+                        pl.lit(pri),
+                        pl.lit(">"),
+                        pl.col("trest"),
+                    ]
+                )
+            ).to_series()
+            prefix = g["tfac"]
+        elif name == "wdrbd":
+            new = g.select(
+                pl.concat_str(
+                    [
+                        pl.lit("["),
+                        pl.col("wyy"),
+                        pl.lit("/"),
+                        pl.col("wmm"),
+                        pl.lit("/"),
+                        pl.col("wdd"),
+                        pl.lit(" "),
+                        pl.col("wclock"),
+                        pl.lit("] kernel: "),
+                        pl.col("wrest"),
+                    ]
+                )
+            ).to_series()
+            prefix = g["wfunc"]
+        else:
+            mon = (
+                g["fmon"]
+                .str.to_lowercase()
+                .replace_strict(_FOREIGN_MONTHS, default=None, return_dtype=pl.String)
+            )
+            dmesg_t = name.endswith("dmesg-T")
+            lead = "[Mon " if dmesg_t else ""
+            # An English line is left as it is (a weekday dmesg -T knows too).
+            english = frame.select(
+                text.str.contains(_IS["dmesg-T"]) if dmesg_t else g["fmon"].is_in(list(MONTHS))
+            ).to_series()
+            new = pl.select(
+                pl.when(mon.is_not_null() & ~english).then(
+                    pl.concat_str([pl.lit(lead), pl.lit(mon), pl.lit(" "), pl.lit(g["frest"])])
+                )
+            ).to_series()
+            prefix = pl.Series([None] * frame.height, dtype=pl.String)
+        frame = frame.with_columns(
+            text=pl.coalesce(new, text),
+            _dialect=pl.when(new.is_not_null()).then(pl.lit(name)).otherwise("_dialect"),
+            _prefix=pl.when(new.is_not_null()).then(pl.lit(prefix)).otherwise("_prefix"),
+        )
+    return frame
+
+
+# Where a DRBD message starts inside a line whose prefix no format names.
+_DRBD_INSIDE = (
+    r"(?:^|[\s:\]|>])(?P<dmsg>(?:drbd [^\s:]+(?: [^\s:]+)?(?: \S+?)?|block drbd[0-9]+"
+    r"|drbd[0-9]+|d-con [^\s:]+): .*)$"
+)
+
+
+def _unknown_prefix(frame: pl.DataFrame) -> pl.DataFrame:
+    """An ``unparsed`` line holding a DRBD message after some text (a collector's own
+    header, a pasted prompt, a stamp in other digits): the text before the message is
+    its ``_prefix`` and the message is read as a stamp-less DRBD line, never refused."""
+    text = pl.col("text")
+    hit = (pl.col("_kind") == "unparsed") & text.str.contains(_DRBD_INSIDE)
+    if not frame.select(hit.any()).item():
+        return frame
+    part = frame.filter(hit)
+    msg = part.select(text.str.extract(_DRBD_INSIDE, 1)).to_series()
+    part = part.with_columns(
+        _prefix=text.str.slice(0, text.str.len_chars() - msg.str.len_chars()).str.strip_chars_end(),
+        text=msg,
+        _dialect=pl.lit("prefix"),
+        _kind=pl.lit("none"),
+    )
+    return pl.concat([frame.filter(~hit), part]).sort("line")
 
 
 def _classify(frame: pl.DataFrame) -> pl.DataFrame:
@@ -1124,6 +1285,12 @@ def read_kernel_file(
     frame = number_boots(frame)
     frame = place_lines(frame, notices, node, log.display)
     frame = frame.with_columns(
+        # A wrapping form (grep, talosctl, WDRBD, a foreign locale) named with the
+        # format it holds: ``talos+rfc3339``.
+        format=pl.when(pl.col("_dialect").is_not_null())
+        .then(pl.concat_str([pl.col("_dialect"), pl.lit("+"), pl.col("format")]))
+        .otherwise(pl.col("format")),
+        prefix=pl.col("_prefix"),
         entry=pl.lit(0, pl.UInt32),
         level_num=pl.col("_pri").mod(8).cast(pl.Int8),
         level=pl.col("_pri")
@@ -1140,7 +1307,8 @@ def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
     format's stamp, host and tag, a WinDRBD header inside syslog, the kernel message's
     priority and stamps. Each row gets the same result whatever other rows are read
     with it, so the fast path's rows and these can be merged."""
-    frame = _classify(frame)
+    frame = _unknown_prefix(_classify(_unwrap(frame)))
+    wraps = frame.select("line", "_dialect", "_prefix")
     kinds = set(frame["_kind"].unique().to_list())
     parts = []
     for kind, parser in (
@@ -1167,13 +1335,16 @@ def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
     if len(parts) > 1:
         frame = frame.sort("line")
     frame = _windrbd_in_syslog(frame)
-    return _line_columns(_drbd_layer(_kernel_layer(frame)))
+    frame = _drbd_layer(_kernel_layer(frame)).join(wraps, on="line", maintain_order="left")
+    return _line_columns(frame)
 
 
 def _line_columns(part: pl.DataFrame) -> pl.DataFrame:
     """The columns both ways hand on after the DRBD layer, in one order (null where a
     way has none)."""
     work = {**_WORK_COLUMNS, **_OBJECT_SCHEMA, "is_drbd": pl.Boolean, "cause": pl.String}
+    work["_dialect"] = pl.String
+    work["_prefix"] = pl.String
     for c in ("rest", "_cand", "_prefix_len"):
         del work[c]
     missing = [pl.lit(None, t).alias(c) for c, t in work.items() if c not in part.columns]
@@ -1217,11 +1388,13 @@ _WORK_COLUMNS: dict[str, type[pl.DataType]] = {
 def _windrbd_in_syslog(frame: pl.DataFrame) -> pl.DataFrame:
     """A WinDRBD line sent over UDP to a syslog host: its own header sits inside the
     syslog message; cut it the same way (the syslog stamp stays the line's wall clock)."""
-    inner = (pl.col("format") != "windrbd") & pl.col("rest").str.contains(_IS["windrbd"])
+    # A relay may write two blanks after the host: the header starts after them.
+    rest = pl.col("rest").str.strip_chars_start(" ")
+    inner = (pl.col("format") != "windrbd") & rest.str.contains(_IS["windrbd"])
     if not frame.select(inner.any()).item():
         return frame
     part = frame.filter(inner).with_columns(
-        text=pl.col("rest"), _zone0=pl.col("zone"), _res0=pl.col("wall_res_ns")
+        text=rest, _zone0=pl.col("zone"), _res0=pl.col("wall_res_ns")
     )
     part = _windrbd_columns(_groups(part, _RE["windrbd"]))
     part = part.with_columns(

@@ -1,0 +1,153 @@
+"""Wrapping forms of kernel logs (issue 23): grep's file prefix, ``talosctl dmesg``,
+WDRBD, foreign month/weekday names, peers named by IP:port."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from correlate.errors import Notices
+from correlate.read.kernlog import read_kernel_file, sniff
+from correlate.read.sources import LogFile
+
+
+def _rows(text: str) -> pl.DataFrame:
+    data = text.encode()
+    frames = read_kernel_file(LogFile("sim.log", data=data, size=len(data)), Notices(), "n", 2023)
+    return pl.concat([f.frame for f in frames]).sort("line")
+
+
+def test_grep_prefix_is_cut_and_named() -> None:
+    text = (
+        "kern.log:Apr 26 00:00:34 px2 kernel: [172678.053420] drbd vm-1: "
+        "role( Primary -> Secondary )\n"
+        "kern.log.1:Apr 26 00:00:40 px2 kernel: [172683.184105] drbd vm-2: "
+        "role( Primary -> Secondary )\n"
+    )
+    assert sniff(text.encode())
+    rows = _rows(text)
+    assert rows["format"].to_list() == ["grep+syslog", "grep+syslog"]
+    assert rows["resource"].to_list() == ["vm-1", "vm-2"]
+    assert rows["host"].to_list() == ["px2", "px2"]
+
+
+def test_talos_line_reads_its_iso_stamp_and_level() -> None:
+    text = (
+        "talos-a: kern: warning: [2023-12-18T10:52:04.594771883Z]: "
+        "drbd r0 talos-b: meta connection shut down by peer.\n"
+    )
+    assert sniff(text.encode())
+    row = _rows(text).row(0, named=True)
+    assert row["format"].startswith("talos+")
+    assert (row["resource"], row["peer_host"], row["level"]) == ("r0", "talos-b", "warn")
+    assert row["message"] == "meta connection shut down by peer."
+
+
+def test_russian_months_and_german_weekdays() -> None:
+    ru = "апр 21 13:59:39 colo-srv-3 kernel: drbd linstor_db colo-srv-1: PingAck did not arrive.\n"
+    de = (
+        "[Mo Jun  3 05:16:06 2024] drbd pvc-1: Preparing cluster-wide state change 35 (2->-1 3/1)\n"
+    )
+    for text, month in ((ru, 4), (de, 6)):
+        assert sniff(text.encode())
+        row = _rows(text).row(0, named=True)
+        assert row["resource"] in ("linstor_db", "pvc-1")
+        assert row["local_time"].month == month
+
+
+def test_ip_port_peer_is_a_peer_device() -> None:
+    text = "[872526.919707] drbd 6/1 drbd1 192.180.50.13:7781: repl( WFBitMapS -> SyncSource )\n"
+    row = _rows(text).row(0, named=True)
+    assert (row["object"], row["resource"], row["peer_host"]) == (
+        "peer_device",
+        "6",
+        "192.180.50.13:7781",
+    )
+
+
+def test_wdrbd_entry_reads_as_a_windows_prefix() -> None:
+    text = (
+        "00000050 08/25/2016 16:06:47.147 [get_max_agreeable_size] WDRBD_INFO<6>drbd r0/0 "
+        "minor 1, ds(Attaching), dvflag(0x0): my node_id: 0\n"
+    )
+    assert sniff(text.encode())
+    row = _rows(text).row(0, named=True)
+    assert row["format"].startswith("wdrbd+")
+    assert (row["resource"], row["minor"], row["message"]) == ("r0", 1, "my node_id: 0")
+
+
+def test_unknown_prefix_never_hides_a_drbd_line() -> None:
+    text = (
+        "node-7 | collector=k8s | drbd r0 peer-b: conn( Connected -> NetworkFailure )\n"
+        "node-7 | collector=k8s | drbd r0 peer-b: conn( NetworkFailure -> Connecting )\n"
+    )
+    rows = _rows(text)
+    assert rows["format"].to_list() == ["prefix+none", "prefix+none"]
+    assert rows["is_drbd"].to_list() == [True, True]
+    assert rows["peer_host"].to_list() == ["peer-b", "peer-b"]
+    assert rows["message"][0] == "conn( Connected -> NetworkFailure )"
+    assert rows["prefix"][0] == "node-7 | collector=k8s |"
+    assert sniff(text.encode())
+
+
+def test_a_syslog_year_never_puts_a_line_after_the_file_time(tmp_path) -> None:
+    """A ``Dec 14`` line in a file last written on Dec 7 is of the year before."""
+    import os
+    from datetime import datetime
+
+    path = tmp_path / "kern.log"
+    path.write_text("Dec 14 10:00:00 h1 kernel: drbd r0: Starting worker thread\n")
+    os.utime(path, (datetime(2026, 12, 7, 12, 0).timestamp(),) * 2)
+    log = LogFile(str(path), path=path, size=path.stat().st_size)
+    frame = read_kernel_file(log, Notices(), "n")[0].frame
+    assert frame["local_time"][0] == datetime(2025, 12, 14, 10, 0)
+    # The same line in a file written after it keeps the file's year.
+    os.utime(path, (datetime(2026, 12, 15).timestamp(),) * 2)
+    frame = read_kernel_file(log, Notices(), "n")[0].frame
+    assert frame["local_time"][0] == datetime(2026, 12, 14, 10, 0)
+
+
+def test_year_option_sets_the_syslog_year(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from correlate.cli import main
+
+    path = tmp_path / "kern.log"
+    path.write_text(
+        "Mar  3 15:04:20 h1 kernel: drbd r0 h2: conn( Connected -> NetworkFailure )\n"
+        "Mar  3 15:04:21 h1 kernel: drbd r0 h2: conn( NetworkFailure -> Connecting )\n"
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, [str(path), "-o", str(out), "--year", "2019", "--timeline"])
+    assert "2019-03-03" in res.output, res.output
+
+
+def _exit_and_err(tmp_path, text: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from correlate.cli import main
+
+    path = tmp_path / "k.log"
+    path.write_text(text)
+    res = CliRunner().invoke(main, [str(path), "-o", str(tmp_path / "out")])
+    return res.exit_code, res.output + (res.stderr if res.stderr_bytes is not None else "")
+
+
+def test_blank_and_cut_last_lines_are_counted_not_warned(tmp_path) -> None:
+    code, err = _exit_and_err(
+        tmp_path,
+        "Mar  3 15:04:20 h1 kernel: drbd r0 h2: conn( Connected -> NetworkFailure )\n\n"
+        "Mar  3 15:04:21 h1 kernel: drbd r0 h2: conn( NetworkFailure -> Connecting )\n"
+        "Mar  3 15:0",
+    )
+    assert code == 0, err
+    assert "1 blank line(s)" in err and "has no line end" in err
+
+
+def test_a_bare_dmesg_alone_is_no_alignment_warning(tmp_path) -> None:
+    code, err = _exit_and_err(
+        tmp_path,
+        "[  100.000000] drbd r0 h2: conn( Connected -> NetworkFailure )\n"
+        "[  101.000000] drbd r0 h2: conn( NetworkFailure -> Connecting )\n",
+    )
+    assert code == 0, err
+    assert "warning" not in err
