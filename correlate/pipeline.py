@@ -20,7 +20,7 @@ from correlate.model import NodeEvents
 from correlate.read import kernel as kernparse
 from correlate.read import kernlog, sources
 from correlate.read.bsr import NodeParse, parse_node
-from correlate.render import bundle, report, sequence
+from correlate.render import bundle, pdf, report, sequence
 from correlate.render import json as summary
 from correlate.stopwatch import Stopwatch
 from correlate.story import episodes, findings, scope
@@ -41,6 +41,7 @@ class Options:
     diagrams: str = "auto"
     only: str | None = None  # "drbd": the timeline keeps the replication lines only
     csv: bool = False  # also write timeline.csv
+    pdf: bool = False  # also print report.html to report.pdf (headless Chromium)
 
 
 def analyse(
@@ -354,9 +355,14 @@ def write(analysis: Analysis, options: Options, watch: Stopwatch | None = None) 
     if svgs:
         files.append(f"diagrams/ ({svgs} SVG)")
     files.append("report.html")
+    if options.pdf:
+        files.append("report.pdf")
     written = Bundle(out, tuple(files), drawn, doc)
     bundle.write_text(out, "report.html", report.render(analysis, out / "diagrams", written))
     watch.split("report")
+    if options.pdf:
+        pdf.write(out)
+        watch.split("pdf")
     return written
 
 

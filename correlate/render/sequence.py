@@ -39,6 +39,7 @@ import itertools
 import os
 import re
 import shutil
+import textwrap
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -98,10 +99,11 @@ SLACK_PT = 0.25
 MARGIN_X_IN, MARGIN_Y_IN = 0.06, 0.03  # the nodes' margin (graph default)
 
 
-def slack(label: str) -> dict[str, str]:
-    """Korean: the margin attribute that keeps ``label`` (a Graphviz HTML label) inside
-    its box in a browser; English: none (the graph default)."""
-    if language() != "ko":
+def slack(label: str, note: bool = False) -> dict[str, str]:
+    """Korean, and any note: the margin attribute that keeps ``label`` (a Graphviz HTML
+    label) inside its box in a browser, whose font may set it wider than Graphviz
+    measured; otherwise none (the graph default)."""
+    if language() != "ko" and not note:
         return {}
     lines = re.split(r"<BR/>|</TR>", label)
     longest = max(len(html.unescape(re.sub(r"<[^>]*>", "", x))) for x in lines)
@@ -420,9 +422,19 @@ TEXT_COLORS = {k: COLORS[k] for k in ("source", "target", "primary", "finding", 
 LANE_GAP_IN = "3.6"  # room between two lifelines for a message's label
 
 
+# A note's text is wrapped at this many characters (at spaces): a long log line in one
+# row would widen the whole diagram, and a browser's font may set it wider than the box.
+NOTE_WRAP = 48
+
+
+def _wrapped(text: str) -> str:
+    lines = textwrap.wrap(text, NOTE_WRAP, break_long_words=False, break_on_hyphens=False)
+    return "<BR/>".join(h(x) for x in lines) if len(lines) > 1 else h(text)
+
+
 def _note_label(it: Item) -> str:
     color = TEXT_COLORS.get(it.style, "#222222")
-    text = h(it.text) + (f"{NBSP}<B>×{it.count}</B>" if it.count > 1 else "")
+    text = _wrapped(it.text) + (f"{NBSP}<B>×{it.count}</B>" if it.count > 1 else "")
     bold = it.style in ("source", "target", "primary", "finding")
     if bold:
         text = f"<B>{text}</B>"
@@ -523,7 +535,7 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
                     s.node(
                         f"n{r}",
                         label=note,
-                        **slack(note),
+                        **slack(note, note=True),
                         shape="note",
                         style="filled",
                         fillcolor="#ffecec" if it.style == "finding" else COLORS["note"],
