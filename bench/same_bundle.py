@@ -51,7 +51,9 @@ def run(tree: Path, args: list[str], out: Path, keep: Path, extra: list[str]) ->
     shutil.rmtree(out, ignore_errors=True)
     done = subprocess.run(
         [sys.executable, "-m", "correlate", *args, "-o", str(out), *extra],
-        cwd=ROOT,
+        # cwd is sys.path[0] under -m: it must be the tree run, or both runs would be
+        # this checkout's whatever PYTHONPATH says
+        cwd=tree,
         env=env,
         capture_output=True,
         text=True,
