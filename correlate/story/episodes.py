@@ -499,10 +499,16 @@ def _disconnect(
             rec = cluster.record(tid, resource)
             if rec is not None and rec.changes.get("conn") == "Disconnecting" and tid not in tids:
                 tids.append(tid)
-    # The 2PC whose commit the change applied (the log may begin inside the connection,
-    # so that no connection lists it).
-    for _, ch, _ in group:
-        if ch.tid is not None and ch.tid not in tids and cluster.record(ch.tid, resource):
+    # The 2PC whose commit a disconnect applied (the log may begin inside the connection,
+    # so that no connection lists it). Not for a network failure: no 2PC causes one, and
+    # the last commit before it may be minutes older.
+    for _, ch, _ in group if kind == "disconnect" else []:
+        rec = cluster.record(ch.tid, resource) if ch.tid is not None else None
+        if (
+            rec is not None
+            and ch.tid not in tids
+            and rec.changes.get("conn") in (None, "Disconnecting")
+        ):
             tids.append(ch.tid)
     lo, hi = _span(cluster, clock, tids, resource)
     if lo is not None:
