@@ -45,6 +45,11 @@ class Analysis:
         return [n.name for n in self.nodes]
 
     @property
+    def products(self) -> list[str]:
+        """The products whose drivers wrote the logs (BSR, DRBD, WinDRBD), in node order."""
+        return list(dict.fromkeys(ev.identity.product for ev in self.events))
+
+    @property
     def clock(self) -> Clock:
         return self.alignment.clock
 

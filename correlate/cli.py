@@ -33,7 +33,7 @@ from correlate.errors import (
 )
 from correlate.i18n import N_, Msg, _
 from correlate.pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, listed_events, write
-from correlate.render import text
+from correlate.render import pdf, text
 from correlate.render.bundle import CRASH_FILE, json_text
 from correlate.stopwatch import Stopwatch
 from correlate.times import fmt_ns, parse_iso
@@ -255,6 +255,15 @@ def _input_size(specs: tuple[str, ...]) -> int:
     ),
 )
 @click.option(
+    "--pdf",
+    "write_pdf",
+    is_flag=True,
+    help=N_(
+        "Also write OUT/report.pdf: the report printed (A4) by headless Chromium, which "
+        "must be installed (Debian: apt-get install chromium)."
+    ),
+)
+@click.option(
     "--only",
     type=click.Choice(["drbd"]),
     help=N_(
@@ -326,6 +335,7 @@ def main(
     diagrams: str,
     out_format: str,
     write_csv: bool,
+    write_pdf: bool,
     only: str | None,
     since: str | None,
     until: str | None,
@@ -364,7 +374,13 @@ def main(
         only=only,
         csv=write_csv,
         year=year,
+        pdf=write_pdf,
     )
+    if write_pdf and pdf.chromium() is None:
+        # Said before the run, which may take minutes on a large capture.
+        err = pdf.missing()
+        click.echo(f"bsrcorr: {_('error')}: {err.text()}", err=True)
+        sys.exit(err.exit_code)
     notices = Notices()
     watch = Stopwatch() if timings else None
     code = _run(srcs, options, notices, show_timeline, events_only, out_format, debug, watch)

@@ -20,7 +20,7 @@ from correlate.model import NodeEvents
 from correlate.read import kernel as kernparse
 from correlate.read import kernlog, sources
 from correlate.read.bsr import NodeParse, NodeRead, parse_node
-from correlate.render import bundle, report, sequence
+from correlate.render import bundle, pdf, report, sequence
 from correlate.render import json as summary
 from correlate.stopwatch import Stopwatch
 from correlate.story import episodes, findings, scope
@@ -42,6 +42,7 @@ class Options:
     only: str | None = None  # "drbd": the timeline keeps the replication lines only
     csv: bool = False  # also write timeline.csv
     year: int | None = None  # --year: the first syslog stamp's year
+    pdf: bool = False  # also print report.html to report.pdf (headless Chromium)
 
 
 def analyse(
@@ -359,9 +360,14 @@ def write(analysis: Analysis, options: Options, watch: Stopwatch | None = None) 
     if svgs:
         files.append(f"diagrams/ ({svgs} SVG)")
     files.append("report.html")
+    if options.pdf:
+        files.append("report.pdf")
     written = Bundle(out, tuple(files), drawn, doc)
     bundle.write_text(out, "report.html", report.render(analysis, out / "diagrams", written))
     watch.split("report")
+    if options.pdf:
+        pdf.write(out)
+        watch.split("pdf")
     return written
 
 

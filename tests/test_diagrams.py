@@ -20,11 +20,22 @@ START = datetime(2021, 3, 1, 9, 0, 0)
 
 
 def svg_texts(path: Path) -> list[str]:
-    """The SVG's text elements, top to bottom (y grows downwards)."""
+    """The SVG's text elements, top to bottom (y grows downwards); a note's lines (a long
+    note is wrapped) as one text, as the note says it."""
     root = ET.fromstring(path.read_text(encoding="utf-8"))
     items = []
+    in_notes = set()
+    for g in root.iter(f"{SVG}g"):
+        # a note: Graphviz draws its folded corner as a polyline
+        if g.get("class") == "node" and next(g.iter(f"{SVG}polyline"), None) is not None:
+            lines = list(g.iter(f"{SVG}text"))
+            if lines:
+                in_notes.update(id(t) for t in lines)
+                said = " ".join("".join(t.itertext()) for t in lines)
+                items.append((float(lines[0].get("y", 0)), float(lines[0].get("x", 0)), said))
     for t in root.iter(f"{SVG}text"):
-        items.append((float(t.get("y", 0)), float(t.get("x", 0)), "".join(t.itertext())))
+        if id(t) not in in_notes:
+            items.append((float(t.get("y", 0)), float(t.get("x", 0)), "".join(t.itertext())))
     return [s for _, _, s in sorted(items)]
 
 

@@ -208,4 +208,9 @@
   }
   window.addEventListener("hashchange", openEpisode);
   openEpisode();
+  // Print and a whole-page PDF (report.html#all, bsrcorr --pdf) show every episode.
+  const openAll = () => document.querySelectorAll("section.episode > details")
+    .forEach((d) => { d.open = true; });
+  window.addEventListener("beforeprint", openAll);
+  if (location.hash === "#all") openAll();
 })();

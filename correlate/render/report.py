@@ -330,7 +330,9 @@ def _line_link(ref: Ref | None, index: dict[tuple[str, int], int], analysis: Ana
 
 
 def _head(analysis: Analysis) -> str:
-    title = _("bsrcorr report: {nodes}").format(nodes=", ".join(analysis.node_names))
+    title = _("{product} postmortem: {nodes}").format(
+        product=", ".join(analysis.products) or "BSR", nodes=", ".join(analysis.node_names)
+    )
     return (
         f'<!DOCTYPE html>\n<html lang="{language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -399,7 +401,12 @@ def _header(analysis: Analysis, written: Bundle) -> str:
         span=span,
         files=_timeline_files(written),
     )
-    title = tr(_("BSR postmortem: {nodes}"), nodes=", ".join(analysis.node_names))
+    # The product the logs came from (a mixed capture lists each).
+    title = tr(
+        _("{product} postmortem: {nodes}"),
+        product=", ".join(analysis.products) or "BSR",
+        nodes=", ".join(analysis.node_names),
+    )
     nodes = tx(_("Nodes"))
     return (
         f'<h1>{title}</h1><p class="sub">{intro}</p>'
@@ -921,7 +928,7 @@ def _episodes(analysis: Analysis, diagrams: Path, drew: Drawn) -> str:
         if packed:
             # Closed until asked for: its diagram is expanded when it is opened.
             out.append(
-                f'<section class="episode" id="{esc(e.slug)}"><details><summary>{head}'
+                f'<section class="episode lazy" id="{esc(e.slug)}"><details><summary>{head}'
                 f"</summary><ol>{sentences}</ol>{pic}</details></section>"
             )
         else:

@@ -39,6 +39,7 @@ import itertools
 import os
 import re
 import shutil
+import textwrap
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -95,17 +96,23 @@ def font() -> str:
 # 40-syllable band label 7 pt). Korean boxes get this much more width a character of
 # their longest line (a rounding is at most half a pixel, 0.375 pt; seen: up to 0.2).
 SLACK_PT = 0.25
+# Notes and episode boxes, any language: a browser's font sets a Latin line up to 5%
+# wider than dot measured (seen on the captures' notes: 3 pt past a 361 pt box), and the
+# text starts at the box's left, so all of it shows at the right.
+BOX_SLACK_PT = 0.6
 MARGIN_X_IN, MARGIN_Y_IN = 0.06, 0.03  # the nodes' margin (graph default)
 
 
-def slack(label: str) -> dict[str, str]:
-    """Korean: the margin attribute that keeps ``label`` (a Graphviz HTML label) inside
-    its box in a browser; English: none (the graph default)."""
-    if language() != "ko":
+def slack(label: str, note: bool = False) -> dict[str, str]:
+    """Korean, and any note or episode box: the margin attribute that keeps ``label`` (a
+    Graphviz HTML label) inside its box in a browser, whose font may set it wider than
+    dot measured; otherwise none (the graph default)."""
+    if language() != "ko" and not note:
         return {}
     lines = re.split(r"<BR/>|</TR>", label)
     longest = max(len(html.unescape(re.sub(r"<[^>]*>", "", x))) for x in lines)
-    extra = SLACK_PT * longest / 2 / 72
+    extra = max(SLACK_PT if language() == "ko" else 0, BOX_SLACK_PT if note else 0)
+    extra = extra * longest / 2 / 72
     return {"margin": f"{MARGIN_X_IN + extra:.3f},{MARGIN_Y_IN}"}
 
 
@@ -420,9 +427,19 @@ TEXT_COLORS = {k: COLORS[k] for k in ("source", "target", "primary", "finding", 
 LANE_GAP_IN = "3.6"  # room between two lifelines for a message's label
 
 
+# A note's text is wrapped at this many characters (at spaces): a long log line in one
+# row would widen the whole diagram, and a browser's font may set it wider than the box.
+NOTE_WRAP = 48
+
+
+def _wrapped(text: str) -> str:
+    lines = textwrap.wrap(text, NOTE_WRAP, break_long_words=False, break_on_hyphens=False)
+    return "<BR/>".join(h(x) for x in lines) if len(lines) > 1 else h(text)
+
+
 def _note_label(it: Item) -> str:
     color = TEXT_COLORS.get(it.style, "#222222")
-    text = h(it.text) + (f"{NBSP}<B>×{it.count}</B>" if it.count > 1 else "")
+    text = _wrapped(it.text) + (f"{NBSP}<B>×{it.count}</B>" if it.count > 1 else "")
     bold = it.style in ("source", "target", "primary", "finding")
     if bold:
         text = f"<B>{text}</B>"
@@ -523,7 +540,7 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
                     s.node(
                         f"n{r}",
                         label=note,
-                        **slack(note),
+                        **slack(note, note=True),
                         shape="note",
                         style="filled",
                         fillcolor="#ffecec" if it.style == "finding" else COLORS["note"],
@@ -710,7 +727,7 @@ def _overview_rows(
             s.node(
                 f"e{r}",
                 label=label,
-                **slack(label),
+                **slack(label, note=True),
                 shape="box",
                 style="filled",
                 fillcolor=KIND_FILL.get(ep.kind, "#ffffff"),
@@ -813,7 +830,7 @@ def _band_rows(g, nodes: list[str], bands: list[Band], first: int, links: set[st
             s.node(
                 f"e{r}",
                 label=counted,
-                **slack(counted),
+                **slack(counted, note=True),
                 shape="box",
                 style="rounded,filled",
                 fillcolor="#f7f7f7",

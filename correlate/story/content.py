@@ -161,11 +161,21 @@ def beats_of(analysis: Analysis, episode: Episode) -> list[Beat]:
         if t is not None and lo <= t <= hi and ref is not None and ref.node in nodes:
             beats.append(kind(t, ref.node, ref, **record))
 
-    for p in within(al.pairs, lambda p: p.send):
-        # Both ends inside: a message half in the window would be an arrow to nowhere.
+    # Every message of the 2PCs that caused the episode, whatever its bounds; other
+    # messages with both ends inside (half in the window would be an arrow to nowhere).
+    caused = [
+        p
+        for tid in episode.detail.get("twopc") or []
+        for p in win.of_twopc(al.pairs, tid, episode.resource)
+    ]
+    mine, seen = {id(p) for p in caused}, set()
+    for p in caused + within(al.pairs, lambda p: p.send):
         t_send, t_recv = at(p.send), at(p.recv)
         ends = p.send.node in nodes and p.recv.node in nodes
-        if ends and t_send is not None and t_recv is not None and lo <= t_recv <= hi:
+        if id(p) in seen or not ends or t_send is None or t_recv is None:
+            continue
+        if id(p) in mine or lo <= t_recv <= hi:
+            seen.add(id(p))
             beats.append(MessageBeat(t_send, p.send.node, p.send, pair=p))
     for ev in cl.nodes:
         if ev.name not in nodes:

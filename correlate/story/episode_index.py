@@ -23,6 +23,7 @@ class EpisodeIndex:
         self.at = clock.at
         # id(list) -> (the list, its index)
         self._index: dict[int, tuple[Sequence, TimeIndex]] = {}
+        self._by_tid: dict[int, tuple[Sequence, dict]] = {}
 
     def within(
         self,
@@ -41,3 +42,16 @@ class EpisodeIndex:
             entry = (items, TimeIndex(self.clock, items, refs))
             self._index[id(items)] = entry
         return entry[1].within(lo, hi)
+
+    def of_twopc(self, items: Sequence[T], tid: int, resource: str | None) -> list[T]:
+        """The items (pairs) of one 2PC (``item.tid``, ``item.resource``), whatever their
+        times: an episode draws every message of the 2PCs that caused it."""
+        entry = self._by_tid.get(id(items))
+        if entry is None or entry[0] is not items:
+            found: dict[tuple, list[T]] = {}
+            for x in items:
+                if getattr(x, "tid", None) is not None:
+                    found.setdefault((x.tid, x.resource), []).append(x)  # type: ignore[attr-defined]
+            entry = (items, found)
+            self._by_tid[id(items)] = entry
+        return entry[1].get((tid, resource), [])

@@ -19,6 +19,12 @@ Membership comes from the records (which connection a 2PC, a decision or a resyn
 belonged to, which command a role change happened in), found with indices built once and
 binary search over each node's rows: linear in the number of records, and nothing of
 one resource is ever taken into another's episode. Times are on the reference clock (ns).
+
+An episode holds what started it: its start is the earliest line, on any node, of the
+2PCs and the netlink command that caused it (the connect 2PC, the 2PC a disconnect or a
+role change applied, the DISCONNECT/PRIMARY/... command), and its end is no earlier than
+their last line, so that every message of those 2PCs is inside (a participant's prepare
+can be aligned a fraction of a millisecond before the state change it leads to).
 """
 
 from __future__ import annotations
@@ -242,7 +248,9 @@ def _connect(
     for r in records:
         refs.extend(r.refs())
     start = clock.first(starts) or clock.first(refs) or 0
-    end = max(start, clock.last(refs) or start)
+    lo, hi = _span(cluster, clock, tids, c.resource)
+    start = min(start, lo) if lo is not None else start
+    end = max(start, clock.last(refs) or start, hi or start)
     pair = " - ".join(nodes + ([peer] if peer else []))
     named = _named("connect", [c.resource] if c.resource else [])
     title = Msg("{what} {pair}", what=named, pair=pair)
@@ -361,6 +369,7 @@ def _role_changes(cluster: Cluster, clock: Clock, order: dict[str, int]) -> list
                         if rec is None:
                             continue
                         tids.append(rec.tid)
+                        start = min(start, clock.first(rec.refs()) or start)
                         end = max(end, clock.last(rec.refs()) or end)
                         nodes += [n for n in rec.participants if n not in nodes]
             res = c.resources
@@ -490,9 +499,20 @@ def _disconnect(
             rec = cluster.record(tid, resource)
             if rec is not None and rec.changes.get("conn") == "Disconnecting" and tid not in tids:
                 tids.append(tid)
-                span = [t for t in map(at, rec.refs()) if t is not None]
-                if span:
-                    start, end = min(start, *span), max(end, *span)
+    # The 2PC whose commit a disconnect applied (the log may begin inside the connection,
+    # so that no connection lists it). Not for a network failure: no 2PC causes one, and
+    # the last commit before it may be minutes older.
+    for _, ch, _ in group if kind == "disconnect" else []:
+        rec = cluster.record(ch.tid, resource) if ch.tid is not None else None
+        if (
+            rec is not None
+            and ch.tid not in tids
+            and rec.changes.get("conn") in (None, "Disconnecting")
+        ):
+            tids.append(ch.tid)
+    lo, hi = _span(cluster, clock, tids, resource)
+    if lo is not None:
+        start, end = min(start, lo), max(end, hi)
     names = sorted(nodes, key=order.__getitem__)
     pair = " - ".join(names + peer_names)
     states = sorted({ch.new for _, ch, _ in group})
@@ -512,6 +532,14 @@ def _disconnect(
         refs=refs,
         detail={"state": states[0] if len(states) == 1 else states, "twopc": tids},
     )
+
+
+def _span(
+    cluster: Cluster, clock: Clock, tids: list[int], resource: str | None
+) -> tuple[int | None, int | None]:
+    """The first and last aligned time of the 2PCs' lines, on any node (None: none)."""
+    refs = [r for tid in tids if (rec := cluster.record(tid, resource)) for r in rec.refs()]
+    return clock.first(refs), clock.last(refs)
 
 
 # -- containers and driver starts ---------------------------------------------------------------
