@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 
 from correlate.model import NodeEvents, Ref, Window
+from correlate.story.diagnosis import ordered
 
 if TYPE_CHECKING:
     from correlate.analysis import Analysis
@@ -174,12 +175,26 @@ def narrow(
     # The cluster's nodes are the same narrowed records the renderers read beside it (and
     # replace() makes its indexes again, from them).
     cluster_changes["nodes"] = events
+    episodes = [e for e in analysis.episodes if window.overlaps(e.start_ns, e.end_ns)]
+    numbers = {e.number for e in episodes}
     return dataclasses.replace(
         analysis,
         window=window,
         events=events,
         cluster=dataclasses.replace(analysis.cluster, **cluster_changes),
-        episodes=[e for e in analysis.episodes if window.overlaps(e.start_ns, e.end_ns)],
+        episodes=episodes,
+        conformance={n: d for n, d in analysis.conformance.items() if n in numbers},
+        # the end state is already the window's end (the pipeline built it at --until);
+        # the diagnosis keeps the entries the window shows, their causes renumbered
+        diagnosis=ordered(
+            [
+                d
+                for d in analysis.diagnosis
+                if (d.time_ns is not None and window.contains(d.time_ns))
+                or any(kept.line(r) for r in d.evidence)
+                or d.kind == "no_uptodate_data"
+            ]
+        ),
         findings=[
             f
             for f in analysis.findings
