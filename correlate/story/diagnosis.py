@@ -441,9 +441,19 @@ def _detached(cluster: Cluster, at) -> list[Diagnosis]:
         )
         rows = [c.received.row for c in commands]
         for ch in ev.state_changes:
-            if ch.failed or ch.old not in DATA_DISK or ch.new not in GONE:
+            if ch.failed or ch.new not in GONE or ch.old not in DATA_DISK | GONE:
                 continue
             vol = ch.volume if ch.volume is not None else ("minor", ch.minor)
+            if ch.old in GONE:
+                # Detaching -> Diskless: the end of a detach already begun, or nothing
+                holder = (
+                    ev.name
+                    if ch.what == "disk"
+                    else cluster.name_of(ch.resource, ch.peer, ch.peer_host)
+                )
+                if (ch.resource, holder, vol) in groups and ch.what in ("disk", "pdsk"):
+                    groups[(ch.resource, holder, vol)].append((ev.name, ch, None))
+                continue
             if ch.what == "disk":
                 holder = ev.name
                 k = bisect_right(rows, ch.ref.row) - 1

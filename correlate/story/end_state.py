@@ -124,7 +124,12 @@ def build(cluster: Cluster, clock: Clock, at_ns: int | None = None) -> list[Node
         by_res: dict[str | None, NodeState] = {}
         for ch in ev.state_changes:
             if ch.failed:
-                continue  # refused: nothing of it was applied
+                # refused: nothing of it was applied; a peer it names is one the node has
+                if ch.peer is not None or ch.peer_host is not None:
+                    state = by_res.get(ch.resource)
+                    if state is not None:
+                        _listed(state, ch, cluster)
+                continue
             if at_ns is not None:
                 t = clock.at(ch.ref)
                 if t is None or t > at_ns:
@@ -175,14 +180,19 @@ def _apply(state: NodeState, ch: StateChange, cluster: Cluster, old84: bool) -> 
         else:
             peer.volume(ch.volume, ch.minor).peer_disk = said
     else:
-        if ch.peer is not None or ch.peer_host is not None:
-            # not part of the table (resync-susp, ...), but a peer the node speaks of:
-            # listed, its states null until a line says them
-            peer = state.peer(cluster.name_of(ch.resource, ch.peer, ch.peer_host))
-            if has_volume and ch.object == "peer_device":
-                peer.volume(ch.volume, ch.minor)
+        _listed(state, ch, cluster)
         return False  # susp, quorum, ...: not part of the table
     return True
+
+
+def _listed(state: NodeState, ch: StateChange, cluster: Cluster) -> None:
+    """A peer (and its volume) a line names without a state of the table (a refused
+    change, resync-susp, ...): listed, its states null until a line says them."""
+    if ch.peer is None and ch.peer_host is None:
+        return
+    peer = state.peer(cluster.name_of(ch.resource, ch.peer, ch.peer_host))
+    if (ch.volume is not None or ch.minor is not None) and ch.object == "peer_device":
+        peer.volume(ch.volume, ch.minor)
 
 
 def value(said: Said | None) -> str | None:
