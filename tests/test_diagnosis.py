@@ -61,8 +61,10 @@ def test_a_whole_connect_and_disconnect_conform(tmp_path):
     [
         ("n1", r"repl\( Off -> WFBitMapT \)", ("connect", "n1", "bitmap", "missing")),
         ("n1", "Handshake to peer", ("connect", "n1", "handshake", "missing")),
-        ("n0", r"conn\( Disconnecting -> StandAlone \)", ("disconnect", "n0", "standalone", "missing")),
-        ("n1", r"repl\( SyncTarget -> Established \)|Resync done", ("connect", "n1", "resync_end", "missing")),
+        ("n0", r"conn\( Disconnecting -> StandAlone \)",
+         ("disconnect", "n0", "standalone", "missing")),
+        ("n1", r"repl\( SyncTarget -> Established \)|Resync done",
+         ("connect", "n1", "resync_end", "missing")),
         ("n0", "cluster-wide state change", ("disconnect", "n0", "twopc", "missing")),
     ],
 )  # fmt: skip

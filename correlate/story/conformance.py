@@ -135,7 +135,8 @@ def _connect_side(cluster: Cluster, ix: _Index, e: Episode, s: ConnectSide) -> l
     hs = s.handshake.ref if s.handshake else None
     decisions = sorted(s.decisions, key=lambda d: d.start.row)
     bitmaps = [b for b in s.bitmaps if b.start is not None]
-    resyncs = [r for r in s.resyncs if r.kind == "resync"]
+    # a resync whose start is before the log (only its end is logged) is not judged
+    resyncs = [r for r in s.resyncs if r.kind == "resync" and r.start is not r.end]
     first = min([x.row for x in [*(d.start for d in decisions), *(b.start for b in bitmaps),
                                  *(r.start for r in resyncs)]], default=None)  # fmt: skip
     if hs is None and first is not None:
@@ -242,7 +243,9 @@ def _disconnect(cluster: Cluster, ix: _Index, e: Episode) -> list[Deviation]:
                     out.append(_dev(e, node, "standalone", "missing",
                                     Msg("{node}: Disconnecting, but StandAlone was never logged",
                                         node=node), [ch.ref]))  # fmt: skip
-            elif nxt.new != "StandAlone":
+            elif nxt.old == ch.new and nxt.new != "StandAlone":
+                # (a next change from another state: lines are missing between, the
+                # capture's gap, not the protocol's)
                 out.append(_dev(e, node, "standalone", "order",
                                 Msg("{node}: went from Disconnecting to {state}, not StandAlone",
                                     node=node, state=nxt.new), [ch.ref, nxt.ref]))  # fmt: skip
