@@ -13,6 +13,9 @@ the capture as ``timeline.csv``:
   prepare is inside keeps its commit just after the window); a record that holds no line
   at all is not about a time and stays;
 * episodes: kept when their span overlaps the window;
+* the diagnosis: as the findings (its ``because`` renumbered), ``no_uptodate_data``
+  always (it is about the window's end: the end state is built at ``--until``);
+  episodes' conformance with their episodes;
 * findings: kept when their time is inside, or one of their lines is a kept row;
   findings with neither time nor lines are facts about a node's clock over the whole
   capture (unaligned, time zone, large offset) and stay.
