@@ -570,7 +570,8 @@ def _end_state(analysis: Analysis) -> str:
             rows.append([*head, esc(p.peer or "-"), v(p.connection), v(p.peer_role),
                          vols(p.volumes, "replication"), vols(p.volumes, "peer_disk"),
                          when if i == 0 else ""])  # fmt: skip
-    heads = [N_("node"), N_("resource"), N_("role"), N_("disk"), N_("peer"), N_("connection"),
+    heads = [N_("node"), N_("resource"), N_("own role"), N_("own disk"), N_("peer"),
+             N_("connection"),
              N_("peer role"), N_("replication"), N_("peer disk"), N_("as of")]  # fmt: skip
     note = tx(_("As each node last logged it; a refused change changes nothing."))
     return f'<h3 id=end-state>{heading}</h3><p class="sub">{note}</p>' + _table(heads, rows)

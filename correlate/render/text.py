@@ -381,7 +381,7 @@ def _end_line(s) -> str:
     """``n0 r0 Primary disk 0:UpToDate; n1 Connected Established/UpToDate``."""
     head = f"{s.node} {s.resource or '-'} {_v(s.role)}"
     if s.volumes:
-        head += " " + _("disk") + " " + _vols(s.volumes, "disk")
+        head += " " + _vols(s.volumes, "disk")
     peers = []
     for p in s.peers:
         vols = " ".join(
@@ -404,7 +404,7 @@ def state_at(analysis: Analysis, states: list, at_ns: int) -> str:
 
 def end_state_table(states: list) -> list[str]:
     """The end-state table: one row per node, resource and peer ("-": never logged)."""
-    head = [_("node"), _("resource"), _("role"), _("disk"), _("peer"), _("connection"),
+    head = [_("node"), _("resource"), _("own role"), _("own disk"), _("peer"), _("connection"),
             _("peer role"), _("replication"), _("peer disk")]  # fmt: skip
     rows = [head]
     for s in states:

@@ -486,7 +486,11 @@ def _detached(cluster: Cluster, at) -> list[Diagnosis]:
         nodes = sorted({holder, *(x[0] for x in items)})
         refs = [x[1].ref for x in items] + ([cmd.received] if cmd is not None else [])
         volume = vol if isinstance(vol, int) else None
-        where = f"volume {volume}" if volume is not None else f"minor {vol[1]}"
+        where = (
+            Msg("volume {volume}", volume=volume)
+            if volume is not None
+            else Msg("minor {minor}", minor=vol[1])
+        )
         msg = (
             Msg("{res}{holder}'s disk ({where}) went {old} -> {new}, caused by {cause}",
                 res=_res(resource), holder=holder, where=where, old=ch.old, new=last.new,
@@ -653,7 +657,11 @@ def _no_uptodate(states: list[NodeState], at, found: list[Diagnosis]) -> list[Di
                 continue
             disks = {h: sorted({x.value for x in w}) for h, w in sorted(words.items())}
             refs = [x.ref for w in words.values() for x in w]
-            where = f"volume {volume}" if volume is not None else f"minor {minor}"
+            where = (
+                Msg("volume {volume}", volume=volume)
+                if volume is not None
+                else Msg("minor {minor}", minor=minor)
+            )
             d = Diagnosis("no_uptodate_data", resource, sorted(holders), _first(at, refs),
                           Msg("{res}no node holds UpToDate data of {where}: {disks}",
                               res=_res(resource), where=where,
