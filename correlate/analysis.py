@@ -16,6 +16,9 @@ from correlate.cluster.align import Alignment
 from correlate.errors import Notices
 from correlate.model import Clock, Cluster, NodeEvents, Window
 from correlate.read.bsr import NodeRead
+from correlate.story.conformance import Deviation
+from correlate.story.diagnosis import Diagnosis
+from correlate.story.end_state import NodeState
 from correlate.story.episode_index import EpisodeIndex
 from correlate.story.episodes import Episode
 from correlate.story.findings import Finding
@@ -37,6 +40,12 @@ class Analysis:
     alignment: Alignment
     episodes: list[Episode] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # Where each node stood at the end (of the window, with --until), as it last logged.
+    end_state: list[NodeState] = field(default_factory=list)
+    # Per episode number, the steps of its normal sequence missing or out of order.
+    conformance: dict[int, list[Deviation]] = field(default_factory=dict)
+    # The incident's story, causes before what they cause.
+    diagnosis: list[Diagnosis] = field(default_factory=list)
     # Set by --since/--until (scope.narrow): the window and the rows it left.
     window: Window | None = None
 

@@ -36,6 +36,7 @@ from correlate.pipeline import TIME_MAX_NS, TIME_MIN_NS, Options, analyse, liste
 from correlate.render import pdf, text
 from correlate.render.bundle import CRASH_FILE, json_text
 from correlate.stopwatch import Stopwatch
+from correlate.story import end_state
 from correlate.times import fmt_ns, parse_iso
 
 from . import __version__, i18n
@@ -288,6 +289,14 @@ def _input_size(specs: tuple[str, ...]) -> int:
     "--until", metavar="TIME", help=N_("Keep what lies up to this aligned time (ISO 8601).")
 )
 @click.option(
+    "--at",
+    metavar="TIME",
+    help=N_(
+        "Print where every node stood at this aligned time (ISO 8601): the end-state "
+        "table, as each node had last logged it by then, instead of the summary."
+    ),
+)
+@click.option(
     "--lang",
     type=click.Choice(i18n.LANGUAGES),
     # Eager: --lang ko --help shows the help in Korean.
@@ -340,6 +349,7 @@ def main(
     since: str | None,
     until: str | None,
     year: int | None,
+    at: str | None,
     lang: str | None,
     timings: bool,
     debug: bool,
@@ -355,8 +365,13 @@ def main(
                 "(summary.json is in the bundle either way)"
             )
         )
+    if at is not None and (show_timeline or out_format == "json"):
+        raise click.UsageError(
+            _("--at prints the end-state table on stdout: not with --timeline or --format json")
+        )
     since_ns = _parse_time(since, "--since")
     until_ns = _parse_time(until, "--until")
+    at_ns = _parse_time(at, "--at")
     if since_ns is not None and until_ns is not None and since_ns > until_ns:
         raise click.UsageError(
             _("--since {since} is after --until {until}: the window is empty").format(
@@ -383,7 +398,7 @@ def main(
         sys.exit(err.exit_code)
     notices = Notices()
     watch = Stopwatch() if timings else None
-    code = _run(srcs, options, notices, show_timeline, events_only, out_format, debug, watch)
+    code = _run(srcs, options, notices, show_timeline, events_only, out_format, debug, watch, at_ns)
     if watch is not None and watch.splits:
         click.echo("\n".join(text.timings(watch.splits)), err=True)
     sys.exit(code)
@@ -398,6 +413,7 @@ def _run(
     out_format: str,
     debug: bool,
     watch: Stopwatch | None = None,
+    at_ns: int | None = None,
 ) -> int:
     """The run and what stdout gets; returns the exit code."""
     progress = _Progress(_input_size(srcs))
@@ -420,7 +436,16 @@ def _run(
         return _crash(exc, options.out, debug)
     code = EXIT_WARNINGS if notices.matter else EXIT_OK
     try:
-        _stdout(analysis, written, show_timeline, events_only, out_format)
+        if at_ns is not None:
+            _print_notices(analysis.notices)
+            click.echo(
+                text.state_at(
+                    analysis, end_state.build(analysis.cluster, analysis.clock, at_ns), at_ns
+                ),
+                nl=False,
+            )
+        else:
+            _stdout(analysis, written, show_timeline, events_only, out_format)
         sys.stdout.flush()
     except BrokenPipeError:
         # `| head` closed the pipe: the reader has what it wanted, and the run's outcome

@@ -79,6 +79,7 @@ class StateChange:
     # The 2PC whose commit this change applies: the resource's last 2PC committed on this
     # node just before it (None: a local change, or none logged).
     tid: int | None = None
+    minor: int | None = None  # DRBD 8.4's device (no volume number in its lines)
 
 
 @dataclass(eq=False)
@@ -173,6 +174,8 @@ class TwopcSide:
     retries: int = 0
     timeouts: list[Ref] = field(default_factory=list)
     rejected: Ref | None = None
+    # "Rejecting ... because of state change N": the 2PC this node was still in (N)
+    rejected_for: int | None = None
     yielded: Ref | None = None
     # "Ignoring P_TWOPC_ABORT packet T": a 2PC packet that arrived after this node was
     # done with T (its own timeout, say): still a receipt of what the initiator sent.

@@ -23,7 +23,7 @@ from correlate.read.bsr import NodeParse, NodeRead, parse_node
 from correlate.render import bundle, pdf, report, sequence
 from correlate.render import json as summary
 from correlate.stopwatch import Stopwatch
-from correlate.story import episodes, findings, scope
+from correlate.story import conformance, diagnosis, end_state, episodes, findings, scope
 
 ProgressFn = Callable[[int], None]
 
@@ -120,6 +120,11 @@ def analyse(
     watch.split("episodes")
     found = findings.find(reads, cluster, alignment, full, found_evidence.late)
     watch.split("findings")
+    # As of the window's end: what --until asks is where the nodes stood then.
+    states = end_state.build(cluster, alignment.clock, options.until_ns)
+    deviations = conformance.check(cluster, alignment.clock, story)
+    story_told = diagnosis.diagnose(cluster, alignment.clock, story, found, states, deviations)
+    watch.split("diagnosis")
     rows_read = full.height
     del full
     analysis = Analysis(
@@ -131,6 +136,9 @@ def analyse(
         alignment=alignment,
         episodes=story,
         findings=found,
+        end_state=states,
+        conformance=deviations,
+        diagnosis=story_told,
     )
     if options.since_ns is not None or options.until_ns is not None:
         analysis = scope.narrow(analysis, options.since_ns, options.until_ns, rows_read)

@@ -29,6 +29,7 @@ STAGES = {
     "timeline": N_("merge the timeline"),
     "episodes": N_("episodes"),
     "findings": N_("findings"),
+    "diagnosis": N_("end state and diagnosis"),
     "window": N_("the window"),
     "parquet": N_("write timeline.parquet"),
     "csv": N_("write timeline.csv"),

@@ -145,6 +145,8 @@ def _facts(folder: Path, f: dict, a: Analysis | None) -> list[Fact]:
     kinds = {x.kind for x in a.findings} if a else set()
     for kind in f.get("not_stated", []):
         facts.append(Fact(f"not stated: {kind}", False, kind in kinds if a else None))
+    facts.extend(_end_state(a, f.get("end_state", [])))
+    facts.extend(_diagnosis(a, f.get("diagnosis", []), f.get("not_diagnosed", [])))
     lines = sum(
         len((folder / fl).read_bytes().splitlines())
         for n in f["nodes"].values()
@@ -152,6 +154,84 @@ def _facts(folder: Path, f: dict, a: Analysis | None) -> list[Fact]:
     )
     facts.append(Fact("every line a row", lines, a.timeline.height if a else None))
     return facts
+
+
+def _vol(v: dict) -> Any:
+    """A volume's key: its number, else DRBD 8.4's minor (``minor`` or ``device``)."""
+    if v.get("volume") is not None:
+        return v["volume"]
+    if v.get("minor") is not None:
+        return ("minor", v["minor"])
+    device = v.get("device")
+    return ("minor", int(device.removeprefix("drbd"))) if device else None
+
+
+def flat_state(entry: dict, peer_name=lambda p: p) -> dict[tuple, str]:
+    """An end_state entry as its stated values, null ones left out (a volume or a peer
+    the facts list with nulls says nothing more than one they leave out)."""
+    out: dict[tuple, str] = {}
+    if entry.get("role") is not None:
+        out[("role",)] = entry["role"]
+    for v in entry.get("volumes", []):
+        if v.get("disk") is not None:
+            out[("disk", _vol(v))] = v["disk"]
+    for p in entry.get("peers", []):
+        name = peer_name(p["peer"])
+        for key in ("connection", "peer_role"):
+            if p.get(key) is not None:
+                out[(key, name)] = p[key]
+        for v in p.get("volumes", []):
+            for key in ("replication", "peer_disk"):
+                if v.get(key) is not None:
+                    out[(key, name, _vol(v))] = v[key]
+    return out
+
+
+def _end_state(a: Analysis | None, want: list[dict]) -> list[Fact]:
+    """Each (node, resource)'s last logged states: exactly the facts' non-null values
+    (a peer named by its host in the facts is the node of that host)."""
+    if not want:
+        return []
+    if a is None:
+        return [Fact(f"end_state {w['node']} {w['resource']}", w, "not run") for w in want]
+    from correlate.render.json import end_state_json
+
+    got = {(e["node"], e["resource"]): e for e in end_state_json(a.end_state, a.clock)}
+    hosts = a.cluster.names.by_host
+
+    def name(p):
+        return hosts.get(p, p)
+
+    out = []
+    for w in want:
+        mine = got.get((w["node"], w["resource"]), {})
+        out.append(
+            Fact(f"end_state {w['node']} {w['resource']}", flat_state(w, name), flat_state(mine))
+        )
+    return out
+
+
+def _diagnosis(a: Analysis | None, want: list, forbidden: list[str]) -> list[Fact]:
+    """Each expected entry (kind, and the resource and nodes when given) is stated; no
+    entry of a forbidden kind is."""
+    out = []
+    entries = a.diagnosis if a else []
+    hosts = a.cluster.names.by_host if a else {}
+    for w in want:
+        w = {"kind": w} if isinstance(w, str) else w
+        nodes = {hosts.get(n, n) for n in w.get("nodes", [])}
+        found = any(
+            d.kind == w["kind"]
+            and ("resource" not in w or d.resource == w["resource"])
+            and nodes <= set(d.nodes)
+            for d in entries
+        )
+        what = f"diagnosis {w['kind']} {w.get('resource') or ''} {sorted(nodes)}".rstrip()
+        out.append(Fact(what, True, found if a else None))
+    kinds = {d.kind for d in entries}
+    for kind in forbidden:
+        out.append(Fact(f"not diagnosed: {kind}", False, kind in kinds if a else None))
+    return out
 
 
 def _offset(a: Analysis | None, name: str, want: dict) -> list[Fact]:

@@ -512,6 +512,7 @@ def test_timings_name_every_stage_on_stderr(bsrcorr, tmp_path):
         "merge the timeline",
         "episodes",
         "findings",
+        "end state and diagnosis",
         "write timeline.parquet",
         "write timeline.csv",
         "diagrams",

@@ -138,7 +138,10 @@ def assert_every_line_accounted(node: NodeParse, files: list[bytes]) -> None:
             starts = len(ENTRY_START.findall(text))
             assert n <= starts + 1, (text, messages)
             if n == 1 and events[0] == "unparsed":
-                assert messages[0] == text  # kept whole
+                # Kept whole, but for one trailing space: the reader takes a space at
+                # a line's end for the separator of pasted entries (known, left: see
+                # README "What is read"), as the pieces' check below allows too.
+                assert messages[0] in (text, text.removesuffix(" "))
             # pieces are the line's text in order, and the last one reaches its end
             at = 0
             for message in messages:

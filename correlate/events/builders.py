@@ -214,6 +214,7 @@ class Walk:
                 old,
                 new,
                 tid,
+                r.get("minor"),
             )
             self.state_changes.append(change)
             if change.failed:
@@ -404,6 +405,8 @@ class Walk:
             return
         side = self._side(f["tid"], "participant", r)
         side.rejected = ref
+        if f.get("other") is not None:
+            side.rejected_for = f["other"]
         if side.peer is None and side.peer_host is None:
             side.peer, side.peer_host = self.peer(r)
 
@@ -427,6 +430,10 @@ class Walk:
             peer = self.peer(r)[0]
         hs = Handshake(ref, r["resource"], peer, f.get("protocol"), f.get("peer_name"), host)
         self.handshakes.append(hs)
+        if peer is None and host is None:
+            # DRBD 8.4 names no peer: the connection is the one its state lines are of
+            # ("peer"), so that its states and resyncs join the handshake's connection.
+            host = self.peer(r)[1]
         self._last_handshake[(r["resource"], peer_key(peer, host))] = hs
         # A handshake begins a new connection: whatever was open to that peer is over.
         self.close(r["resource"], peer, host, ref)

@@ -263,8 +263,10 @@ DRBD_KINDS: tuple[Kind, ...] = (
     _d("driver_loaded", "landmark", r"initialized\. Version: ",
        N_("The DRBD kernel module was loaded: the node booted or the module was reloaded."),
        r"initialized\. Version: (?P<version>\S+) \(api:(?P<api>\d+)/proto:(?P<proto>[\d-]+)\)"),
+    # Any refusal DRBD reports with its reason: a requested change, or the role change
+    # of an auto-promote on open (9.x: "Auto-promote failed: <reason> (<rv>)").
     _d("state_change_failed", "state",
-       r"State change failed: (?P<reason>.*?)(?: \((?P<rv>-?\d+)\))?$",
+       r"(?:State change|Auto-promote) failed: (?P<reason>.*?)(?: \((?P<rv>-?\d+)\))?$",
        N_("A requested state change was refused; the 'Failed:' lines after it show the change "
        "that was attempted.")),
     _d("state_change", "state", rf"(?P<failed>Failed: )?{_STATE_WORD}",

@@ -3,7 +3,8 @@
 ``alignment.json``: reference, nodes (identity and counts), offsets (segments), per-node
 summary, steps, the causal check, conflicts and the evidence list.
 ``summary.json``: twopc, resyncs, uuid_decisions, netlink, handshakes, bitmaps,
-landmarks, findings, connection losses, episodes, the diagrams drawn and the window.
+landmarks, findings, connection losses, episodes (with their conformance), the end
+state, the diagnosis, the diagrams drawn and the window.
 
 This module is the one place the contract's JSON is spelt: the records of the model
 have no ``to_json`` of their own, and the pipeline writes what these functions return.
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from correlate.analysis import Analysis, Drawn
     from correlate.model import NodeIdentity
     from correlate.render.select import Selection
+    from correlate.story.conformance import Deviation
+    from correlate.story.diagnosis import Diagnosis
+    from correlate.story.end_state import NodeState
     from correlate.story.episodes import Episode
     from correlate.story.scope import Window
 
@@ -378,7 +382,9 @@ def summary_json(analysis: Analysis, drawn: Drawn | None = None) -> dict[str, An
         ],
     }
     svgs = {p.name for p in drawn.files if p.suffix == ".svg"} if drawn else set()
-    doc["episodes"] = episodes_json(analysis.episodes, svgs)
+    doc["episodes"] = episodes_json(analysis.episodes, svgs, analysis.conformance)
+    doc["end_state"] = end_state_json(analysis.end_state, analysis.clock)
+    doc["diagnosis"] = diagnosis_json(analysis.diagnosis, analysis.episodes, svgs)
     if drawn is not None and drawn.selection is not None:
         doc["diagrams"] = selection_json(drawn.selection, set(drawn.rendered), drawn.dot_missing)
     doc["window"] = window_json(analysis.window)
@@ -539,10 +545,81 @@ def offsets_json(alignment: align.Alignment) -> dict[str, Any]:
     return out
 
 
-def episodes_json(episodes: list[Episode], svgs: set[str] | None = None) -> list[dict]:
+def _said(said) -> str | None:
+    return said.value if said is not None else None
+
+
+def end_state_json(states: list[NodeState], clock: Clock) -> list[dict[str, Any]]:
+    """summary.json's ``end_state``: per (node, resource), the last state it logged;
+    ``minor`` only for DRBD 8.4's volumes (no volume number in its lines)."""
+
+    def vol(v, **values) -> dict[str, Any]:
+        out: dict[str, Any] = {"volume": v.volume}
+        if v.volume is None:
+            out["minor"] = v.minor
+        return {**out, **values}
+
+    return [
+        {
+            "node": s.node,
+            "resource": s.resource,
+            "role": _said(s.role),
+            "volumes": [vol(v, disk=_said(v.disk)) for v in s.volumes],
+            "peers": [
+                {
+                    "peer": p.peer,
+                    "connection": _said(p.connection),
+                    "peer_role": _said(p.peer_role),
+                    "volumes": [
+                        vol(v, replication=_said(v.replication), peer_disk=_said(v.peer_disk))
+                        for v in p.volumes
+                    ],
+                }
+                for p in s.peers
+            ],
+            "as_of": fmt_ns(clock.at(s.as_of)),
+        }
+        for s in states
+    ]
+
+
+def diagnosis_json(
+    entries: list[Diagnosis], episodes: list[Episode], svgs: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """summary.json's ``diagnosis``: the story, causes before what they cause."""
+    slugs = {e.number: e.slug for e in episodes}
+    out = []
+    for d in entries:
+        slug = slugs.get(d.episode) if d.episode is not None else None
+        drawn = slug is not None and (svgs is None or f"{slug}.svg" in svgs)
+        out.append(
+            {
+                "kind": d.kind,
+                "severity": d.severity,
+                "resource": d.resource,
+                "nodes": d.nodes,
+                "time": fmt_ns(d.time_ns),
+                "text": d.text,
+                "evidence": [{"node": r.node, "file": r.file, "line": r.line} for r in d.evidence],
+                "because": d.because,
+                "episode": d.episode,
+                "diagram": f"diagrams/{slug}.svg" if drawn else None,
+                **d.fields,
+            }
+        )
+    return out
+
+
+def episodes_json(
+    episodes: list[Episode],
+    svgs: set[str] | None = None,
+    conformance: dict[int, list[Deviation]] | None = None,
+) -> list[dict]:
     """summary.json's ``episodes``: ``diagram`` is the SVG's path when it was drawn
     (``svgs`` holds the file names drawn; None: every episode's), else null (not under
-    ``--diagrams overview|none``, nor without Graphviz)."""
+    ``--diagrams overview|none``, nor without Graphviz); ``conformance``: the steps of
+    the episode's normal sequence missing or out of order (empty: it conforms)."""
+    conformance = conformance or {}
     return [
         {
             "number": e.number,
@@ -558,6 +635,10 @@ def episodes_json(episodes: list[Episode], svgs: set[str] | None = None) -> list
             if svgs is None or f"{e.slug}.svg" in svgs
             else None,
             "detail": e.detail,
+            "conformance": [
+                {"node": d.node, "step": d.step, "problem": d.problem, "text": d.text}
+                for d in conformance.get(e.number, [])
+            ],
         }
         for e in episodes
     ]

@@ -56,6 +56,7 @@ from correlate.render.text import (
     basis_word,
     clock_line,
 )
+from correlate.story.diagnosis import KINDS as DIAGNOSIS_KINDS
 from correlate.story.findings import KINDS as FINDING_KINDS
 from correlate.times import fmt_ns
 from correlate.vocab import Outcome, ResyncOutcome
@@ -149,6 +150,7 @@ def render(analysis: Analysis, diagrams: Path, written: Bundle) -> str:
     parts = [
         _head(analysis),
         _header(analysis, written),
+        _what_happened(analysis, index, written.drawn),
         _window_note(analysis),
         _findings(analysis, index),
         _protocol(analysis, index, written.drawn),
@@ -498,6 +500,88 @@ def _findings(analysis: Analysis, index: dict) -> str:
     else:
         heading = tr(_("Findings ({count})"), count=len(found))
     return f"<h2 id=findings>{heading}</h2><table>{head}{''.join(shown)}</table>{more}"
+
+
+def _what_happened(analysis: Analysis, index: dict, drawn: Drawn) -> str:
+    """The postmortem's opening: the diagnosis as sentences (causes first), each linked to
+    its lines and to the episode whose diagram shows it, then where every node ended."""
+    heading = tx(_("What happened"))
+    out = [f"<h2 id=what-happened>{heading}</h2>"]
+    if not analysis.diagnosis:
+        none = _("No diagnosis: nothing in the logs points to an incident.")
+        out.append(f"<p>{esc(none)}</p>")
+    else:
+        slugs = {e.number: e for e in analysis.episodes}
+        because, seen_in, lines_word = _("because of {items}"), _("seen in"), _("lines")
+        items = []
+        for i, d in enumerate(analysis.diagnosis):
+            links = " ".join(_line_link(r, index, analysis) for r in d.evidence[:8])
+            if len(d.evidence) > 8:
+                more = _("+{count} more").format(count=len(d.evidence) - 8)
+                links += f" <span class=sub>{esc(more)}</span>"
+            why = ""
+            if d.because:
+                refs = ", ".join(f'<a href="#dx-{j}">#{j + 1}</a>' for j in d.because)
+                why = f" <span class=sub>({tr(because, items=Html(refs))})</span>"
+            episode = ""
+            e = slugs.get(d.episode) if d.episode is not None else None
+            if e is not None:
+                pic = tx(_("diagram")) if e.slug in drawn.rendered else tx(_("episode"))
+                episode = (
+                    f' <span class=sub>{esc(seen_in)} <a href="#{esc(e.slug)}">'
+                    f"#{e.number} {esc(text(e.heading))}</a> ({pic})</span>"
+                )
+            items.append(
+                f'<li id="dx-{i}"><span class="sev sev-{esc(d.severity)}">'
+                f"{esc(_word(SEVERITY_WORDS, d.severity))}</span> "
+                f'<code title="{esc(_(DIAGNOSIS_KINDS[d.kind].means))}">{esc(d.kind)}</code> '
+                f"{esc(text(d.msg))}{why}{episode}"
+                + (f"<br><span class=sub>{esc(lines_word)}:</span> {links}" if links else "")
+                + "</li>"
+            )
+        out.append(f'<ol class="diagnosis">{"".join(items)}</ol>')
+    out.append(_end_state(analysis))
+    return "\n".join(out)
+
+
+def _end_state(analysis: Analysis) -> str:
+    """The end-state table: per node, resource and peer, the last state logged ("-": the
+    node never logged it)."""
+    heading = tx(_("Where each node ended"))
+    if not analysis.end_state:
+        none = _("No state change logged.")
+        return f"<h3 id=end-state>{heading}</h3><p>{esc(none)}</p>"
+
+    def v(said) -> str:
+        return esc(said.value) if said is not None else "-"
+
+    def vols(items, attr: str) -> str:
+        cells = [
+            f"{esc(x.volume if x.volume is not None else f'minor {x.minor}')}: "
+            f"{v(getattr(x, attr))}"
+            for x in items
+            if getattr(x, attr) is not None
+        ]
+        return "<br>".join(cells) or "-"
+
+    rows = []
+    for s in analysis.end_state:
+        own = [esc(s.node), esc(s.resource or "-"), v(s.role), vols(s.volumes, "disk")]
+        when = esc(fmt_ns(analysis.clock.at(s.as_of), sep=" ") or "-")
+        peers = s.peers or [None]
+        for i, p in enumerate(peers):
+            head = own if i == 0 else ["", "", "", ""]
+            if p is None:
+                rows.append([*head, "-", "-", "-", "-", "-", when])
+                continue
+            rows.append([*head, esc(p.peer or "-"), v(p.connection), v(p.peer_role),
+                         vols(p.volumes, "replication"), vols(p.volumes, "peer_disk"),
+                         when if i == 0 else ""])  # fmt: skip
+    heads = [N_("node"), N_("resource"), N_("own role"), N_("own disk"), N_("peer"),
+             N_("connection"),
+             N_("peer role"), N_("replication"), N_("peer disk"), N_("as of")]  # fmt: skip
+    note = tx(_("As each node last logged it; a refused change changes nothing."))
+    return f'<h3 id=end-state>{heading}</h3><p class="sub">{note}</p>' + _table(heads, rows)
 
 
 def _head_row(headers: list[str]) -> str:

@@ -234,6 +234,7 @@ def summary(analysis: Analysis, written: Bundle | None = None) -> str:
             nodes=len(analysis.nodes), rows=_rows(analysis), reference=al.reference
         )
     )
+    lines.extend(what_happened(analysis))
     for node, ev in zip(analysis.nodes, analysis.events, strict=True):
         ident, na = ev.identity, al.nodes[node.name]
         lines.append("")
@@ -300,6 +301,10 @@ def summary(analysis: Analysis, written: Bundle | None = None) -> str:
             ).format(ids=ids)
         )
     lines.extend(_findings(analysis))
+    if analysis.end_state:
+        lines.append("")
+        lines.append(label("end state") + _("as each node last logged it (summary.json end_state)"))
+        lines.extend("  " + row for row in end_state_table(analysis.end_state))
     lines.extend(_protocol(analysis))
     lines.extend(_episodes(analysis))
     if len(analysis.nodes) > 1:
@@ -324,6 +329,94 @@ def summary(analysis: Analysis, written: Bundle | None = None) -> str:
 
 
 SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
+# The summary's opening: the diagnosis and where the nodes ended, in this many lines.
+WHAT_HAPPENED_LINES = 8
+DIAGNOSIS_SHOWN = 4
+
+
+def what_happened(analysis: Analysis) -> list[str]:
+    """The summary's opening (at most WHAT_HAPPENED_LINES lines): the diagnosis, most
+    important first, then one line per node and resource of where it ended."""
+    out = ["", _("what happened:")]
+    entries = analysis.diagnosis
+    if not entries:
+        out.append("  " + _("no diagnosis: nothing in the logs points to an incident"))
+    for i, d in enumerate(entries[:DIAGNOSIS_SHOWN]):
+        because = (
+            " " + _("(because of {items})").format(items=", ".join(f"#{j + 1}" for j in d.because))
+            if d.because
+            else ""
+        )
+        severity = ljust(_(SEVERITY_WORDS[d.severity]), 7)
+        out.append(f"  #{i + 1} {severity} {text(d.msg)}{because}")
+    if len(entries) > DIAGNOSIS_SHOWN:
+        out[-1] += "  " + _("(+{count} more in summary.json diagnosis)").format(
+            count=len(entries) - DIAGNOSIS_SHOWN
+        )
+    room = WHAT_HAPPENED_LINES - (len(out) - 1)
+    ends = [_end_line(s) for s in analysis.end_state]
+    if ends and room > 0:
+        shown = ends[:room] if len(ends) <= room else ends[: room - 1]
+        out.extend("  " + _("ends: {state}").format(state=e) for e in shown)
+        if len(ends) > len(shown):
+            out.append("  " + _("ends: ... {count} more (end state below)").format(
+                count=len(ends) - len(shown)))  # fmt: skip
+    return out
+
+
+def _v(said) -> str:
+    return said.value if said is not None else "-"
+
+
+def _vols(items, attr: str) -> str:
+    vals = [f"{_vol_name(v)}:{_v(getattr(v, attr))}" for v in items if getattr(v, attr)]
+    return " ".join(vals) or "-"
+
+
+def _vol_name(v) -> str:
+    return str(v.volume) if v.volume is not None else f"minor{v.minor}"
+
+
+def _end_line(s) -> str:
+    """``n0 r0 Primary disk 0:UpToDate; n1 Connected Established/UpToDate``."""
+    head = f"{s.node} {s.resource or '-'} {_v(s.role)}"
+    if s.volumes:
+        head += " " + _vols(s.volumes, "disk")
+    peers = []
+    for p in s.peers:
+        vols = " ".join(
+            f"{_v(v.replication)}/{_v(v.peer_disk)}" for v in p.volumes
+            if v.replication or v.peer_disk
+        )  # fmt: skip
+        peers.append(" ".join(x for x in (p.peer or "-", _v(p.connection), vols) if x))
+    return head + ("; " + "; ".join(peers) if peers else "")
+
+
+def state_at(analysis: Analysis, states: list, at_ns: int) -> str:
+    """``--at``: the end-state table as of an aligned time."""
+    head = _(
+        "where each node stood at {time} ({reference}'s clock), as it had last logged it"
+    ).format(time=fmt_time(at_ns), reference=analysis.alignment.reference)
+    if not states:
+        return head + "\n" + "  " + _("no state change logged by then") + "\n"
+    return head + "\n" + "\n".join("  " + r for r in end_state_table(states)) + "\n"
+
+
+def end_state_table(states: list) -> list[str]:
+    """The end-state table: one row per node, resource and peer ("-": never logged)."""
+    head = [_("node"), _("resource"), _("own role"), _("own disk"), _("peer"), _("connection"),
+            _("peer role"), _("replication"), _("peer disk")]  # fmt: skip
+    rows = [head]
+    for s in states:
+        own = [s.node, s.resource or "-", _v(s.role), _vols(s.volumes, "disk")]
+        if not s.peers:
+            rows.append([*own, "-", "-", "-", "-", "-"])
+        for i, p in enumerate(s.peers):
+            rows.append([*(own if i == 0 else ["", "", "", ""]), p.peer or "-",
+                         _v(p.connection), _v(p.peer_role), _vols(p.volumes, "replication"),
+                         _vols(p.volumes, "peer_disk")])  # fmt: skip
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]
+    return ["  ".join(ljust(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
 def _findings(analysis: Analysis) -> list[str]:

@@ -13,6 +13,9 @@ the capture as ``timeline.csv``:
   prepare is inside keeps its commit just after the window); a record that holds no line
   at all is not about a time and stays;
 * episodes: kept when their span overlaps the window;
+* the diagnosis: as the findings (its ``because`` renumbered), ``no_uptodate_data``
+  always (it is about the window's end: the end state is built at ``--until``);
+  episodes' conformance with their episodes;
 * findings: kept when their time is inside, or one of their lines is a kept row;
   findings with neither time nor lines are facts about a node's clock over the whole
   capture (unaligned, time zone, large offset) and stay.
@@ -34,6 +37,7 @@ import numpy as np
 import polars as pl
 
 from correlate.model import NodeEvents, Ref, Window
+from correlate.story.diagnosis import ordered
 
 if TYPE_CHECKING:
     from correlate.analysis import Analysis
@@ -174,12 +178,26 @@ def narrow(
     # The cluster's nodes are the same narrowed records the renderers read beside it (and
     # replace() makes its indexes again, from them).
     cluster_changes["nodes"] = events
+    episodes = [e for e in analysis.episodes if window.overlaps(e.start_ns, e.end_ns)]
+    numbers = {e.number for e in episodes}
     return dataclasses.replace(
         analysis,
         window=window,
         events=events,
         cluster=dataclasses.replace(analysis.cluster, **cluster_changes),
-        episodes=[e for e in analysis.episodes if window.overlaps(e.start_ns, e.end_ns)],
+        episodes=episodes,
+        conformance={n: d for n, d in analysis.conformance.items() if n in numbers},
+        # the end state is already the window's end (the pipeline built it at --until);
+        # the diagnosis keeps the entries the window shows, their causes renumbered
+        diagnosis=ordered(
+            [
+                d
+                for d in analysis.diagnosis
+                if (d.time_ns is not None and window.contains(d.time_ns))
+                or any(kept.line(r) for r in d.evidence)
+                or d.kind == "no_uptodate_data"
+            ]
+        ),
         findings=[
             f
             for f in analysis.findings
