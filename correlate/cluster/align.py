@@ -36,7 +36,6 @@ from functools import cached_property
 
 import numpy as np
 import polars as pl
-from scipy.optimize import linprog
 
 from correlate.cluster.evidence import WEAK_WIDTH_S
 from correlate.i18n import Msg
@@ -607,6 +606,10 @@ def _max_margin(group: list[Bound], t0: float) -> tuple[float, float]:
         else:
             rows.append([-1.0, -c, 1.0])
             rhs.append(-b.value)
+    # Imported here: SciPy's optimize takes a quarter of a second to load, and most runs
+    # (one pair of nodes with a few bounds) never get this far.
+    from scipy.optimize import linprog
+
     res = linprog(
         c=[0.0, 0.0, -1.0],
         A_ub=np.array(rows),

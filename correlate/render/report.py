@@ -909,7 +909,7 @@ def _svg_inline(path: Path) -> str | None:
 def _packed(svg: str) -> str:
     """gzip (fixed mtime: the same bytes every run) and base64, for a data-svgz
     attribute (base64 needs no escaping there)."""
-    return base64.b64encode(gzip.compress(svg.encode("utf-8"), 9, mtime=0)).decode("ascii")
+    return base64.b64encode(gzip.compress(svg.encode("utf-8"), 6, mtime=0)).decode("ascii")
 
 
 def _diagrams_note(analysis: Analysis, drawn: int, packed: bool, drew: Drawn) -> str:
