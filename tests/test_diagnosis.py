@@ -201,3 +201,46 @@ def test_readme_table_of_diagnosis_kinds_is_the_registry():
 def test_deviation_text_is_english_in_json():
     d = Deviation(1, "n0", "bitmap", "missing", dx.Msg("{node}: x", node="n0"))
     assert d.text == "n0: x"
+
+
+def promote_while_connected(sim: Sim) -> None:
+    """n0 promoted by a 2PC while connected to n1, which logs the peer's new role."""
+    sim.up("n0", 1.0)
+    sim.up("n1", 1.0)
+    sim.connect("n0", "n1", 5.0)
+    # The simulator's connect commits conn(Connected) by its 2PC; the driver's own state
+    # line, which conformance reads for "connected", is written here.
+    for node, peer in (("n0", "n1"), ("n1", "n0")):
+        sim.log(node, 8.0, "print_state_change", "STATE", 18,
+                "change_cstate, conn( Connecting -> Connected )", kind="connection",
+                peer=peer)  # fmt: skip
+    sim.twopc("n0", 50.0, ["n1"])
+    sim.log("n0", 50.2, "print_state_change", "STATE", 18,
+            "change_role, role( Secondary -> Primary )", kind="resource")  # fmt: skip
+    sim.log("n1", 50.3, "print_state_change", "STATE", 18,
+            "change_role, peer( Secondary -> Primary )", kind="connection", peer="n0")  # fmt: skip
+    # Both logs run on past the change: a peer's silence is judged only where its log
+    # covers the time the peer would have written its view.
+    sim.disconnect("n0", "n1", 200.0)
+
+
+def role_steps(a) -> set[tuple[str, str, str, str]]:
+    return {s for s in steps(a) if s[0] == "role change"}
+
+
+def test_a_role_change_conforms_with_its_2pc_and_the_peers_view(tmp_path):
+    a = run(tmp_path, promote_while_connected)
+    assert "role change" in {e.kind for e in a.episodes}
+    assert role_steps(a) == set()
+
+
+@pytest.mark.parametrize(
+    ("node", "pattern", "want"),
+    [
+        ("n1", r"peer\( Secondary -> Primary \)", ("role change", "n1", "peer_view", "missing")),
+        ("n0", "cluster-wide state change|TWOPC:", ("role change", "n0", "twopc", "missing")),
+    ],
+)  # fmt: skip
+def test_a_role_change_without_its_2pc_or_the_peers_view_is_named(tmp_path, node, pattern, want):
+    a = run(tmp_path, promote_while_connected, edit=drop(node, pattern))
+    assert want in role_steps(a)
