@@ -151,3 +151,28 @@ def test_a_bare_dmesg_alone_is_no_alignment_warning(tmp_path) -> None:
     )
     assert code == 0, err
     assert "warning" not in err
+
+
+def test_each_nodes_line_formats_are_said(tmp_path) -> None:
+    """The forms a node was read in stand in alignment.json and the terminal summary (a
+    grep-prefixed kernel log is said to be one), BSR's own log says nothing extra."""
+    import json
+    from pathlib import Path
+
+    from correlate.pipeline import Options, analyse, write
+    from correlate.render.text import summary
+
+    root = Path(__file__).resolve().parent.parent
+    capture = root / "tests/data/real/linstor131-px2-kernlog-grep/px2.log"
+    a = analyse([str(capture)], Options(out=tmp_path / "g", diagrams="none"), Notices())
+    write(a, Options(out=tmp_path / "g", diagrams="none"))
+    doc = json.loads((tmp_path / "g" / "alignment.json").read_text(encoding="utf-8"))
+    assert doc["nodes"]["px2"]["formats"] == {"grep+syslog": 10}
+    assert "  formats   grep+syslog 10" in summary(a).splitlines()
+    samples = analyse(
+        [str(root / "samples/node0"), str(root / "samples/node1")],
+        Options(out=tmp_path / "s", diagrams="none"),
+        Notices(),
+    )
+    assert [n.formats for n in samples.nodes] == [{"bsr": 510}, {"bsr": 256}]
+    assert not any(line.startswith("  formats") for line in summary(samples).splitlines())

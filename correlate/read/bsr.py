@@ -228,6 +228,9 @@ class NodeRead:
     last_time: int | None = None
     host: str | None = None  # kernel logs: the host the lines came from
     uptime_only: bool = False  # kernel logs with monotonic stamps and no wall clock
+    # The line formats the node's rows were read in (``format`` column -> rows), the
+    # structureless ones (``unparsed``, ``empty``) left to the counts above.
+    formats: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -237,8 +240,18 @@ class NodeParse(NodeRead):
     frame: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     def read(self) -> NodeRead:
-        """What was read, without the frame."""
-        return NodeRead(**{f.name: getattr(self, f.name) for f in fields(NodeRead)})
+        """What was read, without the frame (which says in which formats)."""
+        found = (
+            self.frame.group_by(pl.col("format").cast(pl.String))
+            .len()
+            .filter(~pl.col("format").is_in(["unparsed", "empty"]))
+            .sort("len", "format", descending=[True, False])
+            if "format" in self.frame.columns
+            else pl.DataFrame({"format": [], "len": []})
+        )
+        facts = {f.name: getattr(self, f.name) for f in fields(NodeRead)}
+        facts["formats"] = dict(found.iter_rows())
+        return NodeRead(**facts)
 
 
 @dataclass

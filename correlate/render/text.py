@@ -248,6 +248,12 @@ def summary(analysis: Analysis, written: Bundle | None = None) -> str:
                 entries=node.entries, unparsed=node.unparsed, lost=node.lost, epochs=node.epochs
             )
         )
+        if set(node.formats) - {"bsr"}:
+            # Kernel logs: the line forms the reader recognised, so a user can tell a
+            # grep-prefixed or relayed log was read as such.
+            lines.append(
+                "  " + label("formats") + ", ".join(f"{f} {n}" for f, n in node.formats.items())
+            )
         if node.lost:
             lines.append(
                 "  "
