@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from correlate.cluster.admin import AdminClock, AdminCommand
 from correlate.cluster.align import Alignment
 from correlate.errors import Notices
 from correlate.model import Clock, Cluster, NodeEvents, Window
@@ -46,6 +47,12 @@ class Analysis:
     conformance: dict[int, list[Deviation]] = field(default_factory=dict)
     # The incident's story, causes before what they cause.
     diagnosis: list[Diagnosis] = field(default_factory=list)
+    # From support bundles (read.bundles): the CLI commands tied to the driver's lines,
+    # each node's CLI clock, the config's hosts, and per node what its bundle held.
+    admin_commands: list[AdminCommand] = field(default_factory=list)
+    admin_clocks: list[AdminClock] = field(default_factory=list)
+    config: dict[str, dict] = field(default_factory=dict)
+    bundles: dict[str, dict] = field(default_factory=dict)
     # Set by --since/--until (scope.narrow): the window and the rows it left.
     window: Window | None = None
 

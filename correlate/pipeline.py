@@ -12,18 +12,29 @@ from pathlib import Path
 import polars as pl
 
 from correlate.analysis import Analysis, Bundle
+from correlate.cluster import admin as admin_tie
 from correlate.cluster import align, evidence, protocol, timeline
 from correlate.errors import InputError, Notices, OutputError, UsageError
 from correlate.events import extract as events
 from correlate.i18n import Msg, _
 from correlate.model import NodeEvents
+from correlate.read import admin as admin_read
+from correlate.read import config as config_read
 from correlate.read import kernel as kernparse
-from correlate.read import kernlog, sources
+from correlate.read import kernlog, secrets, sources
 from correlate.read.bsr import NodeParse, NodeRead, parse_node
 from correlate.render import bundle, pdf, report, sequence
 from correlate.render import json as summary
 from correlate.stopwatch import Stopwatch
-from correlate.story import conformance, diagnosis, end_state, episodes, findings, scope
+from correlate.story import (
+    config_check,
+    conformance,
+    diagnosis,
+    end_state,
+    episodes,
+    findings,
+    scope,
+)
 
 ProgressFn = Callable[[int], None]
 
@@ -64,8 +75,13 @@ def analyse(
     reference = check_nodes(names, options) if not by_host else None
     watch.split("sources")
     parsed: list[NodeParse] = []
+    side: dict[str, BundleSide] = {}
     for src, is_kernel in zip(node_sources, kernel, strict=True):
-        parsed.extend(read_source(src, is_kernel, notices, options.year))
+        found = read_source(src, is_kernel, notices, options.year)
+        # Secrets never pass the read stage (read.secrets): every later byte is masked.
+        parsed.extend(replace(p, frame=secrets.mask_column(p.frame)) for p in found)
+        if src.kind is not None and len(found) == 1:
+            side[found[0].name] = read_side(found[0].name, src)
         if progress:
             progress(sum(f.size for f in src.files))
     parsed = _dedupe_hosts(parsed, notices)
@@ -106,6 +122,9 @@ def analyse(
         )
         for p, f in zip(reads, frames, strict=True)
     ]
+    commands, admin_clocks = _admin_rows(
+        side, frames, row_offsets, node_events, cluster, aligned, notices
+    )
     del frames, row_offsets  # both live on in the timeline's rows and offset_s column
     full = timeline.merge(
         aligned, [reference, *[n for n in names if n != reference]], alignment.clock.order
@@ -118,7 +137,14 @@ def analyse(
     # window's end); scope.narrow then cuts them with everything else.
     story = episodes.build(cluster, alignment.clock)
     watch.split("episodes")
-    found = findings.find(reads, cluster, alignment, full, found_evidence.late)
+    config, config_findings = config_check.check(
+        config_read.parse([t for b in side.values() for t in b.config_texts]),
+        node_events,
+        {name: b.facts for name, b in side.items()},
+    )
+    found = findings.find(
+        reads, cluster, alignment, full, found_evidence.late, extra=config_findings
+    )
     watch.split("findings")
     # As of the window's end: what --until asks is where the nodes stood then.
     states = end_state.build(cluster, alignment.clock, options.until_ns)
@@ -139,6 +165,10 @@ def analyse(
         end_state=states,
         conformance=deviations,
         diagnosis=story_told,
+        admin_commands=commands,
+        admin_clocks=admin_clocks,
+        config=config,
+        bundles={name: b.facts for name, b in side.items()},
     )
     if options.since_ns is not None or options.until_ns is not None:
         analysis = scope.narrow(analysis, options.since_ns, options.until_ns, rows_read)
@@ -217,6 +247,77 @@ def _only_drbd(frame: pl.DataFrame, notices: Notices) -> pl.DataFrame:
             )
         )
     return kept
+
+
+@dataclass
+class BundleSide:
+    """What a node's bundle holds beside its driver log: CLI rows, config text, and
+    what every file was."""
+
+    admin: pl.DataFrame
+    config_texts: list[str]
+    facts: dict
+
+
+def read_side(name: str, src: sources.NodeSource) -> BundleSide:
+    admin = admin_read.read_admin(name, src.admin).with_columns(node=pl.lit(name, pl.String))
+    texts = [sources.read_bytes(f).decode("utf-8", "replace") for f in src.config]
+    counts = admin.group_by("event").len() if admin.height else None
+    facts = {
+        "kind": src.kind,
+        "host": src.host,
+        "admin_lines": admin.height,
+        "admin_unparsed": int(
+            counts.filter(pl.col("event") == "unparsed")["len"].sum() if counts is not None else 0
+        ),
+        "files": [
+            {"file": f.display, "role": f.role, "read": f.read, "why": f.why} for f in src.inventory
+        ],
+    }
+    return BundleSide(admin, texts, facts)
+
+
+def _admin_rows(
+    side: dict[str, BundleSide],
+    frames: list[pl.DataFrame],
+    row_offsets: dict,
+    node_events: list[NodeEvents],
+    cluster,
+    aligned: list[pl.DataFrame],
+    notices: Notices,
+) -> tuple[list[admin_tie.AdminCommand], list[admin_tie.AdminClock]]:
+    """Each bundle node's CLI rows tied to its driver log (cluster.admin) and placed on
+    the timeline after its driver rows; ``aligned`` gains their frames."""
+    commands: list[admin_tie.AdminCommand] = []
+    clocks: list[admin_tie.AdminClock] = []
+    by_name = {ev.name: (ev, f) for ev, f in zip(node_events, frames, strict=True)}
+    for name, b in side.items():
+        if b.admin.height == 0 or name not in by_name:
+            continue
+        ev, frame = by_name[name]
+        found, clock = admin_tie.tie(name, b.admin, ev, cluster.twopc)
+        if clock.shift_ns is None:
+            notices.warn(
+                Msg(
+                    "the CLI logs' clock is not tied to the driver log (no bsrsetup command "
+                    "matched its netlink line): their times assume the driver's zone",
+                ),
+                name,
+            )
+        local = frame.get_column("local_time").cast(pl.Int64).fill_null(0).to_numpy()
+        placed = admin_tie.place(b.admin, clock, local, row_offsets[name], frame.height)
+        aligned.append(placed.select(timeline.COLUMNS))
+        times = dict(
+            zip(
+                placed.get_column("row").to_list(),
+                placed.get_column("time").cast(pl.Int64).to_list(),
+                strict=True,
+            )
+        )
+        base = frame.height
+        commands.extend(replace(c, time_ns=times.get(c.ref.row + base)) for c in found)
+        clocks.append(clock)
+    return commands, clocks
 
 
 def read_source(

@@ -24,12 +24,13 @@ import re
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from correlate.errors import InputError, Notices
 from correlate.i18n import Msg
+from correlate.read import bundles
 
 # BSR's own log and its rotated files; a Linux node's kernel logs as syslog daemons rotate
 # them (kern.log, syslog, messages, with .1 / .2.gz ...), for DRBD clusters.
@@ -39,6 +40,11 @@ NODE_NAME = re.compile(r"^[A-Za-z0-9_.@:+-]{1,64}$")
 DEFAULT_MAX_EXTRACT = 4 * 1024**3
 CHUNK = 1 << 20
 IDENTITY_SPAN = 1 << 20
+# How deep a directory SRC is listed, and how many files at most, to find a bundle's
+# layout (a sosreport holds thousands of files; a home directory given by mistake, more).
+BUNDLE_DEPTH = 8
+BUNDLE_FILES = 200_000
+SMALL_FILE = 4096
 
 
 @dataclass
@@ -78,13 +84,30 @@ class LogFile:
 
 
 @dataclass
+class BundleFile:
+    """One file of a support bundle and what the run did with it."""
+
+    display: str
+    role: str  # driver, kernel, admin, config, status, system, other (read.bundles)
+    read: bool  # read into the run (timeline, admin commands, config)
+    why: str | None = None  # for a file of a log role left unread: the reason's words
+
+
+@dataclass
 class NodeSource:
-    """A node and the files that hold its log."""
+    """A node and the files that hold its log; from a support bundle, also its CLI logs,
+    its config and status files, and what every file of the bundle was."""
 
     name: str
     spec: str
     files: list[LogFile] = field(default_factory=list)
     named: bool = False  # True when the user gave NAME=SRC
+    kind: str | None = None  # the bundle's kind (read.bundles.KINDS), None for bare logs
+    host: str | None = None  # the host the bundle names
+    admin: list[LogFile] = field(default_factory=list)
+    config: list[LogFile] = field(default_factory=list)
+    status: list[LogFile] = field(default_factory=list)
+    inventory: list[BundleFile] = field(default_factory=list)
 
 
 @dataclass
@@ -167,8 +190,10 @@ def _resolve_one(src: str, notices: Notices, budget: _Budget) -> list[NodeSource
     kind = _sniff(path)
     stem = _stem(path.name)
     if kind in ("zip", "tar"):
-        groups = _from_archive(src, path, kind, notices, budget)
-        return _nodes_from_groups(groups, default_name=stem, where=src)
+        found = _from_archive(src, path, kind, notices, budget)
+        if isinstance(found, list):
+            return found
+        return _nodes_from_groups(found, default_name=stem, where=src)
     if kind == "gzip":
         data, truncated = _gunzip(path.read_bytes(), src, budget)
         inner = path.name[: -len(".gz")] if path.name.endswith(".gz") else path.name
@@ -191,7 +216,17 @@ def _stem(name: str) -> str:
     stripped = True
     while stripped:
         stripped = False
-        for ext in (".tar.gz", ".tgz", ".tar", ".zip", ".gz", ".log", ".txt"):
+        for ext in (
+            ".tar.gz",
+            ".tgz",
+            ".tar.xz",
+            ".tar.bz2",
+            ".tar",
+            ".zip",
+            ".gz",
+            ".log",
+            ".txt",
+        ):
             if name.lower().endswith(ext) and len(name) > len(ext):
                 name = name[: -len(ext)]
                 stripped = True
@@ -216,10 +251,32 @@ def _sniff(path: Path) -> str:
         return "tar" if name.endswith((".tar.gz", ".tgz")) else "gzip"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
+    # xz and bzip2 streams: a support bundle's tar (.tar.xz, .tar.bz2), or nothing read.
+    if head.startswith((b"\xfd7zXZ\x00", b"BZh")) and tarfile.is_tarfile(path):
+        return "tar"
     return "plain"
 
 
 def _from_directory(src: str, path: Path, notices: Notices, budget: _Budget) -> list[NodeSource]:
+    listed = _list_directory(path)
+    hosts = bundles.classify(list(listed), lambda rel: _small_file(listed.get(rel)))
+    if not hosts:
+        # The SRC may be a host's directory itself (``h0/`` of a BSR bundle): its layout
+        # then starts one level up, with the directory's own name.
+        own = path.resolve().name
+        inner = {f"{own}/{rel}": p for rel, p in listed.items()}
+        hosts = bundles.classify(list(inner), lambda rel: _small_file(inner.get(rel)))
+        if hosts:
+            listed = inner
+            src = os.path.dirname(src.rstrip("/")) or "."
+    if hosts:
+        return _bundle_nodes(
+            src,
+            hosts,
+            notices,
+            lambda rel: _disk_log(src, listed[rel], rel, notices, budget),
+            lambda rel: os.path.join(src, rel),
+        )
     groups: dict[str, list[LogFile]] = {}
     # Not following symbolic links to directories: a link loop cannot trap the walk.
     for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
@@ -301,32 +358,58 @@ def _unsafe_member(name: str) -> bool:
     )
 
 
+def _norm(name: str) -> str:
+    """An archive member's or a listed file's path as the layout rules see it."""
+    norm = name.replace("\\", "/")
+    while norm.startswith("./"):
+        norm = norm[2:]
+    return norm
+
+
 def _from_archive(
     src: str, path: Path, kind: str, notices: Notices, budget: _Budget
-) -> dict[str, list[LogFile]]:
+) -> list[NodeSource] | dict[str, list[LogFile]]:
+    """A support bundle's nodes, or (logs in plain folders) the logs by directory."""
     members: list[tuple[str, bytes, bool]] = []
+    names: list[str] = []
     try:
         if kind == "zip":
-            members = _read_zip(src, path, notices, budget)
+            members, names = _read_zip(src, path, notices, budget)
         else:
-            members = _read_tar(src, path, notices, budget)
+            members, names = _read_tar(src, path, notices, budget)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise InputError(
             Msg("{src}: corrupt or truncated archive: {exc}", src=src, exc=exc)
         ) from None
-    if not members:
+    data = {_norm(name): (name, blob, truncated) for name, blob, truncated in members}
+    hosts = bundles.classify(
+        sorted({_norm(n) for n in names}),
+        lambda rel: data[rel][1][:SMALL_FILE] if rel in data else None,
+    )
+    if hosts:
+
+        def member(rel: str) -> LogFile | None:
+            if rel not in data:
+                return None
+            name, blob, truncated = data[rel]
+            return _memory_log(f"{src}:{name}", blob, truncated, notices, budget)
+
+        return _bundle_nodes(src, hosts, notices, member, lambda rel: f"{src}:{rel}")
+    groups: dict[str, list[LogFile]] = {}
+    for name, blob, truncated in members:
+        if not _wanted(name):
+            continue
+        rel_dir = str(PurePosixPath(name.replace("\\", "/")).parent)
+        groups.setdefault(rel_dir, []).append(
+            LogFile(display=f"{src}:{name}", data=blob, size=len(blob), truncated=truncated)
+        )
+    if not groups:
         raise InputError(
             Msg(
                 "{src}: archive holds no bsr.log or bsr.log_* file (nor kern.log, "
                 "syslog, messages)",
                 src=src,
             )
-        )
-    groups: dict[str, list[LogFile]] = {}
-    for name, data, truncated in members:
-        rel_dir = str(PurePosixPath(name.replace("\\", "/")).parent)
-        groups.setdefault(rel_dir, []).append(
-            LogFile(display=f"{src}:{name}", data=data, size=len(data), truncated=truncated)
         )
     return groups
 
@@ -335,22 +418,39 @@ def _wanted(name: str) -> bool:
     return bool(LOG_NAME.match(PurePosixPath(name.replace("\\", "/")).name))
 
 
+def _read_member(name: str) -> bool:
+    """Read on the one pass: a log by its name, or a file a bundle's layout may use."""
+    return _wanted(name) or bundles.maybe_needed(name)
+
+
+def _refused(src: str, name: str, notices: Notices) -> bool:
+    if _unsafe_member(name):
+        notices.warn(
+            Msg(
+                "{src}: refused member {filename}: its name escapes the archive",
+                src=src,
+                filename=f"{name!r}",
+            )
+        )
+        return True
+    return False
+
+
 def _read_zip(
     src: str, path: Path, notices: Notices, budget: _Budget
-) -> list[tuple[str, bytes, bool]]:
+) -> tuple[list[tuple[str, bytes, bool]], list[str]]:
     out = []
+    names = []
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():
-            if info.is_dir() or not _wanted(info.filename):
+            if info.is_dir():
                 continue
             if _unsafe_member(info.filename):
-                notices.warn(
-                    Msg(
-                        "{src}: refused member {filename}: its name escapes the archive",
-                        src=src,
-                        filename=f"{info.filename!r}",
-                    )
-                )
+                if _read_member(info.filename):
+                    _refused(src, info.filename, notices)
+                continue
+            names.append(info.filename)
+            if not _read_member(info.filename):
                 continue
             chunks = []
             with zf.open(info) as fh:
@@ -358,34 +458,33 @@ def _read_zip(
                     budget.take(len(block), src)
                     chunks.append(block)
             out.append((info.filename, b"".join(chunks), False))
-    return out
+    return out, names
 
 
 def _read_tar(
     src: str, path: Path, notices: Notices, budget: _Budget
-) -> list[tuple[str, bytes, bool]]:
+) -> tuple[list[tuple[str, bytes, bool]], list[str]]:
     out = []
+    names = []
     with tarfile.open(path, mode="r:*") as tf:
         for member in tf:
-            if not _wanted(member.name):
-                continue
+            wanted = _read_member(member.name)
             if _unsafe_member(member.name):
-                notices.warn(
-                    Msg(
-                        "{src}: refused member {name}: its name escapes the archive",
-                        src=src,
-                        name=f"{member.name!r}",
-                    )
-                )
+                if wanted:
+                    _refused(src, member.name, notices)
                 continue
             if not member.isfile():
-                notices.warn(
-                    Msg(
-                        "{src}: skipped member {name}: not a regular file",
-                        src=src,
-                        name=f"{member.name!r}",
+                if wanted and not member.isdir():
+                    notices.warn(
+                        Msg(
+                            "{src}: skipped member {name}: not a regular file",
+                            src=src,
+                            name=f"{member.name!r}",
+                        )
                     )
-                )
+                continue
+            names.append(member.name)
+            if not wanted:
                 continue
             fh = tf.extractfile(member)
             if fh is None:
@@ -395,7 +494,132 @@ def _read_tar(
                 budget.take(len(block), src)
                 chunks.append(block)
             out.append((member.name, b"".join(chunks), False))
+    return out, names
+
+
+def _memory_log(
+    display: str, blob: bytes, truncated: bool, notices: Notices, budget: _Budget
+) -> LogFile:
+    """A bundle's member as a log, gunzipped when it is a rotated ``.gz``."""
+    if blob.startswith(b"\x1f\x8b"):
+        blob, truncated = _gunzip(blob, display, budget)
+        if truncated:
+            notices.warn(
+                Msg("{shown}: gzip stream is truncated; using what it held", shown=display)
+            )
+    return LogFile(display=display, data=blob, size=len(blob), truncated=truncated)
+
+
+def _list_directory(path: Path) -> dict[str, Path]:
+    """Every regular file under ``path`` (relative posix path -> path), to a depth and a
+    count where a bundle ends and a wrong directory begins."""
+    out: dict[str, Path] = {}
+    for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+        rel = Path(dirpath).relative_to(path)
+        if len(rel.parts) >= BUNDLE_DEPTH:
+            dirnames[:] = []
+        dirnames.sort()
+        for fname in sorted(filenames):
+            fpath = Path(dirpath) / fname
+            out[_norm(str(rel / fname))] = fpath
+            if len(out) >= BUNDLE_FILES:
+                return out
     return out
+
+
+def _small_file(fpath: Path | None) -> bytes | None:
+    if fpath is None:
+        return None
+    try:
+        with open(fpath, "rb") as fh:
+            return fh.read(SMALL_FILE)
+    except OSError:
+        return None
+
+
+def _disk_log(src: str, fpath: Path, rel: str, notices: Notices, budget: _Budget) -> LogFile | None:
+    shown = os.path.join(src, rel)
+    try:
+        st = fpath.stat()
+        if not fpath.is_file():
+            return None
+        with open(fpath, "rb") as fh:
+            head = fh.read(2)
+    except OSError as exc:
+        notices.warn(Msg("{shown}: skipped: {reason}", shown=shown, reason=exc.strerror or exc))
+        return None
+    if head == b"\x1f\x8b":
+        return _memory_log(shown, fpath.read_bytes(), False, notices, budget)
+    return LogFile(display=shown, path=fpath, size=st.st_size)
+
+
+# Why a file of a role the run does not read is left (summary.json bundles[].files[].why).
+_LEFT = {
+    "system": "a log of the host beside the driver's: not merged into the timeline",
+    "other": None,
+}
+# What a role's files become in a node.
+_ROLE_LISTS = {
+    "driver": "files",
+    "kernel": "files",
+    "admin": "admin",
+    "config": "config",
+    "status": "status",
+}
+
+
+def _bundle_nodes(
+    src: str,
+    hosts: list[bundles.HostFiles],
+    notices: Notices,
+    get_log: Callable[[str], LogFile | None],
+    shown: Callable[[str], str],
+) -> list[NodeSource]:
+    """One node per host of a bundle, named by its host, with every file accounted for."""
+    nodes = []
+    for h in hosts:
+        node = NodeSource(name=_host_name(h.host), spec=src, kind=h.kind, host=h.host)
+        for rel, role in sorted(h.roles.items()):
+            target = _ROLE_LISTS.get(role)
+            log = get_log(rel) if target else None
+            if log is None:
+                why = h.left.get(rel) or _LEFT.get(role)
+                node.inventory.append(BundleFile(shown(rel), role, False, why))
+                continue
+            getattr(node, target).append(log)
+            if role == "status":
+                # Listed and kept, not yet compared with the end state the logs show.
+                node.inventory.append(BundleFile(log.display, role, False, "status snapshot"))
+            else:
+                node.inventory.append(BundleFile(log.display, role, True))
+        if not node.files:
+            notices.warn(
+                Msg(
+                    "{src}: host {host} of this {kind} bundle has no driver or kernel log; "
+                    "its {count} file(s) are not read",
+                    src=src,
+                    host=h.host,
+                    kind=h.kind,
+                    count=len(h.roles),
+                )
+            )
+            continue
+        nodes.append(node)
+    if not nodes:
+        raise InputError(
+            Msg(
+                "{src}: a {kind} bundle, but with no driver or kernel log of any host",
+                src=src,
+                kind=hosts[0].kind,
+            )
+        )
+    return nodes
+
+
+def _host_name(host: str) -> str:
+    """A host as a node name: what NAME=SRC allows, other characters replaced."""
+    name = re.sub(r"[^A-Za-z0-9_.@:+-]", "_", host)[:64]
+    return name or "host"
 
 
 def _gunzip(raw: bytes, what: str, budget: _Budget) -> tuple[bytes, bool]:

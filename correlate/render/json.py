@@ -389,7 +389,52 @@ def summary_json(analysis: Analysis, drawn: Drawn | None = None) -> dict[str, An
     if drawn is not None and drawn.selection is not None:
         doc["diagrams"] = selection_json(drawn.selection, set(drawn.rendered), drawn.dot_missing)
     doc["window"] = window_json(analysis.window)
+    doc["admin_commands"] = admin_commands_json(analysis)
+    doc["admin_clocks"] = [
+        {
+            "node": c.node,
+            "shift_s": c.shift_ns / 1e9 if c.shift_ns is not None else None,
+            "tied": c.tied,
+            "candidates": c.candidates,
+        }
+        for c in analysis.admin_clocks
+    ]
+    doc["config"] = analysis.config
+    doc["bundles"] = analysis.bundles
     return doc
+
+
+def admin_commands_json(analysis: Analysis) -> list[dict[str, Any]]:
+    """The CLI commands of the nodes' bundles: ``time`` aligned, ``local_time`` as the
+    CLI log wrote it; ``caused`` the 2PCs (``{"tid"}``) and state-change lines the driver
+    logged while it ran the command."""
+    out = []
+    index = {id(c): i for i, c in enumerate(analysis.admin_commands)}
+    by_node: dict[str, list] = {}
+    for c in analysis.admin_commands:
+        by_node.setdefault(c.node, []).append(c)
+    for c in analysis.admin_commands:
+        parent = by_node[c.node][c.parent] if c.parent is not None else None
+        receipt = c.netlink.received if c.netlink is not None else None
+        out.append(
+            {
+                "node": c.node,
+                "time": fmt_ns(c.time_ns),
+                "local_time": fmt_ns(c.local_ns),
+                "program": c.program,
+                "command": c.command,
+                "subcommand": c.subcommand,
+                "pid": c.pid,
+                "caller": [{"name": n, "pid": p} for n, p in c.caller],
+                "rv": c.rv,
+                "parent": index[id(parent)] if parent is not None else None,
+                "netlink": ref_json(receipt) if receipt is not None else None,
+                "caused": [{"tid": tid} for tid in c.caused_tids]
+                + [ref_json(r) for r in c.caused_rows],
+                "lines": [ref_json(r) for r in (c.ref, c.done) if r is not None],
+            }
+        )
+    return out
 
 
 def finding_json(f, t: Times) -> dict[str, Any]:

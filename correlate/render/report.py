@@ -47,7 +47,7 @@ import polars as pl
 
 from correlate.events.classify import EXPLAIN
 from correlate.i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, _, language, text
-from correlate.render import story
+from correlate.render import report_bundle, story
 from correlate.render.select import AUTO_ALL
 from correlate.render.text import (
     OUTCOME_WORDS,
@@ -153,6 +153,7 @@ def render(analysis: Analysis, diagrams: Path, written: Bundle) -> str:
         _what_happened(analysis, index, written.drawn),
         _window_note(analysis),
         _findings(analysis, index),
+        report_bundle.section(analysis),
         _protocol(analysis, index, written.drawn),
         _alignment(analysis, index),
         _episodes(analysis, diagrams, written.drawn),

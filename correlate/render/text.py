@@ -68,6 +68,50 @@ def label(word: str, width: int = 10) -> str:
     return ljust(_(word), width - 1) + " "
 
 
+def _bundle_lines(analysis: Analysis, name: str) -> list[str]:
+    """A bundle node: what its bundle held and read, and its CLI commands with the CLI
+    clock's tie to the driver's."""
+    b = analysis.bundles.get(name)
+    if not b:
+        return []
+    files = b["files"]
+    read: dict[str, int] = {}
+    for f in files:
+        if f["read"]:
+            read[f["role"]] = read.get(f["role"], 0) + 1
+    out = [
+        "  "
+        + label("bundle")
+        + _("{kind} of host {host}: {files} file(s), read {read}; {left} not read").format(
+            kind=b["kind"],
+            host=b["host"],
+            files=len(files),
+            read=", ".join(f"{r} {n}" for r, n in sorted(read.items())) or "-",
+            left=sum(1 for f in files if not f["read"]),
+        )
+    ]
+    commands = [c for c in analysis.admin_commands if c.node == name]
+    clock = next((c for c in analysis.admin_clocks if c.node == name), None)
+    if commands and clock is not None:
+        by: dict[str, int] = {}
+        for c in commands:
+            by[c.program] = by.get(c.program, 0) + 1
+        tie = (
+            _("CLI clock {shift:+g} h from the driver's, tied by {tied} of {n} commands").format(
+                shift=clock.shift_ns / 3.6e12, tied=clock.tied, n=clock.candidates
+            )
+            if clock.shift_ns is not None
+            else _("CLI clock not tied to the driver's (the same zone assumed)")
+        )
+        out.append(
+            "  "
+            + label("commands")
+            + f"{len(commands)} ({', '.join(f'{p} {n}' for p, n in sorted(by.items()))}); "
+            + tie
+        )
+    return out
+
+
 def timings(splits: list[Split]) -> list[str]:
     """``--timings``: each stage's seconds and the peak RSS so far, one line each."""
     names = [_(STAGES[s.stage]) for s in splits]
@@ -240,6 +284,7 @@ def summary(analysis: Analysis, written: Bundle | None = None) -> str:
         lines.append("")
         lines.append(f"{node.name}" + ("  " + _("(reference)") if na.reference else ""))
         lines.extend("  " + label("file") + f for f in _files(node.files))
+        lines.extend(_bundle_lines(analysis, node.name))
         lines.append("  " + label("node") + _who(analysis, ident))
         lines.append(
             "  "

@@ -104,6 +104,10 @@ KINDS: dict[str, FindingKind] = {
         FindingKind("lost_lines", "warning",
             N_("log lines are missing (counter gaps or 'missing log counter')"),
             "counter gaps and `missing log counter : N`"),
+        FindingKind("config_mismatch", "warning",
+            N_("the logs and the bundle's config disagree about who a node is"),
+            "a node id or peer the driver logged for a resource differs from the resource "
+            "config of the node's support bundle (`.res`, `dump`)"),
         FindingKind("driver_reload", "warning",
             N_("the driver was loaded again inside the capture (reboot or reload)"),
             "a second driver load inside the capture",
@@ -202,9 +206,11 @@ def find(
     alignment: Alignment,
     timeline: pl.DataFrame,
     late: Sequence[LateStamp] = (),
+    extra: Sequence[Finding] = (),
 ) -> list[Finding]:
+    """Every finding; ``extra``: those an earlier stage found (the config check)."""
     at = alignment.clock.at
-    out: list[Finding] = []
+    out: list[Finding] = list(extra)
     out += _late(late, at)
     out += _failed_changes(cluster, at)
     out += _twopc(cluster, at)

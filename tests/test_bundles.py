@@ -1,0 +1,283 @@
+"""Support bundles as SRC: layouts, node names by host, CLI commands on the timeline with
+their clock tied to the driver's, config as identity, secrets masked in every output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from correlate.cli import main
+from correlate.errors import Notices
+from correlate.pipeline import Options, analyse
+from correlate.read import bundles
+from tests.bundles import (
+    Cli,
+    archive,
+    bsr_linux,
+    bsr_windows,
+    cli_log,
+    crm_report,
+    linstor_sos,
+    sosreport,
+)
+
+
+def run_cli(args: list[str]):
+    return CliRunner().invoke(main, args)
+
+
+SAMPLES = Path(__file__).parent.parent / "samples"
+REAL = Path(__file__).parent / "data" / "real"
+SECRET = "topsecret-9f3a"
+RES = (
+    "resource r0 {\n"
+    f'  net {{ shared-secret "{SECRET}"; cram-hmac-alg sha1; }}\n'
+    "  on h0 { node-id 0; address ipv4 10.0.0.1:7789; volume 0 { device e minor 2; } }\n"
+    "  on h1.example.local { node-id 1; address 10.0.0.2:7789; }\n"
+    "}\n"
+)
+# node0's netlink commands of its `up` (samples/node0/bsr.log, 16:25:03.21 .. .31)
+UP = ["new-resource", "new-minor", "new-peer", "new-path", "attach", "connect"]
+
+
+def _secret(sub: str) -> str:
+    return f" --shared-secret={SECRET}" if sub == "new-peer" else ""
+
+
+def _cli(stamp: str) -> dict[str, str]:
+    """bsradm up r0 at ``stamp`` (the host's local time) and its bsrsetup children, as
+    bsrtool_common.c writes them; one child carries a secret on its command line."""
+    shell = [("bash", 4711), ("sshd", 4702)]
+    adm = [
+        Cli(stamp, "bsradm", "up", 900, shell, "execution command, bsradm up r0"),
+        Cli(stamp, "bsradm", "up", 900, shell, "done, rv(0)"),
+    ]
+    setup = [
+        Cli(stamp, "bsrsetup", sub, 901 + i, [("bsradm", 900), *shell],
+            f"execution command, bsrsetup {sub} r0" + _secret(sub))
+        for i, sub in enumerate(UP)
+    ]  # fmt: skip
+    return {"bsradm.log": cli_log(adm), "bsrsetup.log": cli_log(setup)}
+
+
+@pytest.fixture(scope="module")
+def linux_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """h0: a BSR Linux bundle (.tar.gz) whose CLI logs are in UTC (the driver's bsr.log
+    is UTC+9); H1: a Windows bundle (.zip, upper-case COMPUTERNAME)."""
+    root = tmp_path_factory.mktemp("bundles")
+    h0 = bsr_linux(
+        root, "h0",
+        {"bsr.log": (SAMPLES / "node0" / "bsr.log").read_bytes(), **_cli("2020/10/26 07:25:03")},
+        conf={"r0.res": RES, "global_common.conf": "common { }\n"},
+        status={"status.txt": "r0 role:Secondary\n"},
+        top={"dump": RES},
+        system={"messages": "Oct 26 07:25:03 h0 kernel: x\n", "dmeg": "[ 1.0] x\n"},
+    )  # fmt: skip
+    h1 = bsr_windows(
+        root, "H1", {"bsr.log": (SAMPLES / "node1" / "bsr.log").read_bytes()},
+        conf={"r0.res": RES}, system={"SystemLog.csv": "Computer,Date,Time\n"},
+    )  # fmt: skip
+    return archive(h0, root / "h0-20201026.163000.tar.gz"), archive(h1, root / "H1.zip", "zip")
+
+
+@pytest.fixture(scope="module")
+def linux_run(linux_pair: tuple[Path, Path]):
+    return analyse([str(p) for p in linux_pair], Options(), Notices())
+
+
+def test_layouts_are_classified_by_their_paths():
+    def kinds(paths: list[str]) -> list[tuple[str, str]]:
+        return [(h.kind, h.host) for h in bundles.classify(paths, lambda _: None)]
+
+    assert kinds(["h0/bsr/log/bsr.log", "h0/System/dmeg"]) == [("bsr-linux", "h0")]
+    assert kinds(["X/HOST1/BSR/log/bsr.log_2020-10-26T163000.123"]) == [("bsr-windows", "HOST1")]
+    sos = "sosreport-a-2024-03-05-xyzabc"  # no hostname file: the directory's name
+    assert kinds([f"{sos}/sos_commands/kernel/dmesg", f"{sos}/var/log/messages"]) == [
+        ("sosreport", "a")
+    ]
+    assert kinds(["sos/_Controller/x.log", "sos/n1/dmesg", "sos/n2/journalctl-kernel-log"]) == [
+        ("linstor-sos", "n1"),
+        ("linstor-sos", "n2"),
+    ]
+    assert kinds(["r/n1/crm_mon.txt", "r/n1/journal.log"]) == [("crm_report", "n1")]
+    assert kinds(["node0/bsr.log", "node1/bsr.log"]) == []  # plain folders: no bundle
+
+
+def test_a_sosreports_kernel_lines_are_read_from_one_family():
+    paths = [
+        "s/sos_commands/x",
+        "s/var/log/messages",
+        "s/var/log/messages-20240301",
+        "s/sos_commands/kernel/dmesg",
+    ]
+    (h,) = bundles.classify(paths, lambda _: None)
+    assert h.files("kernel") == ["s/var/log/messages", "s/var/log/messages-20240301"]
+    assert h.left == {"s/sos_commands/kernel/dmesg": "the same kernel lines as messages"}
+
+
+def test_bundle_nodes_are_named_by_their_hosts(linux_run):
+    assert [n.name for n in linux_run.nodes] == ["h0", "H1"]
+    assert linux_run.bundles["h0"]["kind"] == "bsr-linux"
+    assert linux_run.bundles["H1"]["kind"] == "bsr-windows"
+    roles = {
+        f["file"].rsplit("/", 1)[-1]: (f["role"], f["read"])
+        for f in linux_run.bundles["h0"]["files"]
+    }
+    assert roles["bsr.log"] == ("driver", True)
+    assert roles["bsradm.log"] == ("admin", True)
+    assert roles["r0.res"] == ("config", True)
+    assert roles["messages"] == ("system", False)  # said, not silently dropped
+    assert roles["status.txt"] == ("status", False)
+
+
+def test_cli_clock_is_tied_by_the_netlink_receipts(linux_run):
+    (clock,) = linux_run.admin_clocks
+    assert clock.node == "h0"
+    assert clock.shift_ns == 9 * 3600 * 10**9  # driver UTC+9, CLI log UTC
+    assert (clock.tied, clock.candidates) == (6, 6)
+
+
+def test_commands_are_on_the_timeline_before_what_they_caused(linux_run):
+    cmds = linux_run.admin_commands
+    assert [(c.program, c.subcommand) for c in cmds] == [("bsradm", "up")] + [
+        ("bsrsetup", s) for s in UP
+    ]
+    up = cmds[0]
+    assert up.rv == 0 and up.caller == [("bash", 4711), ("sshd", 4702)]
+    assert all(c.parent == 0 for c in cmds[1:])
+    assert all(c.rv is None for c in cmds[1:])  # bsrsetup logs no result line
+    for c in cmds[1:]:
+        assert c.netlink is not None and c.netlink.command == c.subcommand.upper().replace("-", "_")
+        # the aligned time (h0 is the reference) is the CLI stamp + 9 h, at or before the receipt
+        assert c.time_ns == c.local_ns + 9 * 3600 * 10**9
+        assert c.time_ns <= c.netlink.received.local_ns < c.time_ns + 10**9
+    tl = linux_run.timeline
+    rows = tl.filter(pl.col("event").cast(pl.String) == "admin_command")
+    assert rows.height == 7
+    assert set(rows["program"].cast(pl.String)) == {"bsradm", "bsrsetup"}
+    # in the merged order, each command comes before its netlink receipt
+    order = tl.with_row_index("pos")
+    first_cmd = order.filter(pl.col("event").cast(pl.String) == "admin_command")["pos"].min()
+    first_receipt = order.filter(
+        pl.col("message").str.contains("NEW_RESOURCE:7 command has been received")
+    )["pos"].min()
+    assert first_cmd < first_receipt
+
+
+def test_config_ties_hosts_and_checks_node_ids(linux_run):
+    assert linux_run.config["h0"]["node_id"] == 0
+    assert linux_run.config["h0"]["address"] == "10.0.0.1:7789"
+    # the .res names h1.example.local; the Windows bundle's host is H1: one node
+    assert linux_run.config["H1"]["host"] == "h1.example.local"
+    assert linux_run.config["H1"]["node_id"] == 1
+    assert not [f for f in linux_run.findings if f.kind == "config_mismatch"]
+
+
+def test_a_config_that_disagrees_with_the_logs_is_a_finding(tmp_path: Path):
+    wrong = RES.replace("on h0 { node-id 0;", "on h0 { node-id 3;")
+    h0 = bsr_linux(
+        tmp_path,
+        "h0",
+        {"bsr.log": (SAMPLES / "node0" / "bsr.log").read_bytes()},
+        conf={"r0.res": wrong},
+    )
+    h1 = bsr_windows(tmp_path, "H1", {"bsr.log": (SAMPLES / "node1" / "bsr.log").read_bytes()})
+    run = analyse([str(h0.parent / "h0"), str(h1)], Options(), Notices())
+    found = [f for f in run.findings if f.kind == "config_mismatch"]
+    assert [f.node for f in found] == ["h0"]
+    assert "node id 0 in r0" in found[0].message and "node-id 3" in found[0].message
+
+
+def test_no_secret_reaches_any_output(linux_pair: tuple[Path, Path], tmp_path: Path):
+    out = tmp_path / "out"
+    result = run_cli([*map(str, linux_pair), "-o", str(out), "--csv"])
+    assert result.exit_code == 0, result.output
+    assert SECRET not in result.output
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert len(written) > 5
+    for p in written:
+        assert SECRET.encode() not in p.read_bytes(), p
+    tl = pl.read_parquet(out / "timeline.parquet")
+    assert tl.filter(pl.col("message").str.contains(SECRET)).height == 0
+    assert (
+        tl.filter(pl.col("message").str.contains("--shared-secret=********", literal=True)).height
+        == 1
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert [c["command"] for c in summary["admin_commands"] if "new-peer" in c["command"]] == [
+        "bsrsetup new-peer r0 --shared-secret=********"
+    ]
+    first = summary["admin_commands"][0]
+    assert first["local_time"] == "2020-10-26T07:25:03.0000000"
+    assert first["time"] == "2020-10-26T16:25:03.0000000"
+    assert first["caller"] == [{"name": "bash", "pid": 4711}, {"name": "sshd", "pid": 4702}]
+    assert summary["admin_clocks"] == [
+        {"node": "h0", "shift_s": 32400.0, "tied": 6, "candidates": 6}
+    ]
+
+
+def _kernel_log(name: str) -> bytes:
+    return (REAL / "linstor221-node1-node2-detach" / name).read_bytes()
+
+
+def test_a_sosreport_per_node_is_named_by_its_hostname_file(tmp_path: Path):
+    a = sosreport(
+        tmp_path,
+        "node1",
+        {
+            "var/log/messages": _kernel_log("node1.log"),
+            "sos_commands/kernel/dmesg": b"[ 1.0] drbd x\n",
+        },
+    )
+    b = sosreport(
+        tmp_path, "node2", {"var/log/messages": _kernel_log("node2.log"), "etc/drbd.d/r.res": RES}
+    )
+    run = analyse([str(archive(a, tmp_path / "a.tar.xz", "tar.xz")), str(b)], Options(), Notices())
+    assert [n.name for n in run.nodes] == ["node1", "node2"]
+    files = {f["file"].rsplit("/", 1)[-1]: f for f in run.bundles["node1"]["files"]}
+    assert files["dmesg"]["read"] is False and "messages" in files["dmesg"]["why"]
+    assert run.cluster.twopc  # the same protocol facts as from the bare logs
+
+
+def test_a_linstor_sos_report_gives_one_node_per_directory(tmp_path: Path):
+    top = linstor_sos(
+        tmp_path,
+        {
+            "node1": {"log-syslog": _kernel_log("node1.log"), "drbd-status": "x\n"},
+            "node2": {"log-syslog": _kernel_log("node2.log"), "my_ssd_res.res": RES},
+        },
+    )
+    run = analyse([str(archive(top, tmp_path / "sos.tar.bz2", "tar.bz2"))], Options(), Notices())
+    assert [n.name for n in run.nodes] == ["node1", "node2"]  # _Controller is no node
+    bare = analyse(
+        [str(REAL / "linstor221-node1-node2-detach" / f"node{i}.log") for i in (1, 2)],
+        Options(),
+        Notices(),
+    )
+    assert [t.tid for t in run.cluster.twopc] == [t.tid for t in bare.cluster.twopc]
+    assert run.findings and [f.kind for f in run.findings] == [f.kind for f in bare.findings]
+
+
+def test_a_crm_report_gives_one_node_per_directory(tmp_path: Path):
+    top = crm_report(
+        tmp_path,
+        {
+            "node1": {"journal.log": _kernel_log("node1.log")},
+            "node2": {"journal.log": _kernel_log("node2.log"), "drbd_info.txt": "x\n"},
+        },
+    )
+    run = analyse([str(top)], Options(), Notices())
+    assert [n.name for n in run.nodes] == ["node1", "node2"]
+    assert run.bundles["node2"]["kind"] == "crm_report"
+
+
+def test_a_bundle_without_any_driver_log_is_a_clear_error(tmp_path: Path):
+    top = bsr_linux(tmp_path, "h0", {"bsradm.log": cli_log([])}, conf={"r0.res": RES})
+    (top / "bsr" / "log" / "bsr.log").write_text("")
+    result = run_cli([str(tmp_path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output.count("\n") <= 3 and "Traceback" not in result.output
