@@ -3,6 +3,9 @@ WDRBD, foreign month/weekday names, peers named by IP:port."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import polars as pl
 
 from correlate.errors import Notices
@@ -176,3 +179,67 @@ def test_each_nodes_line_formats_are_said(tmp_path) -> None:
     )
     assert [n.formats for n in samples.nodes] == [{"bsr": 510}, {"bsr": 256}]
     assert not any(line.startswith("  formats") for line in summary(samples).splitlines())
+
+
+DATA = Path(__file__).parent / "data" / "kernlog"
+S = 1_000_000_000
+
+
+def _file_rows(name: str, year: int | None = 2024) -> tuple[pl.DataFrame, Notices]:
+    path = DATA / name
+    notices = Notices()
+    log = LogFile(path.name, path=path, size=path.stat().st_size)
+    frames = read_kernel_file(log, notices, "n", year)
+    return pl.concat([f.frame for f in frames]).sort("line"), notices
+
+
+def test_dmesg_reltime_sums_deltas_onto_the_minute() -> None:
+    """``dmesg -H``: each line is its run's minute plus the deltas since; the width says
+    what the minute leaves open (62 s less how far the run reaches, 1 µs per delta)."""
+    rows, _ = _file_rows("dmesg-reltime.log")
+    assert sniff((DATA / "dmesg-reltime.log").read_bytes())
+    assert set(rows["format"]) == {"dmesg-reltime"}
+    assert rows["is_drbd"].to_list() == [True] * 6 + [False]
+    t = rows["local_time"].to_list()
+    assert t[0] == datetime(2024, 3, 3, 15, 4)
+    assert t[3] == datetime(2024, 3, 3, 15, 4, 0, 890610)
+    assert t[4] == datetime(2024, 3, 3, 15, 4, 13, 141343)
+    # "Mar13": dmesg's %b%e writes a two-digit day with no blank.
+    assert t[5] == datetime(2024, 3, 13, 15, 5)
+    assert t[6] == datetime(2024, 3, 13, 15, 5, 0, 1)
+    reach = 885_900 + 590 + 4_120 + 12_250_733  # µs the first run spans
+    first = 62 * S - reach * 1000
+    assert rows["time_res_ns"].to_list() == [
+        first,
+        first + 1000,
+        first + 2000,
+        first + 3000,
+        first + 4000,
+        62 * S - 1000,
+        62 * S,
+    ]
+    assert rows["peer_host"][0] == "beta" and rows["message"][4] == (
+        "conn( Connected -> NetworkFailure )"
+    )
+
+
+def test_dmesg_reltime_lines_before_any_minute_are_relative_only() -> None:
+    head = (
+        "[  +0.100000] drbd r0: Starting worker thread\n[  +1.500000] drbd r0 b: conn( A -> B )\n"
+    )
+    notices = Notices()
+    data = head.encode()
+    frame = read_kernel_file(LogFile("x.log", data=data, size=len(data)), notices, "n", 2024)[0]
+    rows = frame.frame
+    # No minute at all: the deltas summed from 1970, as a bare dmesg's uptime.
+    assert rows["local_time"].to_list() == [
+        datetime(1970, 1, 1, 0, 0, 0, 100000),
+        datetime(1970, 1, 1, 0, 0, 1, 600000),
+    ]
+    assert any("before the first minute stamp" in str(n) for n in notices.items)
+    # With a minute stamp after them, how long before it they came is unknown: no time.
+    data = (head + "[Mar 3 15:04] drbd r0 b: conn( B -> C )\n").encode()
+    notices = Notices()
+    rows = read_kernel_file(LogFile("x.log", data=data, size=len(data)), notices, "n", 2024)[0]
+    assert rows.frame["local_time"].to_list() == [None, None, datetime(2024, 3, 3, 15, 4)]
+    assert any("have no local_time" in str(n) for n in notices.items)

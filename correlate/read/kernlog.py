@@ -41,6 +41,9 @@ Line formats (``format``), several may share one file:
 ``journal-json``               ``journalctl -o json``: one JSON object a line
 ``dmesg``                      ``[    7.421400] ...`` (``<6>`` may precede it, ``[T12]`` follow)
 ``dmesg-T``                    ``[Wed Mar 24 16:48:04 2021] ...``
+``dmesg-reltime``              ``dmesg -H`` / ``--reltime``: ``[Mar 3 15:04] ...`` where the minute
+                               changes, else ``[  +0.000590] ...`` (the delta from the record
+                               before; :func:`~correlate.read.kernclock.reltime_runs`)
 ``bracket``                    ``[2026/06/13 16:12:24 CEST] prog: ...`` (journal export)
 ``windrbd``                    ``<6> [DD.MM.YYYY ]U00:42:01.084[ (ticks/freq)]|thread(comm)
                                #serial function <6>drbd ...`` and its continuation lines
@@ -96,7 +99,13 @@ import polars as pl
 from correlate.errors import Notices
 from correlate.i18n import Msg
 from correlate.read.bsr import ENTRY_AT_START, FileFacts, read_lines, scan_lines, streamable
-from correlate.read.kernclock import number_boots, place_lines, settle_years, windrbd_days
+from correlate.read.kernclock import (
+    number_boots,
+    place_lines,
+    reltime_runs,
+    settle_years,
+    windrbd_days,
+)
 from correlate.read.prefixes import i32, match_object, prefix_patterns
 from correlate.read.sources import LogFile
 
@@ -166,6 +175,10 @@ _IS = {
     "syslog": rf"^[A-Z][a-z]{{2}} +[0-9]{{1,2}} {_CLOCK}(?:\.[0-9]+)? \S",
     "bracket": rf"^\[[0-9]{{4}}/[0-9][0-9]/[0-9][0-9] {_CLOCK}",
     "dmesg-T": rf"^\[[A-Z][a-z]{{2}} [A-Z][a-z]{{2}} +[0-9]{{1,2}} {_CLOCK} [0-9]{{4}}\]",
+    # dmesg -H / --reltime: a minute stamp (``%b%e %H:%M``: ``Mar 3``, ``Mar13``) where
+    # the minute changes, else the delta from the previous record, always signed.
+    "dmesg-reltime": r"^\[(?:[A-Z][a-z]{2} ?[0-9]{1,2} [0-9][0-9]:[0-9][0-9]"
+    r"| *[+-][0-9]+\.[0-9]{6})\]",
     "mono": r"^(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]",
 }
 _RE = {
@@ -177,6 +190,8 @@ _RE = {
     r"(?: (?P<zone>[A-Za-z]{1,6}|[+-][0-9][0-9]:?[0-9][0-9]))?\] ?(?P<tail>.*)$",
     "dmesg-T": rf"^\[[A-Z][a-z]{{2}} (?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) "
     rf"(?P<clock>{_CLOCK}) (?P<year>[0-9]{{4}})\] ?(?P<tail>.*)$",
+    "dmesg-reltime": r"^\[(?:(?P<mon>[A-Z][a-z]{2}) ?(?P<day>[0-9]{1,2}) (?P<hm>[0-9:]{5})"
+    r"| *(?P<sign>[+-])(?P<dsec>[0-9]+)\.(?P<dfrac>[0-9]{6}))\] ?(?P<tail>.*)$",
     "mono": r"^(?:<(?P<pri>[0-9]+)>)?\[ *(?P<sec>[0-9]+)\.(?P<frac>[0-9]+)\]"
     r"(?:\[ *(?P<caller>[TC][0-9]+)\])? ?(?P<tail>.*)$",
     "windrbd": r"^(?:<(?P<pri>[0-9])> )?"
@@ -237,6 +252,7 @@ _SNIFF = re.compile(
             _IS["syslog"],
             _IS["bracket"],
             _IS["dmesg-T"],
+            _IS["dmesg-reltime"],
             _IS["mono"],
             r"^(?:<[0-9]+>)?(?:drbd[ :]|block drbd[0-9]+: |drbd[0-9]+: |d-con \S+: )",
         ]
@@ -625,6 +641,32 @@ def _parse_dmesg_t(part: pl.DataFrame) -> pl.DataFrame:
         wall_res_ns=res,
         program=pl.lit("kernel"),
         rest=pl.col("g_tail"),
+    )
+
+
+def _parse_reltime(part: pl.DataFrame) -> pl.DataFrame:
+    """``dmesg -H`` / ``--reltime``: a minute stamp is a year-less wall stamp of a
+    minute (its year settled as syslog's), a delta (``[  +0.000590]``) the time since
+    the previous record; :func:`~correlate.read.kernclock.reltime_runs` sums them."""
+    part = _groups(part, _RE["dmesg-reltime"])
+    minute = pl.col("g_mon").is_not_null()
+    delta = (
+        pl.col("g_dsec").cast(pl.Int64, strict=False) * S
+        + pl.col("g_dfrac").cast(pl.Int64, strict=False) * 1000
+    )
+    return part.with_columns(
+        format=pl.lit("dmesg-reltime"),
+        program=pl.lit("kernel"),
+        rest=pl.col("g_tail"),
+        _month=pl.col("g_mon").replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
+        _mdclock=pl.when(minute).then(
+            pl.concat_str(
+                [pl.col("g_mon"), pl.col("g_day").str.zfill(2), pl.col("g_hm") + ":00"],
+                separator=" ",
+            )
+        ),
+        _frac_ns=pl.when(minute).then(pl.lit(0, pl.Int64)),
+        _delta_ns=pl.when(pl.col("g_sign") == "-").then(-delta).otherwise(delta),
     )
 
 
@@ -1282,6 +1324,7 @@ def read_kernel_file(
     frame = settle_years(frame, log, year, notices, node)
     frame = windrbd_days(frame, notices, node, log.display)
     frame = _hosts(frame)
+    frame = reltime_runs(frame, notices, node, log.display)
     frame = number_boots(frame)
     frame = place_lines(frame, notices, node, log.display)
     frame = frame.with_columns(
@@ -1316,6 +1359,7 @@ def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
         ("syslog", _parse_syslog),
         ("bracket", _parse_bracket),
         ("dmesg-T", _parse_dmesg_t),
+        ("dmesg-reltime", _parse_reltime),
         ("journal-json", _parse_json),
     ):
         if kind in kinds:
@@ -1382,6 +1426,8 @@ _WORK_COLUMNS: dict[str, type[pl.DataType]] = {
     "_frac_ns": pl.Int64,
     "_wdate": pl.Int64,
     "_wtod": pl.Int64,
+    # dmesg --reltime: the delta from the previous record (kernclock.reltime_runs).
+    "_delta_ns": pl.Int64,
 }
 
 
