@@ -243,3 +243,22 @@ def test_dmesg_reltime_lines_before_any_minute_are_relative_only() -> None:
     rows = read_kernel_file(LogFile("x.log", data=data, size=len(data)), notices, "n", 2024)[0]
     assert rows.frame["local_time"].to_list() == [None, None, datetime(2024, 3, 3, 15, 4)]
     assert any("have no local_time" in str(n) for n in notices.items)
+
+
+def test_dmesg_iso_keeps_the_written_time_and_zone_as_rfc3339_does() -> None:
+    """``dmesg --time-format=iso``: a kernel line (no host), microseconds, the zone in
+    ``zone`` and the wall time as written, as an rsyslog ``+01:00`` line keeps it (a
+    talosctl ``Z`` stamp is UTC as written): a node's clock is the one it wrote, the
+    alignment stage finds the zones between nodes."""
+    rows, _ = _file_rows("dmesg-iso.log")
+    assert sniff((DATA / "dmesg-iso.log").read_bytes())
+    assert set(rows["format"]) == {"dmesg-iso"}
+    first = rows.row(0, named=True)
+    assert (first["host"], first["program"], first["zone"]) == (None, "kernel", "+01:00")
+    assert first["local_time"] == datetime(2024, 3, 3, 15, 4, 5, 123456)
+    assert first["time_res_ns"] == 1000
+    assert (first["object"], first["resource"], first["peer_host"]) == ("connection", "r0", "beta")
+    assert rows["is_drbd"].to_list() == [True, True, True, False]
+    rsyslog = _rows("2024-03-03T15:04:05.123456+01:00 h1 kernel: drbd r0 beta: conn( A -> B )\n")
+    assert rsyslog["local_time"][0] == first["local_time"]
+    assert rsyslog["zone"][0] == first["zone"]

@@ -330,7 +330,7 @@ def place_lines(frame: pl.DataFrame, notices: Notices, node: str, display: str) 
     # The receive delay a line's wall stamp may carry: none for stamps taken where the
     # line was written (WinDRBD's own printk; dmesg -T computes its stamp from uptime).
     delay = (
-        pl.when(pl.col("format").is_in(["windrbd", "dmesg-T", "dmesg-reltime"]))
+        pl.when(pl.col("format").is_in(["windrbd", "dmesg-T", "dmesg-iso", "dmesg-reltime"]))
         .then(pl.lit(0, pl.Int64))
         .otherwise(pl.lit(RECEIVE_DELAY_NS, pl.Int64))
     )

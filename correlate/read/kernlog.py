@@ -41,6 +41,7 @@ Line formats (``format``), several may share one file:
 ``journal-json``               ``journalctl -o json``: one JSON object a line
 ``dmesg``                      ``[    7.421400] ...`` (``<6>`` may precede it, ``[T12]`` follow)
 ``dmesg-T``                    ``[Wed Mar 24 16:48:04 2021] ...``
+``dmesg-iso``                  ``2024-03-03T15:04:05,123456+01:00 ...`` (``--time-format=iso``)
 ``dmesg-reltime``              ``dmesg -H`` / ``--reltime``: ``[Mar 3 15:04] ...`` where the minute
                                changes, else ``[  +0.000590] ...`` (the delta from the record
                                before; :func:`~correlate.read.kernclock.reltime_runs`)
@@ -171,6 +172,9 @@ _IS = {
     "journal-json": r"^\{",
     "windrbd": rf"^(?:<[0-9]> )?(?:[0-9][0-9]\.[0-9][0-9]\.[0-9]{{4}} )?U{_CLOCK}\.[0-9]{{3}}[ |]",
     "windrbd-cont": r"^ \[last (?:message was|[0-9]+ messages were) in IRQ context or recursive\]$",
+    # dmesg --time-format=iso: a comma before the microseconds (rsyslog and journalctl
+    # write a dot), no host after the stamp. Tested before "iso", which it also matches.
+    "dmesg-iso": rf"^[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]T{_CLOCK},[0-9]+",
     "iso": rf"^[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]T{_CLOCK}",
     "syslog": rf"^[A-Z][a-z]{{2}} +[0-9]{{1,2}} {_CLOCK}(?:\.[0-9]+)? \S",
     "bracket": rf"^\[[0-9]{{4}}/[0-9][0-9]/[0-9][0-9] {_CLOCK}",
@@ -182,6 +186,8 @@ _IS = {
     "mono": r"^(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]",
 }
 _RE = {
+    "dmesg-iso": rf"^(?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9])T(?P<clock>{_CLOCK}),"
+    r"(?P<frac>[0-9]{1,9})(?P<zone>Z|[+-][0-9][0-9]:?[0-9][0-9])? ?(?P<tail>.*)$",
     "iso": rf"^(?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9])T(?P<clock>{_CLOCK}){_FRAC}"
     r"(?P<zone>Z|[+-][0-9][0-9]:?[0-9][0-9])? (?P<host>\S+) ?(?P<tail>.*)$",
     "syslog": rf"^(?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) (?P<clock>{_CLOCK}){_FRAC} "
@@ -248,6 +254,7 @@ _SNIFF = re.compile(
             _IS["journal-json"] + r".*\"(?:MESSAGE|__REALTIME_TIMESTAMP)\"",
             _IS["windrbd"],
             _IS["windrbd-cont"],
+            _IS["dmesg-iso"],
             _IS["iso"] + r"\S* \S+ ",
             _IS["syslog"],
             _IS["bracket"],
@@ -573,6 +580,26 @@ def _parse_iso(part: pl.DataFrame) -> pl.DataFrame:
         zone=zone,
     )
     return _tag_split(part)
+
+
+def _parse_dmesg_iso(part: pl.DataFrame) -> pl.DataFrame:
+    """``dmesg --time-format=iso``: dmesg's boot time plus the record's uptime, in the
+    host's zone (as ``dmesg -T``, no receive delay); the wall time is kept as written
+    and the offset in ``zone``, as for ``rfc3339``."""
+    part = _groups(part, _RE["dmesg-iso"])
+    wall, res = _wall(
+        pl.concat_str([pl.col("g_date"), pl.col("g_clock")], separator=" "),
+        "%Y-%m-%d %H:%M:%S",
+        pl.col("g_frac"),
+    )
+    return part.with_columns(
+        format=pl.lit("dmesg-iso"),
+        wall_ns=wall,
+        wall_res_ns=res,
+        zone=pl.col("g_zone"),
+        program=pl.lit("kernel"),
+        rest=pl.col("g_tail"),
+    )
 
 
 def _parse_syslog(part: pl.DataFrame) -> pl.DataFrame:
@@ -1356,6 +1383,7 @@ def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
     parts = []
     for kind, parser in (
         ("iso", _parse_iso),
+        ("dmesg-iso", _parse_dmesg_iso),
         ("syslog", _parse_syslog),
         ("bracket", _parse_bracket),
         ("dmesg-T", _parse_dmesg_t),
