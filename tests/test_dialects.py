@@ -262,3 +262,63 @@ def test_dmesg_iso_keeps_the_written_time_and_zone_as_rfc3339_does() -> None:
     rsyslog = _rows("2024-03-03T15:04:05.123456+01:00 h1 kernel: drbd r0 beta: conn( A -> B )\n")
     assert rsyslog["local_time"][0] == first["local_time"]
     assert rsyslog["zone"][0] == first["zone"]
+
+
+def test_journal_short_full_and_with_unit() -> None:
+    """``-o short-full``: weekday, date, clock and zone; ``-o with-unit``: the unit's
+    name in the tag's place (the kernel's lines keep ``kernel:``), its program."""
+    full, _ = _file_rows("journal-short-full.log")
+    assert set(full["format"]) == {"journal-short-full"}
+    first = full.row(0, named=True)
+    assert (first["host"], first["program"], first["zone"]) == ("alpha", "kernel", "CET")
+    assert first["local_time"] == datetime(2024, 3, 5, 14, 2, 11)
+    assert first["time_res_ns"] == S
+    assert (first["resource"], first["peer_host"]) == ("r0", "beta")
+    assert full["program"][2] == "drbd-reactor" and not full["is_drbd"][2]
+    unit, _ = _file_rows("journal-with-unit.log")
+    assert set(unit["format"]) == {"journal-with-unit"}
+    assert unit["program"].to_list() == [
+        "kernel",
+        "drbd-reactor.service",
+        "user@0.service/app.slice",
+        "kernel",
+    ]
+    assert unit["is_drbd"].to_list() == [True, False, False, True]
+    for name in ("journal-short-full.log", "journal-with-unit.log"):
+        assert sniff((DATA / name).read_bytes())
+
+
+def test_journal_cat_lines_keep_their_order_without_a_time(tmp_path) -> None:
+    """``-o cat`` writes the message alone: rows in file order, no time, counted as
+    ``untimed`` in alignment.json and said in a note (exit 0: nothing is lost)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from correlate.cli import main
+
+    rows, _ = _file_rows("journal-cat.log")
+    assert set(rows["format"]) == {"none"} and rows["local_time"].null_count() == 4
+    assert rows["is_drbd"].all() and rows["peer_host"].to_list() == ["beta"] * 4
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, [str(DATA / "journal-cat.log"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "4 of 4 entries carry no time stamp" in res.output
+    doc = json.loads((out / "alignment.json").read_text(encoding="utf-8"))
+    assert doc["nodes"]["journal-cat"]["untimed"] == 4
+
+
+def test_sosreport_journal_separators_are_rows_and_boots() -> None:
+    """sosreport's ``sos_commands/logs/journalctl_--no-pager``: journalctl's ``short``
+    (year-less stamps) with its separators; each separator is a row, and a ``-- Boot
+    ID --`` or ``-- Reboot --`` one starts a new boot."""
+    rows, _ = _file_rows("sosreport-alpha/sos_commands/logs/journalctl_--no-pager")
+    assert rows.height == 11
+    assert (
+        rows["format"].to_list()
+        == ["none"] + ["syslog"] * 4 + ["none"] + ["syslog"] * 2 + ["none"] + ["syslog"] * 2
+    )
+    assert rows["message"][5] == "-- Boot 9f3c1d2e4b5a46978869a7b6c5d4e3f2 --"
+    assert rows["boot"].to_list() == [1] * 5 + [2] * 3 + [3] * 3
+    assert rows["local_time"][1] == datetime(2024, 3, 5, 14, 2, 11)
+    assert rows.filter(pl.col("is_drbd")).height == 7

@@ -222,6 +222,8 @@ class NodeRead:
     duplicates: int = 0
     out_of_order: int = 0
     epochs: int = 0
+    # Entries without a time: BSR's dates that do not exist; kernel logs' stamp-less
+    # lines (alignment.json ``untimed``).
     bad_time: int = 0
     cut: int = 0
     first_time: int | None = None

@@ -45,6 +45,8 @@ Line formats (``format``), several may share one file:
 ``dmesg-reltime``              ``dmesg -H`` / ``--reltime``: ``[Mar 3 15:04] ...`` where the minute
                                changes, else ``[  +0.000590] ...`` (the delta from the record
                                before; :func:`~correlate.read.kernclock.reltime_runs`)
+``journal-short-full``         ``Tue 2024-03-05 14:02:11 CET host prog: ...``
+``journal-with-unit``          the same, units' names in the tag's place (a file naming any)
 ``bracket``                    ``[2026/06/13 16:12:24 CEST] prog: ...`` (journal export)
 ``windrbd``                    ``<6> [DD.MM.YYYY ]U00:42:01.084[ (ticks/freq)]|thread(comm)
                                #serial function <6>drbd ...`` and its continuation lines
@@ -177,6 +179,8 @@ _IS = {
     "dmesg-iso": rf"^[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]T{_CLOCK},[0-9]+",
     "iso": rf"^[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]T{_CLOCK}",
     "syslog": rf"^[A-Z][a-z]{{2}} +[0-9]{{1,2}} {_CLOCK}(?:\.[0-9]+)? \S",
+    # journalctl -o short-full / with-unit: ``Tue 2024-03-05 14:02:11 CET host prog: ``.
+    "journal-full": rf"^[A-Z][a-z]{{2}} [0-9]{{4}}-[0-9][0-9]-[0-9][0-9] {_CLOCK}(?:\.[0-9]+)? \S",
     "bracket": rf"^\[[0-9]{{4}}/[0-9][0-9]/[0-9][0-9] {_CLOCK}",
     "dmesg-T": rf"^\[[A-Z][a-z]{{2}} [A-Z][a-z]{{2}} +[0-9]{{1,2}} {_CLOCK} [0-9]{{4}}\]",
     # dmesg -H / --reltime: a minute stamp (``%b%e %H:%M``: ``Mar 3``, ``Mar13``) where
@@ -191,6 +195,9 @@ _RE = {
     "iso": rf"^(?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9])T(?P<clock>{_CLOCK}){_FRAC}"
     r"(?P<zone>Z|[+-][0-9][0-9]:?[0-9][0-9])? (?P<host>\S+) ?(?P<tail>.*)$",
     "syslog": rf"^(?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) (?P<clock>{_CLOCK}){_FRAC} "
+    r"(?P<host>\S+) ?(?P<tail>.*)$",
+    "journal-full": rf"^[A-Z][a-z]{{2}} (?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]) "
+    rf"(?P<clock>{_CLOCK}){_FRAC} (?P<zone>[A-Za-z]{{1,6}}|[+-][0-9][0-9](?::?[0-9][0-9])?) "
     r"(?P<host>\S+) ?(?P<tail>.*)$",
     "bracket": rf"^\[(?P<date>[0-9]{{4}}/[0-9][0-9]/[0-9][0-9]) (?P<clock>{_CLOCK}){_FRAC}"
     r"(?: (?P<zone>[A-Za-z]{1,6}|[+-][0-9][0-9]:?[0-9][0-9]))?\] ?(?P<tail>.*)$",
@@ -257,6 +264,7 @@ _SNIFF = re.compile(
             _IS["dmesg-iso"],
             _IS["iso"] + r"\S* \S+ ",
             _IS["syslog"],
+            _IS["journal-full"],
             _IS["bracket"],
             _IS["dmesg-T"],
             _IS["dmesg-reltime"],
@@ -637,6 +645,31 @@ def _parse_syslog(part: pl.DataFrame) -> pl.DataFrame:
         wall_res_ns=res,
     )
     return _tag_split(part)
+
+
+# A systemd unit name as ``journalctl -o with-unit`` writes it in the tag's place
+# (``drbd-reactor.service``, ``user@1000.service/app.slice``).
+_UNIT = r"\.(?:service|scope|slice|socket|mount|automount|swap|target|path|timer|device)(?:/|$)"
+
+
+def _parse_journal_full(part: pl.DataFrame) -> pl.DataFrame:
+    """``journalctl -o short-full`` (``Tue 2024-03-05 14:02:11 CET host prog[pid]: ``) and
+    ``-o with-unit``, the same with the unit's name where a unit logged (kernel lines
+    keep ``kernel:``): a file whose tags name units is ``journal-with-unit``, its
+    ``program`` the unit. The zone as written (``CET``, ``UTC``)."""
+    part = _groups(part, _RE["journal-full"])
+    wall, res = _wall(
+        pl.concat_str([pl.col("g_date"), pl.col("g_clock")], separator=" "),
+        "%Y-%m-%d %H:%M:%S",
+        pl.col("g_frac"),
+    )
+    part = _tag_split(
+        part.with_columns(
+            host=pl.col("g_host"), wall_ns=wall, wall_res_ns=res, zone=pl.col("g_zone")
+        )
+    )
+    units = part.select(pl.col("program").str.contains(_UNIT).any()).item()
+    return part.with_columns(format=pl.lit("journal-with-unit" if units else "journal-short-full"))
 
 
 def _parse_bracket(part: pl.DataFrame) -> pl.DataFrame:
@@ -1385,6 +1418,7 @@ def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
         ("iso", _parse_iso),
         ("dmesg-iso", _parse_dmesg_iso),
         ("syslog", _parse_syslog),
+        ("journal-full", _parse_journal_full),
         ("bracket", _parse_bracket),
         ("dmesg-T", _parse_dmesg_t),
         ("dmesg-reltime", _parse_reltime),
