@@ -322,3 +322,38 @@ def test_sosreport_journal_separators_are_rows_and_boots() -> None:
     assert rows["boot"].to_list() == [1] * 5 + [2] * 3 + [3] * 3
     assert rows["local_time"][1] == datetime(2024, 3, 5, 14, 2, 11)
     assert rows.filter(pl.col("is_drbd")).height == 7
+
+
+def test_stamp_column_is_the_stamp_as_written() -> None:
+    """``stamp``: the text a user finds the line by in the log, whatever the format
+    (a rewritten wrapping form keeps what it wrote: WDRBD's date order, a Russian
+    month), the syslog one where a dmesg stamp follows it."""
+    real = Path(__file__).parent / "data" / "real"
+    cases = {
+        DATA / "dmesg-reltime.log": ["Mar 3 15:04", "+0.885900"],
+        DATA / "dmesg-iso.log": ["2024-03-03T15:04:05,123456+01:00"],
+        DATA / "journal-short-full.log": ["Tue 2024-03-05 14:02:11 CET"],
+        DATA / "journal-json.log": ["1677855860118213"],
+        DATA / "journal-short-monotonic.log": ["4133.662936"],
+        DATA / "windrbd-dated.log": ["08.07.2023 U16:53:06.880"],
+        DATA / "reboot.log": ["Mar  3 15:04:20"],
+        real / "wdrbd10-attach-ioerror/wdrbd.log": ["08/25/2016 16:06:47.147"],
+        real / "drbdreactor1-colo-srv-3-ru-locale/colo-srv-3.log": ["апр 21 13:59:30"],
+        real / "piraeus579-talos-ozt-z3h-dmesg/talos-ozt-z3h.dmesg": [
+            "2023-12-18T10:52:04.592382883Z"
+        ],
+        real / "linstor131-px2-kernlog-grep/px2.log": ["Apr 26 00:00:34"],
+        real / "suse-jb154sapqe/jb154sapqe01.log": ["2023-02-06T16:43:30.921702+01:00"],
+    }
+    for path, first in cases.items():
+        log = LogFile(path.name, path=path, size=path.stat().st_size)
+        frames = read_kernel_file(log, Notices(), "n", 2024)
+        rows = pl.concat([f.frame for f in frames]).sort("line")
+        assert rows["stamp"].head(len(first)).to_list() == first, path.name
+        # Every stamp is the line's own text.
+        text = path.read_text(encoding="utf-8").splitlines()
+        got = rows.filter(pl.col("stamp").is_not_null())
+        assert all(s in text[n - 1] for n, s in got.select("line", "stamp").iter_rows()), path
+    rows = _rows("[Mo Jun  3 05:16:06 2024] drbd pvc-1: Preparing\n")
+    assert rows["stamp"].to_list() == ["Mo Jun  3 05:16:06 2024"]
+    assert _rows("drbd r0: no stamp\n")["stamp"].to_list() == [None]

@@ -182,6 +182,7 @@ def bsr_columns() -> list[pl.Expr]:
         pl.lit(None, pl.String).alias("host"),
         pl.lit("bsr", pl.String).cast(pl.Categorical).alias("format"),
         pl.lit(100, pl.Int64).alias("time_res_ns"),
+        pl.lit(None, pl.String).alias("stamp"),
         pl.lit(None, pl.String).alias("cause"),
     ]
 

@@ -146,6 +146,7 @@ COLUMNS: dict[str, pl.DataType] = {
     "message": pl.String(),
     "cut": pl.Boolean(),
     "prefix": pl.String(),
+    "stamp": pl.String(),
 }
 
 MONTHS = {
@@ -189,27 +190,29 @@ _IS = {
     r"| *[+-][0-9]+\.[0-9]{6})\]",
     "mono": r"^(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]",
 }
+# Each pattern's ``stamp`` group is the line's time stamp as written (the ``stamp``
+# column), without the brackets around it and the blanks that pad it inside them.
 _RE = {
-    "dmesg-iso": rf"^(?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9])T(?P<clock>{_CLOCK}),"
-    r"(?P<frac>[0-9]{1,9})(?P<zone>Z|[+-][0-9][0-9]:?[0-9][0-9])? ?(?P<tail>.*)$",
-    "iso": rf"^(?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9])T(?P<clock>{_CLOCK}){_FRAC}"
-    r"(?P<zone>Z|[+-][0-9][0-9]:?[0-9][0-9])? (?P<host>\S+) ?(?P<tail>.*)$",
-    "syslog": rf"^(?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) (?P<clock>{_CLOCK}){_FRAC} "
+    "dmesg-iso": rf"^(?P<stamp>(?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9])T(?P<clock>{_CLOCK}),"
+    r"(?P<frac>[0-9]{1,9})(?P<zone>Z|[+-][0-9][0-9]:?[0-9][0-9])?) ?(?P<tail>.*)$",
+    "iso": rf"^(?P<stamp>(?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9])T(?P<clock>{_CLOCK}){_FRAC}"
+    r"(?P<zone>Z|[+-][0-9][0-9]:?[0-9][0-9])?) (?P<host>\S+) ?(?P<tail>.*)$",
+    "syslog": rf"^(?P<stamp>(?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) (?P<clock>{_CLOCK})"
+    rf"{_FRAC}) (?P<host>\S+) ?(?P<tail>.*)$",
+    "journal-full": rf"^(?P<stamp>[A-Z][a-z]{{2}} (?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]) "
+    rf"(?P<clock>{_CLOCK}){_FRAC} (?P<zone>[A-Za-z]{{1,6}}|[+-][0-9][0-9](?::?[0-9][0-9])?)) "
     r"(?P<host>\S+) ?(?P<tail>.*)$",
-    "journal-full": rf"^[A-Z][a-z]{{2}} (?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]) "
-    rf"(?P<clock>{_CLOCK}){_FRAC} (?P<zone>[A-Za-z]{{1,6}}|[+-][0-9][0-9](?::?[0-9][0-9])?) "
-    r"(?P<host>\S+) ?(?P<tail>.*)$",
-    "bracket": rf"^\[(?P<date>[0-9]{{4}}/[0-9][0-9]/[0-9][0-9]) (?P<clock>{_CLOCK}){_FRAC}"
-    r"(?: (?P<zone>[A-Za-z]{1,6}|[+-][0-9][0-9]:?[0-9][0-9]))?\] ?(?P<tail>.*)$",
-    "dmesg-T": rf"^\[[A-Z][a-z]{{2}} (?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) "
-    rf"(?P<clock>{_CLOCK}) (?P<year>[0-9]{{4}})\] ?(?P<tail>.*)$",
-    "dmesg-reltime": r"^\[(?:(?P<mon>[A-Z][a-z]{2}) ?(?P<day>[0-9]{1,2}) (?P<hm>[0-9:]{5})"
-    r"| *(?P<sign>[+-])(?P<dsec>[0-9]+)\.(?P<dfrac>[0-9]{6}))\] ?(?P<tail>.*)$",
-    "mono": r"^(?:<(?P<pri>[0-9]+)>)?\[ *(?P<sec>[0-9]+)\.(?P<frac>[0-9]+)\]"
+    "bracket": rf"^\[(?P<stamp>(?P<date>[0-9]{{4}}/[0-9][0-9]/[0-9][0-9]) (?P<clock>{_CLOCK})"
+    rf"{_FRAC}(?: (?P<zone>[A-Za-z]{{1,6}}|[+-][0-9][0-9]:?[0-9][0-9]))?)\] ?(?P<tail>.*)$",
+    "dmesg-T": rf"^\[(?P<stamp>[A-Z][a-z]{{2}} (?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) "
+    rf"(?P<clock>{_CLOCK}) (?P<year>[0-9]{{4}}))\] ?(?P<tail>.*)$",
+    "dmesg-reltime": r"^\[ *(?P<stamp>(?P<mon>[A-Z][a-z]{2}) ?(?P<day>[0-9]{1,2}) (?P<hm>[0-9:]{5})"
+    r"|(?P<sign>[+-])(?P<dsec>[0-9]+)\.(?P<dfrac>[0-9]{6}))\] ?(?P<tail>.*)$",
+    "mono": r"^(?:<(?P<pri>[0-9]+)>)?\[ *(?P<stamp>(?P<sec>[0-9]+)\.(?P<frac>[0-9]+))\]"
     r"(?:\[ *(?P<caller>[TC][0-9]+)\])? ?(?P<tail>.*)$",
     "windrbd": r"^(?:<(?P<pri>[0-9])> )?"
-    r"(?:(?P<dd>[0-9][0-9])\.(?P<mm>[0-9][0-9])\.(?P<yyyy>[0-9]{4}) )?"
-    rf"U(?P<clock>{_CLOCK})\.(?P<ms>[0-9]{{3}})(?: \((?P<ticks>[0-9]+)/(?P<freq>[0-9]+)\))?"
+    r"(?P<stamp>(?:(?P<dd>[0-9][0-9])\.(?P<mm>[0-9][0-9])\.(?P<yyyy>[0-9]{4}) )?"
+    rf"U(?P<clock>{_CLOCK})\.(?P<ms>[0-9]{{3}}))(?: \((?P<ticks>[0-9]+)/(?P<freq>[0-9]+)\))?"
     r"\|(?P<thread>[0-9A-Fa-f]+)\((?P<comm>[^)]*)\) (?:#(?P<serial>[0-9]+) (?P<func>\S+) ?)?"
     r"(?P<tail>.*)$",
 }
@@ -349,11 +352,11 @@ _FOREIGN_MONTHS = {
     **{"févr": "Feb", "avr": "Apr", "juin": "Jun", "juil": "Jul", "déc": "Dec"},
 }
 _SYSLOG_FOREIGN = (
-    r"^(?P<fmon>[^\W\d_]{3,4})\.? +(?P<frest>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2} .*)$"
+    r"^(?P<fmon>[^\W\d_]{3,4})\.? +(?P<frest>(?P<fst>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2}) .*)$"
 )
 _DMESG_T_FOREIGN = (
     r"^\[[^\W\d_]{2,4}\.? (?P<fmon>[^\W\d_]{3,4})\.? +"
-    r"(?P<frest>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}\].*)$"
+    r"(?P<frest>(?P<fst>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4})\].*)$"
 )
 _TALOS_LEVELS = {"emerg": 0, "alert": 1, "crit": 2, "err": 3, "warning": 4, "warn": 4}
 _TALOS_LEVELS |= {"notice": 5, "info": 6, "debug": 7}
@@ -365,7 +368,12 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
     name (kept in ``_prefix``), ``talosctl dmesg`` (an ISO line), WDRBD (a bracket
     line, its serial and function dropped), non-English month and weekday names."""
     text = pl.col("text")
-    frame = frame.with_columns(_dialect=pl.lit(None, pl.String), _prefix=pl.lit(None, pl.String))
+    frame = frame.with_columns(
+        _dialect=pl.lit(None, pl.String),
+        _prefix=pl.lit(None, pl.String),
+        # The stamp as written where the rewrite changes it (WDRBD, a foreign month).
+        _stamp0=pl.lit(None, pl.String),
+    )
     steps = (
         ("grep", _GREP),
         ("talos", _TALOS),
@@ -382,6 +390,7 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
         if not head.select(hit.any()).item():
             continue
         g = frame.select(text.str.extract_groups(pattern)).to_series().struct.unnest()
+        stamp0 = None
         if name == "grep":
             new, prefix = g["grest"], g["gname"]
         elif name == "talos":
@@ -418,6 +427,11 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
                 )
             ).to_series()
             prefix = g["wfunc"]
+            stamp0 = g.select(
+                pl.concat_str([pl.col("wmm"), pl.col("wdd"), pl.col("wyy")], separator="/")
+                + " "
+                + pl.col("wclock")
+            ).to_series()
         else:
             mon = (
                 g["fmon"]
@@ -436,10 +450,19 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
                 )
             ).to_series()
             prefix = pl.Series([None] * frame.height, dtype=pl.String)
+            # Everything before the rewritten part is the stamp's start, as written.
+            skip = 1 if dmesg_t else 0
+            before = frame.select(
+                text.str.slice(skip, text.str.len_chars() - g["frest"].str.len_chars() - skip)
+            ).to_series()
+            stamp0 = (before + g["fst"]).alias("s")
         frame = frame.with_columns(
             text=pl.coalesce(new, text),
             _dialect=pl.when(new.is_not_null()).then(pl.lit(name)).otherwise("_dialect"),
             _prefix=pl.when(new.is_not_null()).then(pl.lit(prefix)).otherwise("_prefix"),
+            _stamp0=pl.when(new.is_not_null()).then(pl.lit(stamp0)).otherwise("_stamp0")
+            if stamp0 is not None
+            else pl.col("_stamp0"),
         )
     return frame
 
@@ -586,6 +609,7 @@ def _parse_iso(part: pl.DataFrame) -> pl.DataFrame:
         wall_ns=wall,
         wall_res_ns=res,
         zone=zone,
+        stamp=pl.col("g_stamp"),
     )
     return _tag_split(part)
 
@@ -602,6 +626,7 @@ def _parse_dmesg_iso(part: pl.DataFrame) -> pl.DataFrame:
     )
     return part.with_columns(
         format=pl.lit("dmesg-iso"),
+        stamp=pl.col("g_stamp"),
         wall_ns=wall,
         wall_res_ns=res,
         zone=pl.col("g_zone"),
@@ -622,6 +647,7 @@ def _parse_syslog(part: pl.DataFrame) -> pl.DataFrame:
         # ``Mar  3 15:04:20 host ...`` at fixed offsets: slices, no regex.
         after = text.str.slice(16).str.splitn(" ", 2)
         part = part.with_columns(
+            g_stamp=text.str.slice(0, 15),
             g_mon=text.str.slice(0, 3),
             g_day=text.str.slice(4, 2).str.strip_chars_start(" "),
             g_clock=text.str.slice(7, 8),
@@ -636,6 +662,7 @@ def _parse_syslog(part: pl.DataFrame) -> pl.DataFrame:
         format=pl.when(pl.col("g_frac").is_not_null())
         .then(pl.lit("journal-short-precise"))
         .otherwise(pl.lit("syslog")),
+        stamp=pl.col("g_stamp"),
         host=pl.col("g_host"),
         _month=pl.col("g_mon").replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
         _mdclock=pl.concat_str(
@@ -665,7 +692,11 @@ def _parse_journal_full(part: pl.DataFrame) -> pl.DataFrame:
     )
     part = _tag_split(
         part.with_columns(
-            host=pl.col("g_host"), wall_ns=wall, wall_res_ns=res, zone=pl.col("g_zone")
+            host=pl.col("g_host"),
+            wall_ns=wall,
+            wall_res_ns=res,
+            zone=pl.col("g_zone"),
+            stamp=pl.col("g_stamp"),
         )
     )
     units = part.select(pl.col("program").str.contains(_UNIT).any()).item()
@@ -680,7 +711,11 @@ def _parse_bracket(part: pl.DataFrame) -> pl.DataFrame:
         pl.col("g_frac"),
     )
     part = part.with_columns(
-        format=pl.lit("bracket"), wall_ns=wall, wall_res_ns=res, zone=pl.col("g_zone")
+        format=pl.lit("bracket"),
+        wall_ns=wall,
+        wall_res_ns=res,
+        zone=pl.col("g_zone"),
+        stamp=pl.col("g_stamp"),
     )
     return _tag_split(part)
 
@@ -697,6 +732,7 @@ def _parse_dmesg_t(part: pl.DataFrame) -> pl.DataFrame:
     )
     return part.with_columns(
         format=pl.lit("dmesg-T"),
+        stamp=pl.col("g_stamp"),
         wall_ns=wall,
         wall_res_ns=res,
         program=pl.lit("kernel"),
@@ -716,6 +752,7 @@ def _parse_reltime(part: pl.DataFrame) -> pl.DataFrame:
     )
     return part.with_columns(
         format=pl.lit("dmesg-reltime"),
+        stamp=pl.col("g_stamp"),
         program=pl.lit("kernel"),
         rest=pl.col("g_tail"),
         _month=pl.col("g_mon").replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
@@ -740,6 +777,7 @@ def _parse_mono(part: pl.DataFrame, journal_hosts: list[str]) -> pl.DataFrame:
         .str.len_chars()
         .replace_strict(FRACTION_RES, default=1, return_dtype=pl.Int64),
         caller=pl.col("g_caller"),
+        stamp=pl.col("g_stamp"),
         _pri=pl.col("g_pri").cast(pl.Int32, strict=False),
         _first=pl.col("g_tail").str.extract(r"^(\S+) ", 1),
     )
@@ -790,7 +828,11 @@ def _parse_windrbd(part: pl.DataFrame) -> pl.DataFrame:
         )
     if head.height:
         head = _windrbd_columns(_groups(head, _RE["windrbd"]))
-        out.append(head.with_columns(format=pl.lit("windrbd"), program=pl.lit("kernel")))
+        out.append(
+            head.with_columns(
+                format=pl.lit("windrbd"), program=pl.lit("kernel"), stamp=pl.col("g_stamp")
+            )
+        )
     return pl.concat(out, how="diagonal_relaxed").sort("line")
 
 
@@ -855,6 +897,8 @@ def _parse_json(part: pl.DataFrame) -> pl.DataFrame:
     mono = pl.col("_j_src_mono").cast(pl.Int64, strict=False)
     return part.with_columns(
         format=pl.when(ok).then(pl.lit("journal-json")).otherwise(pl.lit("unparsed")),
+        # The realtime stamp as written: µs since 1970 (UTC).
+        stamp=pl.col("_j_real"),
         wall_ns=real * 1000,
         wall_res_ns=pl.when(real.is_not_null()).then(pl.lit(1000, pl.Int64)),
         zone=pl.when(real.is_not_null()).then(pl.lit("UTC")),
@@ -1140,6 +1184,7 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
         format=pl.lit("syslog"),
         _month=pl.lit(stamps["_month"]).gather(when),
         _mdclock=pl.lit(stamps["_mdclock"].cast(pl.Categorical)).gather(when),
+        stamp=pl.lit(stamps["stamp"]).gather(when),
         host=pl.lit(keys["host"]).gather(code),
         program=pl.lit(keys["program"]).gather(code),
         wall_res_ns=pl.lit(S, pl.Int64),
@@ -1312,6 +1357,7 @@ def _fast_stamps(stamps: pl.Series) -> pl.DataFrame:
                 ],
                 separator=" ",
             ),
+            stamp=s.str.slice(0, 15),
         )
         .with_columns(pl.col("ok").fill_null(False))
     )
@@ -1394,6 +1440,7 @@ def read_kernel_file(
         .then(pl.concat_str([pl.col("_dialect"), pl.lit("+"), pl.col("format")]))
         .otherwise(pl.col("format")),
         prefix=pl.col("_prefix"),
+        stamp=pl.coalesce("_stamp0", "stamp"),
         entry=pl.lit(0, pl.UInt32),
         level_num=pl.col("_pri").mod(8).cast(pl.Int8),
         level=pl.col("_pri")
@@ -1411,7 +1458,7 @@ def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
     priority and stamps. Each row gets the same result whatever other rows are read
     with it, so the fast path's rows and these can be merged."""
     frame = _unknown_prefix(_classify(_unwrap(frame)))
-    wraps = frame.select("line", "_dialect", "_prefix")
+    wraps = frame.select("line", "_dialect", "_prefix", "_stamp0")
     kinds = set(frame["_kind"].unique().to_list())
     parts = []
     for kind, parser in (
@@ -1451,6 +1498,7 @@ def _line_columns(part: pl.DataFrame) -> pl.DataFrame:
     work = {**_WORK_COLUMNS, **_OBJECT_SCHEMA, "is_drbd": pl.Boolean, "cause": pl.String}
     work["_dialect"] = pl.String
     work["_prefix"] = pl.String
+    work["_stamp0"] = pl.String
     for c in ("rest", "_cand", "_prefix_len"):
         del work[c]
     missing = [pl.lit(None, t).alias(c) for c, t in work.items() if c not in part.columns]
@@ -1475,6 +1523,7 @@ _WORK_COLUMNS: dict[str, type[pl.DataType]] = {
     "wall_ns": pl.Int64,
     "wall_res_ns": pl.Int64,
     "zone": pl.String,
+    "stamp": pl.String,
     "mono_ns": pl.Int64,
     "_mono_res": pl.Int64,
     "caller": pl.String,
