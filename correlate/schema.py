@@ -64,6 +64,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("host", R, "the host the line's syslog or journal names"),
     Column("format", R, "the line format (bsr, syslog, rfc3339, dmesg, journal-json, ...)"),
     Column("time_res_ns", R, "how wide the line's stamp leaves its time open, ns"),
+    Column("stamp", R, "the line's time stamp as written, to grep the log by"),
     Column("cause", R, "a kernel line's cause suffix ([connecting], [incusd:4026 ...])"),
     Column("step", T, "on rows a clock step may lie on either side of: the step's number"),
 )

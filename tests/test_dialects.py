@@ -3,6 +3,9 @@ WDRBD, foreign month/weekday names, peers named by IP:port."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import polars as pl
 
 from correlate.errors import Notices
@@ -176,3 +179,181 @@ def test_each_nodes_line_formats_are_said(tmp_path) -> None:
     )
     assert [n.formats for n in samples.nodes] == [{"bsr": 510}, {"bsr": 256}]
     assert not any(line.startswith("  formats") for line in summary(samples).splitlines())
+
+
+DATA = Path(__file__).parent / "data" / "kernlog"
+S = 1_000_000_000
+
+
+def _file_rows(name: str, year: int | None = 2024) -> tuple[pl.DataFrame, Notices]:
+    path = DATA / name
+    notices = Notices()
+    log = LogFile(path.name, path=path, size=path.stat().st_size)
+    frames = read_kernel_file(log, notices, "n", year)
+    return pl.concat([f.frame for f in frames]).sort("line"), notices
+
+
+def test_dmesg_reltime_sums_deltas_onto_the_minute() -> None:
+    """``dmesg -H``: each line is its run's minute plus the deltas since; the width says
+    what the minute leaves open (62 s less how far the run reaches, 1 µs per delta)."""
+    rows, _ = _file_rows("dmesg-reltime.log")
+    assert sniff((DATA / "dmesg-reltime.log").read_bytes())
+    assert set(rows["format"]) == {"dmesg-reltime"}
+    assert rows["is_drbd"].to_list() == [True] * 6 + [False]
+    t = rows["local_time"].to_list()
+    assert t[0] == datetime(2024, 3, 3, 15, 4)
+    assert t[3] == datetime(2024, 3, 3, 15, 4, 0, 890610)
+    assert t[4] == datetime(2024, 3, 3, 15, 4, 13, 141343)
+    # "Mar13": dmesg's %b%e writes a two-digit day with no blank.
+    assert t[5] == datetime(2024, 3, 13, 15, 5)
+    assert t[6] == datetime(2024, 3, 13, 15, 5, 0, 1)
+    reach = 885_900 + 590 + 4_120 + 12_250_733  # µs the first run spans
+    first = 62 * S - reach * 1000
+    assert rows["time_res_ns"].to_list() == [
+        first,
+        first + 1000,
+        first + 2000,
+        first + 3000,
+        first + 4000,
+        62 * S - 1000,
+        62 * S,
+    ]
+    assert rows["peer_host"][0] == "beta" and rows["message"][4] == (
+        "conn( Connected -> NetworkFailure )"
+    )
+
+
+def test_dmesg_reltime_lines_before_any_minute_are_relative_only() -> None:
+    head = (
+        "[  +0.100000] drbd r0: Starting worker thread\n[  +1.500000] drbd r0 b: conn( A -> B )\n"
+    )
+    notices = Notices()
+    data = head.encode()
+    frame = read_kernel_file(LogFile("x.log", data=data, size=len(data)), notices, "n", 2024)[0]
+    rows = frame.frame
+    # No minute at all: the deltas summed from 1970, as a bare dmesg's uptime.
+    assert rows["local_time"].to_list() == [
+        datetime(1970, 1, 1, 0, 0, 0, 100000),
+        datetime(1970, 1, 1, 0, 0, 1, 600000),
+    ]
+    assert any("before the first minute stamp" in str(n) for n in notices.items)
+    # With a minute stamp after them, how long before it they came is unknown: no time.
+    data = (head + "[Mar 3 15:04] drbd r0 b: conn( B -> C )\n").encode()
+    notices = Notices()
+    rows = read_kernel_file(LogFile("x.log", data=data, size=len(data)), notices, "n", 2024)[0]
+    assert rows.frame["local_time"].to_list() == [None, None, datetime(2024, 3, 3, 15, 4)]
+    assert any("have no local_time" in str(n) for n in notices.items)
+
+
+def test_dmesg_iso_keeps_the_written_time_and_zone_as_rfc3339_does() -> None:
+    """``dmesg --time-format=iso``: a kernel line (no host), microseconds, the zone in
+    ``zone`` and the wall time as written, as an rsyslog ``+01:00`` line keeps it (a
+    talosctl ``Z`` stamp is UTC as written): a node's clock is the one it wrote, the
+    alignment stage finds the zones between nodes."""
+    rows, _ = _file_rows("dmesg-iso.log")
+    assert sniff((DATA / "dmesg-iso.log").read_bytes())
+    assert set(rows["format"]) == {"dmesg-iso"}
+    first = rows.row(0, named=True)
+    assert (first["host"], first["program"], first["zone"]) == (None, "kernel", "+01:00")
+    assert first["local_time"] == datetime(2024, 3, 3, 15, 4, 5, 123456)
+    assert first["time_res_ns"] == 1000
+    assert (first["object"], first["resource"], first["peer_host"]) == ("connection", "r0", "beta")
+    assert rows["is_drbd"].to_list() == [True, True, True, False]
+    rsyslog = _rows("2024-03-03T15:04:05.123456+01:00 h1 kernel: drbd r0 beta: conn( A -> B )\n")
+    assert rsyslog["local_time"][0] == first["local_time"]
+    assert rsyslog["zone"][0] == first["zone"]
+
+
+def test_journal_short_full_and_with_unit() -> None:
+    """``-o short-full``: weekday, date, clock and zone; ``-o with-unit``: the unit's
+    name in the tag's place (the kernel's lines keep ``kernel:``), its program."""
+    full, _ = _file_rows("journal-short-full.log")
+    assert set(full["format"]) == {"journal-short-full"}
+    first = full.row(0, named=True)
+    assert (first["host"], first["program"], first["zone"]) == ("alpha", "kernel", "CET")
+    assert first["local_time"] == datetime(2024, 3, 5, 14, 2, 11)
+    assert first["time_res_ns"] == S
+    assert (first["resource"], first["peer_host"]) == ("r0", "beta")
+    assert full["program"][2] == "drbd-reactor" and not full["is_drbd"][2]
+    unit, _ = _file_rows("journal-with-unit.log")
+    assert set(unit["format"]) == {"journal-with-unit"}
+    assert unit["program"].to_list() == [
+        "kernel",
+        "drbd-reactor.service",
+        "user@0.service/app.slice",
+        "kernel",
+    ]
+    assert unit["is_drbd"].to_list() == [True, False, False, True]
+    for name in ("journal-short-full.log", "journal-with-unit.log"):
+        assert sniff((DATA / name).read_bytes())
+
+
+def test_journal_cat_lines_keep_their_order_without_a_time(tmp_path) -> None:
+    """``-o cat`` writes the message alone: rows in file order, no time, counted as
+    ``untimed`` in alignment.json and said in a note (exit 0: nothing is lost)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from correlate.cli import main
+
+    rows, _ = _file_rows("journal-cat.log")
+    assert set(rows["format"]) == {"none"} and rows["local_time"].null_count() == 4
+    assert rows["is_drbd"].all() and rows["peer_host"].to_list() == ["beta"] * 4
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, [str(DATA / "journal-cat.log"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "4 of 4 entries carry no time stamp" in res.output
+    doc = json.loads((out / "alignment.json").read_text(encoding="utf-8"))
+    assert doc["nodes"]["journal-cat"]["untimed"] == 4
+
+
+def test_sosreport_journal_separators_are_rows_and_boots() -> None:
+    """sosreport's ``sos_commands/logs/journalctl_--no-pager``: journalctl's ``short``
+    (year-less stamps) with its separators; each separator is a row, and a ``-- Boot
+    ID --`` or ``-- Reboot --`` one starts a new boot."""
+    rows, _ = _file_rows("sosreport-alpha/sos_commands/logs/journalctl_--no-pager")
+    assert rows.height == 11
+    assert (
+        rows["format"].to_list()
+        == ["none"] + ["syslog"] * 4 + ["none"] + ["syslog"] * 2 + ["none"] + ["syslog"] * 2
+    )
+    assert rows["message"][5] == "-- Boot 9f3c1d2e4b5a46978869a7b6c5d4e3f2 --"
+    assert rows["boot"].to_list() == [1] * 5 + [2] * 3 + [3] * 3
+    assert rows["local_time"][1] == datetime(2024, 3, 5, 14, 2, 11)
+    assert rows.filter(pl.col("is_drbd")).height == 7
+
+
+def test_stamp_column_is_the_stamp_as_written() -> None:
+    """``stamp``: the text a user finds the line by in the log, whatever the format
+    (a rewritten wrapping form keeps what it wrote: WDRBD's date order, a Russian
+    month), the syslog one where a dmesg stamp follows it."""
+    real = Path(__file__).parent / "data" / "real"
+    cases = {
+        DATA / "dmesg-reltime.log": ["Mar 3 15:04", "+0.885900"],
+        DATA / "dmesg-iso.log": ["2024-03-03T15:04:05,123456+01:00"],
+        DATA / "journal-short-full.log": ["Tue 2024-03-05 14:02:11 CET"],
+        DATA / "journal-json.log": ["1677855860118213"],
+        DATA / "journal-short-monotonic.log": ["4133.662936"],
+        DATA / "windrbd-dated.log": ["08.07.2023 U16:53:06.880"],
+        DATA / "reboot.log": ["Mar  3 15:04:20"],
+        real / "wdrbd10-attach-ioerror/wdrbd.log": ["08/25/2016 16:06:47.147"],
+        real / "drbdreactor1-colo-srv-3-ru-locale/colo-srv-3.log": ["апр 21 13:59:30"],
+        real / "piraeus579-talos-ozt-z3h-dmesg/talos-ozt-z3h.dmesg": [
+            "2023-12-18T10:52:04.592382883Z"
+        ],
+        real / "linstor131-px2-kernlog-grep/px2.log": ["Apr 26 00:00:34"],
+        real / "suse-jb154sapqe/jb154sapqe01.log": ["2023-02-06T16:43:30.921702+01:00"],
+    }
+    for path, first in cases.items():
+        log = LogFile(path.name, path=path, size=path.stat().st_size)
+        frames = read_kernel_file(log, Notices(), "n", 2024)
+        rows = pl.concat([f.frame for f in frames]).sort("line")
+        assert rows["stamp"].head(len(first)).to_list() == first, path.name
+        # Every stamp is the line's own text.
+        text = path.read_text(encoding="utf-8").splitlines()
+        got = rows.filter(pl.col("stamp").is_not_null())
+        assert all(s in text[n - 1] for n, s in got.select("line", "stamp").iter_rows()), path
+    rows = _rows("[Mo Jun  3 05:16:06 2024] drbd pvc-1: Preparing\n")
+    assert rows["stamp"].to_list() == ["Mo Jun  3 05:16:06 2024"]
+    assert _rows("drbd r0: no stamp\n")["stamp"].to_list() == [None]

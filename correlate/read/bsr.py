@@ -182,6 +182,7 @@ def bsr_columns() -> list[pl.Expr]:
         pl.lit(None, pl.String).alias("host"),
         pl.lit("bsr", pl.String).cast(pl.Categorical).alias("format"),
         pl.lit(100, pl.Int64).alias("time_res_ns"),
+        pl.lit(None, pl.String).alias("stamp"),
         pl.lit(None, pl.String).alias("cause"),
     ]
 
@@ -222,6 +223,8 @@ class NodeRead:
     duplicates: int = 0
     out_of_order: int = 0
     epochs: int = 0
+    # Entries without a time: BSR's dates that do not exist; kernel logs' stamp-less
+    # lines (alignment.json ``untimed``).
     bad_time: int = 0
     cut: int = 0
     first_time: int | None = None

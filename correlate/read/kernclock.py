@@ -185,6 +185,85 @@ def windrbd_days(frame: pl.DataFrame, notices: Notices, node: str, display: str)
     )
 
 
+# -- dmesg --reltime: a minute stamp, then deltas ------------------------------------------
+
+# dmesg -H prints a record's minute (``%b%e %H:%M``) when it differs from the previous
+# record's, else the delta since that record: a run is a minute line and the delta
+# lines after it, all inside that minute. dmesg computes the minute from the boot time's
+# and the record's whole seconds, dropping both fractions: up to 2 s more.
+RELTIME_MINUTE_NS = 62 * S
+# Each printed delta is rounded to the microsecond.
+RELTIME_DELTA_RES_NS = 1_000
+
+
+def reltime_runs(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl.DataFrame:
+    """``dmesg -H`` / ``--reltime`` lines (``format`` ``dmesg-reltime``): each line's time
+    is its run's minute plus the deltas summed since it (``wall_ns``, after
+    :func:`settle_years` gave the minute its year). Every line of a run lies in the
+    minute, so the minute line lies in ``[M, M + 62 s - S)``, S the run's largest sum:
+    ``wall_res_ns`` is that width plus 1 µs per delta summed. Lines before the file's
+    first minute stamp are relative only: with a minute stamp elsewhere in the file they
+    have no time (how long before it they came is not written); in a file without any,
+    their summed deltas are a monotonic stamp from the first line (``mono_ns``: the
+    clock counts them from 1970-01-01, as a bare dmesg), with a notice either way."""
+    rel = pl.col("format") == "dmesg-reltime"
+    shape = frame.select(rel=rel.sum(), minutes=(rel & pl.col("_month").is_not_null()).sum()).row(
+        0, named=True
+    )
+    if not shape["rel"]:
+        return frame
+    minute = rel & pl.col("_month").is_not_null()
+    step = rel & ~minute & pl.col("_delta_ns").is_not_null()
+    run = minute.cast(pl.UInt32).cum_sum().over("_hostkey")
+    frame = frame.with_columns(
+        _run=run,
+        _d=pl.when(step).then(pl.col("_delta_ns")).otherwise(0),
+        _n=step.cast(pl.Int64),
+    )
+    keys = ["_hostkey", "_run"]
+    summed = pl.col("_d").cum_sum().over(keys)
+    frame = frame.with_columns(_sum=summed, _count=pl.col("_n").cum_sum().over(keys))
+    widest = pl.when(rel).then(pl.col("_sum")).max().over(keys)
+    anchor = pl.when(minute).then(pl.col("wall_ns")).max().over(keys)
+    width = (RELTIME_MINUTE_NS - widest).clip(lower_bound=RELTIME_DELTA_RES_NS)
+    placed = rel & (pl.col("_run") > 0)
+    before = rel & (pl.col("_run") == 0)
+    alone = shape["minutes"] == 0
+    frame = frame.with_columns(
+        wall_ns=pl.when(placed).then(anchor + pl.col("_sum")).otherwise(pl.col("wall_ns")),
+        wall_res_ns=pl.when(placed)
+        .then(width + pl.col("_count") * RELTIME_DELTA_RES_NS)
+        .otherwise(pl.col("wall_res_ns")),
+        mono_ns=pl.when(before & pl.lit(alone)).then(pl.col("_sum")).otherwise(pl.col("mono_ns")),
+        _mono_res=pl.when(before & pl.lit(alone))
+        .then((pl.col("_count") * RELTIME_DELTA_RES_NS).clip(lower_bound=RELTIME_DELTA_RES_NS))
+        .otherwise(pl.col("_mono_res")),
+    )
+    n_before = frame.select(before.sum()).item()
+    if n_before:
+        why = (
+            Msg(
+                "local_time counts from 1970-01-01 + the deltas summed from the first "
+                "line; the alignment stage must place this node by protocol evidence"
+            )
+            if alone
+            else Msg(
+                "they have no local_time (how long before that stamp they came is not written)"
+            )
+        )
+        notices.note(
+            Msg(
+                "{display}: {n} dmesg --reltime line(s) before the first minute stamp "
+                "carry only deltas from the line before: {why}",
+                display=display,
+                n=n_before,
+                why=why,
+            ),
+            node,
+        )
+    return frame.drop("_run", "_d", "_n", "_sum", "_count")
+
+
 # -- boots and the clock ------------------------------------------------------------------
 
 
@@ -251,7 +330,7 @@ def place_lines(frame: pl.DataFrame, notices: Notices, node: str, display: str) 
     # The receive delay a line's wall stamp may carry: none for stamps taken where the
     # line was written (WinDRBD's own printk; dmesg -T computes its stamp from uptime).
     delay = (
-        pl.when(pl.col("format").is_in(["windrbd", "dmesg-T"]))
+        pl.when(pl.col("format").is_in(["windrbd", "dmesg-T", "dmesg-iso", "dmesg-reltime"]))
         .then(pl.lit(0, pl.Int64))
         .otherwise(pl.lit(RECEIVE_DELAY_NS, pl.Int64))
     )
@@ -322,7 +401,8 @@ def place_lines(frame: pl.DataFrame, notices: Notices, node: str, display: str) 
         local_time=local.cast(pl.Datetime("ns")), time_res_ns=res, _uptime=uptime_only
     )
     lonely = (
-        frame.filter(pl.col("_uptime"))
+        # dmesg --reltime's relative lines have their own notice (reltime_runs).
+        frame.filter(pl.col("_uptime") & (pl.col("format") != "dmesg-reltime"))
         .group_by("_hostkey", maintain_order=True)
         .agg(pl.len())
         .rows()

@@ -163,6 +163,29 @@ def _node(name: str, group: _Host, notices: Notices, source: NodeSource) -> Node
             ),
             name,
         )
+    # Entries without a time: stamp-less lines (journalctl -o cat, a pasted excerpt);
+    # they keep their place in the file. journalctl's separators (-- Reboot --) are
+    # stamp-less by nature and not counted.
+    result.bad_time = int(
+        frame.select(
+            (
+                structured
+                & pl.col("local_time").is_null()
+                & ~pl.col("message").str.contains(r"^-- .+ --$").fill_null(False)
+            ).sum()
+        ).item()
+    )
+    if result.bad_time:
+        notices.note(
+            Msg(
+                "{count} of {entries} entries carry no time stamp (journalctl -o cat, a "
+                "pasted excerpt): kept in file order, without a time (alignment.json "
+                "untimed)",
+                count=result.bad_time,
+                entries=result.entries,
+            ),
+            name,
+        )
     structure_lost = result.unparsed - blank - partial
     if structure_lost > 0:
         share = structure_lost / max(result.rows, 1)

@@ -41,6 +41,12 @@ Line formats (``format``), several may share one file:
 ``journal-json``               ``journalctl -o json``: one JSON object a line
 ``dmesg``                      ``[    7.421400] ...`` (``<6>`` may precede it, ``[T12]`` follow)
 ``dmesg-T``                    ``[Wed Mar 24 16:48:04 2021] ...``
+``dmesg-iso``                  ``2024-03-03T15:04:05,123456+01:00 ...`` (``--time-format=iso``)
+``dmesg-reltime``              ``dmesg -H`` / ``--reltime``: ``[Mar 3 15:04] ...`` where the minute
+                               changes, else ``[  +0.000590] ...`` (the delta from the record
+                               before; :func:`~correlate.read.kernclock.reltime_runs`)
+``journal-short-full``         ``Tue 2024-03-05 14:02:11 CET host prog: ...``
+``journal-with-unit``          the same, units' names in the tag's place (a file naming any)
 ``bracket``                    ``[2026/06/13 16:12:24 CEST] prog: ...`` (journal export)
 ``windrbd``                    ``<6> [DD.MM.YYYY ]U00:42:01.084[ (ticks/freq)]|thread(comm)
                                #serial function <6>drbd ...`` and its continuation lines
@@ -96,7 +102,13 @@ import polars as pl
 from correlate.errors import Notices
 from correlate.i18n import Msg
 from correlate.read.bsr import ENTRY_AT_START, FileFacts, read_lines, scan_lines, streamable
-from correlate.read.kernclock import number_boots, place_lines, settle_years, windrbd_days
+from correlate.read.kernclock import (
+    number_boots,
+    place_lines,
+    reltime_runs,
+    settle_years,
+    windrbd_days,
+)
 from correlate.read.prefixes import i32, match_object, prefix_patterns
 from correlate.read.sources import LogFile
 
@@ -134,6 +146,7 @@ COLUMNS: dict[str, pl.DataType] = {
     "message": pl.String(),
     "cut": pl.Boolean(),
     "prefix": pl.String(),
+    "stamp": pl.String(),
 }
 
 MONTHS = {
@@ -162,26 +175,44 @@ _IS = {
     "journal-json": r"^\{",
     "windrbd": rf"^(?:<[0-9]> )?(?:[0-9][0-9]\.[0-9][0-9]\.[0-9]{{4}} )?U{_CLOCK}\.[0-9]{{3}}[ |]",
     "windrbd-cont": r"^ \[last (?:message was|[0-9]+ messages were) in IRQ context or recursive\]$",
+    # dmesg --time-format=iso: a comma before the microseconds (rsyslog and journalctl
+    # write a dot), no host after the stamp. Tested before "iso", which it also matches.
+    "dmesg-iso": rf"^[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]T{_CLOCK},[0-9]+",
     "iso": rf"^[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]T{_CLOCK}",
     "syslog": rf"^[A-Z][a-z]{{2}} +[0-9]{{1,2}} {_CLOCK}(?:\.[0-9]+)? \S",
+    # journalctl -o short-full / with-unit: ``Tue 2024-03-05 14:02:11 CET host prog: ``.
+    "journal-full": rf"^[A-Z][a-z]{{2}} [0-9]{{4}}-[0-9][0-9]-[0-9][0-9] {_CLOCK}(?:\.[0-9]+)? \S",
     "bracket": rf"^\[[0-9]{{4}}/[0-9][0-9]/[0-9][0-9] {_CLOCK}",
     "dmesg-T": rf"^\[[A-Z][a-z]{{2}} [A-Z][a-z]{{2}} +[0-9]{{1,2}} {_CLOCK} [0-9]{{4}}\]",
+    # dmesg -H / --reltime: a minute stamp (``%b%e %H:%M``: ``Mar 3``, ``Mar13``) where
+    # the minute changes, else the delta from the previous record, always signed.
+    "dmesg-reltime": r"^\[(?:[A-Z][a-z]{2} ?[0-9]{1,2} [0-9][0-9]:[0-9][0-9]"
+    r"| *[+-][0-9]+\.[0-9]{6})\]",
     "mono": r"^(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]",
 }
+# Each pattern's ``stamp`` group is the line's time stamp as written (the ``stamp``
+# column), without the brackets around it and the blanks that pad it inside them.
 _RE = {
-    "iso": rf"^(?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9])T(?P<clock>{_CLOCK}){_FRAC}"
-    r"(?P<zone>Z|[+-][0-9][0-9]:?[0-9][0-9])? (?P<host>\S+) ?(?P<tail>.*)$",
-    "syslog": rf"^(?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) (?P<clock>{_CLOCK}){_FRAC} "
+    "dmesg-iso": rf"^(?P<stamp>(?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9])T(?P<clock>{_CLOCK}),"
+    r"(?P<frac>[0-9]{1,9})(?P<zone>Z|[+-][0-9][0-9]:?[0-9][0-9])?) ?(?P<tail>.*)$",
+    "iso": rf"^(?P<stamp>(?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9])T(?P<clock>{_CLOCK}){_FRAC}"
+    r"(?P<zone>Z|[+-][0-9][0-9]:?[0-9][0-9])?) (?P<host>\S+) ?(?P<tail>.*)$",
+    "syslog": rf"^(?P<stamp>(?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) (?P<clock>{_CLOCK})"
+    rf"{_FRAC}) (?P<host>\S+) ?(?P<tail>.*)$",
+    "journal-full": rf"^(?P<stamp>[A-Z][a-z]{{2}} (?P<date>[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]) "
+    rf"(?P<clock>{_CLOCK}){_FRAC} (?P<zone>[A-Za-z]{{1,6}}|[+-][0-9][0-9](?::?[0-9][0-9])?)) "
     r"(?P<host>\S+) ?(?P<tail>.*)$",
-    "bracket": rf"^\[(?P<date>[0-9]{{4}}/[0-9][0-9]/[0-9][0-9]) (?P<clock>{_CLOCK}){_FRAC}"
-    r"(?: (?P<zone>[A-Za-z]{1,6}|[+-][0-9][0-9]:?[0-9][0-9]))?\] ?(?P<tail>.*)$",
-    "dmesg-T": rf"^\[[A-Z][a-z]{{2}} (?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) "
-    rf"(?P<clock>{_CLOCK}) (?P<year>[0-9]{{4}})\] ?(?P<tail>.*)$",
-    "mono": r"^(?:<(?P<pri>[0-9]+)>)?\[ *(?P<sec>[0-9]+)\.(?P<frac>[0-9]+)\]"
+    "bracket": rf"^\[(?P<stamp>(?P<date>[0-9]{{4}}/[0-9][0-9]/[0-9][0-9]) (?P<clock>{_CLOCK})"
+    rf"{_FRAC}(?: (?P<zone>[A-Za-z]{{1,6}}|[+-][0-9][0-9]:?[0-9][0-9]))?)\] ?(?P<tail>.*)$",
+    "dmesg-T": rf"^\[(?P<stamp>[A-Z][a-z]{{2}} (?P<mon>[A-Z][a-z]{{2}}) +(?P<day>[0-9]{{1,2}}) "
+    rf"(?P<clock>{_CLOCK}) (?P<year>[0-9]{{4}}))\] ?(?P<tail>.*)$",
+    "dmesg-reltime": r"^\[ *(?P<stamp>(?P<mon>[A-Z][a-z]{2}) ?(?P<day>[0-9]{1,2}) (?P<hm>[0-9:]{5})"
+    r"|(?P<sign>[+-])(?P<dsec>[0-9]+)\.(?P<dfrac>[0-9]{6}))\] ?(?P<tail>.*)$",
+    "mono": r"^(?:<(?P<pri>[0-9]+)>)?\[ *(?P<stamp>(?P<sec>[0-9]+)\.(?P<frac>[0-9]+))\]"
     r"(?:\[ *(?P<caller>[TC][0-9]+)\])? ?(?P<tail>.*)$",
     "windrbd": r"^(?:<(?P<pri>[0-9])> )?"
-    r"(?:(?P<dd>[0-9][0-9])\.(?P<mm>[0-9][0-9])\.(?P<yyyy>[0-9]{4}) )?"
-    rf"U(?P<clock>{_CLOCK})\.(?P<ms>[0-9]{{3}})(?: \((?P<ticks>[0-9]+)/(?P<freq>[0-9]+)\))?"
+    r"(?P<stamp>(?:(?P<dd>[0-9][0-9])\.(?P<mm>[0-9][0-9])\.(?P<yyyy>[0-9]{4}) )?"
+    rf"U(?P<clock>{_CLOCK})\.(?P<ms>[0-9]{{3}}))(?: \((?P<ticks>[0-9]+)/(?P<freq>[0-9]+)\))?"
     r"\|(?P<thread>[0-9A-Fa-f]+)\((?P<comm>[^)]*)\) (?:#(?P<serial>[0-9]+) (?P<func>\S+) ?)?"
     r"(?P<tail>.*)$",
 }
@@ -233,10 +264,13 @@ _SNIFF = re.compile(
             _IS["journal-json"] + r".*\"(?:MESSAGE|__REALTIME_TIMESTAMP)\"",
             _IS["windrbd"],
             _IS["windrbd-cont"],
+            _IS["dmesg-iso"],
             _IS["iso"] + r"\S* \S+ ",
             _IS["syslog"],
+            _IS["journal-full"],
             _IS["bracket"],
             _IS["dmesg-T"],
+            _IS["dmesg-reltime"],
             _IS["mono"],
             r"^(?:<[0-9]+>)?(?:drbd[ :]|block drbd[0-9]+: |drbd[0-9]+: |d-con \S+: )",
         ]
@@ -318,11 +352,11 @@ _FOREIGN_MONTHS = {
     **{"févr": "Feb", "avr": "Apr", "juin": "Jun", "juil": "Jul", "déc": "Dec"},
 }
 _SYSLOG_FOREIGN = (
-    r"^(?P<fmon>[^\W\d_]{3,4})\.? +(?P<frest>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2} .*)$"
+    r"^(?P<fmon>[^\W\d_]{3,4})\.? +(?P<frest>(?P<fst>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2}) .*)$"
 )
 _DMESG_T_FOREIGN = (
     r"^\[[^\W\d_]{2,4}\.? (?P<fmon>[^\W\d_]{3,4})\.? +"
-    r"(?P<frest>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}\].*)$"
+    r"(?P<frest>(?P<fst>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4})\].*)$"
 )
 _TALOS_LEVELS = {"emerg": 0, "alert": 1, "crit": 2, "err": 3, "warning": 4, "warn": 4}
 _TALOS_LEVELS |= {"notice": 5, "info": 6, "debug": 7}
@@ -334,7 +368,12 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
     name (kept in ``_prefix``), ``talosctl dmesg`` (an ISO line), WDRBD (a bracket
     line, its serial and function dropped), non-English month and weekday names."""
     text = pl.col("text")
-    frame = frame.with_columns(_dialect=pl.lit(None, pl.String), _prefix=pl.lit(None, pl.String))
+    frame = frame.with_columns(
+        _dialect=pl.lit(None, pl.String),
+        _prefix=pl.lit(None, pl.String),
+        # The stamp as written where the rewrite changes it (WDRBD, a foreign month).
+        _stamp0=pl.lit(None, pl.String),
+    )
     steps = (
         ("grep", _GREP),
         ("talos", _TALOS),
@@ -351,6 +390,7 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
         if not head.select(hit.any()).item():
             continue
         g = frame.select(text.str.extract_groups(pattern)).to_series().struct.unnest()
+        stamp0 = None
         if name == "grep":
             new, prefix = g["grest"], g["gname"]
         elif name == "talos":
@@ -387,6 +427,11 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
                 )
             ).to_series()
             prefix = g["wfunc"]
+            stamp0 = g.select(
+                pl.concat_str([pl.col("wmm"), pl.col("wdd"), pl.col("wyy")], separator="/")
+                + " "
+                + pl.col("wclock")
+            ).to_series()
         else:
             mon = (
                 g["fmon"]
@@ -405,10 +450,19 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
                 )
             ).to_series()
             prefix = pl.Series([None] * frame.height, dtype=pl.String)
+            # Everything before the rewritten part is the stamp's start, as written.
+            skip = 1 if dmesg_t else 0
+            before = frame.select(
+                text.str.slice(skip, text.str.len_chars() - g["frest"].str.len_chars() - skip)
+            ).to_series()
+            stamp0 = (before + g["fst"]).alias("s")
         frame = frame.with_columns(
             text=pl.coalesce(new, text),
             _dialect=pl.when(new.is_not_null()).then(pl.lit(name)).otherwise("_dialect"),
             _prefix=pl.when(new.is_not_null()).then(pl.lit(prefix)).otherwise("_prefix"),
+            _stamp0=pl.when(new.is_not_null()).then(pl.lit(stamp0)).otherwise("_stamp0")
+            if stamp0 is not None
+            else pl.col("_stamp0"),
         )
     return frame
 
@@ -555,8 +609,30 @@ def _parse_iso(part: pl.DataFrame) -> pl.DataFrame:
         wall_ns=wall,
         wall_res_ns=res,
         zone=zone,
+        stamp=pl.col("g_stamp"),
     )
     return _tag_split(part)
+
+
+def _parse_dmesg_iso(part: pl.DataFrame) -> pl.DataFrame:
+    """``dmesg --time-format=iso``: dmesg's boot time plus the record's uptime, in the
+    host's zone (as ``dmesg -T``, no receive delay); the wall time is kept as written
+    and the offset in ``zone``, as for ``rfc3339``."""
+    part = _groups(part, _RE["dmesg-iso"])
+    wall, res = _wall(
+        pl.concat_str([pl.col("g_date"), pl.col("g_clock")], separator=" "),
+        "%Y-%m-%d %H:%M:%S",
+        pl.col("g_frac"),
+    )
+    return part.with_columns(
+        format=pl.lit("dmesg-iso"),
+        stamp=pl.col("g_stamp"),
+        wall_ns=wall,
+        wall_res_ns=res,
+        zone=pl.col("g_zone"),
+        program=pl.lit("kernel"),
+        rest=pl.col("g_tail"),
+    )
 
 
 def _parse_syslog(part: pl.DataFrame) -> pl.DataFrame:
@@ -571,6 +647,7 @@ def _parse_syslog(part: pl.DataFrame) -> pl.DataFrame:
         # ``Mar  3 15:04:20 host ...`` at fixed offsets: slices, no regex.
         after = text.str.slice(16).str.splitn(" ", 2)
         part = part.with_columns(
+            g_stamp=text.str.slice(0, 15),
             g_mon=text.str.slice(0, 3),
             g_day=text.str.slice(4, 2).str.strip_chars_start(" "),
             g_clock=text.str.slice(7, 8),
@@ -585,6 +662,7 @@ def _parse_syslog(part: pl.DataFrame) -> pl.DataFrame:
         format=pl.when(pl.col("g_frac").is_not_null())
         .then(pl.lit("journal-short-precise"))
         .otherwise(pl.lit("syslog")),
+        stamp=pl.col("g_stamp"),
         host=pl.col("g_host"),
         _month=pl.col("g_mon").replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
         _mdclock=pl.concat_str(
@@ -596,6 +674,35 @@ def _parse_syslog(part: pl.DataFrame) -> pl.DataFrame:
     return _tag_split(part)
 
 
+# A systemd unit name as ``journalctl -o with-unit`` writes it in the tag's place
+# (``drbd-reactor.service``, ``user@1000.service/app.slice``).
+_UNIT = r"\.(?:service|scope|slice|socket|mount|automount|swap|target|path|timer|device)(?:/|$)"
+
+
+def _parse_journal_full(part: pl.DataFrame) -> pl.DataFrame:
+    """``journalctl -o short-full`` (``Tue 2024-03-05 14:02:11 CET host prog[pid]: ``) and
+    ``-o with-unit``, the same with the unit's name where a unit logged (kernel lines
+    keep ``kernel:``): a file whose tags name units is ``journal-with-unit``, its
+    ``program`` the unit. The zone as written (``CET``, ``UTC``)."""
+    part = _groups(part, _RE["journal-full"])
+    wall, res = _wall(
+        pl.concat_str([pl.col("g_date"), pl.col("g_clock")], separator=" "),
+        "%Y-%m-%d %H:%M:%S",
+        pl.col("g_frac"),
+    )
+    part = _tag_split(
+        part.with_columns(
+            host=pl.col("g_host"),
+            wall_ns=wall,
+            wall_res_ns=res,
+            zone=pl.col("g_zone"),
+            stamp=pl.col("g_stamp"),
+        )
+    )
+    units = part.select(pl.col("program").str.contains(_UNIT).any()).item()
+    return part.with_columns(format=pl.lit("journal-with-unit" if units else "journal-short-full"))
+
+
 def _parse_bracket(part: pl.DataFrame) -> pl.DataFrame:
     part = _groups(part, _RE["bracket"])
     wall, res = _wall(
@@ -604,7 +711,11 @@ def _parse_bracket(part: pl.DataFrame) -> pl.DataFrame:
         pl.col("g_frac"),
     )
     part = part.with_columns(
-        format=pl.lit("bracket"), wall_ns=wall, wall_res_ns=res, zone=pl.col("g_zone")
+        format=pl.lit("bracket"),
+        wall_ns=wall,
+        wall_res_ns=res,
+        zone=pl.col("g_zone"),
+        stamp=pl.col("g_stamp"),
     )
     return _tag_split(part)
 
@@ -621,10 +732,38 @@ def _parse_dmesg_t(part: pl.DataFrame) -> pl.DataFrame:
     )
     return part.with_columns(
         format=pl.lit("dmesg-T"),
+        stamp=pl.col("g_stamp"),
         wall_ns=wall,
         wall_res_ns=res,
         program=pl.lit("kernel"),
         rest=pl.col("g_tail"),
+    )
+
+
+def _parse_reltime(part: pl.DataFrame) -> pl.DataFrame:
+    """``dmesg -H`` / ``--reltime``: a minute stamp is a year-less wall stamp of a
+    minute (its year settled as syslog's), a delta (``[  +0.000590]``) the time since
+    the previous record; :func:`~correlate.read.kernclock.reltime_runs` sums them."""
+    part = _groups(part, _RE["dmesg-reltime"])
+    minute = pl.col("g_mon").is_not_null()
+    delta = (
+        pl.col("g_dsec").cast(pl.Int64, strict=False) * S
+        + pl.col("g_dfrac").cast(pl.Int64, strict=False) * 1000
+    )
+    return part.with_columns(
+        format=pl.lit("dmesg-reltime"),
+        stamp=pl.col("g_stamp"),
+        program=pl.lit("kernel"),
+        rest=pl.col("g_tail"),
+        _month=pl.col("g_mon").replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
+        _mdclock=pl.when(minute).then(
+            pl.concat_str(
+                [pl.col("g_mon"), pl.col("g_day").str.zfill(2), pl.col("g_hm") + ":00"],
+                separator=" ",
+            )
+        ),
+        _frac_ns=pl.when(minute).then(pl.lit(0, pl.Int64)),
+        _delta_ns=pl.when(pl.col("g_sign") == "-").then(-delta).otherwise(delta),
     )
 
 
@@ -638,6 +777,7 @@ def _parse_mono(part: pl.DataFrame, journal_hosts: list[str]) -> pl.DataFrame:
         .str.len_chars()
         .replace_strict(FRACTION_RES, default=1, return_dtype=pl.Int64),
         caller=pl.col("g_caller"),
+        stamp=pl.col("g_stamp"),
         _pri=pl.col("g_pri").cast(pl.Int32, strict=False),
         _first=pl.col("g_tail").str.extract(r"^(\S+) ", 1),
     )
@@ -688,7 +828,11 @@ def _parse_windrbd(part: pl.DataFrame) -> pl.DataFrame:
         )
     if head.height:
         head = _windrbd_columns(_groups(head, _RE["windrbd"]))
-        out.append(head.with_columns(format=pl.lit("windrbd"), program=pl.lit("kernel")))
+        out.append(
+            head.with_columns(
+                format=pl.lit("windrbd"), program=pl.lit("kernel"), stamp=pl.col("g_stamp")
+            )
+        )
     return pl.concat(out, how="diagonal_relaxed").sort("line")
 
 
@@ -753,6 +897,8 @@ def _parse_json(part: pl.DataFrame) -> pl.DataFrame:
     mono = pl.col("_j_src_mono").cast(pl.Int64, strict=False)
     return part.with_columns(
         format=pl.when(ok).then(pl.lit("journal-json")).otherwise(pl.lit("unparsed")),
+        # The realtime stamp as written: µs since 1970 (UTC).
+        stamp=pl.col("_j_real"),
         wall_ns=real * 1000,
         wall_res_ns=pl.when(real.is_not_null()).then(pl.lit(1000, pl.Int64)),
         zone=pl.when(real.is_not_null()).then(pl.lit("UTC")),
@@ -1038,6 +1184,7 @@ def _fast_syslog(log: LogFile, facts: FileFacts) -> tuple[pl.DataFrame, pl.DataF
         format=pl.lit("syslog"),
         _month=pl.lit(stamps["_month"]).gather(when),
         _mdclock=pl.lit(stamps["_mdclock"].cast(pl.Categorical)).gather(when),
+        stamp=pl.lit(stamps["stamp"]).gather(when),
         host=pl.lit(keys["host"]).gather(code),
         program=pl.lit(keys["program"]).gather(code),
         wall_res_ns=pl.lit(S, pl.Int64),
@@ -1210,6 +1357,7 @@ def _fast_stamps(stamps: pl.Series) -> pl.DataFrame:
                 ],
                 separator=" ",
             ),
+            stamp=s.str.slice(0, 15),
         )
         .with_columns(pl.col("ok").fill_null(False))
     )
@@ -1282,6 +1430,7 @@ def read_kernel_file(
     frame = settle_years(frame, log, year, notices, node)
     frame = windrbd_days(frame, notices, node, log.display)
     frame = _hosts(frame)
+    frame = reltime_runs(frame, notices, node, log.display)
     frame = number_boots(frame)
     frame = place_lines(frame, notices, node, log.display)
     frame = frame.with_columns(
@@ -1291,6 +1440,7 @@ def read_kernel_file(
         .then(pl.concat_str([pl.col("_dialect"), pl.lit("+"), pl.col("format")]))
         .otherwise(pl.col("format")),
         prefix=pl.col("_prefix"),
+        stamp=pl.coalesce("_stamp0", "stamp"),
         entry=pl.lit(0, pl.UInt32),
         level_num=pl.col("_pri").mod(8).cast(pl.Int8),
         level=pl.col("_pri")
@@ -1308,14 +1458,17 @@ def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
     priority and stamps. Each row gets the same result whatever other rows are read
     with it, so the fast path's rows and these can be merged."""
     frame = _unknown_prefix(_classify(_unwrap(frame)))
-    wraps = frame.select("line", "_dialect", "_prefix")
+    wraps = frame.select("line", "_dialect", "_prefix", "_stamp0")
     kinds = set(frame["_kind"].unique().to_list())
     parts = []
     for kind, parser in (
         ("iso", _parse_iso),
+        ("dmesg-iso", _parse_dmesg_iso),
         ("syslog", _parse_syslog),
+        ("journal-full", _parse_journal_full),
         ("bracket", _parse_bracket),
         ("dmesg-T", _parse_dmesg_t),
+        ("dmesg-reltime", _parse_reltime),
         ("journal-json", _parse_json),
     ):
         if kind in kinds:
@@ -1345,6 +1498,7 @@ def _line_columns(part: pl.DataFrame) -> pl.DataFrame:
     work = {**_WORK_COLUMNS, **_OBJECT_SCHEMA, "is_drbd": pl.Boolean, "cause": pl.String}
     work["_dialect"] = pl.String
     work["_prefix"] = pl.String
+    work["_stamp0"] = pl.String
     for c in ("rest", "_cand", "_prefix_len"):
         del work[c]
     missing = [pl.lit(None, t).alias(c) for c, t in work.items() if c not in part.columns]
@@ -1369,6 +1523,7 @@ _WORK_COLUMNS: dict[str, type[pl.DataType]] = {
     "wall_ns": pl.Int64,
     "wall_res_ns": pl.Int64,
     "zone": pl.String,
+    "stamp": pl.String,
     "mono_ns": pl.Int64,
     "_mono_res": pl.Int64,
     "caller": pl.String,
@@ -1382,6 +1537,8 @@ _WORK_COLUMNS: dict[str, type[pl.DataType]] = {
     "_frac_ns": pl.Int64,
     "_wdate": pl.Int64,
     "_wtod": pl.Int64,
+    # dmesg --reltime: the delta from the previous record (kernclock.reltime_runs).
+    "_delta_ns": pl.Int64,
 }
 
 

@@ -98,6 +98,7 @@ def alignment_json(analysis: Analysis) -> dict[str, Any]:
             "unparsed": parsed.unparsed,
             "lost": parsed.lost,
             "epochs": parsed.epochs,
+            "untimed": parsed.bad_time,
             "formats": parsed.formats,
             "first_local_time": fmt_ns(parsed.first_time),
             "last_local_time": fmt_ns(parsed.last_time),
