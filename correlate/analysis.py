@@ -53,6 +53,8 @@ class Analysis:
     admin_clocks: list[AdminClock] = field(default_factory=list)
     config: dict[str, dict] = field(default_factory=dict)
     bundles: dict[str, dict] = field(default_factory=dict)
+    # Per node, its bundle's status snapshot against the log's end state (story.snapshot).
+    snapshots: dict[str, list[dict]] = field(default_factory=dict)
     # Set by --since/--until (scope.narrow): the window and the rows it left.
     window: Window | None = None
 

@@ -22,6 +22,7 @@ from correlate.read import admin as admin_read
 from correlate.read import config as config_read
 from correlate.read import kernel as kernparse
 from correlate.read import kernlog, secrets, sources
+from correlate.read import status as status_read
 from correlate.read.bsr import NodeParse, NodeRead, parse_node
 from correlate.render import bundle, pdf, report, sequence
 from correlate.render import json as summary
@@ -34,6 +35,7 @@ from correlate.story import (
     episodes,
     findings,
     scope,
+    snapshot,
 )
 
 ProgressFn = Callable[[int], None]
@@ -137,17 +139,25 @@ def analyse(
     # window's end); scope.narrow then cuts them with everything else.
     story = episodes.build(cluster, alignment.clock)
     watch.split("episodes")
+    # As of the window's end: what --until asks is where the nodes stood then.
+    states = end_state.build(cluster, alignment.clock, options.until_ns)
+    snapshots, snapshot_findings = snapshot.compare(
+        {name: b.status for name, b in side.items() if b.status}, states
+    )
     config, config_findings = config_check.check(
         config_read.parse([t for b in side.values() for t in b.config_texts]),
         node_events,
         {name: b.facts for name, b in side.items()},
     )
     found = findings.find(
-        reads, cluster, alignment, full, found_evidence.late, extra=config_findings
+        reads,
+        cluster,
+        alignment,
+        full,
+        found_evidence.late,
+        extra=config_findings + snapshot_findings,
     )
     watch.split("findings")
-    # As of the window's end: what --until asks is where the nodes stood then.
-    states = end_state.build(cluster, alignment.clock, options.until_ns)
     deviations = conformance.check(cluster, alignment.clock, story)
     story_told = diagnosis.diagnose(cluster, alignment.clock, story, found, states, deviations)
     watch.split("diagnosis")
@@ -169,6 +179,7 @@ def analyse(
         admin_clocks=admin_clocks,
         config=config,
         bundles={name: b.facts for name, b in side.items()},
+        snapshots=snapshots,
     )
     if options.since_ns is not None or options.until_ns is not None:
         analysis = scope.narrow(analysis, options.since_ns, options.until_ns, rows_read)
@@ -257,11 +268,18 @@ class BundleSide:
     admin: pl.DataFrame
     config_texts: list[str]
     facts: dict
+    status: list[dict] = field(default_factory=list)  # read.status.parse of its snapshot
 
 
 def read_side(name: str, src: sources.NodeSource) -> BundleSide:
     admin = admin_read.read_admin(name, src.admin).with_columns(node=pl.lit(name, pl.String))
     texts = [sources.read_bytes(f).decode("utf-8", "replace") for f in src.config]
+    snapshot = [
+        r
+        for f in src.status
+        if status_read.SNAPSHOT.match(f.display.replace("\\", "/").rsplit("/", 1)[-1])
+        for r in status_read.parse(sources.read_bytes(f).decode("utf-8", "replace"))
+    ]
     counts = admin.group_by("event").len() if admin.height else None
     facts = {
         "kind": src.kind,
@@ -274,7 +292,7 @@ def read_side(name: str, src: sources.NodeSource) -> BundleSide:
             {"file": f.display, "role": f.role, "read": f.read, "why": f.why} for f in src.inventory
         ],
     }
-    return BundleSide(admin, texts, facts)
+    return BundleSide(admin, texts, facts, snapshot)
 
 
 def _admin_rows(

@@ -131,7 +131,7 @@ def test_bundle_nodes_are_named_by_their_hosts(linux_run):
     assert roles["bsradm.log"] == ("admin", True)
     assert roles["r0.res"] == ("config", True)
     assert roles["messages"] == ("system", False)  # said, not silently dropped
-    assert roles["status.txt"] == ("status", False)
+    assert roles["status.txt"] == ("status", True)
 
 
 def test_cli_clock_is_tied_by_the_netlink_receipts(linux_run):
@@ -281,3 +281,56 @@ def test_a_bundle_without_any_driver_log_is_a_clear_error(tmp_path: Path):
     result = run_cli([str(tmp_path), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert result.output.count("\n") <= 3 and "Traceback" not in result.output
+
+
+def test_year_less_stamps_take_the_year_of_the_bundles_member(tmp_path: Path):
+    """A sosreport archived in March 2019: its `Mar  3` syslog lines are of 2019 (the
+    member's time in the archive), not of the year the run happens in."""
+    import tarfile
+    from datetime import datetime
+    from io import BytesIO
+
+    out = tmp_path / "sosreport-node1-2019-03-10-abcdef.tar.gz"
+    when = datetime(2019, 3, 10, 12, 0).timestamp()
+    with tarfile.open(out, "w:gz") as tf:
+        for name, data in (
+            ("sosreport-node1/hostname", b"node1\n"),
+            ("sosreport-node1/sos_commands/host/hostname", b"node1\n"),
+            ("sosreport-node1/var/log/messages", _kernel_log("node1.log")),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), when
+            tf.addfile(info, BytesIO(data))
+    run = analyse([str(out)], Options(), Notices())
+    (node,) = run.nodes
+    assert node.name == "node1"
+    assert datetime.fromtimestamp(node.first_time / 1e9).year == 2019
+
+
+STATUS = (
+    "r0 node-id:0 role:Primary suspended:no\n"
+    "  volume:0 minor:2 disk:UpToDate\n"
+    "  h1 node-id:1 connection:Connected role:Secondary\n"
+    "    volume:0 replication:Established peer-disk:UpToDate\n"
+)
+
+
+def test_a_status_snapshot_is_held_against_the_logs_end_state(linux_run, tmp_path: Path):
+    # the fixture's snapshot (role:Secondary) agrees with where h0's log ends
+    assert linux_run.snapshots["h0"][0]["differences"] == []
+    assert not [f for f in linux_run.findings if f.kind == "status_differs"]
+    h0 = bsr_linux(tmp_path, "h0", {"bsr.log": (SAMPLES / "node0" / "bsr.log").read_bytes()},
+                   status={"status.txt": STATUS})  # fmt: skip
+    h1 = bsr_windows(tmp_path, "H1", {"bsr.log": (SAMPLES / "node1" / "bsr.log").read_bytes()})
+    run = analyse([str(h0), str(h1)], Options(), Notices())
+    diffs = {(d["what"], d["snapshot"], d["log"]) for d in run.snapshots["h0"][0]["differences"]}
+    assert diffs == {
+        ("role", "Primary", "Secondary"),
+        ("disk", "UpToDate", "Diskless"),
+        ("connection", "Connected", "StandAlone"),
+        ("replication", "Established", "Off"),
+        ("peer disk", "UpToDate", "DUnknown"),
+        ("peer role", "Secondary", "Unknown"),
+    }
+    found = [f for f in run.findings if f.kind == "status_differs"]
+    assert [(f.node, f.count) for f in found] == [("h0", 6)]  # one finding, 6 occurrences

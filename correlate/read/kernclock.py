@@ -95,8 +95,10 @@ def settle_years(
     if year is not None:
         base, why = year, Msg("year {year} as given, for the first stamp", year=year)
     else:
-        mtime = None
-        if log.path is not None:
+        mtime = (
+            datetime.fromtimestamp(log.mtime) if getattr(log, "mtime", None) is not None else None
+        )
+        if mtime is None and log.path is not None:
             try:
                 mtime = datetime.fromtimestamp(log.path.stat().st_mtime)
             except OSError:

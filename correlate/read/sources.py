@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 import tarfile
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -30,7 +31,7 @@ from pathlib import Path, PurePosixPath
 
 from correlate.errors import InputError, Notices
 from correlate.i18n import Msg
-from correlate.read import bundles
+from correlate.read import bundles, status
 
 # BSR's own log and its rotated files; a Linux node's kernel logs as syslog daemons rotate
 # them (kern.log, syslog, messages, with .1 / .2.gz ...), for DRBD clusters.
@@ -56,6 +57,9 @@ class LogFile:
     data: bytes | None = None
     size: int = 0
     truncated: bool = False  # a compressed stream ended early; the data is what was read
+    # When the file was last written (seconds since the epoch), where the data came from
+    # an archive member or a decompressed file: the year of year-less syslog stamps.
+    mtime: float | None = None
 
     def head(self, n: int = 65536) -> bytes:
         if self.data is not None:
@@ -205,7 +209,9 @@ def _resolve_one(src: str, notices: Notices, budget: _Budget) -> list[NodeSource
                     count=len(data),
                 )
             )
-        log = LogFile(display=src, data=data, size=len(data), truncated=truncated)
+        log = LogFile(
+            display=src, data=data, size=len(data), truncated=truncated, mtime=st.st_mtime
+        )
         return [NodeSource(name=_node_name_for_file(Path(inner), stem), spec=src, files=[log])]
     log = LogFile(display=src, path=path, size=st.st_size)
     return [NodeSource(name=_node_name_for_file(path, stem), spec=src, files=[log])]
@@ -372,11 +378,12 @@ def _from_archive(
     """A support bundle's nodes, or (logs in plain folders) the logs by directory."""
     members: list[tuple[str, bytes, bool]] = []
     names: list[str] = []
+    mtimes: dict[str, float] = {}  # member -> its time in the archive
     try:
         if kind == "zip":
-            members, names = _read_zip(src, path, notices, budget)
+            members, names = _read_zip(src, path, notices, budget, mtimes)
         else:
-            members, names = _read_tar(src, path, notices, budget)
+            members, names = _read_tar(src, path, notices, budget, mtimes)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise InputError(
             Msg("{src}: corrupt or truncated archive: {exc}", src=src, exc=exc)
@@ -392,7 +399,9 @@ def _from_archive(
             if rel not in data:
                 return None
             name, blob, truncated = data[rel]
-            return _memory_log(f"{src}:{name}", blob, truncated, notices, budget)
+            log = _memory_log(f"{src}:{name}", blob, truncated, notices, budget)
+            log.mtime = mtimes.get(name)
+            return log
 
         return _bundle_nodes(src, hosts, notices, member, lambda rel: f"{src}:{rel}")
     groups: dict[str, list[LogFile]] = {}
@@ -401,7 +410,13 @@ def _from_archive(
             continue
         rel_dir = str(PurePosixPath(name.replace("\\", "/")).parent)
         groups.setdefault(rel_dir, []).append(
-            LogFile(display=f"{src}:{name}", data=blob, size=len(blob), truncated=truncated)
+            LogFile(
+                display=f"{src}:{name}",
+                data=blob,
+                size=len(blob),
+                truncated=truncated,
+                mtime=mtimes.get(name),
+            )
         )
     if not groups:
         raise InputError(
@@ -437,7 +452,7 @@ def _refused(src: str, name: str, notices: Notices) -> bool:
 
 
 def _read_zip(
-    src: str, path: Path, notices: Notices, budget: _Budget
+    src: str, path: Path, notices: Notices, budget: _Budget, mtimes: dict[str, float]
 ) -> tuple[list[tuple[str, bytes, bool]], list[str]]:
     out = []
     names = []
@@ -458,11 +473,12 @@ def _read_zip(
                     budget.take(len(block), src)
                     chunks.append(block)
             out.append((info.filename, b"".join(chunks), False))
+            mtimes[info.filename] = time.mktime((*info.date_time, 0, 0, -1))
     return out, names
 
 
 def _read_tar(
-    src: str, path: Path, notices: Notices, budget: _Budget
+    src: str, path: Path, notices: Notices, budget: _Budget, mtimes: dict[str, float]
 ) -> tuple[list[tuple[str, bytes, bool]], list[str]]:
     out = []
     names = []
@@ -494,6 +510,7 @@ def _read_tar(
                 budget.take(len(block), src)
                 chunks.append(block)
             out.append((member.name, b"".join(chunks), False))
+            mtimes[member.name] = float(member.mtime)
     return out, names
 
 
@@ -549,7 +566,9 @@ def _disk_log(src: str, fpath: Path, rel: str, notices: Notices, budget: _Budget
         notices.warn(Msg("{shown}: skipped: {reason}", shown=shown, reason=exc.strerror or exc))
         return None
     if head == b"\x1f\x8b":
-        return _memory_log(shown, fpath.read_bytes(), False, notices, budget)
+        log = _memory_log(shown, fpath.read_bytes(), False, notices, budget)
+        log.mtime = st.st_mtime
+        return log
     return LogFile(display=shown, path=fpath, size=st.st_size)
 
 
@@ -587,9 +606,11 @@ def _bundle_nodes(
                 node.inventory.append(BundleFile(shown(rel), role, False, why))
                 continue
             getattr(node, target).append(log)
-            if role == "status":
-                # Listed and kept, not yet compared with the end state the logs show.
-                node.inventory.append(BundleFile(log.display, role, False, "status snapshot"))
+            if role == "status" and not status.SNAPSHOT.match(PurePosixPath(rel).name):
+                # Status output of another form (gi.txt, /proc/drbd): listed, not compared.
+                node.inventory.append(
+                    BundleFile(log.display, role, False, "not a status output bsrcorr reads")
+                )
             else:
                 node.inventory.append(BundleFile(log.display, role, True))
         if not node.files:

@@ -402,6 +402,7 @@ def summary_json(analysis: Analysis, drawn: Drawn | None = None) -> dict[str, An
     ]
     doc["config"] = analysis.config
     doc["bundles"] = analysis.bundles
+    doc["status_snapshots"] = analysis.snapshots
     return doc
 
 

@@ -108,6 +108,11 @@ KINDS: dict[str, FindingKind] = {
             N_("the logs and the bundle's config disagree about who a node is"),
             "a node id or peer the driver logged for a resource differs from the resource "
             "config of the node's support bundle (`.res`, `dump`)"),
+        FindingKind("status_differs", "info",
+            N_("the bundle's status snapshot and the log's end state disagree"),
+            "a role, disk, connection, replication or peer-disk state in the support bundle's "
+            "status snapshot (`status.txt`, `drbdsetup_status_-vs_all`, `drbd-status`) differs "
+            "from the last one the node's log gives: the log missed a change"),
         FindingKind("driver_reload", "warning",
             N_("the driver was loaded again inside the capture (reboot or reload)"),
             "a second driver load inside the capture",
