@@ -13,8 +13,10 @@ ratio (median of the rounds). Target (issue 15): DRBD within 1.5x of BSR per MB.
 
 The wrapping forms of issue 23 are made from that syslog, line by line: ``grep``'s file
 prefix (``kern.log:Jan  1 ...``), ``talosctl dmesg`` lines, Russian month names, and an
-unknown collector header before each message (``prefix+none``); each is read and timed
-the same way, its ratio to BSR printed.
+unknown collector header before each message (``prefix+none``); so are the other line
+formats it added: ``dmesg -H`` (a minute stamp, then deltas), ``dmesg
+--time-format=iso`` and ``journalctl -o short-full``; each is read and timed the same
+way, its ratio to BSR printed. ``--only`` times a few of them (with BSR's log always).
 """
 
 from __future__ import annotations
@@ -91,9 +93,33 @@ _RU = dict(zip(["Jan", "Feb"], ["янв", "фев"], strict=True))
 
 
 def _wrapped(src: Path, path: Path, form: str) -> None:
-    """``src``'s lines in a wrapping form (issue 23)."""
+    """``src``'s lines in a wrapping form or another line format (issue 23)."""
+    last: datetime | None = None
     with open(src, encoding="utf-8") as fin, open(path, "w", encoding="utf-8") as fout:
-        for ln in fin:
+        for k, ln in enumerate(fin):
+            if form in ("reltime", "dmesg-iso", "short-full"):
+                # The syslog second plus a made-up sub-second phase (the lines are 2.9
+                # ms apart), as dmesg and journalctl would write the same line.
+                t = datetime.strptime("2024 " + ln[:15], "%Y %b %d %H:%M:%S")
+                t += timedelta(microseconds=(k * 2900) % 1_000_000)
+                host_rest = ln[16:].split(" ", 1)[1]
+                msg = (
+                    host_rest.split("] ", 1)[1] if host_rest.startswith("kernel: [") else host_rest
+                )
+                if form == "short-full":
+                    fout.write(f"{t:%a %Y-%m-%d %H:%M:%S} CET {ln[16:]}")
+                elif form == "dmesg-iso":
+                    fout.write(f"{t:%Y-%m-%dT%H:%M:%S},{t.microsecond:06d}+01:00 {msg}")
+                elif last is None or (t.day, t.hour, t.minute) != (
+                    last.day,
+                    last.hour,
+                    last.minute,
+                ):
+                    fout.write(f"[{t:%b}{t.day:2d} {t:%H:%M}] {msg}")
+                else:
+                    fout.write(f"[  {(t - last).total_seconds():+8.6f}] {msg}")
+                last = t
+                continue
             if form == "grep":
                 fout.write("kern.log:" + ln)
             elif form == "ru":
@@ -118,6 +144,9 @@ FORMS = {
     "ru": "Russian month names (`foreign-syslog+syslog`)",
     "talos": "`talosctl dmesg` (`talos+rfc3339`)",
     "prefix": "unknown collector header (`prefix+none`)",
+    "reltime": "`dmesg -H` / `--reltime` (`dmesg-reltime`)",
+    "dmesg-iso": "`dmesg --time-format=iso` (`dmesg-iso`)",
+    "short-full": "`journalctl -o short-full` (`journal-short-full`)",
 }
 
 
@@ -129,7 +158,8 @@ def _source(name: str, path: Path) -> NodeSource:
 @click.command()
 @click.option("--size-mb", default=100, show_default=True)
 @click.option("--rounds", default=5, show_default=True)
-def main(size_mb: int, rounds: int) -> None:
+@click.option("--only", multiple=True, help="forms to time (drbd, grep, reltime, ...)")
+def main(size_mb: int, rounds: int, only: tuple[str, ...]) -> None:
     data = HERE / "data" / "dialects"
     data.mkdir(parents=True, exist_ok=True)
     bsr, kern = data / f"bsr-{size_mb}.log", data / f"syslog-{size_mb}.log"
@@ -142,6 +172,8 @@ def main(size_mb: int, rounds: int) -> None:
         paths[form] = data / f"{form}-{size_mb}.log"
         if not paths[form].exists():
             _wrapped(kern, paths[form], form)
+    if only:
+        paths = {k: p for k, p in paths.items() if k == "bsr" or k in only}
     speeds: dict[str, list[float]] = {k: [] for k in paths}
     for _ in range(rounds):
         for kind, path in paths.items():

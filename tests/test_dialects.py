@@ -357,3 +357,30 @@ def test_stamp_column_is_the_stamp_as_written() -> None:
     rows = _rows("[Mo Jun  3 05:16:06 2024] drbd pvc-1: Preparing\n")
     assert rows["stamp"].to_list() == ["Mo Jun  3 05:16:06 2024"]
     assert _rows("drbd r0: no stamp\n")["stamp"].to_list() == [None]
+
+
+def test_each_new_format_is_named_in_alignment_and_the_summary(tmp_path) -> None:
+    """The formats issue 23 added stand in alignment.json nodes[].formats and the
+    terminal summary's formats line, as the wrapping forms do."""
+    import json
+
+    from correlate.pipeline import Options, analyse, write
+    from correlate.render.text import summary
+
+    cases = {
+        "dmesg-reltime.log": {"dmesg-reltime": 7},
+        "dmesg-iso.log": {"dmesg-iso": 4},
+        "journal-short-full.log": {"journal-short-full": 4},
+        "journal-with-unit.log": {"journal-with-unit": 4},
+        "sosreport-alpha/sos_commands/logs/journalctl_--no-pager": {"syslog": 8, "none": 3},
+    }
+    for k, (name, formats) in enumerate(cases.items()):
+        out = tmp_path / str(k)
+        opts = Options(out=out, diagrams="none", year=2024)
+        a = analyse([str(DATA / name)], opts, Notices())
+        write(a, opts)
+        doc = json.loads((out / "alignment.json").read_text(encoding="utf-8"))
+        (node,) = doc["nodes"].values()
+        assert node["formats"] == formats, name
+        line = "  formats   " + ", ".join(f"{f} {n}" for f, n in formats.items())
+        assert line in summary(a).splitlines(), name

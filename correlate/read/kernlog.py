@@ -79,7 +79,9 @@ str (WinDRBD), ``object`` str (``none``, ``resource``, ``connection``, ``device`
 ``message`` str (the text after every prefix; the whole text for ``unparsed``/``empty``),
 ``cut`` bool (a WinDRBD line split with `` ...``, or a kernel line at printk's 1024-byte
 limit), ``prefix`` str (the text a wrapping form put before the line: grep's file name,
-talosctl's facility, WDRBD's function, an unknown collector header before a DRBD message).
+talosctl's facility, WDRBD's function, an unknown collector header before a DRBD message),
+``stamp`` str (the line's time stamp as written, without the brackets around a dmesg
+stamp and the blanks inside them; a wrapping form's as it wrote it, before the rewrite).
 
 Wrapping forms (:func:`_unwrap`) are rewritten to the format they hold before the layers
 read them, and ``format`` names both: ``grep+syslog``, ``talos+rfc3339``, ``wdrbd+bracket``,
