@@ -14,6 +14,7 @@ import polars as pl
 
 from correlate.cluster.admin import AdminClock, AdminCommand
 from correlate.cluster.align import Alignment
+from correlate.cluster.context import ContextClock
 from correlate.errors import Notices
 from correlate.model import Clock, Cluster, NodeEvents, Window
 from correlate.read.bsr import NodeRead
@@ -51,6 +52,7 @@ class Analysis:
     # each node's CLI clock, the config's hosts, and per node what its bundle held.
     admin_commands: list[AdminCommand] = field(default_factory=list)
     admin_clocks: list[AdminClock] = field(default_factory=list)
+    context_clocks: list[ContextClock] = field(default_factory=list)
     config: dict[str, dict] = field(default_factory=dict)
     bundles: dict[str, dict] = field(default_factory=dict)
     # Per node, its bundle's status snapshot against the log's end state (story.snapshot).

@@ -14,14 +14,16 @@ import polars as pl
 from correlate.analysis import Analysis, Bundle
 from correlate.cluster import admin as admin_tie
 from correlate.cluster import align, evidence, protocol, timeline
+from correlate.cluster import context as context_tie
 from correlate.errors import InputError, Notices, OutputError, UsageError
 from correlate.events import extract as events
 from correlate.i18n import Msg, _
 from correlate.model import NodeEvents
 from correlate.read import admin as admin_read
+from correlate.read import bundles, eventlog, kernlog, secrets, sources
 from correlate.read import config as config_read
 from correlate.read import kernel as kernparse
-from correlate.read import kernlog, secrets, sources
+from correlate.read import manifest as manifest_read
 from correlate.read import status as status_read
 from correlate.read.bsr import NodeParse, NodeRead, parse_node
 from correlate.render import bundle, pdf, report, sequence
@@ -83,7 +85,7 @@ def analyse(
         # Secrets never pass the read stage (read.secrets): every later byte is masked.
         parsed.extend(replace(p, frame=secrets.mask_column(p.frame)) for p in found)
         if src.kind is not None and len(found) == 1:
-            side[found[0].name] = read_side(found[0].name, src)
+            side[found[0].name] = read_side(found[0].name, src, notices, options.year)
         if progress:
             progress(sum(f.size for f in src.files))
     parsed = _dedupe_hosts(parsed, notices)
@@ -124,7 +126,7 @@ def analyse(
         )
         for p, f in zip(reads, frames, strict=True)
     ]
-    commands, admin_clocks = _admin_rows(
+    commands, admin_clocks, context_clocks = _admin_rows(
         side, frames, row_offsets, node_events, cluster, aligned, notices
     )
     del frames, row_offsets  # both live on in the timeline's rows and offset_s column
@@ -177,6 +179,7 @@ def analyse(
         diagnosis=story_told,
         admin_commands=commands,
         admin_clocks=admin_clocks,
+        context_clocks=context_clocks,
         config=config,
         bundles={name: b.facts for name, b in side.items()},
         snapshots=snapshots,
@@ -269,9 +272,13 @@ class BundleSide:
     config_texts: list[str]
     facts: dict
     status: list[dict] = field(default_factory=list)  # read.status.parse of its snapshot
+    # The host's own logs (System/): (files, rows, Windows event log?) per kind of log.
+    context: list[tuple[list[str], pl.DataFrame, bool]] = field(default_factory=list)
 
 
-def read_side(name: str, src: sources.NodeSource) -> BundleSide:
+def read_side(
+    name: str, src: sources.NodeSource, notices: Notices, year: int | None = None
+) -> BundleSide:
     admin = admin_read.read_admin(name, src.admin).with_columns(node=pl.lit(name, pl.String))
     texts = [sources.read_bytes(f).decode("utf-8", "replace") for f in src.config]
     snapshot = [
@@ -292,7 +299,58 @@ def read_side(name: str, src: sources.NodeSource) -> BundleSide:
             {"file": f.display, "role": f.role, "read": f.read, "why": f.why} for f in src.inventory
         ],
     }
-    return BundleSide(admin, texts, facts, snapshot)
+    facts["gaps"] = [
+        g
+        for f in src.manifest
+        for g in manifest_read.gaps(sources.read_bytes(f).decode("utf-8", "replace"))
+    ]
+    for g in facts["gaps"]:
+        notices.warn(
+            Msg(
+                "the collector says: {what} ({where}); what it would have collected is missing",
+                what=g["what"],
+                where=", ".join(str(g[k]) for k in ("plugin", "command") if g.get(k)),
+            ),
+            name,
+        )
+    context, unread = _read_context(name, src, notices, year)
+    for f in facts["files"]:
+        if f["file"] in unread:
+            f["read"], f["why"] = False, unread[f["file"]]
+    return BundleSide(admin, texts, facts, snapshot, context)
+
+
+def _read_context(
+    name: str, src: sources.NodeSource, notices: Notices, year: int | None
+) -> tuple[list[tuple[list[str], pl.DataFrame, bool]], dict[str, str]]:
+    """A BSR node's host logs: event-log CSVs and kernel-log style files, each kind one
+    frame; files of neither kind are left, with the reason."""
+    events, kernel, unread = [], [], {}
+    for log in src.context:
+        head = log.head(4096)
+        if eventlog.is_event_log(head):
+            events.append(log)
+        elif kernlog.sniff(head):
+            kernel.append(log)
+        else:
+            unread[log.display] = "not a log format bsrcorr reads"
+    out = []
+    if events:
+        frame = eventlog.read_event_logs(name, events)
+        if frame.height:
+            out.append(([f.display for f in events], frame, True))
+    # One clock per family: rotated messages files share the host's, dmesg has its boot's.
+    families: dict[str, list[sources.LogFile]] = {}
+    for log in kernel:
+        base = log.display.replace("\\", "/").rsplit("/", 1)[-1]
+        families.setdefault(bundles.family(base) or base, []).append(log)
+    for logs in families.values():
+        part = sources.NodeSource(name=name, spec=src.spec, files=logs)
+        frame = kernparse.read_context(name, part, notices, year)
+        if frame.height:
+            frame = frame.with_columns(node=pl.lit(name, pl.String), fields=pl.lit("", pl.String))
+            out.append(([f.display for f in logs], secrets.mask_column(frame), False))
+    return out, unread
 
 
 def _admin_rows(
@@ -303,16 +361,38 @@ def _admin_rows(
     cluster,
     aligned: list[pl.DataFrame],
     notices: Notices,
-) -> tuple[list[admin_tie.AdminCommand], list[admin_tie.AdminClock]]:
+) -> tuple[
+    list[admin_tie.AdminCommand], list[admin_tie.AdminClock], list[context_tie.ContextClock]
+]:
     """Each bundle node's CLI rows tied to its driver log (cluster.admin) and placed on
     the timeline after its driver rows; ``aligned`` gains their frames."""
     commands: list[admin_tie.AdminCommand] = []
     clocks: list[admin_tie.AdminClock] = []
+    context_clocks: list[context_tie.ContextClock] = []
     by_name = {ev.name: (ev, f) for ev, f in zip(node_events, frames, strict=True)}
     for name, b in side.items():
-        if b.admin.height == 0 or name not in by_name:
+        if name not in by_name:
             continue
         ev, frame = by_name[name]
+        local = frame.get_column("local_time").cast(pl.Int64).fill_null(0).to_numpy()
+        base = frame.height + b.admin.height
+        for files, ctx, windows in b.context:
+            tied = context_tie.tie(name, files, frame, ctx, windows)
+            if tied.shift_ns is None:
+                notices.warn(
+                    Msg(
+                        "{files}: no line of it is also in the driver's log, so its clock "
+                        "is not tied to the driver's: its times assume the driver's zone",
+                        files=", ".join(f.rsplit("/", 1)[-1] for f in files),
+                    ),
+                    name,
+                )
+            placed = admin_tie.place(ctx, tied.shift_ns, local, row_offsets[name], base)
+            aligned.append(placed.select(timeline.COLUMNS))
+            base += ctx.height
+            context_clocks.append(tied)
+        if b.admin.height == 0:
+            continue
         found, clock = admin_tie.tie(name, b.admin, ev, cluster.twopc)
         if clock.shift_ns is None:
             notices.warn(
@@ -322,8 +402,7 @@ def _admin_rows(
                 ),
                 name,
             )
-        local = frame.get_column("local_time").cast(pl.Int64).fill_null(0).to_numpy()
-        placed = admin_tie.place(b.admin, clock, local, row_offsets[name], frame.height)
+        placed = admin_tie.place(b.admin, clock.shift_ns, local, row_offsets[name], frame.height)
         aligned.append(placed.select(timeline.COLUMNS))
         times = dict(
             zip(
@@ -335,7 +414,7 @@ def _admin_rows(
         base = frame.height
         commands.extend(replace(c, time_ns=times.get(c.ref.row + base)) for c in found)
         clocks.append(clock)
-    return commands, clocks
+    return commands, clocks, context_clocks
 
 
 def read_source(

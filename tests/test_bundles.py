@@ -4,6 +4,7 @@ their clock tied to the driver's, config as identity, secrets masked in every ou
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import polars as pl
@@ -75,7 +76,7 @@ def linux_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         conf={"r0.res": RES, "global_common.conf": "common { }\n"},
         status={"status.txt": "r0 role:Secondary\n"},
         top={"dump": RES},
-        system={"messages": "Oct 26 07:25:03 h0 kernel: x\n", "dmeg": "[ 1.0] x\n"},
+        system={"messages": MESSAGES, "dmeg": DMEG},
     )  # fmt: skip
     h1 = bsr_windows(
         root, "H1", {"bsr.log": (SAMPLES / "node1" / "bsr.log").read_bytes()},
@@ -130,7 +131,7 @@ def test_bundle_nodes_are_named_by_their_hosts(linux_run):
     assert roles["bsr.log"] == ("driver", True)
     assert roles["bsradm.log"] == ("admin", True)
     assert roles["r0.res"] == ("config", True)
-    assert roles["messages"] == ("system", False)  # said, not silently dropped
+    assert roles["messages"] == ("system", True)  # the host's log, on the driver's clock
     assert roles["status.txt"] == ("status", True)
 
 
@@ -334,3 +335,109 @@ def test_a_status_snapshot_is_held_against_the_logs_end_state(linux_run, tmp_pat
     }
     found = [f for f in run.findings if f.kind == "status_differs"]
     assert [(f.node, f.count) for f in found] == [("h0", 6)]  # one finding, 6 occurrences
+
+
+# Copies of node0's driver lines as BSR's Linux driver printk's them, in a host in UTC
+# (bsr.log is UTC+9), with a line of another program between them.
+MESSAGES = (
+    "Oct 26 07:25:06 h0 kernel: bsr r0: State change 177619259: primary_nodes=0, weak_nodes=0\n"
+    "Oct 26 07:30:00 h0 systemd[1]: Started Session 5 of user root.\n"
+    "Oct 26 07:37:52 h0 kernel: bsr r0: State change 3319182627: primary_nodes=0, weak_nodes=0\n"
+    "Oct 26 07:38:25 h0 kernel: bsr r0: change_role, role( Secondary -> Primary )\n"
+)
+# The same in dmesg: seconds since a boot at 16:20:00 on bsr.log's clock.
+DMEG = (
+    "[  306.338481] bsr r0: State change 177619259: primary_nodes=0, weak_nodes=0\n"
+    "[ 1072.281248] bsr r0: State change 3319182627: primary_nodes=0, weak_nodes=0\n"
+)
+# node1's line in its System event log, as DumpEventLog.vbs writes it on a Korean
+# Windows (cp949, 오후 = PM).
+EVENTS = (
+    "Computer,Date,Time,RecordNumber,Log,User,EventCodeID,SourceName,EventIdentifier,"
+    "Category,EventType,Message,InsertionStrings,ByteDataInASCII,ByteDataInHex\r\n"
+    "localhost,2020-10-26,오후 4:25:06,1234,System,,1,bsr,1,,정보,"
+    '"r0 h0: change_connection_state, conn( Connecting -> Connected ) '
+    'peer( Unknown -> Secondary )",,,\r\n'
+    "localhost,2020-10-26,오후 4:30:00,1235,System,,7036,Service Control Manager,7036,,정보,"
+    "서비스가 실행 중 상태가 되었습니다.,,,\r\n"
+).encode("cp949")
+
+
+def test_a_nodes_host_logs_are_on_the_timeline_on_its_driver_clock(tmp_path: Path):
+    h0 = bsr_linux(tmp_path, "h0", {"bsr.log": (SAMPLES / "node0" / "bsr.log").read_bytes()},
+                   system={"messages": MESSAGES, "dmeg": DMEG})  # fmt: skip
+    h1 = bsr_windows(tmp_path, "H1", {"bsr.log": (SAMPLES / "node1" / "bsr.log").read_bytes()},
+                     system={"SystemLog.csv": EVENTS})  # fmt: skip
+    # collected the day after: the year of messages' year-less stamps
+    os.utime(h0 / "System" / "messages", (1603800000, 1603800000))
+    run = analyse([str(h0), str(h1)], Options(), Notices())
+    clocks = {(c.node, c.files[0].rsplit("/", 1)[-1]): c for c in run.context_clocks}
+    ev = clocks[("H1", "SystemLog.csv")]
+    assert (ev.how, ev.pairs, ev.shift_ns) == ("same lines", 1, 0)
+    kern = [c for c in run.context_clocks if c.node == "h0"]
+    by_file = {c.files[0].rsplit("/", 1)[-1]: c for c in kern}
+    assert set(by_file) == {"dmeg", "messages"}  # one clock each
+    msgs = by_file["messages"]
+    assert (msgs.how, msgs.pairs, msgs.shift_ns) == ("same lines", 3, 9 * 3600 * 10**9)
+    boot = by_file["dmeg"]  # seconds since boot: the boot's time on bsr.log's clock
+    assert (boot.how, boot.pairs) == ("same lines", 2)
+    assert abs(boot.shift_ns - 1603729200 * 10**9) < 10**6  # 2020-10-26 16:20:00
+    tl = run.timeline
+    systemd = tl.filter(pl.col("message") == "Started Session 5 of user root.")
+    assert systemd.height == 1
+    assert str(systemd["local_time"][0]) == "2020-10-26 07:30:00"
+    assert str(systemd["time"][0]) == "2020-10-26 16:30:00"  # on h0's (the reference) clock
+    copy = tl.filter(
+        pl.col("program").cast(pl.String) == "bsr",
+        pl.col("format").cast(pl.String) == "eventlog-csv",
+    )
+    assert copy.height == 1 and copy["host"][0] == "localhost"
+    assert copy["stamp"][0] == "2020-10-26 오후 4:25:06"
+    # H1's driver line of it, and its copy, land within the copy's 1 s stamp
+    line = tl.filter(
+        pl.col("node").cast(pl.String) == "H1",
+        pl.col("program").cast(pl.String) == "bsr",
+        pl.col("format").cast(pl.String) == "bsr",
+        pl.col("message").str.ends_with("peer( Unknown -> Secondary )"),
+    )
+    gap = (line["time"][0] - copy["time"][0]).total_seconds()
+    assert 0 <= gap < 1
+    files = {f["file"].rsplit("/", 1)[-1]: f["read"] for f in run.bundles["H1"]["files"]}
+    assert files["SystemLog.csv"] is True
+
+
+def test_a_collectors_timeouts_are_said(tmp_path: Path):
+    """sos's manifest: the drbd plugin hit its timeout, and drbdsetup status was killed at
+    it (rc 124): both are gaps of the bundle, in summary.json and as warnings."""
+    manifest = {
+        "components": {
+            "report": {
+                "plugins": {
+                    "drbd": {
+                        "timeout_hit": True,
+                        "commands": [
+                            {"exec": "drbdsetup status -vs all", "return_code": 124,
+                             "filepath": "sos_commands/drbd/drbdsetup_status_-vs_all"},
+                            {"exec": "drbdadm dump", "return_code": 0, "truncated": False},
+                        ],
+                    },
+                    "logs": {"timeout_hit": False, "commands": []},
+                }
+            }
+        }
+    }  # fmt: skip
+    files = {
+        "var/log/messages": _kernel_log("node1.log"),
+        "sos_reports/manifest.json": json.dumps(manifest),
+    }
+    top = sosreport(tmp_path, "node1", files)
+    notices = Notices()
+    run = analyse([str(top)], Options(), notices)
+    assert run.bundles["node1"]["gaps"] == [
+        {"what": "plugin timed out", "plugin": "drbd"},
+        {"what": "command timed out", "plugin": "drbd", "command": "drbdsetup status -vs all",
+         "file": "sos_commands/drbd/drbdsetup_status_-vs_all"},
+    ]  # fmt: skip
+    warned = [n.text() for n in notices.items if n.matters]
+    assert any("command timed out (drbd, drbdsetup status -vs all)" in w for w in warned)
+    assert notices.matter  # a warning: exit 1, not a clean run

@@ -257,16 +257,17 @@ def _effects(commands: list[AdminCommand], events: NodeEvents, twopc: list[Twopc
 
 def place(
     admin: pl.DataFrame,
-    clock: AdminClock,
+    shift_ns: int | None,
     driver_local_ns: np.ndarray,
     driver_offsets: np.ndarray,
     row_base: int,
 ) -> pl.DataFrame:
-    """The admin rows as timeline rows: ``row`` after the node's driver rows, ``offset_s``
-    the CLI clock minus the reference clock (the driver's offset at that moment, less the
-    CLI clock's shift), ``time`` from it."""
+    """Rows of a log beside the driver's (CLI logs, context logs) as timeline rows:
+    ``row`` after ``row_base``, ``offset_s`` that log's clock minus the reference clock
+    (the driver's offset at that moment, less the log's shift to the driver's clock),
+    ``time`` from it."""
     local = admin.get_column("local_time").cast(pl.Int64).to_numpy()
-    shift = clock.shift_ns or 0
+    shift = shift_ns or 0
     on_driver = np.where(np.isnan(local.astype(np.float64)), 0, local) + shift
     if driver_local_ns.size:
         order = np.argsort(driver_local_ns, kind="stable")

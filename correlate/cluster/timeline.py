@@ -71,9 +71,16 @@ def merge(
     # lifted where the causal order says (the node's later rows follow the lift).
     order = order or {}
 
+    # The lift's rows are the driver frame's, a node's first; its other frames (a
+    # bundle's CLI and host logs, placed after it) have their own rows.
+    lifted_done: set[str] = set()
+
     def key(f: pl.DataFrame) -> pl.DataFrame:
         k = f.select(pl.col("time").cast(pl.Int64).forward_fill().backward_fill().cum_max())
-        lifted = order.get(f.get_column("node")[0]) if f.height else None
+        node = f.get_column("node")[0] if f.height else None
+        lifted = order.get(node) if node is not None and node not in lifted_done else None
+        if node is not None:
+            lifted_done.add(node)
         if lifted is None:
             return k
         rows, values = lifted

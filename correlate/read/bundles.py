@@ -24,8 +24,8 @@ files out in ways this module knows (read from their sources, not guessed):
 
 :func:`classify` takes the bundle's file paths (relative, ``/``-separated) and returns one
 :class:`HostFiles` per host: each file's role (``driver`` BSR's own log, ``kernel`` a DRBD
-node's kernel log, ``admin`` a CLI log, ``config``, ``status``, ``system`` a log of the
-host the run does not read as its timeline, ``other``). A node's kernel lines are in
+node's kernel log, ``admin`` a CLI log, ``config``, ``status``, ``system`` a BSR node's
+host log, ``manifest`` a collector's record of what it ran, ``other``). A node's kernel lines are in
 several of a sosreport's files at once (``messages``, ``journalctl``, ``dmesg``): the run
 reads one family, the richest in wall-clock stamps, and says which it left and why.
 """
@@ -85,7 +85,7 @@ def classify(paths: list[str], read_small: ReadSmall) -> list[HostFiles]:
         hosts = find(norm, read_small)
         if hosts:
             for h in hosts:
-                _pick_kernel_family(h)
+                _pick_kernelfamily(h)
             return hosts
     return []
 
@@ -216,6 +216,8 @@ def _sos_role(rel: tuple[str, ...]) -> str:
             return "status"
     if rel == ("proc", "drbd"):
         return "status"
+    if rel == ("sos_reports", "manifest.json"):
+        return "manifest"
     return "other"
 
 
@@ -292,29 +294,31 @@ def _crm(paths: list[str], _read: ReadSmall) -> list[HostFiles]:
     return hosts
 
 
-def _family(name: str) -> str | None:
+def family(name: str) -> str | None:
     for family, pattern in _KERNEL_FAMILIES:
         if pattern.match(name):
             return family
     return None
 
 
-def _pick_kernel_family(h: HostFiles) -> None:
+def _pick_kernelfamily(h: HostFiles) -> None:
     """Of a DRBD node's kernel-log families, read the first present in
     :data:`_KERNEL_FAMILIES`' order; the others hold the same kernel lines."""
     kernel = h.files("kernel")
-    present = {f for p in kernel if (f := _family(PurePosixPath(p).name))}
+    present = {f for p in kernel if (f := family(PurePosixPath(p).name))}
     if len(present) <= 1:
         return
     chosen = next(f for f, _ in _KERNEL_FAMILIES if f in present)
     for p in kernel:
-        fam = _family(PurePosixPath(p).name)
+        fam = family(PurePosixPath(p).name)
         if fam != chosen:
             h.roles[p] = "system"
             h.left[p] = f"the same kernel lines as {chosen}"
 
 
-_SMALL = re.compile(r"^(?:hostname|hostname_-f|date|timedatectl.*|localtime|timezone)$")
+_SMALL = re.compile(
+    r"^(?:hostname|hostname_-f|date|timedatectl.*|localtime|timezone|manifest\.json)$"
+)
 
 
 def maybe_needed(name: str) -> bool:

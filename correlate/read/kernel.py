@@ -237,3 +237,18 @@ def _first_line(source: NodeSource) -> str:
     head = source.files[0].head(4096)
     first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip()
     return "".join(ch if ch.isprintable() else "?" for ch in first)[:80]
+
+
+def read_context(
+    name: str, source: NodeSource, notices: Notices, year: int | None = None
+) -> pl.DataFrame:
+    """A BSR node's own host logs (a bundle's ``System/messages``, ``dmeg``): the kernel
+    reader's rows of every host they hold, as context beside the driver's log; unlike
+    :func:`parse_kernel_source`, no DRBD line is required. Rows numbered from 0."""
+    group = _Host(None, [])
+    for log in source.files:
+        for hf in read_kernel_file(log, notices, name, year):
+            group.parts.append((hf.frame, hf.facts))
+    if not any(frame.height for frame, _ in group.parts):
+        return pl.DataFrame()
+    return _node(name, group, Notices(), source).frame

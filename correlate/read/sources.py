@@ -111,6 +111,8 @@ class NodeSource:
     admin: list[LogFile] = field(default_factory=list)
     config: list[LogFile] = field(default_factory=list)
     status: list[LogFile] = field(default_factory=list)
+    context: list[LogFile] = field(default_factory=list)  # the host's own logs (System/)
+    manifest: list[LogFile] = field(default_factory=list)  # sos_reports/manifest.json
     inventory: list[BundleFile] = field(default_factory=list)
 
 
@@ -573,12 +575,11 @@ def _disk_log(src: str, fpath: Path, rel: str, notices: Notices, budget: _Budget
 
 
 # Why a file of a role the run does not read is left (summary.json bundles[].files[].why).
-_LEFT = {
-    "system": "a log of the host beside the driver's: not merged into the timeline",
-    "other": None,
-}
+_LEFT = {"system": "unreadable", "other": None}
 # What a role's files become in a node.
 _ROLE_LISTS = {
+    "manifest": "manifest",
+    "system": "context",
     "driver": "files",
     "kernel": "files",
     "admin": "admin",
@@ -599,7 +600,8 @@ def _bundle_nodes(
     for h in hosts:
         node = NodeSource(name=_host_name(h.host), spec=src, kind=h.kind, host=h.host)
         for rel, role in sorted(h.roles.items()):
-            target = _ROLE_LISTS.get(role)
+            # A file the layout left (the same kernel lines as another family) is not read.
+            target = _ROLE_LISTS.get(role) if rel not in h.left else None
             log = get_log(rel) if target else None
             if log is None:
                 why = h.left.get(rel) or _LEFT.get(role)

@@ -400,6 +400,16 @@ def summary_json(analysis: Analysis, drawn: Drawn | None = None) -> dict[str, An
         }
         for c in analysis.admin_clocks
     ]
+    doc["context_clocks"] = [
+        {
+            "node": c.node,
+            "files": c.files,
+            "shift_s": c.shift_ns / 1e9 if c.shift_ns is not None else None,
+            "pairs": c.pairs,
+            "how": c.how,
+        }
+        for c in analysis.context_clocks
+    ]
     doc["config"] = analysis.config
     doc["bundles"] = analysis.bundles
     doc["status_snapshots"] = analysis.snapshots
