@@ -30,6 +30,7 @@ import re
 
 import polars as pl
 
+from correlate.read import side_rows
 from correlate.read.secrets import mask_column
 from correlate.read.sources import LogFile, read_bytes
 from correlate.schema import ENTRY_COLUMNS
@@ -41,7 +42,7 @@ LINE = (
 )
 _LEVEL_NUM = {"erro": 3, "warn": 4, "info": 6, "trac": 7, "unkn": 5}
 _PROGRAM = re.compile(r"(bsradm|bsrsetup|bsrmeta)\.log")
-SECOND_NS = 1_000_000_000
+SECOND_NS = side_rows.SECOND_NS
 HEADER_WORDS = ["level", "function", "program", "format", "event", "file"]
 
 
@@ -130,34 +131,16 @@ def _shape(frame: pl.DataFrame, display: str, program: str, index: int) -> pl.Da
     )
     n = out.height
     out = out.with_columns(
+        **side_rows.defaults(display, index, n),
         node=pl.lit(None, pl.String),
-        file=pl.lit(display, pl.String),
-        line=pl.int_range(1, n + 1, dtype=pl.UInt32),
-        entry=pl.lit(0, pl.UInt32),
-        seq=pl.lit(None, pl.Int64),
-        epoch=pl.lit(None, pl.UInt32),
         level=pl.when(ok).then(pl.col("level")),
         level_num=pl.col("level").replace_strict(_LEVEL_NUM, default=None, return_dtype=pl.Int8),
-        category=pl.lit(None, pl.String),
-        index=pl.lit(None, pl.Int32),
         function=pl.col("func"),
-        object=pl.lit("none"),
-        resource=pl.lit(None, pl.String),
-        volume=pl.lit(None, pl.Int32),
-        minor=pl.lit(None, pl.Int32),
-        peer_id=pl.lit(None, pl.Int32),
-        peer_host=pl.lit(None, pl.String),
         thread=pl.col("pid").cast(pl.String),
-        object_state=pl.lit(None, pl.String),
         platform=pl.lit(None, pl.String),
-        cut=pl.lit(False),
-        lost_before=pl.lit(0, pl.Int64),
-        file_index=pl.lit(index, pl.UInt32),
         program=pl.lit(program, pl.String),
         host=pl.lit(None, pl.String),
         format=pl.when(ok).then(pl.lit("bsr-cli")).otherwise(pl.lit("unparsed")),
-        time_res_ns=pl.lit(SECOND_NS, pl.Int64),
-        cause=pl.lit(None, pl.String),
         _t=pl.col("local_time").forward_fill().backward_fill(),
     )
     out = mask_column(out, "message")

@@ -22,11 +22,11 @@ import io
 
 import polars as pl
 
+from correlate.read import side_rows
 from correlate.read.secrets import mask_column
 from correlate.read.sources import LogFile, read_bytes
 from correlate.schema import ENTRY_COLUMNS
 
-SECOND_NS = 1_000_000_000
 HEADER = "Computer,Date,Time,RecordNumber"
 _AFTERNOON = ("PM", "오후", "午後", "下午")
 _MORNING = ("AM", "오전", "午前", "上午")
@@ -115,24 +115,11 @@ def _read_one(node: str, log: LogFile, index: int) -> pl.DataFrame:
         level=(col("EventType") if "EventType" in table.columns else pl.lit(None, pl.String)),
     )
     frame = frame.with_columns(
+        **side_rows.defaults(log.display, index, n, first_line=2),
         node=pl.lit(node, pl.String),
-        file=pl.lit(log.display, pl.String),
-        line=pl.int_range(2, n + 2, dtype=pl.UInt32),
-        entry=pl.lit(0, pl.UInt32),
-        seq=pl.lit(None, pl.Int64),
-        epoch=pl.lit(None, pl.UInt32),
         level_num=pl.lit(None, pl.Int8),
-        category=pl.lit(None, pl.String),
-        index=pl.lit(None, pl.Int32),
         function=pl.lit(None, pl.String),
-        object=pl.lit("none"),
-        resource=pl.lit(None, pl.String),
-        volume=pl.lit(None, pl.Int32),
-        minor=pl.lit(None, pl.Int32),
-        peer_id=pl.lit(None, pl.Int32),
-        peer_host=pl.lit(None, pl.String),
         thread=pl.lit(None, pl.String),
-        object_state=pl.lit(None, pl.String),
         platform=pl.lit("windows"),
         event=pl.when(ok).then(pl.lit("")).otherwise(pl.lit("unparsed")),
         fields=pl.struct(
@@ -140,13 +127,8 @@ def _read_one(node: str, log: LogFile, index: int) -> pl.DataFrame:
             type=col("EventType") if "EventType" in table.columns else pl.lit(None),
             record=col("RecordNumber"),
         ).struct.json_encode(),
-        cut=pl.lit(False),
-        lost_before=pl.lit(0, pl.Int64),
-        file_index=pl.lit(index, pl.UInt32),
         host=col("Computer"),
         format=pl.when(ok).then(pl.lit("eventlog-csv")).otherwise(pl.lit("unparsed")),
-        time_res_ns=pl.lit(SECOND_NS, pl.Int64),
-        cause=pl.lit(None, pl.String),
     )
     frame = mask_column(frame, "message")
     return frame.select([c for c in ENTRY_COLUMNS if c != "row"] + ["fields"])
