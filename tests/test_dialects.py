@@ -384,3 +384,24 @@ def test_each_new_format_is_named_in_alignment_and_the_summary(tmp_path) -> None
         assert node["formats"] == formats, name
         line = "  formats   " + ", ".join(f"{f} {n}" for f, n in formats.items())
         assert line in summary(a).splitlines(), name
+
+
+def test_relayed_windrbd_lines_are_timed_by_their_own_stamp():
+    """WinDRBD lines relayed to a Linux syslog (the real capture): the syslog stamp says
+    20:15:27 (arrival, the relay's zone, 1 s), WinDRBD's own U18:15:27.753 (UTC, 1 ms): the
+    relay's zone is UTC+2 (the quarter hour that fits), and each line takes its own stamp
+    on that clock; the syslog stamp stays in ``stamp`` beside it. The continuation line,
+    which has no inner stamp, keeps the syslog's."""
+    from correlate.errors import Notices
+    from correlate.pipeline import Options, analyse
+
+    log = Path(__file__).parent / "data/real/windrbd10-syslog-forwarded-attach/192.168.56.103.log"
+    notices = Notices()
+    run = analyse([str(log)], Options(year=2019), notices)
+    tl = run.timeline.sort("line")
+    times = [str(t)[11:] for t in tl["local_time"]]
+    assert times[:5] == ["20:15:27.753000", "20:15:27.769000", "20:15:27.769000",
+                         "20:15:27.769000", "20:15:27.769000"]  # fmt: skip
+    assert times[5] == "20:15:27"
+    assert tl["stamp"][0] == "Oct 15 20:15:27 U18:15:27.753"
+    assert any("UTC+2 h" in n.text() for n in notices.items)

@@ -160,6 +160,65 @@ def settle_years(
 _YEAR_STAMP = "%Y %b %d %H:%M:%S"
 
 
+# A relayed WinDRBD line: its inner stamp (UTC, ms) was written when it was sent, the
+# syslog stamp (the relay's zone, s, cut to the second) when it arrived: the arrival may
+# lie up to 1 s before the inner stamp (the cut) and a little after (the relay's delay).
+RELAY_WINDOW_NS = (-1 * S, 3 * S)
+QUARTER_NS = 15 * 60 * S
+DAY_NS = 86400 * S
+
+
+def relayed_windrbd(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl.DataFrame:
+    """WinDRBD lines relayed to a syslog host carry two stamps: the syslog daemon's
+    (arrival, the relay's zone, 1 s) and WinDRBD's own inside the message (``_itod``: the
+    UTC time of day when it was written, 1 ms). The two zones differ by whole quarter hours
+    (the rule of every zone), so the relay's zone is the quarter hour nearest the median of
+    arrival minus inner time of day; a line whose arrival lies within
+    :data:`RELAY_WINDOW_NS` of its inner stamp under that zone takes the inner stamp as its
+    time, on the relay's clock (the file's other lines keep theirs), at 1 ms. A file whose
+    lines do not agree on one zone keeps the arrival stamps, and a note says so."""
+    if "_itod" not in frame.columns:
+        return frame
+    inner = pl.col("_itod").is_not_null() & pl.col("wall_ns").is_not_null()
+    if not frame.select(inner.any()).item():
+        return frame
+    # Arrival's time of day minus the inner one, wrapped into half a day either way.
+    delta = ((pl.col("wall_ns") % DAY_NS) - pl.col("_itod") + DAY_NS // 2) % DAY_NS - DAY_NS // 2
+    deltas = frame.filter(inner).select(delta.alias("d"))["d"]
+    zone = round(float(deltas.median()) / QUARTER_NS) * QUARTER_NS
+    residual = delta - zone
+    fits = inner & residual.is_between(*RELAY_WINDOW_NS)
+    shape = frame.select(n=inner.sum(), ok=fits.sum()).row(0, named=True)
+    if shape["ok"] < shape["n"] / 2:
+        notices.note(
+            Msg(
+                "{display}: relayed WinDRBD lines' own stamps do not agree on one zone "
+                "with the syslog stamps; the syslog stamps are kept",
+                display=display,
+            ),
+            node,
+        )
+        return frame
+    hours = zone / 3600 / S
+    notices.note(
+        Msg(
+            "{display}: {count} relayed WinDRBD line(s) timed by their own UTC stamp (1 ms) "
+            "on the relay's clock (UTC{zone} h), the syslog stamp kept in stamp",
+            display=display,
+            count=shape["ok"],
+            zone=f"{hours:+g}",
+        ),
+        node,
+    )
+    return frame.with_columns(
+        wall_ns=pl.when(fits).then(pl.col("wall_ns") - residual).otherwise(pl.col("wall_ns")),
+        wall_res_ns=pl.when(fits).then(pl.lit(1_000_000, pl.Int64)).otherwise("wall_res_ns"),
+        _stamp0=pl.when(fits & pl.col("_istamp").is_not_null())
+        .then(pl.concat_str([pl.coalesce("_stamp0", "stamp"), pl.lit(" "), pl.col("_istamp")]))
+        .otherwise(pl.col("_stamp0")),
+    )
+
+
 def windrbd_days(frame: pl.DataFrame, notices: Notices, node: str, display: str) -> pl.DataFrame:
     """WinDRBD stamps without a date: count days where the time of day falls back by
     more than 12 hours, from 1970-01-01 (UTC)."""

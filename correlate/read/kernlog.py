@@ -107,6 +107,7 @@ from correlate.read.bsr import ENTRY_AT_START, FileFacts, read_lines, scan_lines
 from correlate.read.kernclock import (
     number_boots,
     place_lines,
+    relayed_windrbd,
     reltime_runs,
     settle_years,
     windrbd_days,
@@ -235,7 +236,9 @@ _NONE_SHAPE = (
 # first, then Linux style, 8.4's dev_printk form and 8.4.0-8.4.3's ``d-con``. Names hold
 # no ':' (resource, volume, minor, peer host), so the first ": " ends the prefix.
 _DRBD_PREFIX = (
-    r"^(drbd \S+?(?: minor [0-9]+)?(?: pnode-id:-?[0-9]+)?, [a-z]+\([^)]*\)(?:, [a-z]+\([^)]*\))*: "
+    # (WDRBD writes a blank before the colon of its Windows-style prefixes)
+    r"^(drbd \S+?(?: minor [0-9]+)?(?: pnode-id:-?[0-9]+)?, "
+    r"[a-z]+\([^)]*\)(?:, [a-z]+\([^)]*\))* ?: "
     r"|drbd [^\s:]+(?: [^\s:]+)?(?: \S+?)?: |drbd: |block drbd[0-9]+: |drbd[0-9]+: "
     r"|d-con [^\s:]+: )"
 )
@@ -1430,6 +1433,7 @@ def read_kernel_file(
         if slow.height:
             frame = frame.merge_sorted(_row_layers(slow), "line")
     frame = settle_years(frame, log, year, notices, node)
+    frame = relayed_windrbd(frame, notices, node, log.display)
     frame = windrbd_days(frame, notices, node, log.display)
     frame = _hosts(frame)
     frame = reltime_runs(frame, notices, node, log.display)
@@ -1539,6 +1543,8 @@ _WORK_COLUMNS: dict[str, type[pl.DataType]] = {
     "_frac_ns": pl.Int64,
     "_wdate": pl.Int64,
     "_wtod": pl.Int64,
+    "_itod": pl.Int64,
+    "_istamp": pl.String,
     # dmesg --reltime: the delta from the previous record (kernclock.reltime_runs).
     "_delta_ns": pl.Int64,
 }
@@ -1558,7 +1564,11 @@ def _windrbd_in_syslog(frame: pl.DataFrame) -> pl.DataFrame:
     part = _windrbd_columns(_groups(part, _RE["windrbd"]))
     part = part.with_columns(
         program=pl.lit("kernel"),
-        # The syslog stamp stays the line's wall clock (the file's other lines use it).
+        # The syslog stamp is the line's wall clock for now; kernclock.relayed_windrbd
+        # moves it to the inner stamp once the syslog stamps have their year (``_itod``:
+        # the inner UTC time of day, ``_istamp``: as written).
+        _itod=pl.col("_wtod"),
+        _istamp=pl.col("g_stamp") if "g_stamp" in part.columns else pl.lit(None, pl.String),
         _wdate=pl.lit(None, pl.Int64),
         _wtod=pl.lit(None, pl.Int64),
         zone=pl.col("_zone0"),

@@ -56,16 +56,17 @@ def prefix_patterns(word: str) -> PrefixPatterns:
     return PrefixPatterns(
         w_peer_device=re.compile(
             rf"^{w} (\S+?)/([0-9]+) minor ([0-9]+) pnode-id:(-?[0-9]+), "
-            rf"(pdsk\(\w*\), prpl\(\w*\), pdvflag\({_HEX}\)): "
+            rf"(pdsk\(\w*\), prpl\(\w*\), pdvflag\({_HEX}\)) ?: "
         ),
         w_device=re.compile(
-            rf"^{w} (\S+?)/([0-9]+) minor ([0-9]+), (ds\(\w*\), dvflag\({_HEX}\)): "
+            rf"^{w} (\S+?)/([0-9]+) minor ([0-9]+), (ds\(\w*\), dvflag\({_HEX}\)) ?: "
         ),
         w_connection=re.compile(
             rf"^{w} (\S+?) pnode-id:(-?[0-9]+), "
-            rf"(cs\(\w*\), prole\(\w*\), cflag\({_HEX}\), scf\({_HEX}\)): "
+            rf"(cs\(\w*\), prole\(\w*\), cflag\({_HEX}\)(?:, scf\({_HEX}\))?) ?: "
         ),
-        w_resource=re.compile(rf"^{w} (\S+?), (r\(\w*\), f\({_HEX}\), scf\({_HEX}\)): "),
+        # WDRBD, BSR's predecessor, writes no scf( ) and a blank before the colon.
+        w_resource=re.compile(rf"^{w} (\S+?), (r\(\w*\), f\({_HEX}\)(?:, scf\({_HEX}\))?) ?: "),
         l_peer_device=re.compile(rf"^{w} (\S+)/([0-9]+) {w}([0-9]+) (\S+): "),
         l_device=re.compile(rf"^{w} (\S+)/([0-9]+) {w}([0-9]+): "),
         l_connection=re.compile(rf"^{w} (\S+) (\S+): "),
