@@ -458,6 +458,9 @@ class NodeEvents:
     connects: list[ConnectSide] = field(default_factory=list)
     # Terminated status polls, one row each (netlink.POLL_COLUMNS): counted, not listed.
     polls: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # What the lines' Windows-style prefixes say of their objects, where it changes
+    # (events.prefix_states): read by the end state only.
+    prefix_states: list[StateChange] = field(default_factory=list)
 
 
 # -- the cluster: records of all nodes matched by protocol identity ---------------------------

@@ -441,3 +441,13 @@ def test_a_collectors_timeouts_are_said(tmp_path: Path):
     warned = [n.text() for n in notices.items if n.matters]
     assert any("command timed out (drbd, drbdsetup status -vs all)" in w for w in warned)
     assert notices.matter  # a warning: exit 1, not a clean run
+
+
+def test_a_window_keeps_the_commands_inside_it(linux_pair: tuple[Path, Path]):
+    srcs = [str(p) for p in linux_pair]
+    at = {c.subcommand: c.time_ns for c in analyse(srcs, Options(), Notices()).admin_commands}
+    since = at["attach"]  # every command of the up has the same 1 s stamp
+    run = analyse(srcs, Options(since_ns=since), Notices())
+    assert [c.subcommand for c in run.admin_commands] == ["up", *UP]
+    later = analyse(srcs, Options(since_ns=since + 10**9), Notices())
+    assert later.admin_commands == []

@@ -17,12 +17,6 @@ from .corpus import REAL, captures, check
 
 # capture -> why some of its facts do not hold yet
 KNOWN: dict[str, str] = {
-    "forum-2011-04-toshko3-node1-drbd83-splitbrain": (
-        "issue 25: DRBD 8.3's state lines of a device with no resource name give no end_state"
-    ),
-    "wdrbd10-attach-ioerror": (
-        "issue 25: WDRBD's end state is only in its prefixes' r(...)/ds(...), not read yet"
-    ),
     # Silent, not false: no 2PC id, UUID set or bitmap exchange that both nodes logged
     # ties the two nodes' clocks, so bsrcorr leaves the node on its own clock; the facts
     # bound it by connection-state reasoning bsrcorr does not do.

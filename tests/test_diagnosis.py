@@ -121,7 +121,9 @@ def test_end_state_is_each_nodes_last_word_and_a_refused_change_changes_nothing(
     a = run(tmp_path, script)
     by = {(s.node, s.resource): s for s in a.end_state}
     assert value(by[("n0", "r0")].role) == "Primary"
-    assert by[("n1", "r0")].role is None  # refused: never applied, never logged otherwise
+    # refused: never applied; the role stays what n1's prefixes (r(Secondary)) said before
+    role = by[("n1", "r0")].role
+    assert value(role) == "Secondary" and "Failed" not in role.ref.message
     (peer,) = by[("n1", "r0")].peers
     assert peer.peer == "n0" and value(peer.volumes[0].replication) == "Established"
     assert value(peer.volumes[0].peer_disk) == "UpToDate"

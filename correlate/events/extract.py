@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -25,6 +26,7 @@ from correlate.events import netlink
 from correlate.events.builders import Walk
 from correlate.events.catalog_drbd import normalize_fields
 from correlate.events.classify import FIRST_DRBD, KINDS
+from correlate.events.prefix_states import prefix_states
 from correlate.model import NodeEvents, NodeIdentity
 from correlate.read.bsr import NodeParse
 
@@ -117,14 +119,15 @@ def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
         node.name, identity, matched, typed_commands, polls, all_tagged.drop("_json", "message")
     )
     filled = cls.fill(frame, all_tagged["row"], all_tagged["kind"], all_tagged["_json"])
-    return filled, records
+    return filled, replace(records, prefix_states=prefix_states(node.name, frame))
 
 
 def _tie_minors(context: pl.DataFrame) -> pl.DataFrame:
     """DRBD 8.4's device lines (``block drbd131: ...``) name a minor, no resource. The
     records take the resource the logs tie the minor to (``drbd r0/0 drbd131:`` on
-    another line), else the file's only resource; the timeline keeps what the line
-    wrote. Computed over the distinct (resource, minor) pairs, not per line."""
+    another line), else the file's only resource, else (a file naming no resource at all,
+    as DRBD 8.3's) the device's own name; the timeline keeps what the line wrote. Computed
+    over the distinct (resource, minor) pairs, not per line."""
     missing = context.filter(pl.col("resource").is_null() & pl.col("minor").is_not_null())
     if not missing.height:
         return context
@@ -142,6 +145,11 @@ def _tie_minors(context: pl.DataFrame) -> pl.DataFrame:
     fill = pl.col("_tied")
     if len(only) == 1:
         fill = fill.fill_null(pl.lit(only[0]))
+    elif not only:
+        # No line of the file names any resource (DRBD 8.3 writes none in its kernel
+        # lines): each device stands for its own resource, by its name (drbd0), as
+        # 8.3's /proc/drbd and tools name it.
+        fill = fill.fill_null(pl.format("drbd{}", pl.col("minor")))
     return out.with_columns(
         pl.when(pl.col("resource").is_null() & pl.col("minor").is_not_null())
         .then(fill.cast(dtype))

@@ -645,7 +645,9 @@ def _no_uptodate(states: list[NodeState], at, found: list[Diagnosis]) -> list[Di
             (v.volume, v.minor) for s in group for p in s.peers for v in p.volumes
         }
         for volume, minor in sorted(volumes, key=lambda x: (x[0] is None, x[0] or 0, x[1] or 0)):
-            words: dict[str, list] = {h: [] for h in holders}
+            # holders is a set: sorted, else the evidence's order changes from run to run
+            # holders is a set: sorted, else the evidence's order changes from run to run
+            words: dict[str, list] = {h: [] for h in sorted(holders)}
             for s in group:
                 for v in s.volumes:
                     if _same(v, volume, minor) and v.disk is not None:

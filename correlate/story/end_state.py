@@ -122,7 +122,11 @@ def build(cluster: Cluster, clock: Clock, at_ns: int | None = None) -> list[Node
     for ev in cluster.nodes:
         old84 = ev.identity.dialect == "8.4"
         by_res: dict[str | None, NodeState] = {}
-        for ch in ev.state_changes:
+        # A prefix says its object's state as of its line, before the line's own change:
+        # on a line with a state change, the change's new value is the one that holds.
+        changed_rows = {ch.ref.row for ch in ev.state_changes}
+        prefixes = [p for p in ev.prefix_states if p.ref.row not in changed_rows]
+        for ch in sorted([*ev.state_changes, *prefixes], key=lambda c: c.ref.row):
             if ch.failed:
                 # refused: nothing of it was applied; a peer it names is one the node has
                 if ch.peer is not None or ch.peer_host is not None:

@@ -128,6 +128,7 @@ NODE_RULES: dict[str, str] = {
     "connection_losses": WINDOW,
     "connects": WINDOW,
     "polls": TABLE,
+    "prefix_states": WHOLE,  # history for the end state, as the state changes
 }
 CLUSTER_RULES: dict[str, str] = {
     "nodes": SAME,  # replaced by the narrowed nodes
@@ -204,5 +205,12 @@ def narrow(
             if (f.time_ns is not None and window.contains(f.time_ns))
             or any(kept.line(r) for r in f.lines)
             or (f.time_ns is None and not f.lines)
+        ],
+        # A bundle's commands on their aligned time; its config, files, clocks and
+        # status snapshot are about the bundle, not a moment: kept whole.
+        admin_commands=[
+            c
+            for c in analysis.admin_commands
+            if c.time_ns is not None and window.contains(c.time_ns)
         ],
     )
