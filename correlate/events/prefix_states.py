@@ -42,6 +42,7 @@ COPIED = (
 
 
 def prefix_states(node: str, frame: pl.DataFrame) -> list[StateChange]:
+    """The node's prefix states where they change, in row order (the module's rule)."""
     if "object_state" not in frame.columns or frame.height == 0:
         return []
     part = frame.filter(
@@ -53,16 +54,7 @@ def prefix_states(node: str, frame: pl.DataFrame) -> list[StateChange]:
         return []
     pairs = (
         part.select(
-            "row",
-            "file",
-            "line",
-            "seq",
-            "local_time",
-            "message",
-            "time_res_ns",
-            "volume",
-            "minor",
-            "peer_id",
+            *COPIED,
             pl.col("object").cast(pl.String),
             pl.col("resource").cast(pl.String),
             pl.col("object_state").cast(pl.String).str.extract_all(r"[a-z]+\([^)]*\)").alias("_p"),
