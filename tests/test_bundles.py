@@ -451,3 +451,35 @@ def test_a_window_keeps_the_commands_inside_it(linux_pair: tuple[Path, Path]):
     assert [c.subcommand for c in run.admin_commands] == ["up", *UP]
     later = analyse(srcs, Options(since_ns=since + 10**9), Notices())
     assert later.admin_commands == []
+
+
+def test_status_output_as_drbdadm_prints_it():
+    """`drbdadm status` as LINBIT/drbd issue #106 quotes it for mysql and nfs (a volume
+    numbered or not), and pgsql's peer as that output shows a link that is down: the
+    omitted defaults (Connected, Established) are filled in, a stated one kept."""
+    from correlate.read.status import parse
+
+    text = (
+        "mysql role:Primary\n"
+        "  disk:UpToDate open:yes\n"
+        "  node2.example.net role:Secondary\n"
+        "    peer-disk:UpToDate\n"
+        "\n"
+        "nfs role:Primary\n"
+        "  volume:2 disk:UpToDate open:yes\n"
+        "  node2.example.net role:Secondary\n"
+        "    volume:2 peer-disk:UpToDate\n"
+        "\n"
+        "pgsql role:Secondary\n"
+        "  volume:1 disk:UpToDate open:no\n"
+        "  node2.example.net connection:Connecting\n"
+    )
+    got = {r["resource"]: r for r in parse(text)}
+    assert list(got) == ["mysql", "nfs", "pgsql"]
+    assert got["mysql"]["volumes"] == [{"volume": None, "disk": "UpToDate"}]
+    (peer,) = got["nfs"]["peers"]
+    assert (peer["peer"], peer["connection"], peer["peer_role"]) == (
+        "node2.example.net", "Connected", "Secondary")  # fmt: skip
+    assert peer["volumes"] == [{"volume": 2, "replication": "Established", "peer_disk": "UpToDate"}]
+    assert got["pgsql"]["peers"][0]["connection"] == "Connecting"
+    assert got["pgsql"]["peers"][0]["volumes"] == []
