@@ -99,10 +99,17 @@ STYLES: dict[str, Style] = {
         Style("windrbd", "windrbd", 1_000_000, mono=True, utc=True, receipt=False),
         # Lines copied without any stamp.
         Style("none", "none", None, mono=False, receipt=False),
+        # The forms issue 23 added: grep's file prefix before syslog lines; talosctl
+        # dmesg (the kernel's UTC wall time, ns); dmesg --time-format=iso (local time, µs,
+        # the zone written); journalctl -o short-full (weekday, date, zone name).
+        Style("grep", "grep+syslog", NS, mono=True),
+        Style("talos", "talos+rfc3339", 1, mono=False, utc=True, receipt=False),
+        Style("dmesg-iso", "dmesg-iso", US, mono=False, receipt=False),
+        Style("journal-short-full", "journal-short-full", NS, mono=False),
     )
 }
 # Formats of the kernel's lines alone: no user-space program writes there.
-KERNEL_ONLY = {"dmesg", "dmesg-T", "windrbd", "none"}
+KERNEL_ONLY = {"dmesg", "dmesg-T", "windrbd", "none", "talos+rfc3339", "dmesg-iso"}
 
 
 def style_of(style: Style | str) -> Style:
@@ -768,6 +775,18 @@ class DrbdRender:
             return f"{_mono(m)} {host} {prog}: {msg}"
         if st.format == "bracket":
             return f"[{t:%Y/%m/%d %H:%M:%S} {self.kernels[node].zone_name}] {prog}: {msg}"
+        if st.format == "talos+rfc3339":
+            utc = wall - zone_s * NS
+            u = _naive(utc)
+            return f"{host}: kern: info: [{u:%Y-%m-%dT%H:%M:%S}.{utc % NS:09d}Z]: {msg}"
+        if st.format == "dmesg-iso":
+            return f"{t:%Y-%m-%dT%H:%M:%S},{t.microsecond:06d}{_zone(zone_s, True)} {msg}"
+        if st.format == "journal-short-full":
+            zone = self.kernels[node].zone_name
+            return f"{t:%a %Y-%m-%d %H:%M:%S} {zone} {host} {prog}: {msg}"
+        if st.format == "grep+syslog":
+            when = f"{t:%b} {t.day:2d} {t:%H:%M:%S}"
+            return f"kern.log:{when} {host} {prog}: {kmsg}"
         if st.format == "rfc3339":
             iso = f"{t:%Y-%m-%dT%H:%M:%S}.{t.microsecond:06d}{_zone(zone_s, True)}"
             return f"{iso} {host} {prog}: {kmsg}"

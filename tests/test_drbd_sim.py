@@ -52,10 +52,15 @@ ROLE = "conn(-) repl(-) disk(-) pdsk(-) role({}) peer(-)"
 # Each DRBD wording in several formats: 9.0.16, 9.1.6 and 9.2.11+ (simulate_drbd).
 VERSION = {name: ("9.0", "9.1", "9.2")[i % 3] for i, name in enumerate(STYLES)}
 TIMED = [s for s in STYLES if s != "none"]
-# What the stamps are: a wall stamp alone (1 s or finer), a monotonic stamp with a wall
-# stamp (a boot anchor), a monotonic stamp alone.
+# What the stamps are: a wall stamp alone (1 s, or finer and taken on receipt), a fine
+# wall stamp the printk itself took (dmesg --time-format=iso, talosctl), a monotonic
+# stamp with a wall stamp (a boot anchor), a monotonic stamp alone.
 WALL_1S = [n for n, s in STYLES.items() if not s.mono and s.wall_res_ns == NS]
-WALL_US = [n for n, s in STYLES.items() if not s.mono and s.wall_res_ns == 1000]
+WALL_US = [n for n, s in STYLES.items() if not s.mono and s.wall_res_ns == 1000 and s.receipt]
+WALL_PRINTK = [
+    n for n, s in STYLES.items() if not s.mono and s.wall_res_ns and s.wall_res_ns <= 1000
+    and not s.receipt
+]  # fmt: skip
 ANCHORED = [n for n, s in STYLES.items() if s.mono and s.wall_res_ns is not None]
 MONO_ONLY = [n for n, s in STYLES.items() if s.mono and s.wall_res_ns is None]
 
@@ -282,9 +287,10 @@ def test_true_offset_inside_the_bounds(style, tmp_path_factory):
 def test_bounds_as_wide_as_the_stamps_make_them(style, tmp_path_factory):
     """1 s wall stamps: a pair of them cannot pin the offset closer than a second. µs
     wall stamps alone: the stamp is the receipt, so no closer than the receive delay
-    bsrcorr assumes. A monotonic stamp with a wall stamp: the boot anchors of the two
-    nodes (``time_res_ns`` of their kernel lines) and the round trip, no more. Monotonic
-    stamps only: the round trip (µs stamps, a LAN)."""
+    bsrcorr assumes; fine stamps of the printk itself: the round trip. A monotonic stamp
+    with a wall stamp: the boot anchors of the two nodes (``time_res_ns`` of their kernel
+    lines) and the round trip, no more. Monotonic stamps only: the round trip (µs
+    stamps, a LAN)."""
     run = per_format(style, tmp_path_factory)
     seg = run.analysis.alignment.nodes[PEER].main
     width = seg.upper_s - seg.lower_s
@@ -292,6 +298,9 @@ def test_bounds_as_wide_as_the_stamps_make_them(style, tmp_path_factory):
         assert width >= 1.0
     elif style in WALL_US:
         assert width >= RECEIVE_DELAY_NS / NS
+    elif style in WALL_PRINTK:
+        # the printk's own time, µs or finer: as monotonic stamps, the round trip (a LAN)
+        assert width <= 0.002
     elif style in ANCHORED:
         # time_res_ns is how far a line may be from the truth either way: the offset
         # between two anchored clocks is known to the round trip, the wall clocks' to

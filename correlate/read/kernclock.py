@@ -389,11 +389,13 @@ def place_lines(frame: pl.DataFrame, notices: Notices, node: str, display: str) 
     both = pl.col("wall_ns").is_not_null() & pl.col("mono_ns").is_not_null()
     has_mono = pl.col("mono_ns").is_not_null()
     # The receive delay a line's wall stamp may carry: none for stamps taken where the
-    # line was written (WinDRBD's own printk; dmesg -T computes its stamp from uptime).
+    # line was written (WinDRBD's own printk; dmesg -T and talosctl dmesg compute theirs
+    # from the boot time and the kernel's own stamp).
+    at_printk = pl.col("format").is_in(["windrbd", "dmesg-T", "dmesg-iso", "dmesg-reltime"])
+    if "_dialect" in frame.columns:
+        at_printk = at_printk | (pl.col("_dialect") == "talos").fill_null(False)
     delay = (
-        pl.when(pl.col("format").is_in(["windrbd", "dmesg-T", "dmesg-iso", "dmesg-reltime"]))
-        .then(pl.lit(0, pl.Int64))
-        .otherwise(pl.lit(RECEIVE_DELAY_NS, pl.Int64))
+        pl.when(at_printk).then(pl.lit(0, pl.Int64)).otherwise(pl.lit(RECEIVE_DELAY_NS, pl.Int64))
     )
     e = pl.when(both).then(pl.col("wall_ns") - pl.col("mono_ns"))
     frame = frame.with_columns(_e=e, _d=delay)
