@@ -231,11 +231,11 @@ def _input_size(specs: tuple[str, ...]) -> int:
     show_default=True,
     help=N_(
         "Sequence diagrams to render. auto: every episode when there are at most 200; "
-        "beyond that the overview and the episodes with a finding, a resync, a role change, "
-        "a split brain or an unfinished command, plus the first and last routine episode of "
-        "each kind per resource (each one left out says why). all: every episode and the "
-        "overview; overview: the overview only; none: no diagram (faster when only the "
-        "timeline is wanted)."
+        "beyond that the overview, the episodes with a finding, a split brain or an "
+        "unfinished command, and one episode of each shape standing for the others like it, "
+        "at most 200 (each one left out names the drawn one like it). all: every episode and "
+        "the overview; overview: the overview only; none: no diagram (faster when only the "
+        "timeline is wanted). bsrcorr draw OUT NUMBER... draws any episode later."
     ),
 )
 @click.option(

@@ -14,7 +14,7 @@ The overview: a row per episode for a small capture; above :data:`OVERVIEW_ROWS`
 episodes, time bands (an hour or wider) with counts by kind, and only the drawn episodes
 as rows (a cluster per resource in both). Which episodes are drawn is
 :mod:`correlate.render.select`'s rule (``--diagrams auto``: all up to 200, then the
-notable ones and the first and last of each routine kind).
+notable ones and one of each shape, at most 200).
 
 Language: every word bsrcorr writes in a diagram is in the reader's language
 (:mod:`correlate.i18n`); log text and protocol names (``2PC prepare``, ``conn``,
@@ -52,9 +52,8 @@ from correlate.analysis import Drawn
 from correlate.events.catalog_bsr import uuid_meaning
 from correlate.i18n import N_, _, language, text
 from correlate.model import Ref
-from correlate.render.select import Selection, select
+from correlate.render.select import Selection, select, shape_of
 from correlate.render.text import OUTCOME_WORDS
-from correlate.story import content
 from correlate.story.content import (
     Beat,
     CommandBeat,
@@ -219,7 +218,7 @@ def diagram_of(analysis: Analysis, episode: Episode) -> Diagram:
         d.items.append(Item(t or b.ns, ref.node, ref, text, style, tip or ref.message))
 
     mid = 0
-    for b in content.beats_of(analysis, episode):
+    for b in analysis.beats(episode):
         match b:
             case MessageBeat(pair=r):
                 label, both = _message_label(r, analysis)
@@ -1020,7 +1019,8 @@ def render(
     it drew: the selection, the episode diagrams drawn, the files; without ``dot`` on
     PATH, the ``.dot`` sources it wrote instead (``dot_missing``)."""
     # An earlier run's diagrams are already gone: bundle.prepare clears them.
-    sel = select(episodes, analysis.findings, analysis.clock, mode)
+    shapes = {ep.slug: shape_of(ep, analysis.beats(ep)) for ep in episodes}
+    sel = select(episodes, analysis.findings, analysis.clock, mode, shapes)
     if mode == "none":
         return Drawn(sel)
     out.mkdir(parents=True, exist_ok=True)
