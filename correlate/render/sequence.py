@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import bisect
 import collections
+import gzip
 import html
 import itertools
+import json
 import os
 import re
 import shutil
@@ -49,8 +51,9 @@ from typing import TYPE_CHECKING
 import graphviz
 
 from correlate.analysis import Drawn
+from correlate.errors import InputError
 from correlate.events.catalog_bsr import uuid_meaning
-from correlate.i18n import N_, _, language, text
+from correlate.i18n import N_, Msg, _, language, text, use
 from correlate.model import Ref
 from correlate.render.select import Selection, select, shape_of
 from correlate.render.text import OUTCOME_WORDS
@@ -188,6 +191,39 @@ class Diagram:
     items: list[Item] = field(default_factory=list)
     messages: dict[int, Message] = field(default_factory=dict)
     dropped: int = 0
+
+
+@dataclass
+class Row:
+    """One row as drawn: an :class:`Item` with its line reduced to the node's local time
+    (``local``, as the row's tooltip says it; None for a row of no line)."""
+
+    ns: int
+    node: str
+    local: str | None
+    text: str
+    style: str
+    tooltip: str
+    msg: int | None
+    count: int
+
+
+@dataclass
+class Model:
+    """Everything drawing one episode needs, and nothing else: made from the analysis
+    (:func:`models`), kept in the bundle (``OUT/episodes.json.gz``) and drawn by
+    :func:`draw` alone, so ``bsrcorr draw`` gives the bytes of the run. Its words are in
+    the language of the run (``models_json`` keeps which)."""
+
+    number: int
+    slug: str
+    title: str  # "#5 connect r0 ...", the heading in the reader's language
+    on_clock: str  # "16:24:42.70 – 16:24:44.01 on node0's clock"
+    nodes: list[str]
+    heads: list[str]  # each lifeline head's Graphviz HTML label
+    rows: list[Row]
+    messages: list[Message]  # by message id
+    dropped: int
 
 
 # -- what goes in an episode -----------------------------------------------------------------
@@ -436,7 +472,7 @@ def _wrapped(text: str) -> str:
     return "<BR/>".join(h(x) for x in lines) if len(lines) > 1 else h(text)
 
 
-def _note_label(it: Item) -> str:
+def _note_label(it: Row) -> str:
     color = TEXT_COLORS.get(it.style, "#222222")
     text = _wrapped(it.text) + (f"{NBSP}<B>×{it.count}</B>" if it.count > 1 else "")
     bold = it.style in ("source", "target", "primary", "finding")
@@ -445,30 +481,64 @@ def _note_label(it: Item) -> str:
     return f'<<FONT COLOR="{color}">{text}</FONT>>'
 
 
-def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz.Digraph:
-    ep = d.episode
-    roles = roles or Roles(analysis)
-    g = _graph(ep.slug)
+def model_of(analysis: Analysis, ep: Episode, roles: Roles, idents: dict | None = None) -> Model:
+    """The episode's :class:`Model`: its rows (:func:`diagram_of`), heading and heads."""
+    d = diagram_of(analysis, ep)
+    if idents is None:
+        idents = {ev.name: ev.identity for ev in analysis.events}
     on_clock = _("{span} on {reference}'s clock").format(
         span=_span(ep), reference=analysis.alignment.reference
     )
+    return Model(
+        ep.number,
+        ep.slug,
+        f"#{ep.number} {text(ep.heading)}",
+        on_clock,
+        d.nodes,
+        [_head_label(n, idents.get(n), analysis, ep, roles) for n in d.nodes],
+        [
+            Row(
+                it.ns,
+                it.node,
+                fmt_clock(it.ref.local_ns) if it.ref is not None else None,
+                it.text,
+                it.style,
+                it.tooltip,
+                it.msg,
+                it.count,
+            )
+            for it in d.items
+        ],
+        [d.messages[i] for i in range(len(d.messages))],
+        d.dropped,
+    )
+
+
+def models(analysis: Analysis, episodes: list[Episode]) -> dict[str, Model]:
+    """Every episode's :class:`Model`, by slug (the bundle keeps them all, drawn or not)."""
+    roles = Roles(analysis)
+    idents = {ev.name: ev.identity for ev in analysis.events}
+    return {ep.slug: model_of(analysis, ep, roles, idents) for ep in episodes}
+
+
+def draw(m: Model) -> graphviz.Digraph:
+    """The episode's graph, from its model alone."""
+    g = _graph(m.slug)
     # A table, not <BR/>: Graphviz sets a bold line over a <BR/> too tightly.
     title = (
         '<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="2">'
-        f'<TR><TD ALIGN="LEFT"><B>{h(f"#{ep.number} {text(ep.heading)}")}</B></TD></TR>'
-        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#555555">{h(on_clock)}'
+        f'<TR><TD ALIGN="LEFT"><B>{h(m.title)}</B></TD></TR>'
+        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#555555">{h(m.on_clock)}'
         "</FONT></TD></TR></TABLE>>"
     )
     g.attr(label=title, labelloc="t", labeljust="l", fontsize="12")
-    idents = {ev.name: ev.identity for ev in analysis.events}
-    nodes = d.nodes
+    nodes = m.nodes
     # Lifeline heads.
     with g.subgraph(name="heads") as s:
         s.attr(rank="same")
         s.node("t_head", label="<<B>" + h(_("time")) + "</B>>", shape="plaintext")
         prev = "t_head"
-        for i, n in enumerate(nodes):
-            head = _head_label(n, idents.get(n), analysis, ep, roles)
+        for i, head in enumerate(m.heads):
             s.node(
                 f"h{i}",
                 label=head,
@@ -480,7 +550,7 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
             )
             s.edge(prev, f"h{i}", style="invis")
             prev = f"h{i}"
-    rows = d.items
+    rows = m.rows
     # Where each message starts and ends, and the gap that carries its text: the one
     # beside the sender, towards the receiver. Arrows always run down (a receive follows
     # its send), so text raised above the sender's row never meets its own arrow.
@@ -494,15 +564,15 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
             s_col = nodes.index(rows[where["send"]].node)
             r_col = nodes.index(rows[where["recv"]].node)
             gap = s_col + 1 if r_col > s_col else s_col
-            gap_text[(where["send"], gap)] = d.messages[mid]
+            gap_text[(where["send"], gap)] = m.messages[mid]
     local = _("{node} local {time}")
     for r, it in enumerate(rows):
         with g.subgraph(name=f"row{r}") as s:
             s.attr(rank="same")
             tip = "; ".join(
-                local.format(node=x.node, time=fmt_clock(x.ref.local_ns))
+                local.format(node=x.node, time=x.local)
                 for x in rows
-                if x.ref and x.ns == it.ns
+                if x.local is not None and x.ns == it.ns
             )
             s.node(
                 f"t{r}",
@@ -563,7 +633,7 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
     for mid, where in sorted(ends.items()):
         if "send" not in where or "recv" not in where:
             continue
-        msg = d.messages[mid]
+        msg = m.messages[mid]
         s_row, r_row = where["send"], where["recv"]
         s_col = nodes.index(rows[s_row].node)
         r_col = nodes.index(rows[r_row].node)
@@ -578,11 +648,11 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
             arrowsize="0.6",
             tooltip=attr(msg.label),
         )
-    if d.dropped:
+    if m.dropped:
         g.node(
             "more",
             label="<<I>"
-            + h(_("{count} more events not drawn (see the timeline)").format(count=d.dropped))
+            + h(_("{count} more events not drawn (see the timeline)").format(count=m.dropped))
             + "</I>>",
             shape="plaintext",
         )
@@ -992,18 +1062,23 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def graphs(
-    analysis: Analysis, episodes: list[Episode], sel: Selection
+    analysis: Analysis,
+    episodes: list[Episode],
+    sel: Selection,
+    made: dict[str, Model] | None = None,
 ) -> Iterator[tuple[str, graphviz.Digraph]]:
     """The overview first (the largest graph: started first, it ends with the rest),
-    then each drawn episode's graph, built one at a time as they are asked for."""
+    then each drawn episode's graph, built one at a time as they are asked for (from
+    ``made``, the models by slug, or made here)."""
     if sel.mode == "none":
         return
     yield "overview", overview(analysis, episodes, linked=sel.drawn, ranks=sel.rank)
     drawn = set(sel.drawn)
-    roles = Roles(analysis) if drawn else None
+    roles = Roles(analysis) if drawn and made is None else None
     for ep in episodes:
         if ep.slug in drawn:
-            yield ep.slug, draw(analysis, diagram_of(analysis, ep), roles)
+            m = made[ep.slug] if made is not None else model_of(analysis, ep, roles)  # type: ignore[arg-type]
+            yield ep.slug, draw(m)
 
 
 def render(
@@ -1012,12 +1087,14 @@ def render(
     out: Path,
     mode: str,
     workers: int | None = None,
+    made: dict[str, Model] | None = None,
 ) -> Drawn:
     """Write ``overview.svg`` and the episode SVGs ``mode`` selects into ``out``
     (:func:`correlate.render.select.select`: ``auto``, ``all``, ``overview``, ``none``),
     running ``dot`` in ``workers`` processes at once (default: one per CPU). Returns what
     it drew: the selection, the episode diagrams drawn, the files; without ``dot`` on
-    PATH, the ``.dot`` sources it wrote instead (``dot_missing``)."""
+    PATH, the ``.dot`` sources it wrote instead (``dot_missing``). ``made``: the episodes'
+    models by slug (:func:`models`), when the caller has them."""
     # An earlier run's diagrams are already gone: bundle.prepare clears them.
     shapes = {ep.slug: shape_of(ep, analysis.beats(ep)) for ep in episodes}
     sel = select(episodes, analysis.findings, analysis.clock, mode, shapes)
@@ -1026,7 +1103,7 @@ def render(
     out.mkdir(parents=True, exist_ok=True)
     if shutil.which("dot") is None:
         sources = []
-        for name, g in graphs(analysis, episodes, sel):
+        for name, g in graphs(analysis, episodes, sel, made):
             _write_atomic(out / f"{name}.dot", g.source.encode("utf-8"))
             sources.append(out / f"{name}.dot")
         return Drawn(sel, files=tuple(sources), dot_missing=True)
@@ -1058,7 +1135,7 @@ def render(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
-            for name, g in graphs(analysis, episodes, sel):
+            for name, g in graphs(analysis, episodes, sel, made):
                 if first is None:
                     first = ([name], pool.submit(_dot_batch, [g.source]))
                     continue
@@ -1080,3 +1157,144 @@ def render(
                 fut.cancel()
             raise
     return Drawn(sel, frozenset(rendered), tuple(written))
+
+
+# -- the bundle's models, and drawing from them ------------------------------------------------
+
+MODELS_FILE = "episodes.json.gz"
+MODELS_FORMAT = "bsrcorr-episode-diagrams"
+MODELS_VERSION = 1
+
+
+def models_json(made: dict[str, Model]) -> dict:
+    """``OUT/episodes.json.gz``: the language and every episode's model, rows and
+    messages as arrays (a capture's thousands of episodes: compact)."""
+    return {
+        "format": MODELS_FORMAT,
+        "version": MODELS_VERSION,
+        "lang": language(),
+        "episodes": [
+            {
+                "number": m.number,
+                "slug": m.slug,
+                "title": m.title,
+                "on_clock": m.on_clock,
+                "nodes": m.nodes,
+                "heads": m.heads,
+                "dropped": m.dropped,
+                # label, weak, finding, both ways
+                "messages": [[x.label, x.weak, x.finding, x.both_ways] for x in m.messages],
+                # ns, node, local time, text, style, tooltip, message id, count
+                "rows": [
+                    [r.ns, r.node, r.local, r.text, r.style, r.tooltip, r.msg, r.count]
+                    for r in m.rows
+                ],
+            }
+            for m in made.values()
+        ],
+    }
+
+
+def model_from(doc: dict) -> Model:
+    """One episode of :func:`models_json` back as its :class:`Model`."""
+    return Model(
+        doc["number"],
+        doc["slug"],
+        doc["title"],
+        doc["on_clock"],
+        list(doc["nodes"]),
+        list(doc["heads"]),
+        [Row(*r) for r in doc["rows"]],
+        [Message(*x) for x in doc["messages"]],
+        doc["dropped"],
+    )
+
+
+def load_models(out: Path) -> tuple[str, list[dict]]:
+    """The language and the episodes of the bundle ``out`` (its ``episodes.json.gz``)."""
+    path = out / MODELS_FILE
+    try:
+        doc = json.loads(gzip.decompress(path.read_bytes()))
+    except FileNotFoundError:
+        raise InputError(
+            Msg(
+                "{path}: no such file: not a bundle of this bsrcorr (run bsrcorr on the logs "
+                "with -o {out} first)",
+                path=path,
+                out=out,
+            )
+        ) from None
+    except (OSError, EOFError, ValueError) as exc:
+        raise InputError(
+            Msg(
+                "{path}: not readable: {reason}",
+                path=path,
+                reason=getattr(exc, "strerror", None) or exc,
+            )
+        ) from None
+    if not isinstance(doc, dict) or doc.get("format") != MODELS_FORMAT:
+        raise InputError(Msg("{path}: not a bsrcorr episode file", path=path))
+    if doc.get("version") != MODELS_VERSION:
+        raise InputError(
+            Msg(
+                "{path}: episode file version {version}, this bsrcorr reads {ours}",
+                path=path,
+                version=doc.get("version"),
+                ours=MODELS_VERSION,
+            )
+        )
+    return doc["lang"], doc["episodes"]
+
+
+def _wanted(episodes: list[dict], asked: list[str]) -> list[dict]:
+    """The episodes ``asked`` names (a number, ``#12``, a slug, or ``all``), in episode
+    order, each once."""
+    by_number = {str(e["number"]): e for e in episodes}
+    by_slug = {e["slug"]: e for e in episodes}
+    chosen: dict[str, dict] = {}
+    for word in asked:
+        if word == "all":
+            chosen.update((e["slug"], e) for e in episodes)
+            continue
+        e = by_number.get(word.removeprefix("#").lstrip("0") or "0") or by_slug.get(
+            word.removesuffix(".svg")
+        )
+        if e is None:
+            raise InputError(
+                Msg(
+                    "episode {episode}: no such episode in this bundle (it has {count}: "
+                    "#1 .. #{count})",
+                    episode=word,
+                    count=len(episodes),
+                )
+            )
+        chosen[e["slug"]] = e
+    order = {e["slug"]: i for i, e in enumerate(episodes)}
+    return sorted(chosen.values(), key=lambda e: order[e["slug"]])
+
+
+def draw_saved(out: Path, asked: list[str], workers: int | None = None) -> Drawn:
+    """``bsrcorr draw OUT EPISODE...``: the asked episodes' SVGs into ``OUT/diagrams/``,
+    from the bundle's models alone (no log is read), in the bundle's language: the bytes
+    ``--diagrams all`` writes for them. Without ``dot``, their ``.dot`` sources."""
+    lang, episodes = load_models(out)
+    chosen = _wanted(episodes, asked)
+    use(lang)
+    diagrams = out / "diagrams"
+    diagrams.mkdir(parents=True, exist_ok=True)
+    named = [(e["slug"], draw(model_from(e)).source) for e in chosen]
+    if shutil.which("dot") is None:
+        written = []
+        for name, source in named:
+            _write_atomic(diagrams / f"{name}.dot", source.encode("utf-8"))
+            written.append(diagrams / f"{name}.dot")
+        return Drawn(files=tuple(written), dot_missing=True)
+    batches = [named[i : i + DOT_BATCH] for i in range(0, len(named), DOT_BATCH)]
+    paths: list[Path] = []
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        done = pool.map(_dot_batch, [[src for _, src in b] for b in batches])
+        for batch, svgs in zip(batches, done, strict=True):
+            for (name, _), svg in zip(batch, svgs, strict=True):
+                _write_atomic(diagrams / f"{name}.svg", finish_svg(svg))
+                paths.append(diagrams / f"{name}.svg")
+    return Drawn(rendered=frozenset(n for n, _ in named), files=tuple(paths))
