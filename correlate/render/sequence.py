@@ -55,6 +55,7 @@ from correlate.errors import InputError
 from correlate.events.catalog_bsr import uuid_meaning
 from correlate.i18n import N_, Msg, _, language, text, use
 from correlate.model import Ref
+from correlate.render.dot import Dot
 from correlate.render.select import Selection, select, shape_of
 from correlate.render.text import OUTCOME_WORDS
 from correlate.story.content import (
@@ -441,8 +442,8 @@ def _collapse(d: Diagram) -> None:
 # -- drawing -----------------------------------------------------------------------------------
 
 
-def _graph(name: str) -> graphviz.Digraph:
-    g = graphviz.Digraph(name=name, format="svg")
+def _graph(name: str) -> Dot:
+    g = Dot(name)
     g.attr(
         rankdir="TB",
         nodesep="0.18",
@@ -521,7 +522,7 @@ def models(analysis: Analysis, episodes: list[Episode]) -> dict[str, Model]:
     return {ep.slug: model_of(analysis, ep, roles, idents) for ep in episodes}
 
 
-def draw(m: Model) -> graphviz.Digraph:
+def draw(m: Model) -> Dot:
     """The episode's graph, from its model alone."""
     g = _graph(m.slug)
     # A table, not <BR/>: Graphviz sets a bold line over a <BR/> too tightly.
@@ -925,7 +926,7 @@ def overview(
     episodes: list[Episode],
     linked: bool | Iterable[str],
     ranks: dict[str, int] | None = None,
-) -> graphviz.Digraph:
+) -> Dot:
     """The capture at a glance: a row per episode (linked to its diagram when ``linked``
     is True or holds its slug); above :data:`OVERVIEW_ROWS` episodes, time bands with
     counts and only the linked (drawn) episodes as rows, at most
@@ -1066,7 +1067,7 @@ def graphs(
     episodes: list[Episode],
     sel: Selection,
     made: dict[str, Model] | None = None,
-) -> Iterator[tuple[str, graphviz.Digraph]]:
+) -> Iterator[tuple[str, Dot]]:
     """The overview first (the largest graph: started first, it ends with the rest),
     then each drawn episode's graph, built one at a time as they are asked for (from
     ``made``, the models by slug, or made here)."""
