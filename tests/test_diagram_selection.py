@@ -387,18 +387,21 @@ def test_parallel_dot_gives_the_bytes_of_serial(capture, tmp_path):
     assert files[1] == files[3]
 
 
-def test_a_batch_of_graphs_in_one_dot_gives_the_bytes_of_one_dot_each(capture, tmp_path):
-    """dot lays out a batch of episodes in one process (its start-up costs more than an
-    episode): each SVG is byte for byte the one a dot of its own writes; a graph dot
-    refuses makes the batch run one by one, so the error is that graph's."""
+def test_graphs_through_a_few_dot_processes_give_the_bytes_of_one_dot_each(capture, tmp_path):
+    """A few dot processes lay out every graph, each reading graph after graph (its
+    start-up costs more than an episode): each SVG is byte for byte the one a dot of its
+    own writes; a graph dot refuses makes the rest run one by one, so the error is that
+    graph's."""
     import graphviz
 
     a, _ = run(capture, tmp_path / "out", mode="none")
     sel = select.select(a.episodes, a.findings, a.clock, "all")
-    sources = [g.source for _, g in itertools.islice(sequence.graphs(a, a.episodes, sel), 6)]
-    assert sequence._dot_batch(sources) == [sequence._dot(s) for s in sources]
+    sources = [g.source for _, g in itertools.islice(sequence.graphs(a, a.episodes, sel), 40)]
+    alone = [sequence._dot(s) for s in sources]
+    assert sequence.dot_all(sources, 1) == alone
+    assert sequence.dot_all(sources, 3) == alone
     with pytest.raises(graphviz.CalledProcessError):
-        sequence._dot_batch([sources[1], "digraph { a -> }", sources[2]])
+        sequence.dot_all([sources[1], "digraph { a -> }", sources[2]], 1)
 
 
 def test_overview_groups_a_large_capture(capture, tmp_path):

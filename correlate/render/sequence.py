@@ -23,8 +23,10 @@ the metrics of the font it finds (through Pango), and the SVG names the same fon
 browser: Korean diagrams name a Hangul font first (:data:`FONT_KO`), else the Hangul
 labels would be measured in a font without Hangul and overflow their boxes.
 
-The DOT graphs are built here, in this process (they read the shared Analysis); ``dot``
-lays them out in parallel, one child process per CPU.
+The DOT graphs are built here, in this process (they read the shared Analysis), as text
+(:mod:`correlate.render.dot`), each from its episode's :class:`Model` alone (the bundle
+keeps every model, so ``bsrcorr draw`` draws any episode later); ``dot`` lays them out in
+one long-lived child process per CPU, each reading graph after graph on its stdin.
 
 Output is deterministic: ids follow the episode's own order, files are written in that
 order whichever ``dot`` ends first, nothing depends on a clock or a hash seed.
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import contextlib
 import gzip
 import html
 import itertools
@@ -41,9 +44,10 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import textwrap
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -1026,29 +1030,127 @@ def _dot(source: str) -> bytes:
     return graphviz.pipe("dot", "svg", source.encode("utf-8"))
 
 
-# Graphs a ``dot`` process lays out one after the other: starting dot (and its font
-# configuration) costs three times what laying out an episode does.
-DOT_BATCH = 16
 _SVG_END = b"</svg>\n"
 _PAGED_GRAPH = re.compile(rb'<g id="page\d+,\d+_graph0"')
 
 
-def _dot_batch(sources: list[str]) -> list[bytes]:
-    """Several graphs through one ``dot -Tsvg``: it writes their SVGs one after the
-    other, each ending ``</svg>`` (log text in labels is escaped, so that never occurs
-    inside one). Should dot refuse one graph, each is run alone, so the error names it."""
-    if len(sources) == 1:
-        return [_dot(sources[0])]
-    try:
-        out = graphviz.pipe("dot", "svg", "\n".join(sources).encode("utf-8"))
-    except graphviz.CalledProcessError:
-        return [_dot(s) for s in sources]
-    svgs = [part + _SVG_END for part in out.split(_SVG_END)[:-1]]
-    if len(svgs) != len(sources):
-        return [_dot(s) for s in sources]
-    # With several graphs dot names each one's group "page0,1_graph0": the bytes of a
-    # graph run alone are "graph0", and a diagram must not depend on its batch.
-    return [_PAGED_GRAPH.sub(b'<g id="graph0"', svg, count=1) for svg in svgs]
+def _alone(svg: bytes) -> bytes:
+    """An SVG of a ``dot`` that laid out several graphs, as the one a ``dot`` of its own
+    writes: with several graphs dot names each one's group ``page0,1_graph0``, alone
+    ``graph0``, and a diagram must not depend on what was laid out beside it."""
+    return _PAGED_GRAPH.sub(b'<g id="graph0"', svg, count=1)
+
+
+class _DotProcess:
+    """One ``dot -Tsvg`` reading graph after graph on its stdin and writing their SVGs one
+    after the other on its stdout, each ending ``</svg>`` (log text in labels is escaped,
+    so that never occurs inside one): starting dot (and its font configuration) costs
+    three times what laying out an episode does, so a run starts a few, not one a graph.
+    A thread reads its SVGs as they come and hands each to ``done`` with its name; a graph
+    whose SVG has not come back is kept (``pending``), so that should dot refuse one, each
+    one left is laid out alone and the error names it."""
+
+    def __init__(self, done: Callable[[str, bytes], None]) -> None:
+        self.done = done
+        self.pending: collections.deque[tuple[str, str]] = collections.deque()
+        self.lock = threading.Lock()
+        self.failed: BaseException | None = None
+        self.dead = False
+        self.proc = subprocess.Popen(
+            ["dot", "-Tsvg"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        self.errors = b""
+        self.readers = [
+            threading.Thread(target=self._read, daemon=True),
+            threading.Thread(target=self._read_errors, daemon=True),
+        ]
+        for t in self.readers:
+            t.start()
+
+    def load(self) -> int:
+        return len(self.pending)
+
+    def send(self, name: str, source: str) -> None:
+        with self.lock:
+            self.pending.append((name, source))
+        if self.dead:
+            return
+        try:
+            self.proc.stdin.write(source.encode("utf-8") + b"\n")  # type: ignore[union-attr]
+        except BrokenPipeError:
+            self.dead = True  # dot is gone: what it did not lay out is laid out alone
+
+    def _read(self) -> None:
+        buf = bytearray()
+        out = self.proc.stdout
+        try:
+            while chunk := out.read1(1 << 16):  # type: ignore[union-attr]
+                start = max(0, len(buf) - len(_SVG_END))
+                buf += chunk
+                while (i := buf.find(_SVG_END, start)) >= 0:
+                    svg = bytes(buf[: i + len(_SVG_END)])
+                    del buf[: i + len(_SVG_END)]
+                    start = 0
+                    with self.lock:
+                        name, _source = self.pending.popleft()
+                    self.done(name, _alone(svg))
+        except BaseException as exc:  # handed to the main thread by close()
+            self.failed = exc
+
+    def _read_errors(self) -> None:
+        self.errors = self.proc.stderr.read()  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        """Wait for dot to finish what it was sent; lay out alone what it did not."""
+        with contextlib.suppress(BrokenPipeError):
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        self.proc.wait()
+        for t in self.readers:
+            t.join()
+        if self.failed is not None:
+            raise self.failed
+        while self.pending:
+            name, source = self.pending.popleft()
+            self.done(name, _dot(source))
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        for t in self.readers:
+            t.join()
+
+
+class DotPool:
+    """A few ``dot`` processes (:class:`_DotProcess`), each graph sent to the one with the
+    least waiting, so they lay out while this process builds the next graphs; ``done``
+    gets each SVG with its name (from their reading threads, as they finish)."""
+
+    def __init__(self, processes: int, done: Callable[[str, bytes], None]) -> None:
+        self.procs = [_DotProcess(done) for _ in range(max(1, processes))]
+
+    def send(self, name: str, source: str) -> None:
+        min(self.procs, key=_DotProcess.load).send(name, source)
+
+    def __enter__(self) -> DotPool:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if exc is not None:
+            for p in self.procs:
+                p.kill()
+            return
+        for p in self.procs:
+            p.close()
+
+
+def dot_all(sources: list[str], processes: int = 1) -> list[bytes]:
+    """Each graph's SVG, in order, laid out by ``processes`` dot processes: the bytes of
+    one dot a graph (:func:`_dot`)."""
+    got: dict[str, bytes] = {}
+    with DotPool(processes, got.__setitem__) as pool:
+        for i, source in enumerate(sources):
+            pool.send(str(i), source)
+    return [got[str(i)] for i in range(len(sources))]
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -1109,54 +1211,24 @@ def render(
             sources.append(out / f"{name}.dot")
         return Drawn(sel, files=tuple(sources), dot_missing=True)
     workers = workers or os.cpu_count() or 1
-    written: list[Path] = []
-    rendered: set[str] = set()
-    # Graphs are built here (they read the shared Analysis) while earlier ones are in
-    # dot; a bounded window of pending episodes keeps memory flat at any count. Files are
-    # written in submission order, so the output does not depend on which dot ends first.
-    # The overview (the largest graph) starts first and is collected last: waiting for
-    # it inside the window would hold back every episode behind it.
-    # Episodes go to dot in batches of DOT_BATCH, one dot process a batch.
-    window: collections.deque[tuple[list[str], Future[list[bytes]]]] = collections.deque()
+    names: list[str] = []
+    lock = threading.Lock()
+    finished: set[str] = set()
 
-    def finish(names: list[str], fut: Future[list[bytes]]) -> None:
-        for name, svg in zip(names, fut.result(), strict=True):
-            path = out / f"{name}.svg"
-            _write_atomic(path, finish_svg(svg))
-            written.append(path)
-            if name != "overview":
-                rendered.add(name)
+    def done(name: str, svg: bytes) -> None:
+        _write_atomic(out / f"{name}.svg", finish_svg(svg))
+        with lock:
+            finished.add(name)
 
-    first: tuple[list[str], Future[list[bytes]]] | None = None
-    batch: tuple[list[str], list[str]] = ([], [])
-
-    def submit() -> None:
-        names, sources = batch
-        window.append((names, pool.submit(_dot_batch, sources)))
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        try:
-            for name, g in graphs(analysis, episodes, sel, made):
-                if first is None:
-                    first = ([name], pool.submit(_dot_batch, [g.source]))
-                    continue
-                batch[0].append(name)
-                batch[1].append(g.source)
-                if len(batch[0]) == DOT_BATCH:
-                    submit()
-                    batch = ([], [])
-                while len(window) > 2 * workers:
-                    finish(*window.popleft())
-            if batch[0]:
-                submit()
-            while window:
-                finish(*window.popleft())
-            if first is not None:
-                finish(*first)
-        except BaseException:
-            for _, fut in [*window, *([first] if first else [])]:
-                fut.cancel()
-            raise
+    # Graphs are built here (they read the shared Analysis) while the dot processes lay
+    # out the earlier ones; a graph waits in a pipe, so memory stays flat at any count.
+    # The overview (the largest graph) goes first.
+    with DotPool(workers, done) as pool:
+        for name, g in graphs(analysis, episodes, sel, made):
+            names.append(name)
+            pool.send(name, g.source)
+    written = [out / f"{n}.svg" for n in names if n in finished]
+    rendered = {n for n in names if n in finished and n != "overview"}
     return Drawn(sel, frozenset(rendered), tuple(written))
 
 
@@ -1290,12 +1362,10 @@ def draw_saved(out: Path, asked: list[str], workers: int | None = None) -> Drawn
             _write_atomic(diagrams / f"{name}.dot", source.encode("utf-8"))
             written.append(diagrams / f"{name}.dot")
         return Drawn(files=tuple(written), dot_missing=True)
-    batches = [named[i : i + DOT_BATCH] for i in range(0, len(named), DOT_BATCH)]
+    procs = min(workers or os.cpu_count() or 1, max(1, len(named)))
+    svgs = dot_all([src for _name, src in named], procs)
     paths: list[Path] = []
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        done = pool.map(_dot_batch, [[src for _, src in b] for b in batches])
-        for batch, svgs in zip(batches, done, strict=True):
-            for (name, _), svg in zip(batch, svgs, strict=True):
-                _write_atomic(diagrams / f"{name}.svg", finish_svg(svg))
-                paths.append(diagrams / f"{name}.svg")
+    for (name, _source), svg in zip(named, svgs, strict=True):
+        _write_atomic(diagrams / f"{name}.svg", finish_svg(svg))
+        paths.append(diagrams / f"{name}.svg")
     return Drawn(rendered=frozenset(n for n, _ in named), files=tuple(paths))
