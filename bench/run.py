@@ -4,6 +4,7 @@ runs today, in one go.
     .venv/bin/python bench/run.py                        # both captures, 2 x 500 MB each
     .venv/bin/python bench/run.py --size-mb 50           # a quick look
     .venv/bin/python bench/run.py --capture activity     # one of them
+    .venv/bin/python bench/run.py --diagrams none        # bsrcorr --diagrams none
 
 The captures (``build.py``, built once and kept in bench/data): ``steady`` (three days of
 one resource, a few hundred episodes) and ``activity`` (twenty hours of three resources
@@ -57,13 +58,13 @@ def timed_shell(cmd: str, repeat: int) -> tuple[float, str]:
     return best, out
 
 
-def timed_bsrcorr(data: Path, out: Path) -> dict:
-    """One bsrcorr run with default options (plus ``--timings``, which only prints); wall
-    time, exit code, peak RSS and the stage times it printed."""
+def timed_bsrcorr(data: Path, out: Path, extra: tuple[str, ...] = ()) -> dict:
+    """One bsrcorr run with default options (plus ``--timings``, which only prints, and
+    ``extra``); wall time, exit code, peak RSS and the stage times it printed."""
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [*BSRCORR, str(data / "node0"), str(data / "node1"), "-o", str(out), "--timings"],
+        [*BSRCORR, str(data / "node0"), str(data / "node1"), "-o", str(out), "--timings", *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -127,7 +128,7 @@ def ensure(data: Path, size_mb: int, capture: str) -> None:
     click.echo(f"built in {time.perf_counter() - t0:.1f} s", err=True)
 
 
-def measure(data: Path, repeat: int, out: Path) -> dict:
+def measure(data: Path, repeat: int, out: Path, extra: tuple[str, ...] = ()) -> dict:
     files = files_of(data)
     size = sum(Path(f).stat().st_size for f in files)
     quoted = " ".join(f"'{f}'" for f in files)
@@ -141,7 +142,7 @@ def measure(data: Path, repeat: int, out: Path) -> dict:
     scan_s = None
     if SCAN.exists():
         scan_s, _ = timed_shell(f"perl '{SCAN}' {quoted} | wc -l", repeat)
-    run = timed_bsrcorr(data, out)
+    run = timed_bsrcorr(data, out, extra)
     facts = bundle_facts(out) if run["exit_code"] in (0, 1) else {}
     return {
         "files": len(files),
@@ -234,12 +235,20 @@ def markdown(results: dict[str, dict]) -> str:
     default=build.CAPTURES,
     show_default=True,
 )
-def main(size_mb: int, repeat: int, captures: tuple[str, ...]) -> None:
+@click.option(
+    "--diagrams",
+    type=click.Choice(["auto", "all", "overview", "none"]),
+    default="auto",
+    show_default=True,
+    help="bsrcorr's --diagrams (issue 27's second target: --diagrams none)",
+)
+def main(size_mb: int, repeat: int, captures: tuple[str, ...], diagrams: str) -> None:
+    extra = () if diagrams == "auto" else ("--diagrams", diagrams)
     results = {}
     for capture in captures:
         data = HERE / "data" / (f"{size_mb}mb" if capture == "steady" else f"{capture}-{size_mb}mb")
         ensure(data, size_mb, capture)
-        results[capture] = measure(data, repeat, HERE / "out" / f"bundle-{capture}")
+        results[capture] = measure(data, repeat, HERE / "out" / f"bundle-{capture}", extra)
     doc = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}",

@@ -18,7 +18,9 @@ from correlate.cluster.context import ContextClock
 from correlate.errors import Notices
 from correlate.model import Clock, Cluster, NodeEvents, Window
 from correlate.read.bsr import NodeRead
+from correlate.story import content
 from correlate.story.conformance import Deviation
+from correlate.story.content import Beat
 from correlate.story.diagnosis import Diagnosis
 from correlate.story.end_state import NodeState
 from correlate.story.episode_index import EpisodeIndex
@@ -77,6 +79,21 @@ class Analysis:
     def episode_index(self) -> EpisodeIndex:
         """The records of any time window, for the renderers' per-episode questions."""
         return EpisodeIndex(self.alignment.clock)
+
+    @cached_property
+    def _beats(self) -> dict[int, tuple[Episode, list[Beat]]]:
+        return {}
+
+    def beats(self, episode: Episode) -> list[Beat]:
+        """The episode's beats (:func:`correlate.story.content.beats_of`), computed once:
+        the diagram's model, its shape and the report's story all read them."""
+        found = self._beats.get(id(episode))
+        # keyed by identity, and the episode kept beside its beats so that the id of a
+        # collected episode is never taken for another's
+        if found is None or found[0] is not episode:
+            found = (episode, content.beats_of(self, episode))
+            self._beats[id(episode)] = found
+        return found[1]
 
     @cached_property
     def steps(self) -> list[Any]:

@@ -26,6 +26,7 @@ from correlate.analysis import Analysis, Bundle
 from correlate.errors import (
     EXIT_INPUT,
     EXIT_OK,
+    EXIT_OUTPUT,
     EXIT_SOFTWARE,
     EXIT_WARNINGS,
     BsrcorrError,
@@ -138,6 +139,21 @@ class _Command(click.Command):
             _usage_error(exc.format_message())
 
 
+class _Main(_Command):
+    """The ``bsrcorr`` command: ``bsrcorr SRC...``, or ``bsrcorr draw OUT EPISODE...``
+    when the first argument is ``draw`` (a node's log of that name: ``./draw``). One
+    command, not a click group, so that ``bsrcorr node0.log node1.log`` stays exactly
+    what it was."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if argv[:1] == ["draw"]:
+            # the name click would give this command (bsrcorr, python -m correlate)
+            name = f"{prog_name or click.utils._detect_program_name()} draw"
+            return draw_main.main(argv[1:], prog_name=name, **extra)
+        return super().main(args, prog_name, **extra)
+
+
 class _Progress:
     """A progress bar on stderr, only when stderr is a terminal and the input is large."""
 
@@ -173,7 +189,7 @@ def _input_size(specs: tuple[str, ...]) -> int:
     return total
 
 
-@click.command(cls=_Command, help=COMMAND_HELP)
+@click.command(cls=_Main, help=COMMAND_HELP)
 @click.argument("srcs", nargs=-1, required=True, metavar="SRC...")
 @click.option(
     "-o",
@@ -231,11 +247,11 @@ def _input_size(specs: tuple[str, ...]) -> int:
     show_default=True,
     help=N_(
         "Sequence diagrams to render. auto: every episode when there are at most 200; "
-        "beyond that the overview and the episodes with a finding, a resync, a role change, "
-        "a split brain or an unfinished command, plus the first and last routine episode of "
-        "each kind per resource (each one left out says why). all: every episode and the "
-        "overview; overview: the overview only; none: no diagram (faster when only the "
-        "timeline is wanted)."
+        "beyond that the overview, the episodes with a finding, a split brain or an "
+        "unfinished command, and one episode of each shape standing for the others like it, "
+        "at most 200 (each one left out names the drawn one like it). all: every episode and "
+        "the overview; overview: the overview only; none: no diagram (faster when only the "
+        "timeline is wanted). bsrcorr draw OUT NUMBER... draws any episode later."
     ),
 )
 @click.option(
@@ -402,6 +418,57 @@ def main(
     if watch is not None and watch.splits:
         click.echo("\n".join(text.timings(watch.splits)), err=True)
     sys.exit(code)
+
+
+DRAW_HELP = N_(
+    "Draw episodes' sequence diagrams from an existing bundle, without reading the logs "
+    "again: bsrcorr draw OUT 57 writes OUT/diagrams/episode-57-....svg, byte for byte what "
+    "--diagrams all writes for it, in the bundle's language.\n\n"
+    "OUT is a bundle bsrcorr wrote (it keeps every episode's diagram in "
+    "OUT/episodes.json.gz); each EPISODE is a number (57 or #57), a file name "
+    "(episode-57-connect-r0) or all."
+)
+
+
+@click.command(cls=_Command, help=DRAW_HELP, name="draw")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path), metavar="OUT")
+@click.argument("episodes", nargs=-1, required=True, metavar="EPISODE...")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help=N_("On an internal error (exit 70), show the traceback on stderr."),
+)
+@click.help_option("-h", "--help", help=N_("Show this message and exit."))
+def draw_main(out: Path, episodes: tuple[str, ...], debug: bool) -> None:
+    """``bsrcorr draw`` (its help: DRAW_HELP): prints each file written, one a line."""
+    from correlate.render import sequence
+
+    try:
+        drawn = sequence.draw_saved(out, list(episodes))
+    except BsrcorrError as exc:
+        click.echo(f"bsrcorr: {_('error')}: {exc.text()}", err=True)
+        sys.exit(exc.exit_code)
+    except OSError as exc:
+        said = Msg(
+            "{value}: could not write the diagrams: {reason}",
+            value=out / "diagrams",
+            reason=exc.strerror or exc,
+        )
+        click.echo(f"bsrcorr: {_('error')}: {said.text()}", err=True)
+        sys.exit(EXIT_OUTPUT)
+    except Exception as exc:  # a bug: say where, keep the traceback, exit 70
+        sys.exit(_crash(exc, out, debug))
+    for path in drawn.files:
+        click.echo(str(path))
+    if drawn.dot_missing:
+        said = Msg(
+            "Graphviz's dot is not installed: wrote the diagram sources to {value}/*.dot; "
+            "install it (Debian: apt-get install graphviz) and run again",
+            value=out / "diagrams",
+        )
+        click.echo(f"bsrcorr: {_('warning')}: {said.text()}", err=True)
+        sys.exit(EXIT_WARNINGS)
+    sys.exit(EXIT_OK)
 
 
 def _run(

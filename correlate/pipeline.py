@@ -534,9 +534,16 @@ def write(analysis: Analysis, options: Options, watch: Stopwatch | None = None) 
         watch.split("csv")
     bundle.write_json(out, "alignment.json", summary.alignment_json(analysis))
     files.append("alignment.json")
+    # Every episode's diagram model, drawn or not: bsrcorr draw reads them later.
+    made = sequence.models(analysis, analysis.episodes)
+    bundle.write_json_gz(out, sequence.MODELS_FILE, sequence.models_json(made))
+    files.append(sequence.MODELS_FILE)
+    watch.split("models")
     # Diagrams before summary.json, which names only the diagrams that were drawn.
     try:
-        drawn = sequence.render(analysis, analysis.episodes, out / "diagrams", options.diagrams)
+        drawn = sequence.render(
+            analysis, analysis.episodes, out / "diagrams", options.diagrams, made=made
+        )
     except OSError as exc:
         raise OutputError(
             Msg(

@@ -33,6 +33,7 @@ STAGES = {
     "window": N_("the window"),
     "parquet": N_("write timeline.parquet"),
     "csv": N_("write timeline.csv"),
+    "models": N_("episode models (episodes.json.gz)"),
     "diagrams": N_("diagrams"),
     "summary": N_("write summary.json"),
     "report": N_("write report.html"),

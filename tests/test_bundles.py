@@ -219,6 +219,13 @@ def test_no_secret_reaches_any_output(linux_pair: tuple[Path, Path], tmp_path: P
     assert summary["admin_clocks"] == [
         {"node": "h0", "shift_s": 32400.0, "tied": 6, "candidates": 6}
     ]
+    # the up's episode diagram starts with the commands that caused it, escaped
+    svgs = [p for p in (out / "diagrams").glob("*.svg") if "bsradm up r0" in p.read_text()]
+    assert len(svgs) == 1
+    text = svgs[0].read_text()
+    assert "bsradm up r0 (bash &lt; sshd)" in text
+    assert text.index("bsradm up r0") < text.index("bsrsetup new&#45;resource r0")
+    assert "bsrsetup new&#45;peer r0 &#45;&#45;shared&#45;secret=********" in text
 
 
 def _kernel_log(name: str) -> bytes:

@@ -515,6 +515,7 @@ def test_timings_name_every_stage_on_stderr(bsrcorr, tmp_path):
         "end state and diagnosis",
         "write timeline.parquet",
         "write timeline.csv",
+        "episode models (episodes.json.gz)",
         "diagrams",
         "write summary.json",
         "write report.html",

@@ -66,8 +66,8 @@ def routine_capture() -> tuple[list[Episode], dict[int, str]]:
     return episodes, special
 
 
-def test_auto_keeps_the_notable_and_the_ends_of_each_routine_kind():
-    episodes, special = routine_capture()
+def test_auto_draws_the_notable_and_one_of_each_shape():
+    episodes, _ = routine_capture()
     # A finding whose line falls inside #50's window (t 500..501 s) on node a, r0; one on
     # a node the episode does not have; one of another resource: those two draw nothing.
     clock = clock_with({"a": [500.5, 600.5], "b": [0.0], "c": [700.5]})
@@ -78,32 +78,141 @@ def test_auto_keeps_the_notable_and_the_ends_of_each_routine_kind():
     ]
     sel = select.select(episodes, findings, clock, "auto")
     drawn = {int(s.split("-")[1]) for s in sel.drawn}
-    routine_connects = [e.number for e in episodes if e.kind == "connect" and e.resource == "r0"]
-    routine_connects = [n for n in routine_connects if n != 7]
-    disconnects = [e.number for e in episodes if e.kind == "disconnect" and n_ok(e, special)]
-    assert 50 in routine_connects or 50 in disconnects
-    ends = {
-        routine_connects[0],
-        routine_connects[-1],
-        disconnects[0] if disconnects[0] != 50 else disconnects[1],
-        disconnects[-1],
-        200,  # the only connect of r1: first and last of its kind
-    }
-    assert drawn == {7, 100, 50} | ends
+    # Without the beats the shape is the coarse one (kind, resource, nodes, resync):
+    # connect r0 (#1 first), disconnect r0 (#2), the connect with a resync (#7), the role
+    # change (#100), the connect of r1 (#200); and #50 for its finding.
+    assert drawn == {1, 2, 7, 50, 100, 200}
     why = {int(s.split("-")[1]): w for s, w in sel.why.items()}
-    assert why[7] == "a resync" and why[100] == "a role change"
     assert why[50] == "a finding (twopc_aborted)"
-    assert why[routine_connects[0]] == f"the first routine connect r0 of {len(routine_connects)}"
-    # Every other episode is left out, each with why.
+    assert sel.rank[episodes[49].slug] == select.RANK_NOTABLE
+    connects = [e.number for e in episodes if e.kind == "connect" and e.resource == "r0"][1:]
+    connects.remove(7)
+    assert why[1] == f"this connect r0, {len(connects)} more like it: #3 ... #303"
+    assert why[7] == "the only connect r0 + resync of its shape"
+    assert why[200] == "the only connect r1 of its shape"
+    # Every other episode is left out, names the drawn one of its shape, and is counted.
     assert len(sel.left_out) == len(episodes) - len(drawn)
-    some = str(next(iter(sel.left_out.values())))
-    assert re.fullmatch(r"routine (connect|disconnect) r0, 1 of \d+ alike", some)
-    assert (
-        sel.left_out[episodes[2].slug] == f"routine connect r0, 1 of {len(routine_connects)} alike"
-    )
+    assert sel.left_out[episodes[2].slug] == "the same connect r0 as #1"
+    assert sel.left_out[episodes[3].slug] == "the same disconnect r0 as #2"
+    assert sel.stands_for[episodes[2].slug] == episodes[0].slug
+    assert sel.stands_for[episodes[49].slug] == episodes[49].slug  # the finding: itself
+    assert len(sel.stands_for) == len(episodes) and sel.over_cap == 0
+    disconnects = [e for e in episodes if e.kind == "disconnect"]
+    assert sel.left_out_kinds == {
+        "connect r0": len(connects),
+        "disconnect r0": len(disconnects) - 2,
+    }
     doc = selection_json(sel)
     assert doc["rendered"] == len(drawn) and doc["left_out"] == len(episodes) - len(drawn)
     assert "--diagrams all" in doc["render_all"]
+    by_shape = {x["drawn"]: x for x in doc["shapes"]}
+    assert by_shape[1]["count"] == len(connects) + 1 and by_shape[1]["episodes"][:2] == [1, 3]
+    assert by_shape[1]["diagram"] == f"diagrams/{episodes[0].slug}.svg"
+    # the disconnect shape holds #50 too: its finding drew it, #2 stands for the rest
+    assert by_shape[2]["count"] == len(disconnects) and 50 in by_shape[2]["episodes"]
+
+
+def cycles(n: int) -> list[Episode]:
+    """``n`` reconnect cycles of r0: a connect with a resync, then a disconnect."""
+    out = []
+    for k in range(n):
+        out.append(ep(2 * k + 1, "connect", k * 100, resync={"source": "a"}))
+        out.append(ep(2 * k + 2, "disconnect", k * 100 + 50))
+    return out
+
+
+def test_identical_cycles_are_one_diagram_with_their_count():
+    """320 reconnect + resync cycles of one shape: one diagram each for the connect and
+    the disconnect, with the count and the numbers they stand for."""
+    episodes = cycles(320)
+    shapes = {e.slug: ("same", e.kind) for e in episodes}
+    sel = select.select(episodes, [], clock_with({}), "auto", shapes)
+    assert [int(s.split("-")[1]) for s in sel.drawn] == [1, 2]
+    assert sel.why[episodes[0].slug] == ("this connect r0 + resync, 319 more like it: #3 ... #639")
+    assert sel.why[episodes[1].slug] == "this disconnect r0, 319 more like it: #4 ... #640"
+    assert sel.rank[episodes[0].slug] == select.RANK_CHANGE  # a resync
+    assert sel.rank[episodes[1].slug] == select.RANK_ROUTINE
+    assert {sel.stands_for[e.slug] for e in episodes[::2]} == {episodes[0].slug}
+    assert [s.members[:3] for s in sel.shapes] == [[1, 3, 5], [2, 4, 6]]
+    # a cycle that differs in its shape is drawn too, and counted apart
+    shapes[episodes[101].slug] = ("other", "disconnect")
+    sel = select.select(episodes, [], clock_with({}), "auto", shapes)
+    assert [int(s.split("-")[1]) for s in sel.drawn] == [1, 2, 102]
+    assert sel.why[episodes[101].slug] == "the only disconnect r0 of its shape"
+    assert sel.why[episodes[1].slug] == "this disconnect r0, 318 more like it: #4 ... #640"
+
+
+def test_an_episode_with_a_finding_is_drawn_whatever_its_shape():
+    episodes = cycles(320)
+    shapes = {e.slug: ("same", e.kind) for e in episodes}
+    target = episodes[301]  # #302, a disconnect at 15,050 s
+    clock = clock_with({"b": [target.start_ns / S + 0.5]})
+    sel = select.select(
+        episodes, [finding("b", 0, kind="netlink_unterminated")], clock, "auto", shapes
+    )
+    assert target.slug in sel.drawn
+    assert sel.why[target.slug] == "a finding (netlink_unterminated)"
+    assert sel.stands_for[target.slug] == target.slug
+    # the rest of its shape still has its own representative, which no longer counts it
+    assert sel.why[episodes[1].slug] == "this disconnect r0, 318 more like it: #4 ... #640"
+
+
+def test_at_most_200_diagrams():
+    """Every episode of its own shape: the cap holds, the notable ones first, then the
+    shapes that stand for the most; the rest past the cap are said so, standing for none
+    (unless a drawn one of their shape does)."""
+    episodes = cycles(200)  # 400 episodes
+    shapes = {e.slug: e.number for e in episodes}  # 400 shapes of one
+    shapes.update({e.slug: "big" for e in episodes[350:]})  # but the last 50: one shape
+    late = episodes[330]
+    clock = clock_with({"a": [late.start_ns / S + 0.5]})
+    sel = select.select(episodes, [finding("a", 0)], clock, "auto", shapes)
+    assert len(sel.drawn) == select.MAX_DRAWN
+    assert late.slug in sel.drawn  # the finding, first
+    assert episodes[350].slug in sel.drawn  # the largest shape next
+    assert sel.why[episodes[350].slug] == "this connect r0 + resync, 49 more like it: #352 ... #400"
+    assert all(sel.stands_for[e.slug] == episodes[350].slug for e in episodes[351:])
+    past = [e for e in episodes if e.slug not in sel.stands_for]
+    assert len(past) == sel.over_cap == 400 - 50 - 199
+    assert (
+        sel.left_out[past[0].slug] == f"{select.group_msg(past[0])}: past the cap of 200 diagrams"
+    )
+    assert len(sel.drawn) + len(sel.left_out) == len(episodes)
+    doc = selection_json(sel)
+    assert doc["max_drawn"] == 200 and doc["over_cap"] == sel.over_cap
+    # more notable episodes than the cap: the first 200 of them
+    noisy = cycles(150)
+    points = clock_with({"a": [e.start_ns / S + 0.5 for e in noisy]})
+    many = [finding("a", k) for k in range(len(noisy))]
+    sel = select.select(noisy, many, points, "auto", {e.slug: 1 for e in noisy})
+    assert sel.drawn == [e.slug for e in noisy[:200]]
+    assert all(sel.stands_for[e.slug] == noisy[0].slug for e in noisy[200:])
+
+
+def test_shape_of_reads_each_nodes_own_sequence():
+    """The shape counts steps, not ids or times; a run of the same step once; the two
+    nodes' lines may interleave either way."""
+    from correlate.model import StateChange
+    from correlate.render.select import shape_of
+    from correlate.story.content import LossBeat, StateBeat
+
+    def change(node, row, old, new):
+        ref = Ref(node, row, "x.log", row + 1, None, None)
+        sc = StateChange(ref, "connection", "r0", None, 1, None, "f", False, "conn", old, new)
+        return StateBeat(row * 10, node, ref, change=sc)
+
+    def loss(node, row):
+        return LossBeat(row * 10, node, Ref(node, row, "x.log", row + 1, None, None), loss=None)
+
+    e1, e2 = ep(1, "disconnect", 0), ep(2, "disconnect", 100)
+    one = [change("a", 1, "Connected", "Disconnecting"), change("b", 2, "Connected", "Timeout")]
+    two = [change("b", 7, "Connected", "Timeout"), change("a", 9, "Connected", "Disconnecting")]
+    assert shape_of(e1, one) == shape_of(e2, two)
+    assert shape_of(e1, [*one, loss("b", 3), loss("b", 4)]) == shape_of(e2, [*two, loss("b", 11)])
+    assert shape_of(e1, one) != shape_of(e2, [*two, loss("b", 11)])
+    other = [change("a", 1, "Connected", "NetworkFailure"), change("b", 2, "Connected", "Timeout")]
+    assert shape_of(e1, one) != shape_of(e2, other)
+    assert shape_of(e1, one) != shape_of(ep(3, "disconnect", 0, res="r1"), one)  # a resource
 
 
 def n_ok(e: Episode, special: dict[int, str]) -> bool:
@@ -220,39 +329,50 @@ def test_simulated_capture_auto(capture, tmp_path):
     assert len(a.episodes) > select.AUTO_ALL
     sel = drawn.selection
     kinds = {e.slug: e for e in a.episodes}
-    reasons = sorted(str(w) for w in sel.why.values())
-    resync = [s for s, w in sel.why.items() if w == "a resync"]
-    assert len(resync) == 1 and "resync" in kinds[resync[0]].title
-    unfinished = [s for s, w in sel.why.items() if w == "a finding (netlink_unterminated)"]
-    assert len(unfinished) == 1 and kinds[unfinished[0]].kind == "disconnect"
-    # Of the routine ones, the first and last of each kind (the driver starts: two).
-    ends = [w for w in reasons if w.startswith("the ")]
-    assert sorted(ends) == sorted(
-        f"the {fl} routine {g}"
-        for g in (
-            "connect r0 of 149",
-            "disconnect r0 of 149",
-            "driver start of 2",
-        )
-        for fl in ("first", "last")
-    )
-    assert len(sel.drawn) == 8
-    # Exactly those have an SVG; summary.json says which and how to draw them all.
+    why = {kinds[s].number: str(w) for s, w in sel.why.items()}
+    # The finding (a DISCONNECT never terminated) is drawn; of the rest one of each
+    # shape: 149 alike connects, 149 alike disconnects, the connect with the resync and
+    # the two driver starts (each node's its own shape).
+    assert why == {
+        1: "the only driver start of its shape",
+        2: "the only driver start of its shape",
+        3: "this connect r0, 148 more like it: #5 ... #301",
+        4: "this disconnect r0, 148 more like it: #6 ... #300",
+        83: "the only connect r0 + resync of its shape",
+        302: "a finding (netlink_unterminated)",
+    }
+    assert "resync" in kinds[sel.drawn[4]].title and kinds[sel.drawn[5]].kind == "disconnect"
+    # Exactly those have an SVG; summary.json says which, and which stands for each other.
     svgs = sorted(p.stem for p in (tmp_path / "out" / "diagrams").glob("episode-*.svg"))
     assert svgs == sorted(sel.drawn) and drawn.rendered == set(sel.drawn)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["diagrams"]["mode"] == "auto"
-    assert summary["diagrams"]["rendered"] == 8
-    assert summary["diagrams"]["left_out"] == len(a.episodes) - 8
+    assert summary["diagrams"]["rendered"] == 6
+    assert summary["diagrams"]["left_out"] == len(a.episodes) - 6
     assert "--diagrams all" in summary["diagrams"]["render_all"]
-    assert summary["diagrams"]["left_out_routine"] == {"connect r0": 147, "disconnect r0": 147}
+    assert summary["diagrams"]["left_out_routine"] == {"connect r0": 148, "disconnect r0": 148}
+    assert [(x["drawn"], x["count"]) for x in summary["diagrams"]["shapes"]] == [
+        (1, 1),
+        (2, 1),
+        (3, 149),
+        (4, 149),
+        (83, 1),
+        (302, 1),
+    ]
     with_svg = [e for e in summary["episodes"] if e["diagram"]]
-    assert len(with_svg) == 8
+    assert len(with_svg) == 6
     assert all((tmp_path / "out" / e["diagram"]).exists() for e in with_svg)
-    # The report names what was left out and why.
+    listed = {e["number"]: e for e in summary["episodes"]}
+    assert listed[5]["diagram"] is None and listed[5]["drawn_as"] == f"diagrams/{sel.drawn[2]}.svg"
+    assert listed[5]["shape"] == listed[3]["shape"] == 3
+    assert all(e["drawn_as"] for e in summary["episodes"])
+    # The report names, for each episode left out, the drawn one that stands for it.
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert f"8 of {len(a.episodes)} episodes have a sequence diagram" in page
-    assert "routine connect r0, 1 of 149 alike" in page
+    assert f"6 of {len(a.episodes)} episodes have a sequence diagram" in page
+    assert (
+        f'(diagram not rendered: <a href="#{sel.drawn[2]}">#3</a>, of the same shape, stands '
+        "for it; <code>bsrcorr draw OUT 5</code> draws this one)"
+    ) in page
 
 
 def test_parallel_dot_gives_the_bytes_of_serial(capture, tmp_path):
@@ -261,24 +381,27 @@ def test_parallel_dot_gives_the_bytes_of_serial(capture, tmp_path):
     for workers in (1, 3):
         out = tmp_path / f"d{workers}"
         written = sequence.render(a, a.episodes, out, "auto", workers=workers)
-        assert len(written.files) == 9  # the overview and 8 episodes
+        assert len(written.files) == 7  # the overview and 6 episodes
         files[workers] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
         assert not [n for n in files[workers] if n.startswith(".")]  # no temporary left
     assert files[1] == files[3]
 
 
-def test_a_batch_of_graphs_in_one_dot_gives_the_bytes_of_one_dot_each(capture, tmp_path):
-    """dot lays out a batch of episodes in one process (its start-up costs more than an
-    episode): each SVG is byte for byte the one a dot of its own writes; a graph dot
-    refuses makes the batch run one by one, so the error is that graph's."""
+def test_graphs_through_a_few_dot_processes_give_the_bytes_of_one_dot_each(capture, tmp_path):
+    """A few dot processes lay out every graph, each reading graph after graph (its
+    start-up costs more than an episode): each SVG is byte for byte the one a dot of its
+    own writes; a graph dot refuses makes the rest run one by one, so the error is that
+    graph's."""
     import graphviz
 
     a, _ = run(capture, tmp_path / "out", mode="none")
     sel = select.select(a.episodes, a.findings, a.clock, "all")
-    sources = [g.source for _, g in itertools.islice(sequence.graphs(a, a.episodes, sel), 6)]
-    assert sequence._dot_batch(sources) == [sequence._dot(s) for s in sources]
+    sources = [g.source for _, g in itertools.islice(sequence.graphs(a, a.episodes, sel), 40)]
+    alone = [sequence._dot(s) for s in sources]
+    assert sequence.dot_all(sources, 1) == alone
+    assert sequence.dot_all(sources, 3) == alone
     with pytest.raises(graphviz.CalledProcessError):
-        sequence._dot_batch([sources[1], "digraph { a -> }", sources[2]])
+        sequence.dot_all([sources[1], "digraph { a -> }", sources[2]], 1)
 
 
 def test_overview_groups_a_large_capture(capture, tmp_path):
@@ -326,7 +449,7 @@ def test_the_cli_default_is_auto(bsrcorr, capture, tmp_path):
     doc = json.loads((run_.out / "summary.json").read_text())
     assert doc["diagrams"]["mode"] == "auto"
     drawn = sorted(p.name for p in (run_.out / "diagrams").glob("episode-*.svg"))
-    assert len(drawn) == doc["diagrams"]["rendered"] == 8
+    assert len(drawn) == doc["diagrams"]["rendered"] == 6
     assert (run_.out / "diagrams" / "overview.svg").exists()
     assert f"diagrams/ ({len(drawn) + 1} SVG)" in run_.stdout
 

@@ -276,7 +276,7 @@ def test_korean_multi_resource_report_says_why_in_korean(ko_multi):
     assert '<html lang="ko">' in html
     assert "리소스별 프로토콜" in html and "리소스 r0" in html and "리소스 r1" in html
     # --diagrams auto left routine episodes out, and says why in Korean
-    assert "(다이어그램 미생성: 일상적인 연결 해제 r0, 같은 종류 " in html
+    assert '(다이어그램 미생성: 같은 모양의 <a href="#episode-' in html
     assert "개에 시퀀스 다이어그램이 있다" in html
     # the finding: its kind is summary.json's name, what it means Korean
     assert "<code>netlink_unterminated</code>" in html

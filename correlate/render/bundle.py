@@ -8,6 +8,7 @@ written outside ``OUT``: names come from this module, never from log text.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 from collections.abc import Callable
@@ -42,7 +43,14 @@ def prepare(out: Path) -> Path:
 
 # The names a bundle consists of, in the order they are written: report.html last, so
 # its presence says the bundle is complete.
-BUNDLE_FILES = ("timeline.parquet", "timeline.csv", "alignment.json", "summary.json", "report.html")
+BUNDLE_FILES = (
+    "timeline.parquet",
+    "timeline.csv",
+    "alignment.json",
+    "episodes.json.gz",
+    "summary.json",
+    "report.html",
+)
 # Where the CLI keeps the traceback of an internal error (exit 70); an earlier run's goes
 # with the earlier bundle, so it is never taken for this run's.
 CRASH_FILE = "bsrcorr-crash.txt"
@@ -140,5 +148,16 @@ def write_text(out: Path, name: str, text: str) -> None:
     def write(p: Path) -> None:
         with open(p, "w", encoding="utf-8") as fh:
             fh.write(text)
+
+    _atomic(out / name, write)
+
+
+def write_json_gz(out: Path, name: str, data: Any) -> None:
+    """JSON, gzip-compressed (level 6; no time in the header: the same bytes each run)."""
+    payload = gzip.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 6, mtime=0)
+
+    def write(p: Path) -> None:
+        with open(p, "wb") as fh:
+            fh.write(payload)
 
     _atomic(out / name, write)

@@ -22,6 +22,7 @@ from correlate.events.catalog_bsr import uuid_meaning
 from correlate.events.codes import rv_name
 from correlate.events.netlink import poll_ref
 from correlate.model import Clock, Ref
+from correlate.render.select import AUTO_ALL, MAX_DRAWN
 from correlate.times import fmt_ns
 from correlate.vocab import ResyncOutcome
 
@@ -384,7 +385,8 @@ def summary_json(analysis: Analysis, drawn: Drawn | None = None) -> dict[str, An
         ],
     }
     svgs = {p.name for p in drawn.files if p.suffix == ".svg"} if drawn else set()
-    doc["episodes"] = episodes_json(analysis.episodes, svgs, analysis.conformance)
+    sel = drawn.selection if drawn is not None else None
+    doc["episodes"] = episodes_json(analysis.episodes, svgs, analysis.conformance, sel)
     doc["end_state"] = end_state_json(analysis.end_state, analysis.clock)
     doc["diagnosis"] = diagnosis_json(analysis.diagnosis, analysis.episodes, svgs)
     if drawn is not None and drawn.selection is not None:
@@ -672,12 +674,23 @@ def episodes_json(
     episodes: list[Episode],
     svgs: set[str] | None = None,
     conformance: dict[int, list[Deviation]] | None = None,
+    sel: Selection | None = None,
 ) -> list[dict]:
     """summary.json's ``episodes``: ``diagram`` is the SVG's path when it was drawn
     (``svgs`` holds the file names drawn; None: every episode's), else null (not under
     ``--diagrams overview|none``, nor without Graphviz); ``conformance``: the steps of
-    the episode's normal sequence missing or out of order (empty: it conforms)."""
+    the episode's normal sequence missing or out of order (empty: it conforms). With the
+    selection ``sel``: ``shape`` (the number of its shape in ``diagrams.shapes``) and
+    ``drawn_as``, the SVG of the drawn episode that stands for it (its own when it was
+    drawn; null when none was)."""
     conformance = conformance or {}
+
+    def drawn_as(e: Episode) -> str | None:
+        slug = sel.stands_for.get(e.slug) if sel is not None else None
+        if slug is None or (svgs is not None and f"{slug}.svg" not in svgs):
+            return None
+        return f"diagrams/{slug}.svg"
+
     return [
         {
             "number": e.number,
@@ -692,6 +705,8 @@ def episodes_json(
             "diagram": f"diagrams/{e.slug}.svg"
             if svgs is None or f"{e.slug}.svg" in svgs
             else None,
+            "shape": sel.shape.get(e.slug) if sel is not None else None,
+            "drawn_as": drawn_as(e),
             "detail": e.detail,
             "conformance": [
                 {"node": d.node, "step": d.step, "problem": d.problem, "text": d.text}
@@ -719,14 +734,30 @@ def selection_json(
         doc["note"] = "Graphviz's dot is not installed: diagrams/*.dot are the sources"
     elif sel.left_out:
         doc["note"] = (
-            f"{len(sel.left_out)} routine episodes not drawn (--diagrams auto): the "
-            "first and last of each kind stand for them; episodes[].diagram is null "
-            "for each, and the report says why"
+            f"{len(sel.left_out)} episodes not drawn (--diagrams auto): one episode of each "
+            "shape stands for the others of it; episodes[].diagram is null for each, "
+            "episodes[].drawn_as names the drawn one, and the report says why; "
+            "bsrcorr draw OUT NUMBER draws any of them from this bundle"
             if sel.mode == "auto"
-            else f"episode diagrams not drawn (--diagrams {sel.mode})"
+            else f"episode diagrams not drawn (--diagrams {sel.mode}); bsrcorr draw OUT "
+            "NUMBER draws any of them from this bundle"
         )
     if sel.left_out_kinds:
         doc["left_out_routine"] = dict(sorted(sel.left_out_kinds.items()))
+    doc["max_drawn"] = MAX_DRAWN if sel.mode == "auto" and sel.total > AUTO_ALL else None
+    doc["over_cap"] = sel.over_cap
+    drawn = set(sel.drawn) if rendered is None else rendered
+    doc["shapes"] = [
+        {
+            "shape": s.number,
+            "group": str(s.group),
+            "count": len(s.members),
+            "drawn": s.members[s.slugs.index(s.drawn)] if s.drawn in drawn else None,
+            "diagram": f"diagrams/{s.drawn}.svg" if s.drawn in drawn else None,
+            "episodes": s.members,
+        }
+        for s in sel.shapes
+    ]
     return doc
 
 

@@ -48,7 +48,7 @@ import polars as pl
 from correlate.events.classify import EXPLAIN
 from correlate.i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, _, language, text
 from correlate.render import report_bundle, story
-from correlate.render.select import AUTO_ALL
+from correlate.render.select import AUTO_ALL, MAX_DRAWN
 from correlate.render.text import (
     OUTCOME_WORDS,
     RECORD_WORDS,
@@ -921,10 +921,12 @@ def _diagrams_note(analysis: Analysis, drawn: int, packed: bool, drew: Drawn) ->
         if sel is not None and sel.mode == "auto":
             why = _(
                 "--diagrams auto draws every episode of a capture with at most {count}; "
-                "above that, those with a finding, a resync, a role change, a split brain "
-                "or an unfinished command, and the first and last routine episode of each "
-                "kind in each resource. Each episode left out says why."
-            ).format(count=AUTO_ALL)
+                "above that, those with a finding, a split brain or an unfinished command, "
+                "and one episode of each shape (the same sequence of messages and states on "
+                "the same nodes) for the others of it, at most {cap} in all. Each episode "
+                "left out names the drawn one like it; bsrcorr draw OUT NUMBER draws it "
+                "from this bundle."
+            ).format(count=AUTO_ALL, cap=MAX_DRAWN)
         elif sel is not None:
             why = f"--diagrams {sel.mode}."
         else:
@@ -984,6 +986,11 @@ def _episodes(analysis: Analysis, diagrams: Path, drew: Drawn) -> str:
     on_script = _("(diagram: {name} in diagrams/ beside this page; drawn here with JavaScript on)")
     without_dot = tx(_("(diagram not rendered: Graphviz's dot is missing)"))
     left_why = _("(diagram not rendered: {why}; --diagrams all draws every episode)")
+    drawn_as = _(
+        "(diagram not rendered: {link}, of the same shape, stands for it; {command} draws this one)"
+    )
+    by_slug = {e.slug: e for e in analysis.episodes}
+    stands_for = sel.stands_for if sel is not None else {}
     see_option = tx(_("(diagram not rendered: see --diagrams)"))
     marked = tx(_("sequence diagram"))
     when = _("{start} .. {end}; nodes {nodes}")
@@ -1000,6 +1007,12 @@ def _episodes(analysis: Analysis, diagrams: Path, drew: Drawn) -> str:
             pic = f'<div class="diagram">{svg}</div>'
         elif drew.dot_missing:
             pic = f'<p class="sub">{without_dot}</p>'
+        elif e.slug in left_out and svgs.get(stands_for.get(e.slug, "")):
+            like = by_slug[stands_for[e.slug]]
+            link = Html(f'<a href="#{esc(like.slug)}">#{like.number}</a>')
+            command = Html(f"<code>bsrcorr draw OUT {e.number}</code>")
+            said = tr(drawn_as, link=link, command=command)
+            pic = f'<p class="sub">{said}</p>'
         elif e.slug in left_out:
             pic = f'<p class="sub">{tr(left_why, why=text(left_out[e.slug]))}</p>'
         else:

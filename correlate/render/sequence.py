@@ -14,7 +14,7 @@ The overview: a row per episode for a small capture; above :data:`OVERVIEW_ROWS`
 episodes, time bands (an hour or wider) with counts by kind, and only the drawn episodes
 as rows (a cluster per resource in both). Which episodes are drawn is
 :mod:`correlate.render.select`'s rule (``--diagrams auto``: all up to 200, then the
-notable ones and the first and last of each routine kind).
+notable ones and one of each shape, at most 200).
 
 Language: every word bsrcorr writes in a diagram is in the reader's language
 (:mod:`correlate.i18n`); log text and protocol names (``2PC prepare``, ``conn``,
@@ -23,8 +23,10 @@ the metrics of the font it finds (through Pango), and the SVG names the same fon
 browser: Korean diagrams name a Hangul font first (:data:`FONT_KO`), else the Hangul
 labels would be measured in a font without Hangul and overflow their boxes.
 
-The DOT graphs are built here, in this process (they read the shared Analysis); ``dot``
-lays them out in parallel, one child process per CPU.
+The DOT graphs are built here, in this process (they read the shared Analysis), as text
+(:mod:`correlate.render.dot`), each from its episode's :class:`Model` alone (the bundle
+keeps every model, so ``bsrcorr draw`` draws any episode later); ``dot`` lays them out in
+one long-lived child process per CPU, each reading graph after graph on its stdin.
 
 Output is deterministic: ids follow the episode's own order, files are written in that
 order whichever ``dot`` ends first, nothing depends on a clock or a hash seed.
@@ -34,14 +36,18 @@ from __future__ import annotations
 
 import bisect
 import collections
+import contextlib
+import gzip
 import html
 import itertools
+import json
 import os
 import re
 import shutil
+import subprocess
 import textwrap
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,13 +55,15 @@ from typing import TYPE_CHECKING
 import graphviz
 
 from correlate.analysis import Drawn
+from correlate.errors import InputError
 from correlate.events.catalog_bsr import uuid_meaning
-from correlate.i18n import N_, _, language, text
+from correlate.i18n import N_, Msg, _, language, text, use
 from correlate.model import Ref
-from correlate.render.select import Selection, select
+from correlate.render.dot import Dot
+from correlate.render.select import Selection, select, shape_of
 from correlate.render.text import OUTCOME_WORDS
-from correlate.story import content
 from correlate.story.content import (
+    AdminBeat,
     Beat,
     CommandBeat,
     DecisionBeat,
@@ -191,6 +199,39 @@ class Diagram:
     dropped: int = 0
 
 
+@dataclass
+class Row:
+    """One row as drawn: an :class:`Item` with its line reduced to the node's local time
+    (``local``, as the row's tooltip says it; None for a row of no line)."""
+
+    ns: int
+    node: str
+    local: str | None
+    text: str
+    style: str
+    tooltip: str
+    msg: int | None
+    count: int
+
+
+@dataclass
+class Model:
+    """Everything drawing one episode needs, and nothing else: made from the analysis
+    (:func:`models`), kept in the bundle (``OUT/episodes.json.gz``) and drawn by
+    :func:`draw` alone, so ``bsrcorr draw`` gives the bytes of the run. Its words are in
+    the language of the run (``models_json`` keeps which)."""
+
+    number: int
+    slug: str
+    title: str  # "#5 connect r0 ...", the heading in the reader's language
+    on_clock: str  # "16:24:42.70 – 16:24:44.01 on node0's clock"
+    nodes: list[str]
+    heads: list[str]  # each lifeline head's Graphviz HTML label
+    rows: list[Row]
+    messages: list[Message]  # by message id
+    dropped: int
+
+
 # -- what goes in an episode -----------------------------------------------------------------
 
 
@@ -219,7 +260,7 @@ def diagram_of(analysis: Analysis, episode: Episode) -> Diagram:
         d.items.append(Item(t or b.ns, ref.node, ref, text, style, tip or ref.message))
 
     mid = 0
-    for b in content.beats_of(analysis, episode):
+    for b in analysis.beats(episode):
         match b:
             case MessageBeat(pair=r):
                 label, both = _message_label(r, analysis)
@@ -229,6 +270,12 @@ def diagram_of(analysis: Analysis, episode: Episode) -> Diagram:
                     Item(at(r.recv) or b.ns, r.recv.node, r.recv, "", "recv", r.recv.message, mid)
                 )
                 mid += 1
+            case AdminBeat(admin=a):
+                # who ran it: the nearest parents BSR logged (a shell, Pacemaker)
+                caller = " < ".join(n for n, _ in a.caller[:2])
+                said = a.command if a.command.startswith(a.program) else f"{a.program}: {a.command}"
+                text = said + (f" ({caller})" if caller else "")
+                note(b, text, "muted")
             case CommandBeat(command=r):
                 if r.done is None:
                     said = _("bsradm: {command} ({number}) never finished")
@@ -406,8 +453,8 @@ def _collapse(d: Diagram) -> None:
 # -- drawing -----------------------------------------------------------------------------------
 
 
-def _graph(name: str) -> graphviz.Digraph:
-    g = graphviz.Digraph(name=name, format="svg")
+def _graph(name: str) -> Dot:
+    g = Dot(name)
     g.attr(
         rankdir="TB",
         nodesep="0.18",
@@ -437,7 +484,7 @@ def _wrapped(text: str) -> str:
     return "<BR/>".join(h(x) for x in lines) if len(lines) > 1 else h(text)
 
 
-def _note_label(it: Item) -> str:
+def _note_label(it: Row) -> str:
     color = TEXT_COLORS.get(it.style, "#222222")
     text = _wrapped(it.text) + (f"{NBSP}<B>×{it.count}</B>" if it.count > 1 else "")
     bold = it.style in ("source", "target", "primary", "finding")
@@ -446,30 +493,64 @@ def _note_label(it: Item) -> str:
     return f'<<FONT COLOR="{color}">{text}</FONT>>'
 
 
-def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz.Digraph:
-    ep = d.episode
-    roles = roles or Roles(analysis)
-    g = _graph(ep.slug)
+def model_of(analysis: Analysis, ep: Episode, roles: Roles, idents: dict | None = None) -> Model:
+    """The episode's :class:`Model`: its rows (:func:`diagram_of`), heading and heads."""
+    d = diagram_of(analysis, ep)
+    if idents is None:
+        idents = {ev.name: ev.identity for ev in analysis.events}
     on_clock = _("{span} on {reference}'s clock").format(
         span=_span(ep), reference=analysis.alignment.reference
     )
+    return Model(
+        ep.number,
+        ep.slug,
+        f"#{ep.number} {text(ep.heading)}",
+        on_clock,
+        d.nodes,
+        [_head_label(n, idents.get(n), analysis, ep, roles) for n in d.nodes],
+        [
+            Row(
+                it.ns,
+                it.node,
+                fmt_clock(it.ref.local_ns) if it.ref is not None else None,
+                it.text,
+                it.style,
+                it.tooltip,
+                it.msg,
+                it.count,
+            )
+            for it in d.items
+        ],
+        [d.messages[i] for i in range(len(d.messages))],
+        d.dropped,
+    )
+
+
+def models(analysis: Analysis, episodes: list[Episode]) -> dict[str, Model]:
+    """Every episode's :class:`Model`, by slug (the bundle keeps them all, drawn or not)."""
+    roles = Roles(analysis)
+    idents = {ev.name: ev.identity for ev in analysis.events}
+    return {ep.slug: model_of(analysis, ep, roles, idents) for ep in episodes}
+
+
+def draw(m: Model) -> Dot:
+    """The episode's graph, from its model alone."""
+    g = _graph(m.slug)
     # A table, not <BR/>: Graphviz sets a bold line over a <BR/> too tightly.
     title = (
         '<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="2">'
-        f'<TR><TD ALIGN="LEFT"><B>{h(f"#{ep.number} {text(ep.heading)}")}</B></TD></TR>'
-        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#555555">{h(on_clock)}'
+        f'<TR><TD ALIGN="LEFT"><B>{h(m.title)}</B></TD></TR>'
+        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#555555">{h(m.on_clock)}'
         "</FONT></TD></TR></TABLE>>"
     )
     g.attr(label=title, labelloc="t", labeljust="l", fontsize="12")
-    idents = {ev.name: ev.identity for ev in analysis.events}
-    nodes = d.nodes
+    nodes = m.nodes
     # Lifeline heads.
     with g.subgraph(name="heads") as s:
         s.attr(rank="same")
         s.node("t_head", label="<<B>" + h(_("time")) + "</B>>", shape="plaintext")
         prev = "t_head"
-        for i, n in enumerate(nodes):
-            head = _head_label(n, idents.get(n), analysis, ep, roles)
+        for i, head in enumerate(m.heads):
             s.node(
                 f"h{i}",
                 label=head,
@@ -481,7 +562,7 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
             )
             s.edge(prev, f"h{i}", style="invis")
             prev = f"h{i}"
-    rows = d.items
+    rows = m.rows
     # Where each message starts and ends, and the gap that carries its text: the one
     # beside the sender, towards the receiver. Arrows always run down (a receive follows
     # its send), so text raised above the sender's row never meets its own arrow.
@@ -495,15 +576,15 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
             s_col = nodes.index(rows[where["send"]].node)
             r_col = nodes.index(rows[where["recv"]].node)
             gap = s_col + 1 if r_col > s_col else s_col
-            gap_text[(where["send"], gap)] = d.messages[mid]
+            gap_text[(where["send"], gap)] = m.messages[mid]
     local = _("{node} local {time}")
     for r, it in enumerate(rows):
         with g.subgraph(name=f"row{r}") as s:
             s.attr(rank="same")
             tip = "; ".join(
-                local.format(node=x.node, time=fmt_clock(x.ref.local_ns))
+                local.format(node=x.node, time=x.local)
                 for x in rows
-                if x.ref and x.ns == it.ns
+                if x.local is not None and x.ns == it.ns
             )
             s.node(
                 f"t{r}",
@@ -564,7 +645,7 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
     for mid, where in sorted(ends.items()):
         if "send" not in where or "recv" not in where:
             continue
-        msg = d.messages[mid]
+        msg = m.messages[mid]
         s_row, r_row = where["send"], where["recv"]
         s_col = nodes.index(rows[s_row].node)
         r_col = nodes.index(rows[r_row].node)
@@ -579,11 +660,11 @@ def draw(analysis: Analysis, d: Diagram, roles: Roles | None = None) -> graphviz
             arrowsize="0.6",
             tooltip=attr(msg.label),
         )
-    if d.dropped:
+    if m.dropped:
         g.node(
             "more",
             label="<<I>"
-            + h(_("{count} more events not drawn (see the timeline)").format(count=d.dropped))
+            + h(_("{count} more events not drawn (see the timeline)").format(count=m.dropped))
             + "</I>>",
             shape="plaintext",
         )
@@ -856,7 +937,7 @@ def overview(
     episodes: list[Episode],
     linked: bool | Iterable[str],
     ranks: dict[str, int] | None = None,
-) -> graphviz.Digraph:
+) -> Dot:
     """The capture at a glance: a row per episode (linked to its diagram when ``linked``
     is True or holds its slug); above :data:`OVERVIEW_ROWS` episodes, time bands with
     counts and only the linked (drawn) episodes as rows, at most
@@ -956,29 +1037,127 @@ def _dot(source: str) -> bytes:
     return graphviz.pipe("dot", "svg", source.encode("utf-8"))
 
 
-# Graphs a ``dot`` process lays out one after the other: starting dot (and its font
-# configuration) costs three times what laying out an episode does.
-DOT_BATCH = 16
 _SVG_END = b"</svg>\n"
 _PAGED_GRAPH = re.compile(rb'<g id="page\d+,\d+_graph0"')
 
 
-def _dot_batch(sources: list[str]) -> list[bytes]:
-    """Several graphs through one ``dot -Tsvg``: it writes their SVGs one after the
-    other, each ending ``</svg>`` (log text in labels is escaped, so that never occurs
-    inside one). Should dot refuse one graph, each is run alone, so the error names it."""
-    if len(sources) == 1:
-        return [_dot(sources[0])]
-    try:
-        out = graphviz.pipe("dot", "svg", "\n".join(sources).encode("utf-8"))
-    except graphviz.CalledProcessError:
-        return [_dot(s) for s in sources]
-    svgs = [part + _SVG_END for part in out.split(_SVG_END)[:-1]]
-    if len(svgs) != len(sources):
-        return [_dot(s) for s in sources]
-    # With several graphs dot names each one's group "page0,1_graph0": the bytes of a
-    # graph run alone are "graph0", and a diagram must not depend on its batch.
-    return [_PAGED_GRAPH.sub(b'<g id="graph0"', svg, count=1) for svg in svgs]
+def _alone(svg: bytes) -> bytes:
+    """An SVG of a ``dot`` that laid out several graphs, as the one a ``dot`` of its own
+    writes: with several graphs dot names each one's group ``page0,1_graph0``, alone
+    ``graph0``, and a diagram must not depend on what was laid out beside it."""
+    return _PAGED_GRAPH.sub(b'<g id="graph0"', svg, count=1)
+
+
+class _DotProcess:
+    """One ``dot -Tsvg`` reading graph after graph on its stdin and writing their SVGs one
+    after the other on its stdout, each ending ``</svg>`` (log text in labels is escaped,
+    so that never occurs inside one): starting dot (and its font configuration) costs
+    three times what laying out an episode does, so a run starts a few, not one a graph.
+    A thread reads its SVGs as they come and hands each to ``done`` with its name; a graph
+    whose SVG has not come back is kept (``pending``), so that should dot refuse one, each
+    one left is laid out alone and the error names it."""
+
+    def __init__(self, done: Callable[[str, bytes], None]) -> None:
+        self.done = done
+        self.pending: collections.deque[tuple[str, str]] = collections.deque()
+        self.lock = threading.Lock()
+        self.failed: BaseException | None = None
+        self.dead = False
+        self.proc = subprocess.Popen(
+            ["dot", "-Tsvg"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        self.errors = b""
+        self.readers = [
+            threading.Thread(target=self._read, daemon=True),
+            threading.Thread(target=self._read_errors, daemon=True),
+        ]
+        for t in self.readers:
+            t.start()
+
+    def load(self) -> int:
+        return len(self.pending)
+
+    def send(self, name: str, source: str) -> None:
+        with self.lock:
+            self.pending.append((name, source))
+        if self.dead:
+            return
+        try:
+            self.proc.stdin.write(source.encode("utf-8") + b"\n")  # type: ignore[union-attr]
+        except BrokenPipeError:
+            self.dead = True  # dot is gone: what it did not lay out is laid out alone
+
+    def _read(self) -> None:
+        buf = bytearray()
+        out = self.proc.stdout
+        try:
+            while chunk := out.read1(1 << 16):  # type: ignore[union-attr]
+                start = max(0, len(buf) - len(_SVG_END))
+                buf += chunk
+                while (i := buf.find(_SVG_END, start)) >= 0:
+                    svg = bytes(buf[: i + len(_SVG_END)])
+                    del buf[: i + len(_SVG_END)]
+                    start = 0
+                    with self.lock:
+                        name, _source = self.pending.popleft()
+                    self.done(name, _alone(svg))
+        except BaseException as exc:  # handed to the main thread by close()
+            self.failed = exc
+
+    def _read_errors(self) -> None:
+        self.errors = self.proc.stderr.read()  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        """Wait for dot to finish what it was sent; lay out alone what it did not."""
+        with contextlib.suppress(BrokenPipeError):
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        self.proc.wait()
+        for t in self.readers:
+            t.join()
+        if self.failed is not None:
+            raise self.failed
+        while self.pending:
+            name, source = self.pending.popleft()
+            self.done(name, _dot(source))
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        for t in self.readers:
+            t.join()
+
+
+class DotPool:
+    """A few ``dot`` processes (:class:`_DotProcess`), each graph sent to the one with the
+    least waiting, so they lay out while this process builds the next graphs; ``done``
+    gets each SVG with its name (from their reading threads, as they finish)."""
+
+    def __init__(self, processes: int, done: Callable[[str, bytes], None]) -> None:
+        self.procs = [_DotProcess(done) for _ in range(max(1, processes))]
+
+    def send(self, name: str, source: str) -> None:
+        min(self.procs, key=_DotProcess.load).send(name, source)
+
+    def __enter__(self) -> DotPool:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if exc is not None:
+            for p in self.procs:
+                p.kill()
+            return
+        for p in self.procs:
+            p.close()
+
+
+def dot_all(sources: list[str], processes: int = 1) -> list[bytes]:
+    """Each graph's SVG, in order, laid out by ``processes`` dot processes: the bytes of
+    one dot a graph (:func:`_dot`)."""
+    got: dict[str, bytes] = {}
+    with DotPool(processes, got.__setitem__) as pool:
+        for i, source in enumerate(sources):
+            pool.send(str(i), source)
+    return [got[str(i)] for i in range(len(sources))]
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -993,18 +1172,23 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def graphs(
-    analysis: Analysis, episodes: list[Episode], sel: Selection
-) -> Iterator[tuple[str, graphviz.Digraph]]:
+    analysis: Analysis,
+    episodes: list[Episode],
+    sel: Selection,
+    made: dict[str, Model] | None = None,
+) -> Iterator[tuple[str, Dot]]:
     """The overview first (the largest graph: started first, it ends with the rest),
-    then each drawn episode's graph, built one at a time as they are asked for."""
+    then each drawn episode's graph, built one at a time as they are asked for (from
+    ``made``, the models by slug, or made here)."""
     if sel.mode == "none":
         return
     yield "overview", overview(analysis, episodes, linked=sel.drawn, ranks=sel.rank)
     drawn = set(sel.drawn)
-    roles = Roles(analysis) if drawn else None
+    roles = Roles(analysis) if drawn and made is None else None
     for ep in episodes:
         if ep.slug in drawn:
-            yield ep.slug, draw(analysis, diagram_of(analysis, ep), roles)
+            m = made[ep.slug] if made is not None else model_of(analysis, ep, roles)  # type: ignore[arg-type]
+            yield ep.slug, draw(m)
 
 
 def render(
@@ -1013,70 +1197,182 @@ def render(
     out: Path,
     mode: str,
     workers: int | None = None,
+    made: dict[str, Model] | None = None,
 ) -> Drawn:
     """Write ``overview.svg`` and the episode SVGs ``mode`` selects into ``out``
     (:func:`correlate.render.select.select`: ``auto``, ``all``, ``overview``, ``none``),
     running ``dot`` in ``workers`` processes at once (default: one per CPU). Returns what
     it drew: the selection, the episode diagrams drawn, the files; without ``dot`` on
-    PATH, the ``.dot`` sources it wrote instead (``dot_missing``)."""
+    PATH, the ``.dot`` sources it wrote instead (``dot_missing``). ``made``: the episodes'
+    models by slug (:func:`models`), when the caller has them."""
     # An earlier run's diagrams are already gone: bundle.prepare clears them.
-    sel = select(episodes, analysis.findings, analysis.clock, mode)
+    shapes = {ep.slug: shape_of(ep, analysis.beats(ep)) for ep in episodes}
+    sel = select(episodes, analysis.findings, analysis.clock, mode, shapes)
     if mode == "none":
         return Drawn(sel)
     out.mkdir(parents=True, exist_ok=True)
     if shutil.which("dot") is None:
         sources = []
-        for name, g in graphs(analysis, episodes, sel):
+        for name, g in graphs(analysis, episodes, sel, made):
             _write_atomic(out / f"{name}.dot", g.source.encode("utf-8"))
             sources.append(out / f"{name}.dot")
         return Drawn(sel, files=tuple(sources), dot_missing=True)
     workers = workers or os.cpu_count() or 1
-    written: list[Path] = []
-    rendered: set[str] = set()
-    # Graphs are built here (they read the shared Analysis) while earlier ones are in
-    # dot; a bounded window of pending episodes keeps memory flat at any count. Files are
-    # written in submission order, so the output does not depend on which dot ends first.
-    # The overview (the largest graph) starts first and is collected last: waiting for
-    # it inside the window would hold back every episode behind it.
-    # Episodes go to dot in batches of DOT_BATCH, one dot process a batch.
-    window: collections.deque[tuple[list[str], Future[list[bytes]]]] = collections.deque()
+    names: list[str] = []
+    lock = threading.Lock()
+    finished: set[str] = set()
 
-    def finish(names: list[str], fut: Future[list[bytes]]) -> None:
-        for name, svg in zip(names, fut.result(), strict=True):
-            path = out / f"{name}.svg"
-            _write_atomic(path, finish_svg(svg))
-            written.append(path)
-            if name != "overview":
-                rendered.add(name)
+    def done(name: str, svg: bytes) -> None:
+        _write_atomic(out / f"{name}.svg", finish_svg(svg))
+        with lock:
+            finished.add(name)
 
-    first: tuple[list[str], Future[list[bytes]]] | None = None
-    batch: tuple[list[str], list[str]] = ([], [])
-
-    def submit() -> None:
-        names, sources = batch
-        window.append((names, pool.submit(_dot_batch, sources)))
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        try:
-            for name, g in graphs(analysis, episodes, sel):
-                if first is None:
-                    first = ([name], pool.submit(_dot_batch, [g.source]))
-                    continue
-                batch[0].append(name)
-                batch[1].append(g.source)
-                if len(batch[0]) == DOT_BATCH:
-                    submit()
-                    batch = ([], [])
-                while len(window) > 2 * workers:
-                    finish(*window.popleft())
-            if batch[0]:
-                submit()
-            while window:
-                finish(*window.popleft())
-            if first is not None:
-                finish(*first)
-        except BaseException:
-            for _, fut in [*window, *([first] if first else [])]:
-                fut.cancel()
-            raise
+    # Graphs are built here (they read the shared Analysis) while the dot processes lay
+    # out the earlier ones; a graph waits in a pipe, so memory stays flat at any count.
+    # The overview (the largest graph) goes first.
+    with DotPool(workers, done) as pool:
+        for name, g in graphs(analysis, episodes, sel, made):
+            names.append(name)
+            pool.send(name, g.source)
+    written = [out / f"{n}.svg" for n in names if n in finished]
+    rendered = {n for n in names if n in finished and n != "overview"}
     return Drawn(sel, frozenset(rendered), tuple(written))
+
+
+# -- the bundle's models, and drawing from them ------------------------------------------------
+
+MODELS_FILE = "episodes.json.gz"
+MODELS_FORMAT = "bsrcorr-episode-diagrams"
+MODELS_VERSION = 1
+
+
+def models_json(made: dict[str, Model]) -> dict:
+    """``OUT/episodes.json.gz``: the language and every episode's model, rows and
+    messages as arrays (a capture's thousands of episodes: compact)."""
+    return {
+        "format": MODELS_FORMAT,
+        "version": MODELS_VERSION,
+        "lang": language(),
+        "episodes": [
+            {
+                "number": m.number,
+                "slug": m.slug,
+                "title": m.title,
+                "on_clock": m.on_clock,
+                "nodes": m.nodes,
+                "heads": m.heads,
+                "dropped": m.dropped,
+                # label, weak, finding, both ways
+                "messages": [[x.label, x.weak, x.finding, x.both_ways] for x in m.messages],
+                # ns, node, local time, text, style, tooltip, message id, count
+                "rows": [
+                    [r.ns, r.node, r.local, r.text, r.style, r.tooltip, r.msg, r.count]
+                    for r in m.rows
+                ],
+            }
+            for m in made.values()
+        ],
+    }
+
+
+def model_from(doc: dict) -> Model:
+    """One episode of :func:`models_json` back as its :class:`Model`."""
+    return Model(
+        doc["number"],
+        doc["slug"],
+        doc["title"],
+        doc["on_clock"],
+        list(doc["nodes"]),
+        list(doc["heads"]),
+        [Row(*r) for r in doc["rows"]],
+        [Message(*x) for x in doc["messages"]],
+        doc["dropped"],
+    )
+
+
+def load_models(out: Path) -> tuple[str, list[dict]]:
+    """The language and the episodes of the bundle ``out`` (its ``episodes.json.gz``)."""
+    path = out / MODELS_FILE
+    try:
+        doc = json.loads(gzip.decompress(path.read_bytes()))
+    except FileNotFoundError:
+        raise InputError(
+            Msg(
+                "{path}: no such file: not a bundle of this bsrcorr (run bsrcorr on the logs "
+                "with -o {out} first)",
+                path=path,
+                out=out,
+            )
+        ) from None
+    except (OSError, EOFError, ValueError) as exc:
+        raise InputError(
+            Msg(
+                "{path}: not readable: {reason}",
+                path=path,
+                reason=getattr(exc, "strerror", None) or exc,
+            )
+        ) from None
+    if not isinstance(doc, dict) or doc.get("format") != MODELS_FORMAT:
+        raise InputError(Msg("{path}: not a bsrcorr episode file", path=path))
+    if doc.get("version") != MODELS_VERSION:
+        raise InputError(
+            Msg(
+                "{path}: episode file version {version}, this bsrcorr reads {ours}",
+                path=path,
+                version=doc.get("version"),
+                ours=MODELS_VERSION,
+            )
+        )
+    return doc["lang"], doc["episodes"]
+
+
+def _wanted(episodes: list[dict], asked: list[str]) -> list[dict]:
+    """The episodes ``asked`` names (a number, ``#12``, a slug, or ``all``), in episode
+    order, each once."""
+    by_number = {str(e["number"]): e for e in episodes}
+    by_slug = {e["slug"]: e for e in episodes}
+    chosen: dict[str, dict] = {}
+    for word in asked:
+        if word == "all":
+            chosen.update((e["slug"], e) for e in episodes)
+            continue
+        e = by_number.get(word.removeprefix("#").lstrip("0") or "0") or by_slug.get(
+            word.removesuffix(".svg")
+        )
+        if e is None:
+            raise InputError(
+                Msg(
+                    "episode {episode}: no such episode in this bundle (it has {count}: "
+                    "#1 .. #{count})",
+                    episode=word,
+                    count=len(episodes),
+                )
+            )
+        chosen[e["slug"]] = e
+    order = {e["slug"]: i for i, e in enumerate(episodes)}
+    return sorted(chosen.values(), key=lambda e: order[e["slug"]])
+
+
+def draw_saved(out: Path, asked: list[str], workers: int | None = None) -> Drawn:
+    """``bsrcorr draw OUT EPISODE...``: the asked episodes' SVGs into ``OUT/diagrams/``,
+    from the bundle's models alone (no log is read), in the bundle's language: the bytes
+    ``--diagrams all`` writes for them. Without ``dot``, their ``.dot`` sources."""
+    lang, episodes = load_models(out)
+    chosen = _wanted(episodes, asked)
+    use(lang)
+    diagrams = out / "diagrams"
+    diagrams.mkdir(parents=True, exist_ok=True)
+    named = [(e["slug"], draw(model_from(e)).source) for e in chosen]
+    if shutil.which("dot") is None:
+        written = []
+        for name, source in named:
+            _write_atomic(diagrams / f"{name}.dot", source.encode("utf-8"))
+            written.append(diagrams / f"{name}.dot")
+        return Drawn(files=tuple(written), dot_missing=True)
+    procs = min(workers or os.cpu_count() or 1, max(1, len(named)))
+    svgs = dot_all([src for _name, src in named], procs)
+    paths: list[Path] = []
+    for (name, _source), svg in zip(named, svgs, strict=True):
+        _write_atomic(diagrams / f"{name}.svg", finish_svg(svg))
+        paths.append(diagrams / f"{name}.svg")
+    return Drawn(rendered=frozenset(n for n, _ in named), files=tuple(paths))

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from correlate.events.catalog_bsr import uuid_meaning
 from correlate.i18n import N_, UNKNOWN_NODE, UNNAMED_PEER, _, text
 from correlate.render.text import OUTCOME_WORDS
-from correlate.story import content
 from correlate.story.content import (
     BitmapBeat,
     CommandBeat,
@@ -77,7 +76,7 @@ def tell(analysis: Analysis, episode: Episode) -> list[str]:
     def say(t: int, sentence: str, **values: object) -> None:
         said.append((t, len(said), f"{_hms(t)} {_(sentence).format(**values)}"))
 
-    beats = content.beats_of(analysis, episode)
+    beats = analysis.beats(episode)
     # Commands: one sentence a node (an `up` is six of them).
     commands: dict[str, list[CommandBeat]] = {}
     for b in beats:

@@ -14,7 +14,7 @@ import polars as pl
 
 from correlate.events.catalog_bsr import uuid_meaning
 from correlate.i18n import N_, UNNAMED_PEER, _, text
-from correlate.render.select import RANK_NOTABLE, finding_points, notable
+from correlate.render.select import finding_points, notable
 from correlate.stopwatch import STAGES, Split
 from correlate.story.episodes import KIND_WORDS
 from correlate.times import fmt_ns, stamp
@@ -530,7 +530,7 @@ def _episodes(analysis: Analysis) -> list[str]:
         listed = episodes
         if many:
             out.extend(indent + line for line in _kinds(episodes))
-            listed = [e for e in episodes if notable(e, points, times)[1] == RANK_NOTABLE]
+            listed = [e for e in episodes if notable(e, points, times) is not None]
             if len(listed) > EPISODES_LISTED:
                 more = len(listed) - EPISODES_LISTED
                 listed = listed[:EPISODES_LISTED]

@@ -41,6 +41,7 @@ from correlate.vocab import Outcome
 
 if TYPE_CHECKING:
     from correlate.analysis import Analysis
+    from correlate.cluster.admin import AdminCommand
     from correlate.story.episodes import Episode
 
 
@@ -64,6 +65,15 @@ class MessageBeat(Beat):
 @dataclass(eq=False, frozen=True)
 class CommandBeat(Beat):
     command: NetlinkCommand
+
+
+@dataclass(eq=False, frozen=True)
+class AdminBeat(Beat):
+    """A command from a bundle's CLI log (cluster.admin) whose netlink receipt is one of
+    the episode's commands, or the bsradm command that ran it: drawn at its own stamp,
+    which may lie just before the episode's start (the CLI stamps the second)."""
+
+    admin: AdminCommand
 
 
 @dataclass(eq=False, frozen=True)
@@ -183,6 +193,7 @@ def beats_of(analysis: Analysis, episode: Episode) -> list[Beat]:
         for c in within(ev.netlink, lambda c: c.received, resource=lambda c: None):
             if not c.resources or any(episode.covers(x) for x in c.resources):
                 add(c.received, CommandBeat, command=c)
+                beats.extend(_admin_beats(analysis, c, beats))
         for ch in within(ev.state_changes, lambda ch: ch.ref):
             add(ch.ref, StateBeat, change=ch)
         for h in within(ev.handshakes, lambda h: h.ref):
@@ -222,6 +233,22 @@ def beats_of(analysis: Analysis, episode: Episode) -> list[Beat]:
     key = analysis.clock.order_at
     beats.sort(key=lambda b: (key(b.ref) or b.ns, order[b.node], b.ref.row))
     return beats
+
+
+def _admin_beats(analysis: Analysis, receipt: NetlinkCommand, beats: list[Beat]) -> list[Beat]:
+    """The CLI commands tied to ``receipt`` (by identity: cluster.admin tied them), and
+    the bsradm command that ran each, once per episode."""
+    out: list[Beat] = []
+    drawn = {id(b.admin) for b in beats if isinstance(b, AdminBeat)}
+    by_node = [c for c in analysis.admin_commands if c.node == receipt.node]
+    for c in by_node:
+        if c.netlink is not receipt:
+            continue
+        for a in (by_node[c.parent] if c.parent is not None else None, c):
+            if a is not None and a.time_ns is not None and id(a) not in drawn:
+                drawn.add(id(a))
+                out.append(AdminBeat(a.time_ns, a.node, a.ref, admin=a))
+    return out
 
 
 def _first_inside(refs, add, at, lo, hi, nodes, kind: type[Beat], **record: Any) -> None:
