@@ -299,12 +299,14 @@ def read_side(
             {"file": f.display, "role": f.role, "read": f.read, "why": f.why} for f in src.inventory
         ],
     }
-    facts["gaps"] = [
+    collector = [
         g
         for f in src.manifest
         for g in manifest_read.gaps(sources.read_bytes(f).decode("utf-8", "replace"))
     ]
-    for g in facts["gaps"]:
+    # Holes its files show (sources said them) and what the collector says it missed.
+    facts["gaps"] = [*src.gaps, *collector]
+    for g in collector:
         notices.warn(
             Msg(
                 "the collector says: {what} ({where}); what it would have collected is missing",
@@ -423,7 +425,9 @@ def read_source(
     """A source's files in their dialect: BSR's own log (one node), or kernel logs of
     DRBD or WinDRBD (one node per host they hold). ``kernel``: which of its files the
     sniff found to be kernel logs."""
-    if all(kernel):
+    # An empty file has no kind: it goes with the others (a bundle's empty rotated log).
+    empty = [f.size == 0 for f in src.files]
+    if any(kernel) and all(k or e for k, e in zip(kernel, empty, strict=True)):
         return kernparse.parse_kernel_source(src, notices, year)
     if any(kernel):
         mixed = ", ".join(f.display for f, k in zip(src.files, kernel, strict=True) if k)

@@ -490,3 +490,51 @@ def test_status_output_as_drbdadm_prints_it():
     assert peer["volumes"] == [{"volume": 2, "replication": "Established", "peer_disk": "UpToDate"}]
     assert got["pgsql"]["peers"][0]["connection"] == "Connecting"
     assert got["pgsql"]["peers"][0]["volumes"] == []
+
+
+def test_a_hosts_spellings_are_one_node(tmp_path: Path):
+    """Bundles named ALPHA (a Windows-style upper-case COMPUTERNAME) and
+    beta.example.local (an FQDN), whose BSR Linux logs name their peers alpha and beta
+    (the .res `on` names): each peer name is tied to its node by the lines' own
+    evidence (handshake ids), so the 2PCs are between the two nodes, not four."""
+    events = Path(__file__).parent / "data" / "events"
+    bsr_linux(tmp_path, "ALPHA", {"bsr.log": (events / "linux_alpha.log").read_bytes()})
+    bsr_linux(tmp_path, "beta.example.local", {"bsr.log": (events / "linux_beta.log").read_bytes()})
+    run = analyse([str(tmp_path)], Options(), Notices())
+    assert [n.name for n in run.nodes] == ["ALPHA", "beta.example.local"]
+    assert run.cluster.names.by_host == {"alpha": "ALPHA", "beta": "beta.example.local"}
+    assert {(t.initiator, *t.participants) for t in run.cluster.twopc} == {
+        ("ALPHA", "beta.example.local"),
+        ("beta.example.local", "ALPHA"),
+    }
+    assert run.alignment.nodes["beta.example.local"].main.evidence > 0
+
+
+def test_a_hole_in_a_numbered_rotated_set_is_said(tmp_path: Path):
+    """messages and messages.2 but no messages.1: logrotate numbers rotations one after
+    another, so a file is missing, and its lines with it."""
+    log = _kernel_log("node1.log")
+    lines = log.splitlines(keepends=True)
+    top = sosreport(tmp_path, "node1", {"var/log/messages": b"".join(lines[6:]),
+                                        "var/log/messages.2": b"".join(lines[:4])})  # fmt: skip
+    notices = Notices()
+    run = analyse([str(top)], Options(), notices)
+    assert run.bundles["node1"]["gaps"] == [
+        {"what": "rotation hole", "family": "messages", "file": "messages.1"}
+    ]
+    assert any("messages.1 is not among the files" in n.text() for n in notices.items if n.matters)
+    # dated rotations prove no hole (their dates need not follow a period)
+    from correlate.read.sources import rotation_holes
+
+    assert rotation_holes(["messages", "messages-20240301", "messages-20240315.gz"]) == []
+
+
+def test_an_empty_log_in_a_bundle_stops_nothing(tmp_path: Path):
+    """A sosreport with an empty rotated file beside the kernel log: it is counted (a
+    warning names it), the node is read."""
+    top = sosreport(tmp_path, "node1", {"var/log/messages": _kernel_log("node1.log"),
+                                        "var/log/messages.1": b""})  # fmt: skip
+    notices = Notices()
+    run = analyse([str(top)], Options(), notices)
+    assert [n.name for n in run.nodes] == ["node1"]
+    assert any("messages.1: empty file" in n.text() for n in notices.items)

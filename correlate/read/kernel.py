@@ -48,6 +48,8 @@ def parse_kernel_source(
     hosts: dict[str | None, _Host] = {}
     for log in source.files:
         for hf in read_kernel_file(log, notices, source.name, year):
+            if hf.frame.height == 0 and hf.facts.lines == 0 and len(source.files) > 1:
+                continue  # an empty file among others (warned): no host of its own
             hosts.setdefault(hf.host, _Host(hf.host, [])).parts.append((hf.frame, hf.facts))
     named = [h for h in hosts if h is not None]
     if source.named and len(named) > 1:

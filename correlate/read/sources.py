@@ -112,6 +112,7 @@ class NodeSource:
     config: list[LogFile] = field(default_factory=list)
     status: list[LogFile] = field(default_factory=list)
     context: list[LogFile] = field(default_factory=list)  # the host's own logs (System/)
+    gaps: list[dict[str, str]] = field(default_factory=list)  # holes its files show
     manifest: list[LogFile] = field(default_factory=list)  # sos_reports/manifest.json
     inventory: list[BundleFile] = field(default_factory=list)
 
@@ -172,7 +173,40 @@ def resolve(
         nodes.extend(found)
     _dedupe_names(nodes, notices)
     _reject_shared_files(nodes)
+    for node in nodes:
+        for hole in rotation_holes([f.display for f in node.files]):
+            notices.warn(
+                Msg(
+                    "{missing} is not among the files: a hole in the rotated set {family} "
+                    "(logrotate numbers its files one after another), whose lines are missing",
+                    missing=hole["file"],
+                    family=hole["family"],
+                ),
+                node.name,
+            )
+            node.gaps.append(hole)
     return nodes
+
+
+_NUMBERED = re.compile(r"^(?P<base>.+?)\.(?P<n>[0-9]+)(?:\.gz)?$")
+
+
+def rotation_holes(displays: list[str]) -> list[dict[str, str]]:
+    """Files missing from a numbered rotated set (``messages``, ``messages.1``,
+    ``messages.3.gz``: logrotate numbers rotations 1, 2, 3 ... one after another, so a
+    missing number is a missing file). Sets rotated by date (``messages-20240301``) prove
+    no hole: their dates need not follow a period."""
+    sets: dict[str, set[int]] = {}
+    for display in displays:
+        name = display.replace("\\", "/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+        if m := _NUMBERED.match(name):
+            sets.setdefault(m["base"], set()).add(int(m["n"]))
+    out = []
+    for base, numbers in sorted(sets.items()):
+        for n in range(1, max(numbers)):
+            if n not in numbers:
+                out.append({"what": "rotation hole", "family": base, "file": f"{base}.{n}"})
+    return out
 
 
 def _resolve_one(src: str, notices: Notices, budget: _Budget) -> list[NodeSource]:
