@@ -25,10 +25,10 @@ KNOWN: dict[str, str] = {
     # A peer's "Handshake to peer N" names the node id of the host its connection names;
     # bsrcorr ties it only to a node whose syslog host is spelt the same, not to px2 named
     # px2.rad-ffm.local by px1 (the FQDN alias is resolved after the ids are given out).
-    "linstor131-px1-px2-reconnect": "Handshake to peer N over an FQDN peer name: node ids not given",
+    "linstor131-px1-px2-reconnect": "Handshake to peer N over an FQDN peer: no node ids",
     # DRBD 9.2 prints the resource's own id on "Starting worker thread (node-id N)" and the
     # peer's on "<peer>: Starting sender thread (peer-node-id N)"; bsrcorr reads neither.
-    "pastebin-2025-03-31-storage-load-test-0-3": "9.2 thread lines (node-id N) not read as node ids",
+    "pastebin-2025-03-31-storage-load-test-0-3": "9.2 thread lines (node-id N): no node ids",
 }
 
 
