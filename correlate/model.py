@@ -421,6 +421,9 @@ class NodeIdentity:
     host: str | None = None
     # other names the peers' lines give this node's host (an FQDN for a short name)
     aliases: list[str] = field(default_factory=list)
+    # Lines that give a peer's id on a connection named by a host (DRBD 9.2's "Starting
+    # sender thread (peer-node-id N)"): (resource, peer id, peer host, the line's words).
+    peer_id_lines: list[tuple[str | None, int, str, str]] = field(default_factory=list)
     # "8.4": DRBD 8.4 (one peer a resource, unnamed in its lines: called "peer")
     dialect: str | None = None
     platform: str | None = None

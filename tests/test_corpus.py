@@ -22,13 +22,6 @@ KNOWN: dict[str, str] = {
     # bound it by connection-state reasoning bsrcorr does not do.
     "linstor-server-190-k8s-node2-node3": "no shared exchange: k8s-node3 stays unaligned",
     "linstor-server-268-hf-kubevirt-3node": "no shared exchange: hf-kubevirt-03 stays unaligned",
-    # A peer's "Handshake to peer N" names the node id of the host its connection names;
-    # bsrcorr ties it only to a node whose syslog host is spelt the same, not to px2 named
-    # px2.rad-ffm.local by px1 (the FQDN alias is resolved after the ids are given out).
-    "linstor131-px1-px2-reconnect": "Handshake to peer N over an FQDN peer: no node ids",
-    # DRBD 9.2 prints the resource's own id on "Starting worker thread (node-id N)" and the
-    # peer's on "<peer>: Starting sender thread (peer-node-id N)"; bsrcorr reads neither.
-    "pastebin-2025-03-31-storage-load-test-0-3": "9.2 thread lines (node-id N): no node ids",
 }
 
 

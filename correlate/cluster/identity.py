@@ -70,7 +70,7 @@ def resolve(nodes: list[NodeEvents]) -> tuple[list[NodeEvents], Names]:
         for s in state.values():
             if s.host is not None:
                 for (res, host), node_id in host_ids.items():
-                    if host == s.host and res not in s.ids:
+                    if _is_host(host, s, state) and res not in s.ids:
                         s.ids[res] = node_id
                         s.why[res] = facts[(res, node_id)][1]
                         changed = True
@@ -113,6 +113,22 @@ def resolve(nodes: list[NodeEvents]) -> tuple[list[NodeEvents], Names]:
         (k for k in named if k not in ids and k not in hosts), key=lambda k: (str(k[0]), k[1])
     )
     return out, Names(ids, dict(hosts), by_host, unnamed, conflicts)
+
+
+def _is_host(name: str, s: _Node, state: dict[str, _Node]) -> bool:
+    """A connection's name is ``s``'s host: the same name, or its fully qualified form
+    (DRBD names a peer as its configuration's ``on`` name, ``px2.rad-ffm.local``, syslog
+    as the short host name, ``px2``), when no other node has that short name. Host names
+    compare without case (DNS)."""
+    assert s.host is not None
+    a, b = name.lower(), s.host.lower()
+    if a == b:
+        return True
+    short_a, short_b = a.split(".")[0], b.split(".")[0]
+    if short_a != short_b or ("." not in a and "." not in b) or short_a.replace("-", "").isdigit():
+        return False
+    others = [o for o in state.values() if o is not s and o.host]
+    return not any(o.host.lower().split(".")[0] == short_a for o in others)  # type: ignore[union-attr]
 
 
 def _ids_named(n: NodeEvents) -> set[Key]:
@@ -188,6 +204,8 @@ def _host_facts(nodes: list[NodeEvents], conflicts: list[str]) -> dict[Key, tupl
                 f"{n.name}'s Handshake to peer {h.peer_id} on its connection to "
                 f"{h.peer_host or h.peer_name}",
             )
+        for res, peer_id, host, message in n.identity.peer_id_lines:
+            tie(res, peer_id, host, f"{n.name}'s '{message}' on its connection to {host}")
         for sides in n.twopc.values():
             for side in sides:
                 if side.role != "initiator" or side.commit is None:

@@ -45,6 +45,10 @@ CONTEXT = (
     "time_res_ns",
     "minor",
 )
+_WORKER_ID = re.compile(r"^Starting worker thread \(node-id ([0-9]+)\)")
+_PEER_THREAD_ID = re.compile(
+    r"^Starting (?:sender|receiver|ack_receiver) thread \(peer-node-id ([0-9]+)\)"
+)
 _LOCAL_ID = re.compile(r"local node id\((\d+)\)")
 
 
@@ -269,6 +273,18 @@ def _identity(
                 ident.node_ids[resource] = int(found.group(1))
         source = "VOLUME:98 local node id"
     if not ident.node_ids:
+        # DRBD 9.2 names the resource's own id when its worker starts: "Starting worker
+        # thread (node-id N)" on the resource's line.
+        worker = frame.filter(
+            (pl.col("object").cast(pl.String) == "resource")
+            & pl.col("message").str.contains(_WORKER_ID.pattern)
+        ).select("resource", "message")
+        for resource, message in worker.unique("resource", keep="first").iter_rows():
+            found = _WORKER_ID.search(message)
+            if found and resource is not None:
+                ident.node_ids[resource] = int(found.group(1))
+        source = "DRBD 9.2's 'Starting worker thread (node-id N)'"
+    if not ident.node_ids:
         # The attach reads the node's own id from its meta data: "my node_id: N".
         mine = frame.filter(pl.col("message").str.contains(r"^my node_id: \d+$")).select(
             "resource", "message"
@@ -280,6 +296,21 @@ def _identity(
     if ident.node_ids:
         ident.node_id = Counter(ident.node_ids.values()).most_common(1)[0][0]
         ident.node_id_from = source
+    # DRBD 9.2 names each peer's id when a connection's threads start: "<peer>: Starting
+    # sender thread (peer-node-id N)" (and receiver, ack_receiver).
+    threads = frame.filter(
+        (pl.col("object").cast(pl.String) == "connection")
+        & pl.col("peer_host").is_not_null()
+        & pl.col("message").str.contains(_PEER_THREAD_ID.pattern)
+    ).select(pl.col("resource").cast(pl.String), pl.col("peer_host").cast(pl.String), "message")
+    for resource, host, message in threads.unique(keep="first", maintain_order=True).iter_rows():
+        found = _PEER_THREAD_ID.search(message)
+        if found:
+            peer = int(found.group(1))
+            ident.peer_id_lines.append((resource, peer, host, message))
+            if peer not in ident.peer_ids:
+                ident.peer_ids.append(peer)
+            ident.hosts.setdefault(peer, host)
     for r in of("handshake"):
         peer = r["fields"].get("peer")
         host = r["peer_host"] or r["fields"].get("peer_name")
