@@ -79,3 +79,25 @@ def test_simulated_drbd_disconnect_begins_with_its_2pc(tmp_path):
 
     run = simulate(tmp_path, two_nodes(), _disconnect_only, "syslog")
     _check_disconnect(run.analysis)
+
+
+@pytest.mark.parametrize(
+    "capture", ["pastebin-2016-02-26-drbd9-5node", "linstor-server-268-hf-kubevirt-3node"]
+)
+def test_every_present_node_of_an_episodes_2pcs_has_a_lifeline(tmp_path, capture):
+    """Both captures hold a connect of one node whose 2PC involves another present node
+    (drbd9-01, hf-kubevirt-01) that the connection does not name: every present node of
+    an episode's 2PCs is one of its nodes, so the 2PC's messages to it are drawn."""
+    logs = sorted((REAL / capture).glob("*.log"))
+    a = analyse([str(p) for p in logs], Options(out=tmp_path, diagrams="none"), Notices())
+    added = 0
+    for epi in a.episodes:
+        for tid in epi.detail.get("twopc") or []:
+            rec = a.cluster.record(tid, epi.resource)
+            present = [n for n in (rec.initiator, *rec.participants) if n in a.node_names]
+            assert set(present) <= set(epi.nodes), (epi.number, tid)
+            added += sum(1 for n in present if n not in str(epi.title))
+            kinds = {b.pair.kind for b in beats_of(a, epi) if isinstance(b, MessageBeat)}
+            if len(present) > 1:
+                assert {"twopc_prepare", "twopc_reply"} <= kinds, (epi.number, tid)
+    assert added >= 1  # a node the episode's title does not name got its lifeline

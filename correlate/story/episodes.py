@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from correlate.i18n import N_, UNNAMED_PEER, Msg
@@ -148,10 +148,27 @@ def build(cluster: Cluster, clock: Clock) -> list[Episode]:
     episodes.extend(_disconnects(cluster, clock, order, idx))
     episodes = _absorb(episodes)
     _extend_driver_starts(episodes)
+    episodes = [_with_twopc_nodes(cluster, e, order) for e in episodes]
     episodes.sort(key=lambda e: (e.start_ns, e.kind, [order.get(n, 0) for n in e.nodes]))
     for i, e in enumerate(episodes, 1):
         e.number = i
     return episodes
+
+
+def _with_twopc_nodes(cluster: Cluster, e: Episode, order: dict[str, int]) -> Episode:
+    """Every message of an episode's 2PCs is drawn, so every present node of them (its
+    initiator and participants) is one of the episode's nodes: a connect of one node
+    whose 2PC another node started has that node's lifeline too. The title keeps the
+    nodes the episode is about."""
+    nodes = list(e.nodes)
+    for tid in e.detail.get("twopc") or []:
+        rec = cluster.record(tid, e.resource)
+        if rec is None:
+            continue
+        nodes += [n for n in (rec.initiator, *rec.participants) if n in order and n not in nodes]
+    if len(nodes) == len(e.nodes):
+        return e
+    return replace(e, nodes=sorted(nodes, key=order.__getitem__))
 
 
 def _admin(lm: Landmark, node: str, start: int, end: int) -> Episode:
