@@ -8,9 +8,11 @@ one command that never finished.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import re
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -402,6 +404,34 @@ def test_graphs_through_a_few_dot_processes_give_the_bytes_of_one_dot_each(captu
     assert sequence.dot_all(sources, 3) == alone
     with pytest.raises(graphviz.CalledProcessError):
         sequence.dot_all([sources[1], "digraph { a -> }", sources[2]], 1)
+
+
+def test_a_write_that_fails_stops_the_dot_processes_without_hanging(capture, tmp_path):
+    """A full disk while the SVGs come back: the error reaches the caller, and dot (whose
+    output is still read, and dropped) never waits on a pipe nobody reads."""
+    a, _ = run(capture, tmp_path / "out", mode="none")
+    sel = select.select(a.episodes, a.findings, a.clock, "all")
+    sources = [g.source for _, g in itertools.islice(sequence.graphs(a, a.episodes, sel), 80)]
+    assert sum(map(len, sources)) > 1 << 17  # more than two pipes hold
+
+    def full(name: str, svg: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    result: dict[str, BaseException] = {}
+
+    def go() -> None:
+        try:
+            with sequence.DotPool(1, full) as pool:
+                for i, source in enumerate(sources):
+                    pool.send(str(i), source)
+        except OSError as exc:
+            result["error"] = exc
+
+    worker = threading.Thread(target=go, daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the dot pipeline hangs after a failed write"
+    assert result["error"].errno == errno.ENOSPC
 
 
 def test_overview_groups_a_large_capture(capture, tmp_path):

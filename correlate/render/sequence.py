@@ -1100,9 +1100,16 @@ class _DotProcess:
                     start = 0
                     with self.lock:
                         name, _source = self.pending.popleft()
-                    self.done(name, _alone(svg))
-        except BaseException as exc:  # handed to the main thread by close()
-            self.failed = exc
+                    if self.failed is None:
+                        try:
+                            self.done(name, _alone(svg))
+                        except BaseException as exc:  # handed to the main thread by close()
+                            self.failed = exc
+                    # after a failure (a full disk) the rest is read and dropped: a dot
+                    # whose output is not read stops reading its input, and this process
+                    # would wait on it for ever
+        except BaseException as exc:
+            self.failed = self.failed or exc
 
     def _read_errors(self) -> None:
         self.errors = self.proc.stderr.read()  # type: ignore[union-attr]
