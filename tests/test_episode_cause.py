@@ -85,16 +85,16 @@ def test_simulated_drbd_disconnect_begins_with_its_2pc(tmp_path):
     "capture", ["pastebin-2016-02-26-drbd9-5node", "linstor-server-268-hf-kubevirt-3node"]
 )
 def test_every_present_node_of_an_episodes_2pcs_has_a_lifeline(tmp_path, capture):
-    """Both captures hold a connect of one node whose 2PC involves another present node
-    (drbd9-01, hf-kubevirt-01) that the connection does not name: every present node of
-    an episode's 2PCs is one of its nodes, so the 2PC's messages to it are drawn."""
+    """Both captures hold a connect of one node whose 2PC another node logged too
+    (drbd9-01, hf-kubevirt-01) that the connection does not name: every node with its own
+    side of an episode's 2PCs is one of its nodes, so the 2PC's messages are drawn."""
     logs = sorted((REAL / capture).glob("*.log"))
     a = analyse([str(p) for p in logs], Options(out=tmp_path, diagrams="none"), Notices())
     added = 0
     for epi in a.episodes:
         for tid in epi.detail.get("twopc") or []:
             rec = a.cluster.record(tid, epi.resource)
-            present = [n for n in (rec.initiator, *rec.participants) if n in a.node_names]
+            present = list(dict.fromkeys(x.node for x in rec.sides))  # their own sides
             assert set(present) <= set(epi.nodes), (epi.number, tid)
             added += sum(1 for n in present if n not in str(epi.title))
             kinds = {b.pair.kind for b in beats_of(a, epi) if isinstance(b, MessageBeat)}

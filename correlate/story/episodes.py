@@ -156,16 +156,17 @@ def build(cluster: Cluster, clock: Clock) -> list[Episode]:
 
 
 def _with_twopc_nodes(cluster: Cluster, e: Episode, order: dict[str, int]) -> Episode:
-    """Every message of an episode's 2PCs is drawn, so every present node of them (its
-    initiator and participants) is one of the episode's nodes: a connect of one node
-    whose 2PC another node started has that node's lifeline too. The title keeps the
-    nodes the episode is about."""
+    """Every message of an episode's 2PCs is drawn, so every node whose own log holds a
+    side of them is one of the episode's nodes: a connect of one node whose 2PC another
+    node started has that node's lifeline too. A node another node's lines merely name
+    (a participant of another cluster with the same name) is not: only its own side of
+    the same tid proves it took part. The title keeps the nodes the episode is about."""
     nodes = list(e.nodes)
     for tid in e.detail.get("twopc") or []:
         rec = cluster.record(tid, e.resource)
         if rec is None:
             continue
-        nodes += [n for n in (rec.initiator, *rec.participants) if n in order and n not in nodes]
+        nodes += [n for n in dict.fromkeys(x.node for x in rec.sides) if n not in nodes]
     if len(nodes) == len(e.nodes):
         return e
     return replace(e, nodes=sorted(nodes, key=order.__getitem__))
