@@ -13,7 +13,7 @@ import polars as pl
 
 from correlate.analysis import Analysis, Bundle
 from correlate.cluster import admin as admin_tie
-from correlate.cluster import align, evidence, protocol, timeline
+from correlate.cluster import align, evidence, protocol, ra_commands, timeline
 from correlate.cluster import context as context_tie
 from correlate.errors import InputError, Notices, OutputError, UsageError
 from correlate.events import extract as events
@@ -97,8 +97,12 @@ def analyse(
     frames: list[pl.DataFrame] = []
     node_events: list[NodeEvents] = []
     reads: list[NodeRead] = []
+    agent_commands: list[admin_tie.AdminCommand] = []
     for p in parsed:
         frame, ev = events.extract(p)
+        # Pacemaker's DRBD agent logs the drbdadm commands it ran (cluster.ra_commands).
+        frame, found_commands = ra_commands.find(p.name, frame)
+        agent_commands.extend(found_commands)
         frames.append(frame)
         node_events.append(ev)
         reads.append(p.read())
@@ -177,7 +181,8 @@ def analyse(
         end_state=states,
         conformance=deviations,
         diagnosis=story_told,
-        admin_commands=commands,
+        admin_commands=commands
+        + [replace(c, time_ns=alignment.clock.at(c.ref)) for c in agent_commands],
         admin_clocks=admin_clocks,
         context_clocks=context_clocks,
         config=config,

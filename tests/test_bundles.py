@@ -538,3 +538,33 @@ def test_an_empty_log_in_a_bundle_stops_nothing(tmp_path: Path):
     run = analyse([str(top)], Options(), notices)
     assert [n.name for n in run.nodes] == ["node1"]
     assert any("messages.1: empty file" in n.text() for n in notices.items)
+
+
+# As LINBIT's OCF agent (drbd-utils scripts/drbd.ocf, do_cmd) logs a command it ran, in a
+# crm_report's journal: both lines once the command returned.
+AGENT = (
+    "Mar  3 15:04:04 node1 drbd(p_drbd_r0)[4711]: INFO: my_ssd_res: Called drbdadm -c "
+    "/etc/drbd.conf secondary my_ssd_res\n"
+    "Mar  3 15:04:04 node1 drbd(p_drbd_r0)[4711]: INFO: my_ssd_res: Exit code 0\n"
+    "Mar  3 15:04:04 node1 drbd(p_drbd_r0)[4711]: INFO: my_ssd_res: Command output: \n"
+)
+
+
+def test_the_commands_pacemakers_drbd_agent_ran_are_admin_commands(tmp_path: Path):
+    log = _kernel_log("node1.log")
+    top = crm_report(tmp_path, {"node1": {"journal.log": AGENT.encode() + log}})
+    run = analyse([str(top)], Options(), Notices())
+    (c,) = run.admin_commands
+    assert (c.node, c.program, c.subcommand, c.rv) == ("node1", "drbdadm", "secondary", 0)
+    assert c.command == "drbdadm -c /etc/drbd.conf secondary my_ssd_res"
+    assert c.caller[0][0] == "drbd(p_drbd_r0)" and c.caller[1][0] == "Pacemaker"
+    assert c.caused_tids == [] and c.caused_rows == []  # logged after it returned: no window
+    assert c.local_ns == c.time_ns  # one node: its own clock is the reference
+    tl = run.timeline
+    events = tl.filter(pl.col("program").cast(pl.String) == "drbd(p_drbd_r0)")["event"]
+    assert events.cast(pl.String).to_list() == ["admin_command", "admin_done", ""]
+    # the local time is the stamp's, in ns
+    assert str(
+        tl.filter(pl.col("event").cast(pl.String) == "admin_command")["local_time"][0]
+    ).endswith("15:04:04")
+    assert c.local_ns % 10**9 == 0 and c.local_ns > 10**18

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from correlate.story import diagnosis as dx
@@ -246,3 +247,22 @@ def test_a_role_change_conforms_with_its_2pc_and_the_peers_view(tmp_path):
 def test_a_role_change_without_its_2pc_or_the_peers_view_is_named(tmp_path, node, pattern, want):
     a = run(tmp_path, promote_while_connected, edit=drop(node, pattern))
     assert want in role_steps(a)
+
+
+def test_prefix_states_keep_their_lines_time():
+    """WDRBD's excerpt has no state-change line: its end state comes from the prefixes'
+    r(...)/ds(...), each tied to its line with that line's own time (in ns)."""
+    from correlate.errors import Notices
+    from correlate.pipeline import Options, analyse
+
+    log = ROOT / "tests" / "data" / "real" / "wdrbd10-attach-ioerror" / "wdrbd.log"
+    a = analyse([str(log)], Options(diagrams="none"), Notices())
+    (ev,) = a.events
+    assert {(p.what, p.new) for p in ev.prefix_states} == {
+        ("role", "Secondary"),
+        ("disk", "Attaching"),
+    }
+    ns = a.timeline["local_time"].cast(pl.Datetime("ns")).cast(pl.Int64).to_list()
+    times = dict(zip(a.timeline["row"].to_list(), ns, strict=True))
+    for p in ev.prefix_states:
+        assert p.ref.local_ns == times[p.ref.row]

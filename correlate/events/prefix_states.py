@@ -32,7 +32,6 @@ COPIED = (
     "file",
     "line",
     "seq",
-    "local_time",
     "message",
     "time_res_ns",
     "volume",
@@ -55,6 +54,7 @@ def prefix_states(node: str, frame: pl.DataFrame) -> list[StateChange]:
     pairs = (
         part.select(
             *COPIED,
+            pl.col("local_time").cast(pl.Datetime("ns")).cast(pl.Int64).alias("local_ns"),
             pl.col("object").cast(pl.String),
             pl.col("resource").cast(pl.String),
             pl.col("object_state").cast(pl.String).str.extract_all(r"[a-z]+\([^)]*\)").alias("_p"),
@@ -74,8 +74,7 @@ def prefix_states(node: str, frame: pl.DataFrame) -> list[StateChange]:
     )
     out = []
     for r in changes.iter_rows(named=True):
-        local = r["local_time"]
-        local_ns = None if local is None else int(pl.Series([local]).cast(pl.Int64)[0])
+        local_ns = r["local_ns"]
         ref = Ref(
             node,
             r["row"],
