@@ -25,6 +25,7 @@ from correlate.read import config as config_read
 from correlate.read import kernel as kernparse
 from correlate.read import manifest as manifest_read
 from correlate.read import status as status_read
+from correlate.read import zone as zone_read
 from correlate.read.bsr import NodeParse, NodeRead, parse_node
 from correlate.render import bundle, pdf, report, sequence
 from correlate.render import json as summary
@@ -304,6 +305,7 @@ def read_side(
             {"file": f.display, "role": f.role, "read": f.read, "why": f.why} for f in src.inventory
         ],
     }
+    facts["zone"] = zone_read.stated(src.host_info)
     collector = [
         g
         for f in src.manifest

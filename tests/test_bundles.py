@@ -568,3 +568,25 @@ def test_the_commands_pacemakers_drbd_agent_ran_are_admin_commands(tmp_path: Pat
         tl.filter(pl.col("event").cast(pl.String) == "admin_command")["local_time"][0]
     ).endswith("15:04:04")
     assert c.local_ns % 10**9 == 0 and c.local_ns > 10**18
+
+
+def test_the_zone_a_bundle_states_is_reported(tmp_path: Path):
+    """sos's timedatectl and Windows' systeminfo (Korean, cp949) say the host's zone; it is
+    reported beside the bundle's files (the clocks are tied by evidence, not by it)."""
+    sos = sosreport(tmp_path, "node1", {
+        "var/log/messages": _kernel_log("node1.log"),
+        "sos_commands/systemd/timedatectl": "      Local time: Tue 2024-03-05 14:02:11 CET\n"
+        "       Time zone: Europe/Berlin (CET, +0100)\n",
+    })  # fmt: skip
+    info = "표준 시간대:               (UTC+09:00) 서울\r\n".encode("cp949")
+    win = bsr_windows(tmp_path, "H1", {"bsr.log": (SAMPLES / "node1" / "bsr.log").read_bytes()},
+                      system={"systeminfo.txt": info})  # fmt: skip
+    h0 = bsr_linux(tmp_path, "h0", {"bsr.log": (SAMPLES / "node0" / "bsr.log").read_bytes()})
+    run = analyse([str(sos)], Options(), Notices())
+    assert run.bundles["node1"]["zone"]["offset"] == "+01:00"
+    assert run.bundles["node1"]["zone"]["name"] == "Europe/Berlin (CET)"
+    pair = analyse([str(h0), str(win)], Options(), Notices())
+    assert pair.bundles["H1"]["zone"] == {
+        "offset": "+09:00", "name": "서울", "from": str(win / "System" / "systeminfo.txt")
+    }  # fmt: skip
+    assert pair.bundles["h0"]["zone"] is None  # bsrsupport collects nothing that says it

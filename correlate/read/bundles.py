@@ -25,7 +25,8 @@ files out in ways this module knows (read from their sources, not guessed):
 :func:`classify` takes the bundle's file paths (relative, ``/``-separated) and returns one
 :class:`HostFiles` per host: each file's role (``driver`` BSR's own log, ``kernel`` a DRBD
 node's kernel log, ``admin`` a CLI log, ``config``, ``status``, ``system`` a BSR node's
-host log, ``manifest`` a collector's record of what it ran, ``other``). A node's kernel lines are in
+host log, ``manifest`` a collector's record of what it ran, ``host_info`` what states the
+host's time zone, ``other``). A node's kernel lines are in
 several of a sosreport's files at once (``messages``, ``journalctl``, ``dmesg``): the run
 reads one family, the richest in wall-clock stamps, and says which it left and why.
 """
@@ -142,6 +143,8 @@ def _bsr_role(rel: tuple[str, ...]) -> str:
             return "config"
         return "status" if _STATUS.match(name) else "other"
     log_like = any(f.match(name) for _, f in _KERNEL_FAMILIES) or name.endswith((".log", ".csv"))
+    if top == "System" and rel == ("System", "systeminfo.txt"):
+        return "host_info"  # Windows' systeminfo: the host's time zone
     if top == "System" and len(rel) == 2 and log_like:
         return "system"
     return "other"
@@ -201,6 +204,8 @@ def _other_roots(root: str, roots: list[str]) -> list[tuple[str, ...]]:
 
 def _sos_role(rel: tuple[str, ...]) -> str:
     name = rel[-1]
+    if rel in (("sos_commands", "systemd", "timedatectl"), ("sos_commands", "date", "date")):
+        return "host_info"  # the host's time zone
     if rel[:2] == ("var", "log") and len(rel) == 3 and _SYSLOG.match(name):
         return "kernel"
     if rel[:2] == ("sos_commands", "logs") and name.startswith("journalctl_--no-pager"):
@@ -317,7 +322,8 @@ def _pick_kernelfamily(h: HostFiles) -> None:
 
 
 _SMALL = re.compile(
-    r"^(?:hostname|hostname_-f|date|timedatectl.*|localtime|timezone|manifest\.json)$"
+    r"^(?:hostname|hostname_-f|date|timedatectl.*|localtime|timezone|manifest\.json"
+    r"|systeminfo\.txt)$"
 )
 
 

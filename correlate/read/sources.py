@@ -114,6 +114,7 @@ class NodeSource:
     context: list[LogFile] = field(default_factory=list)  # the host's own logs (System/)
     gaps: list[dict[str, str]] = field(default_factory=list)  # holes its files show
     manifest: list[LogFile] = field(default_factory=list)  # sos_reports/manifest.json
+    host_info: list[LogFile] = field(default_factory=list)  # timedatectl, systeminfo.txt
     inventory: list[BundleFile] = field(default_factory=list)
 
 
@@ -619,6 +620,7 @@ _ROLE_LISTS = {
     "admin": "admin",
     "config": "config",
     "status": "status",
+    "host_info": "host_info",
 }
 
 
