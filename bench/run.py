@@ -70,19 +70,25 @@ def timed_bsrcorr(data: Path, out: Path, extra: tuple[str, ...] = ()) -> dict:
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT), "LC_ALL": "C.UTF-8"},
     )
-    stdout, stderr = b"", b""
+    got: dict[str, bytes] = {}
 
     # wait4 reports this child's own rusage (its max RSS), unlike RUSAGE_CHILDREN, which
-    # would mix in the shell tools run before it.
-    def drain() -> None:
-        nonlocal stdout, stderr
-        stdout, stderr = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    # would mix in the shell tools run before it. Each pipe has its own reader: one read
+    # after the other blocks the run once the second pipe's buffer is full.
+    def drain(name: str, pipe) -> None:
+        got[name] = pipe.read()
 
-    reader = threading.Thread(target=drain)
-    reader.start()
+    readers = [
+        threading.Thread(target=drain, args=("out", proc.stdout)),
+        threading.Thread(target=drain, args=("err", proc.stderr)),
+    ]
+    for r in readers:
+        r.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    reader.join()
+    for r in readers:
+        r.join()
+    stderr = got.get("err", b"")
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = stderr.decode(errors="replace").splitlines()
     return {

@@ -527,6 +527,12 @@ def test_a_hole_in_a_numbered_rotated_set_is_said(tmp_path: Path):
     from correlate.read.sources import rotation_holes
 
     assert rotation_holes(["messages", "messages-20240301", "messages-20240315.gz"]) == []
+    # BSR's own rotated names end in milliseconds, no rotation number
+    assert rotation_holes(["d/bsr.log", "d/bsr.log_2020-10-26T122945.123",
+                           "d/bsr.log_2020-10-26T132945.456"]) == []  # fmt: skip
+    assert rotation_holes(["kern.log", "kern.log.2.gz"]) == [
+        {"what": "rotation hole", "family": "kern.log", "file": "kern.log.1"}
+    ]
 
 
 def test_an_empty_log_in_a_bundle_stops_nothing(tmp_path: Path):

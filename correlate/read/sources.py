@@ -189,7 +189,9 @@ def resolve(
     return nodes
 
 
-_NUMBERED = re.compile(r"^(?P<base>.+?)\.(?P<n>[0-9]+)(?:\.gz)?$")
+# logrotate's numbered names: a log's own name (no digits: BSR's rotated
+# bsr.log_2020-10-26T122945.123 ends in milliseconds, not a rotation number), then .N.
+_NUMBERED = re.compile(r"^(?P<base>[A-Za-z_.-]*[A-Za-z])\.(?P<n>[0-9]+)(?:\.gz)?$")
 
 
 def rotation_holes(displays: list[str]) -> list[dict[str, str]]:
