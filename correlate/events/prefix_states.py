@@ -44,11 +44,25 @@ def prefix_states(node: str, frame: pl.DataFrame) -> list[StateChange]:
     """The node's prefix states where they change, in row order (the module's rule)."""
     if "object_state" not in frame.columns or frame.height == 0:
         return []
+    # Only the rows where an object's whole prefix text changes can change one of its
+    # states: found on the categorical codes, so the text is cut on those few rows only
+    # (a BSR Windows log writes a prefix on nearly every one of its millions of lines).
+    obj = ["object", "resource", "volume", "minor", "peer_id"]
+    code = pl.col("object_state").to_physical()
     part = frame.filter(
-        pl.col("object_state").is_not_null()
-        & pl.col("object").cast(pl.String).is_in(OBJECTS)
-        & pl.col("object_state").cast(pl.String).str.contains(r"\(")
+        pl.col("object_state").is_not_null() & pl.col("object").cast(pl.String).is_in(OBJECTS)
     )
+    part = part.filter(
+        (
+            code
+            != code.shift(1).over(
+                [
+                    pl.col(c).to_physical() if part.schema[c] == pl.Categorical else pl.col(c)
+                    for c in obj
+                ]
+            )
+        ).fill_null(True)
+    ).filter(pl.col("object_state").cast(pl.String).str.contains(r"\("))
     if part.height == 0:
         return []
     pairs = (
