@@ -45,11 +45,20 @@ CONTEXT = (
     "time_res_ns",
     "minor",
 )
-_WORKER_ID = re.compile(r"^Starting worker thread \(node-id ([0-9]+)\)")
 _PEER_THREAD_ID = re.compile(
     r"^Starting (?:sender|receiver|ack_receiver) thread \(peer-node-id ([0-9]+)\)"
 )
-_LOCAL_ID = re.compile(r"local node id\((\d+)\)")
+# A node's own id per resource where no prepare of its own gives it: the first of these
+# line kinds that gives any (pattern, the object its line must be, the words said).
+_OWN_ID_LINES = (
+    # "... because it is a local node id(N)" on a device line names the resource too
+    (r"because it is a local node id\((\d+)\)", None, "VOLUME:98 local node id"),
+    # DRBD 9.2 names the resource's own id when its worker starts
+    (r"^Starting worker thread \(node-id ([0-9]+)\)", "resource",
+     "DRBD 9.2's 'Starting worker thread (node-id N)'"),
+    # the attach reads the node's own id from its meta data
+    (r"^my node_id: (\d+)$", None, "the attach's 'my node_id'"),
+)  # fmt: skip
 
 
 def extract(node: NodeParse) -> tuple[pl.DataFrame, NodeEvents]:
@@ -216,6 +225,21 @@ def _walk(
 # -- identity -------------------------------------------------------------------------
 
 
+def _own_ids(frame: pl.DataFrame, pattern: str, obj: str | None) -> dict[str, int]:
+    """resource -> the id the resource's first line matching ``pattern`` gives."""
+    rows = frame if obj is None else frame.filter(pl.col("object").cast(pl.String) == obj)
+    found = (
+        rows.select(
+            pl.col("resource").cast(pl.String),
+            pl.col("message").str.extract(pattern, 1).cast(pl.Int64).alias("id"),
+        )
+        .filter(pl.col("resource").is_not_null() & pl.col("id").is_not_null())
+        .group_by("resource", maintain_order=True)
+        .first()
+    )
+    return dict(found.iter_rows())
+
+
 def _identity(
     name: str,
     matched: list[dict[str, Any]],
@@ -262,37 +286,11 @@ def _identity(
         if own is not None and m["resource"] is not None:
             ident.node_ids.setdefault(m["resource"], own)
     source = "TWOPC:34 initiator"
-    if not ident.node_ids:
-        # "... because it is a local node id(N)" on a device line names the resource too.
-        local = frame.filter(
-            pl.col("message").str.contains(r"because it is a local node id\(\d+\)")
-        ).select("resource", "message")
-        for resource, message in local.unique("resource", keep="first").iter_rows():
-            found = _LOCAL_ID.search(message)
-            if found and resource is not None:
-                ident.node_ids[resource] = int(found.group(1))
-        source = "VOLUME:98 local node id"
-    if not ident.node_ids:
-        # DRBD 9.2 names the resource's own id when its worker starts: "Starting worker
-        # thread (node-id N)" on the resource's line.
-        worker = frame.filter(
-            (pl.col("object").cast(pl.String) == "resource")
-            & pl.col("message").str.contains(_WORKER_ID.pattern)
-        ).select("resource", "message")
-        for resource, message in worker.unique("resource", keep="first").iter_rows():
-            found = _WORKER_ID.search(message)
-            if found and resource is not None:
-                ident.node_ids[resource] = int(found.group(1))
-        source = "DRBD 9.2's 'Starting worker thread (node-id N)'"
-    if not ident.node_ids:
-        # The attach reads the node's own id from its meta data: "my node_id: N".
-        mine = frame.filter(pl.col("message").str.contains(r"^my node_id: \d+$")).select(
-            "resource", "message"
-        )
-        for resource, message in mine.unique("resource", keep="first").iter_rows():
-            if resource is not None:
-                ident.node_ids[resource] = int(message.rsplit(" ", 1)[1])
-        source = "the attach's 'my node_id'"
+    for pattern, obj, words in _OWN_ID_LINES:
+        if ident.node_ids:
+            break
+        ident.node_ids = _own_ids(frame, pattern, obj)
+        source = words
     if ident.node_ids:
         ident.node_id = Counter(ident.node_ids.values()).most_common(1)[0][0]
         ident.node_id_from = source
