@@ -167,10 +167,9 @@ def _parents(commands: list[AdminCommand]) -> None:
 
 
 def _shift(commands: list[AdminCommand], receipts: list[NetlinkCommand]) -> tuple[int | None, int]:
-    by_name: dict[str, np.ndarray] = {}
+    by_name: dict[str, list[int]] = {}
     for r in receipts:
-        by_name.setdefault(r.command, [])  # type: ignore[arg-type]
-        by_name[r.command].append(r.received.local_ns)  # type: ignore[union-attr]
+        by_name.setdefault(r.command, []).append(r.received.local_ns or 0)
     arrays = {k: np.asarray(v, dtype=np.int64) for k, v in by_name.items()}
     votes: dict[int, int] = {}
     for c in commands:
@@ -212,11 +211,6 @@ def _receipts(commands: list[AdminCommand], receipts: list[NetlinkCommand], shif
 
 
 def _effects(commands: list[AdminCommand], events: NodeEvents, twopc: list[TwopcRecord]) -> None:
-    windows = [
-        (c.netlink.received.local_ns, c.netlink.done.local_ns, c.netlink)
-        for c in commands
-        if c.netlink is not None and c.netlink.done is not None
-    ]
     others = [(r.received.local_ns, r.done.local_ns if r.done else None, r) for r in events.netlink]
     for c in commands:
         r = c.netlink
@@ -247,7 +241,6 @@ def _effects(commands: list[AdminCommand], events: NodeEvents, twopc: list[Twopc
             for s in events.state_changes
             if not s.failed and s.ref.local_ns is not None and lo <= s.ref.local_ns <= hi
         ]
-    del windows
     for c in commands:
         if c.parent is not None:
             p = commands[c.parent]
