@@ -325,6 +325,16 @@ def test_mutated_files_of_one_node(a, b):
 
 
 @FUZZ
+@given(st.binary(max_size=4000))
+def test_control_bytes_counts_what_binary_detection_means(raw):
+    # The head test that tells binary data from a log: every byte below 32 except tab,
+    # LF, VT, FF and CR.
+    from correlate.read.sources import control_bytes
+
+    assert control_bytes(raw) == sum(b < 9 or 13 < b < 32 for b in raw)
+
+
+@FUZZ
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes_are_rows_or_a_clean_input_error(raw):
     try:

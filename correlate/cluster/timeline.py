@@ -97,7 +97,10 @@ def merge(
         pieces = [f.get_column(name) for f in parts]
         if name in CATEGORICAL:
             pieces = [p.cast(pl.Categorical) for p in pieces]
-        column = pl.concat(pieces).gather(order)
+        # One chunk before the gather: a gather over a column of many chunks looks every
+        # index up chunk by chunk (the message column of two nodes' frames read back in
+        # 44 chunks: 1.39 s, against 0.30 s for rechunk and gather).
+        column = pl.concat(pieces, rechunk=True).gather(order)
         columns.append(column)
         parts = [f.drop(name) for f in parts]
     return pl.DataFrame(columns)

@@ -80,7 +80,14 @@ import polars as pl
 from correlate.errors import InputError, Notices
 from correlate.i18n import Msg
 from correlate.read.prefixes import match_object, prefix_patterns
-from correlate.read.sources import LogFile, NodeSource, polars_source, read_bytes, starts_compressed
+from correlate.read.sources import (
+    LogFile,
+    NodeSource,
+    control_bytes,
+    polars_source,
+    read_bytes,
+    starts_compressed,
+)
 from correlate.schema import ENTRY_COLUMNS
 
 DATE = r"[0-9][0-9]/[0-9][0-9]/[0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]{7}"
@@ -1256,7 +1263,7 @@ def _not_bsr_message(source: NodeSource, facts: list[FileFacts]) -> Msg:
     log = source.files[0]
     head = log.head(4096)
     shown = ", ".join(f.display for f in facts)
-    if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 10:
+    if b"\x00" in head or control_bytes(head) > len(head) // 10:
         return Msg("{name}: {shown}: binary data, not a BSR log", name=source.name, shown=shown)
     first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip()
     first = "".join(ch if ch.isprintable() else "?" for ch in first)[:80]

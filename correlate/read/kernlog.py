@@ -113,7 +113,7 @@ from correlate.read.kernclock import (
     windrbd_days,
 )
 from correlate.read.prefixes import i32, match_object, prefix_patterns
-from correlate.read.sources import LogFile
+from correlate.read.sources import LogFile, control_bytes
 
 # printk's longest line: a kernel message this long may have been cut.
 PRINTK_LINE_LIMIT = 1024
@@ -288,7 +288,7 @@ def sniff(head: bytes) -> bool:
     module reads) rather than BSR's own format, binary data or nothing?"""
     if not head.strip() or b"\x00" in head:
         return False
-    controls = sum(b < 9 or 13 < b < 32 for b in head)
+    controls = control_bytes(head)
     if controls > len(head) // 10:
         return False
     text = head.decode("utf-8", errors="replace")

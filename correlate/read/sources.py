@@ -137,6 +137,17 @@ class _Budget:
             )
 
 
+# Control bytes other than tab, line feed, vertical tab, form feed and carriage return:
+# many of them in a file's head mean binary data, not a log.
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
+
+
+def control_bytes(head: bytes) -> int:
+    """How many control bytes ``head`` holds, counted in C by ``bytes.translate`` (a
+    Python loop over a 64 KiB head took 6 ms a file, 0.2 s on the bench's 32 files)."""
+    return len(head) - len(head.translate(None, _CONTROL_BYTES))
+
+
 def split_spec(spec: str) -> tuple[str | None, str]:
     """``NAME=SRC`` -> (NAME, SRC); a bare path that exists wins over a NAME= reading."""
     if "=" in spec and not os.path.lexists(spec):
