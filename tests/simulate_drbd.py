@@ -106,10 +106,23 @@ STYLES: dict[str, Style] = {
         Style("talos", "talos+rfc3339", 1, mono=False, utc=True, receipt=False),
         Style("dmesg-iso", "dmesg-iso", US, mono=False, receipt=False),
         Style("journal-short-full", "journal-short-full", NS, mono=False),
+        # journalctl -o with-unit: short-full with the unit's name in a daemon's tag.
+        Style("journal-with-unit", "journal-with-unit", NS, mono=False),
+        # dmesg -H / --reltime: the wall minute where it changes, else the delta from the
+        # record before (the uptime's µs); the line's time is open by up to a minute.
+        Style("dmesg-reltime", "dmesg-reltime", 60 * NS, mono=False, receipt=False),
     )
 }
 # Formats of the kernel's lines alone: no user-space program writes there.
-KERNEL_ONLY = {"dmesg", "dmesg-T", "windrbd", "none", "talos+rfc3339", "dmesg-iso"}
+KERNEL_ONLY = {
+    "dmesg",
+    "dmesg-T",
+    "dmesg-reltime",
+    "windrbd",
+    "none",
+    "talos+rfc3339",
+    "dmesg-iso",
+}
 
 
 def style_of(style: Style | str) -> Style:
@@ -710,13 +723,35 @@ class DrbdRender:
             out.append(Out(None, f"-- Journal begins at {first}, ends at {last}. --", None))
         boot = order[0].boot if order else 0
         serial = 0
+        # dmesg --reltime writes each record's stamp against the one before it.
+        last: tuple[int, str, int] | None = None  # boot, minute, uptime of the last record
         for k in order:
             if journal and k.boot != boot:
                 out.append(Out(None, f"-- Boot {boot_ids[k.boot]} --", None))
             boot = k.boot
             serial = 1 if (k.key == "driver" and k.body.startswith("initialized")) else serial + 1
-            out.append(Out(node, self._line(node, st, k, serial, boot_ids), k.true_ns, k))
+            if st.format == "dmesg-reltime":
+                text, last = self._reltime_line(node, k, last)
+            else:
+                text = self._line(node, st, k, serial, boot_ids)
+            out.append(Out(node, text, k.true_ns, k))
         return out
+
+    def _reltime_line(
+        self, node: str, k: KLine, last: tuple[int, str, int] | None
+    ) -> tuple[str, tuple[int, str, int]]:
+        """util-linux's ``dmesg --reltime``: ``[Mar 3 15:04]`` (``%b%e %H:%M``) when the
+        record's wall minute (boot time plus uptime) is not the last record's, else
+        ``[  +0.000590]``, the uptime since the last record."""
+        mono = self.mono_ns(node, k.true_ns)
+        t = _naive(self._dmesg_bases[node][k.boot] + mono)
+        minute = f"{t:%b}{t.day:2d} {t:%H:%M}"
+        msg = self.text(k)
+        if last is None or last[0] != k.boot or last[1] != minute:
+            return f"[{minute}] {msg}", (k.boot, minute, mono)
+        delta_us = (mono - last[2]) // US
+        rel = f"+{delta_us // 1_000_000}.{delta_us % 1_000_000:06d}"
+        return f"[{rel:>10}] {msg}", (k.boot, minute, mono)
 
     def _jtime(self, node: str, true_ns: int) -> str:
         wall = _naive(self.wall_ns(node, true_ns) - self.kernels[node].zone_s * NS)
@@ -781,8 +816,10 @@ class DrbdRender:
             return f"{host}: kern: info: [{u:%Y-%m-%dT%H:%M:%S}.{utc % NS:09d}Z]: {msg}"
         if st.format == "dmesg-iso":
             return f"{t:%Y-%m-%dT%H:%M:%S},{t.microsecond:06d}{_zone(zone_s, True)} {msg}"
-        if st.format == "journal-short-full":
+        if st.format in ("journal-short-full", "journal-with-unit"):
             zone = self.kernels[node].zone_name
+            if st.format == "journal-with-unit" and not k.kernel:
+                prog = _unit(prog)
             return f"{t:%a %Y-%m-%d %H:%M:%S} {zone} {host} {prog}: {msg}"
         if st.format == "grep+syslog":
             when = f"{t:%b} {t.day:2d} {t:%H:%M:%S}"
@@ -856,6 +893,17 @@ def _comm(k: KLine) -> str:
     """The Windows thread's name WinDRBD writes: DRBD's receiver or worker thread."""
     kind, res, _ = k.obj or ("none", "r0", None)
     return f"drbd_{'r' if kind in ('connection', 'peer_device') else 'w'}_{res}"
+
+
+def _unit(program: str) -> str:
+    """journalctl -o with-unit's tag for a daemon's line: its unit, with the pid
+    (``systemd[1]`` -> ``init.scope[1]``, ``Satellite[2187]`` ->
+    ``linstor-satellite.service[2187]``)."""
+    name, _, pid = program.partition("[")
+    unit = {"systemd": "init.scope", "Satellite": "linstor-satellite.service"}.get(
+        name, f"{name.lower()}.service"
+    )
+    return f"{unit}[{pid}" if pid else unit
 
 
 def _resource(obj: str) -> str:

@@ -55,7 +55,8 @@ TIMED = [s for s in STYLES if s != "none"]
 # What the stamps are: a wall stamp alone (1 s, or finer and taken on receipt), a fine
 # wall stamp the printk itself took (dmesg --time-format=iso, talosctl), a monotonic
 # stamp with a wall stamp (a boot anchor), a monotonic stamp alone.
-WALL_1S = [n for n, s in STYLES.items() if not s.mono and s.wall_res_ns == NS]
+# Wall stamps of a second or coarser (dmesg --reltime: the minute and the deltas since).
+WALL_1S = [n for n, s in STYLES.items() if not s.mono and (s.wall_res_ns or 0) >= NS]
 WALL_US = [n for n, s in STYLES.items() if not s.mono and s.wall_res_ns == 1000 and s.receipt]
 WALL_PRINTK = [
     n for n, s in STYLES.items() if not s.mono and s.wall_res_ns and s.wall_res_ns <= 1000
