@@ -111,6 +111,9 @@ STYLES: dict[str, Style] = {
         # dmesg -H / --reltime: the wall minute where it changes, else the delta from the
         # record before (the uptime's µs); the line's time is open by up to a minute.
         Style("dmesg-reltime", "dmesg-reltime", 60 * NS, mono=False, receipt=False),
+        # WDRBD, BSR's predecessor on Windows: its own log, a serial, local time (ms), the
+        # function and level, Windows-style object prefixes.
+        Style("wdrbd", "wdrbd+bracket", 1_000_000, mono=False, receipt=False),
     )
 }
 # Formats of the kernel's lines alone: no user-space program writes there.
@@ -122,6 +125,7 @@ KERNEL_ONLY = {
     "none",
     "talos+rfc3339",
     "dmesg-iso",
+    "wdrbd+bracket",
 }
 
 
@@ -708,8 +712,8 @@ class DrbdRender:
         without journalctl's header, for a file of several hosts)."""
         st = style_of(style)
         lines = self.klines[node]
-        if st.format == "windrbd":
-            lines = [k for k in lines if k.drbd]  # WinDRBD's own log
+        if st.format in ("windrbd", "wdrbd+bracket"):
+            lines = [k for k in lines if k.drbd]  # WinDRBD's or WDRBD's own log
         elif st.format in KERNEL_ONLY:
             lines = [k for k in lines if k.kernel]
         key = (lambda k: k.receipt_ns) if st.receipt else (lambda k: k.true_ns)
@@ -766,7 +770,7 @@ class DrbdRender:
             stamp += f"[{k.thread:>6}]"
         at = k.receipt_ns if st.receipt else k.true_ns
         wall = self.wall_ns(node, at + round(k.stamp_delay_s * NS))
-        msg = self.text(k, windows=st.format == "windrbd")
+        msg = self.text(k, windows=st.format in ("windrbd", "wdrbd+bracket"))
         kmsg = f"{stamp} {msg}" if st.mono and k.kernel else msg
         prog = k.program
         t = _naive(wall)
@@ -803,6 +807,12 @@ class DrbdRender:
                 f"<{k.level}> {utc:%d.%m.%Y} U{utc:%H:%M:%S}.{utc.microsecond // 1000:03d} "
                 f"({mono // 100}/10000000)|{int(k.thread[1:]):08x}({_comm(k)}) "
                 f"#{serial} {k.func or 'printk'} <{k.level}>{msg}"
+            )
+        if st.format == "wdrbd+bracket":
+            word = _WDRBD_LEVELS.get(k.level, "INFO")
+            return (
+                f"{serial:08d} {t:%m/%d/%Y %H:%M:%S}.{t.microsecond // 1000:03d} "
+                f"[{k.func or 'printk'}] WDRBD_{word}<{k.level}>{msg}"
             )
         if st.format == "journal-short-monotonic":
             # journald's monotonic time: the kernel's own stamp for kernel lines.
@@ -893,6 +903,10 @@ def _comm(k: KLine) -> str:
     """The Windows thread's name WinDRBD writes: DRBD's receiver or worker thread."""
     kind, res, _ = k.obj or ("none", "r0", None)
     return f"drbd_{'r' if kind in ('connection', 'peer_device') else 'w'}_{res}"
+
+
+# WDRBD's level words (its WDRBD_INFO, WDRBD_ERRO, ... before the <n>).
+_WDRBD_LEVELS = {2: "CRIT", 3: "ERRO", 4: "WARN", 5: "NOTI", 6: "INFO", 7: "TRAC"}
 
 
 def _unit(program: str) -> str:

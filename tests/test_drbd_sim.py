@@ -62,6 +62,11 @@ WALL_PRINTK = [
     n for n, s in STYLES.items() if not s.mono and s.wall_res_ns and s.wall_res_ns <= 1000
     and not s.receipt
 ]  # fmt: skip
+# The printk's own time to the millisecond (WDRBD).
+WALL_PRINTK_MS = [
+    n for n, s in STYLES.items() if not s.mono and s.wall_res_ns and 1000 < s.wall_res_ns < NS
+    and not s.receipt
+]  # fmt: skip
 ANCHORED = [n for n, s in STYLES.items() if s.mono and s.wall_res_ns is not None]
 MONO_ONLY = [n for n, s in STYLES.items() if s.mono and s.wall_res_ns is None]
 
@@ -240,7 +245,14 @@ def test_format_hosts_and_drbd_lines_are_recognised(style, tmp_path_factory):
     ids = {ev.name: (ev.identity.node_id, ev.identity.product) for ev in a.events}
     product = "WinDRBD" if style == "windrbd" else "DRBD"
     assert ids == {REF: (0, product), PEER: (1, product)}
-    if STYLES[style].format not in ("dmesg", "dmesg-T", "windrbd", "none", "bracket"):
+    if STYLES[style].format not in (
+        "dmesg",
+        "dmesg-T",
+        "windrbd",
+        "wdrbd+bracket",
+        "none",
+        "bracket",
+    ):
         assert {ev.name: ev.identity.host for ev in a.events} == {REF: "alpha", PEER: "beta"}
 
 
@@ -302,6 +314,9 @@ def test_bounds_as_wide_as_the_stamps_make_them(style, tmp_path_factory):
     elif style in WALL_PRINTK:
         # the printk's own time, µs or finer: as monotonic stamps, the round trip (a LAN)
         assert width <= 0.002
+    elif style in WALL_PRINTK_MS:
+        # each side's stamp open by its resolution, plus the round trip
+        assert width <= 2 * STYLES[style].wall_res_ns / NS + 0.002 + 1e-9
     elif style in ANCHORED:
         # time_res_ns is how far a line may be from the truth either way: the offset
         # between two anchored clocks is known to the round trip, the wall clocks' to

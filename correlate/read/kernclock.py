@@ -389,11 +389,11 @@ def place_lines(frame: pl.DataFrame, notices: Notices, node: str, display: str) 
     both = pl.col("wall_ns").is_not_null() & pl.col("mono_ns").is_not_null()
     has_mono = pl.col("mono_ns").is_not_null()
     # The receive delay a line's wall stamp may carry: none for stamps taken where the
-    # line was written (WinDRBD's own printk; dmesg -T and talosctl dmesg compute theirs
-    # from the boot time and the kernel's own stamp).
+    # line was written (WinDRBD's and WDRBD's own logs, written by the driver; dmesg -T
+    # and talosctl dmesg compute theirs from the boot time and the kernel's own stamp).
     at_printk = pl.col("format").is_in(["windrbd", "dmesg-T", "dmesg-iso", "dmesg-reltime"])
     if "_dialect" in frame.columns:
-        at_printk = at_printk | (pl.col("_dialect") == "talos").fill_null(False)
+        at_printk = at_printk | pl.col("_dialect").is_in(["talos", "wdrbd"]).fill_null(False)
     delay = (
         pl.when(at_printk).then(pl.lit(0, pl.Int64)).otherwise(pl.lit(RECEIVE_DELAY_NS, pl.Int64))
     )
