@@ -746,7 +746,8 @@ class DrbdRender:
     ) -> tuple[str, tuple[int, str, int]]:
         """util-linux's ``dmesg --reltime``: ``[Mar 3 15:04]`` (``%b%e %H:%M``) when the
         record's wall minute (boot time plus uptime) is not the last record's, else
-        ``[  +0.000590]``, the uptime since the last record."""
+        ``[  +0.000590]`` (11 wide, as util-linux pads it), the uptime since the last
+        record."""
         mono = self.mono_ns(node, k.true_ns)
         t = _naive(self._dmesg_bases[node][k.boot] + mono)
         minute = f"{t:%b}{t.day:2d} {t:%H:%M}"
@@ -755,7 +756,7 @@ class DrbdRender:
             return f"[{minute}] {msg}", (k.boot, minute, mono)
         delta_us = (mono - last[2]) // US
         rel = f"+{delta_us // 1_000_000}.{delta_us % 1_000_000:06d}"
-        return f"[{rel:>10}] {msg}", (k.boot, minute, mono)
+        return f"[{rel:>11}] {msg}", (k.boot, minute, mono)
 
     def _jtime(self, node: str, true_ns: int) -> str:
         wall = _naive(self.wall_ns(node, true_ns) - self.kernels[node].zone_s * NS)
