@@ -128,6 +128,10 @@ KERNEL_ONLY = {
     "wdrbd+bracket",
 }
 
+# The Windows drivers' own logs (WinDRBD's, WDRBD's): DRBD's lines alone, Windows-style
+# object prefixes.
+DRIVER_OWN = {"windrbd", "wdrbd+bracket"}
+
 
 def style_of(style: Style | str) -> Style:
     return STYLES[style] if isinstance(style, str) else style
@@ -712,8 +716,8 @@ class DrbdRender:
         without journalctl's header, for a file of several hosts)."""
         st = style_of(style)
         lines = self.klines[node]
-        if st.format in ("windrbd", "wdrbd+bracket"):
-            lines = [k for k in lines if k.drbd]  # WinDRBD's or WDRBD's own log
+        if st.format in DRIVER_OWN:
+            lines = [k for k in lines if k.drbd]
         elif st.format in KERNEL_ONLY:
             lines = [k for k in lines if k.kernel]
         key = (lambda k: k.receipt_ns) if st.receipt else (lambda k: k.true_ns)
@@ -771,7 +775,7 @@ class DrbdRender:
             stamp += f"[{k.thread:>6}]"
         at = k.receipt_ns if st.receipt else k.true_ns
         wall = self.wall_ns(node, at + round(k.stamp_delay_s * NS))
-        msg = self.text(k, windows=st.format in ("windrbd", "wdrbd+bracket"))
+        msg = self.text(k, windows=st.format in DRIVER_OWN)
         kmsg = f"{stamp} {msg}" if st.mono and k.kernel else msg
         prog = k.program
         t = _naive(wall)

@@ -169,7 +169,9 @@ def _parents(commands: list[AdminCommand]) -> None:
 def _shift(commands: list[AdminCommand], receipts: list[NetlinkCommand]) -> tuple[int | None, int]:
     by_name: dict[str, list[int]] = {}
     for r in receipts:
-        by_name.setdefault(r.command, []).append(r.received.local_ns or 0)
+        # A receipt without a time of its own cannot vote on the CLI clock's shift.
+        if r.received.local_ns is not None:
+            by_name.setdefault(r.command, []).append(r.received.local_ns)
     arrays = {k: np.asarray(v, dtype=np.int64) for k, v in by_name.items()}
     votes: dict[int, int] = {}
     for c in commands:
