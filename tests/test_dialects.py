@@ -92,6 +92,39 @@ def test_unknown_prefix_never_hides_a_drbd_line() -> None:
     assert sniff(text.encode())
 
 
+def test_wrapped_lines_cut_at_their_header_read_as_the_whole_pattern_reads_them() -> None:
+    """The wrapping forms are cut at their header and the rest sliced (no capture of
+    the rest of every line): each line reads as the full pattern's capture says."""
+    import re
+
+    from correlate.read.kernlog import _DRBD_INSIDE, _GREP
+
+    # grep's name before an ISO stamp: the optional line number must not eat the year.
+    grep = "node.log:2024-03-05T14:02:11.123456+01:00 px2 kernel: drbd r0 px3: conn( A -> B )"
+    row = _rows(grep + "\n").row(0, named=True)
+    assert row["format"] == "grep+rfc3339"
+    assert row["prefix"] == "node.log"
+    assert re.match(_GREP, grep)["grest"].startswith("2024-03-05T14:02:11")
+    assert (row["resource"], row["peer_host"]) == ("r0", "px3")
+    # An unknown prefix: after a delimiter, at the very start, and with non-ASCII text
+    # before the message (where find's bytes and slice's characters differ).
+    lines = [
+        "| drbd r0 peer-b: conn( Connected -> NetworkFailure )",
+        "drbd9 drbd r0 peer-b: conn( NetworkFailure -> Connecting )",
+        "Knoten-ü7 » drbd r0 peer-b: conn( Connecting -> Connected )",
+    ]
+    rows = _rows("".join(ln + "\n" for ln in lines))
+    for ln, got in zip(lines, rows.iter_rows(named=True), strict=True):
+        expected = re.search(_DRBD_INSIDE, ln)["dmsg"]
+        assert got["message"] == expected.split(": ", 1)[1], ln
+        assert got["peer_host"] == "peer-b"
+    # A foreign weekday with an English month is still a foreign dmesg -T line.
+    de = "[Di Mar  5 05:16:06 2024] drbd pvc-1: Preparing cluster-wide state change 35\n"
+    row = _rows(de).row(0, named=True)
+    assert row["format"] == "foreign-dmesg-T+dmesg-T"
+    assert row["local_time"] == datetime(2024, 3, 5, 5, 16, 6)
+
+
 def test_a_syslog_year_never_puts_a_line_after_the_file_time(tmp_path) -> None:
     """A ``Dec 14`` line in a file last written on Dec 7 is of the year before."""
     import os

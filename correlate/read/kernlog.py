@@ -367,6 +367,81 @@ _TALOS_LEVELS = {"emerg": 0, "alert": 1, "crit": 2, "err": 3, "warning": 4, "war
 _TALOS_LEVELS |= {"notice": 5, "info": 6, "debug": 7}
 
 
+# The same forms cut to their header (``head``: what the rewrite drops or keeps before the
+# rest of the line): the regex engine then stops at the header instead of capturing the
+# rest of every line, which costs several times as much; the rest is a slice.
+_UNWRAP_HEADS = {
+    # The rest starts with a known format, as in _GREP: the engine checks its start.
+    "grep": r"^(?P<head>(?P<gname>[^\s:\[\]<{]+):(?:[0-9]+[:-])?)(?:[A-Z][a-z]{2} +[0-9]{1,2} "
+    r"[0-9]{2}:|[0-9]{4}-[0-9]{2}-[0-9]{2}T|\[|<[0-9])",
+    "talos": r"^(?P<head>(?P<thost>[^\s:]+): (?P<tfac>[a-z]+): *(?P<tlvl>[a-z]+): "
+    r"\[(?P<tstamp>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z)\]: )",
+    "wdrbd": r"^(?P<head>(?P<wser>[0-9]{8}) (?P<wmm>[0-9]{2})/(?P<wdd>[0-9]{2})/(?P<wyy>[0-9]{4}) "
+    r"(?P<wclock>[0-9:]{8}\.[0-9]{3}) \[(?P<wfunc>[^\]]*)\] WDRBD_[A-Z]+)<[0-7]>",
+    "foreign-syslog": r"^(?P<head>(?P<fmon>[^\W\d_]{3,4})\.? +)"
+    r"(?P<fst>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2}) ",
+    "foreign-dmesg-T": r"^(?P<head>\[[^\W\d_]{2,4}\.? (?P<fmon>[^\W\d_]{3,4})\.? +)"
+    r"(?P<fst>[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4})\]",
+}
+_UNWRAP_FULL = {
+    "grep": _GREP,
+    "talos": _TALOS,
+    "wdrbd": _WDRBD,
+    "foreign-syslog": _SYSLOG_FOREIGN,
+    "foreign-dmesg-T": _DMESG_T_FOREIGN,
+}
+
+
+def _rewrite(frame: pl.DataFrame, name: str) -> tuple[pl.Series, pl.Series, pl.Series | None]:
+    """One wrapping form over ``frame``'s lines: the line it holds (null where the line
+    is not in the form), the ``_prefix`` it keeps and the stamp as written (``None``
+    where the rewrite keeps the stamp)."""
+    text = pl.col("text")
+    g = frame.select(text.str.extract_groups(_UNWRAP_HEADS[name])).to_series().struct.unnest()
+    # The line after the header, a slice (null where the header does not match).
+    rest = frame.select(
+        pl.when(pl.lit(g["head"]).is_not_null()).then(
+            text.str.slice(pl.lit(g["head"]).str.len_chars())
+        )
+    ).to_series()
+    if name == "grep":
+        return rest, g["gname"], None
+    if name == "talos":
+        pri = g["tlvl"].replace_strict(_TALOS_LEVELS, default=6, return_dtype=pl.Int32)
+        parts = [pl.col("tstamp"), pl.lit(" "), pl.col("thost"), pl.lit(" kernel: <")]
+        new = g.select(pl.concat_str([*parts, pl.lit(pri), pl.lit(">"), pl.lit(rest)]))
+        return new.to_series(), g["tfac"], None
+    if name == "wdrbd":
+        date = [pl.col("wyy"), pl.lit("/"), pl.col("wmm"), pl.lit("/"), pl.col("wdd")]
+        clock = [pl.lit(" "), pl.col("wclock"), pl.lit("] kernel: "), pl.lit(rest)]
+        new = g.select(pl.concat_str([pl.lit("["), *date, *clock])).to_series()
+        stamp0 = g.select(
+            pl.concat_str([pl.col("wmm"), pl.col("wdd"), pl.col("wyy")], separator="/")
+            + " "
+            + pl.col("wclock")
+        ).to_series()
+        return new, g["wfunc"], stamp0
+    mon = (
+        g["fmon"]
+        .str.to_lowercase()
+        .replace_strict(_FOREIGN_MONTHS, default=None, return_dtype=pl.String)
+    )
+    dmesg_t = name.endswith("dmesg-T")
+    lead = "[Mon " if dmesg_t else ""
+    # An English line is left as it is (a weekday dmesg -T knows too).
+    english = frame.select(
+        text.str.contains(_IS["dmesg-T"]) if dmesg_t else g["fmon"].is_in(list(MONTHS))
+    ).to_series()
+    new = pl.select(
+        pl.when(mon.is_not_null() & ~english).then(
+            pl.concat_str([pl.lit(lead), pl.lit(mon), pl.lit(" "), pl.lit(rest)])
+        )
+    ).to_series()
+    # Everything before the rewritten part is the stamp's start, as written.
+    before = g["head"].str.slice(1 if dmesg_t else 0)
+    return new, pl.Series([None] * frame.height, dtype=pl.String), (before + g["fst"]).alias("s")
+
+
 def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
     """Rewrite each line of a wrapping form into the known format it holds, columnar,
     and name the form in ``_dialect`` (null: the line was not wrapped): grep's file
@@ -379,88 +454,17 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
         # The stamp as written where the rewrite changes it (WDRBD, a foreign month).
         _stamp0=pl.lit(None, pl.String),
     )
-    steps = (
-        ("grep", _GREP),
-        ("talos", _TALOS),
-        ("wdrbd", _WDRBD),
-        ("foreign-syslog", _SYSLOG_FOREIGN),
-        ("foreign-dmesg-T", _DMESG_T_FOREIGN),
-    )
     # A wrapping form holds a whole file (grep prefixes every line, talosctl and WDRBD
-    # write nothing else, a locale names every month): a form none of the first lines
-    # has is not looked for in the rest.
+    # write nothing else, a locale names every month): a form that rewrites none of the
+    # first lines is not looked for in the rest (an English syslog is not read again
+    # for a foreign month).
     head = frame.head(200)
-    for name, pattern in steps:
-        hit = text.str.contains(pattern)
-        if not head.select(hit.any()).item():
+    for name in _UNWRAP_HEADS:
+        if not head.select(text.str.contains(_UNWRAP_FULL[name]).any()).item():
             continue
-        g = frame.select(text.str.extract_groups(pattern)).to_series().struct.unnest()
-        stamp0 = None
-        if name == "grep":
-            new, prefix = g["grest"], g["gname"]
-        elif name == "talos":
-            pri = g["tlvl"].replace_strict(_TALOS_LEVELS, default=6, return_dtype=pl.Int32)
-            new = g.select(
-                pl.concat_str(
-                    [
-                        pl.col("tstamp"),
-                        pl.lit(" "),
-                        pl.col("thost"),
-                        pl.lit(" kernel: <"),
-                        pl.lit(pri),
-                        pl.lit(">"),
-                        pl.col("trest"),
-                    ]
-                )
-            ).to_series()
-            prefix = g["tfac"]
-        elif name == "wdrbd":
-            new = g.select(
-                pl.concat_str(
-                    [
-                        pl.lit("["),
-                        pl.col("wyy"),
-                        pl.lit("/"),
-                        pl.col("wmm"),
-                        pl.lit("/"),
-                        pl.col("wdd"),
-                        pl.lit(" "),
-                        pl.col("wclock"),
-                        pl.lit("] kernel: "),
-                        pl.col("wrest"),
-                    ]
-                )
-            ).to_series()
-            prefix = g["wfunc"]
-            stamp0 = g.select(
-                pl.concat_str([pl.col("wmm"), pl.col("wdd"), pl.col("wyy")], separator="/")
-                + " "
-                + pl.col("wclock")
-            ).to_series()
-        else:
-            mon = (
-                g["fmon"]
-                .str.to_lowercase()
-                .replace_strict(_FOREIGN_MONTHS, default=None, return_dtype=pl.String)
-            )
-            dmesg_t = name.endswith("dmesg-T")
-            lead = "[Mon " if dmesg_t else ""
-            # An English line is left as it is (a weekday dmesg -T knows too).
-            english = frame.select(
-                text.str.contains(_IS["dmesg-T"]) if dmesg_t else g["fmon"].is_in(list(MONTHS))
-            ).to_series()
-            new = pl.select(
-                pl.when(mon.is_not_null() & ~english).then(
-                    pl.concat_str([pl.lit(lead), pl.lit(mon), pl.lit(" "), pl.lit(g["frest"])])
-                )
-            ).to_series()
-            prefix = pl.Series([None] * frame.height, dtype=pl.String)
-            # Everything before the rewritten part is the stamp's start, as written.
-            skip = 1 if dmesg_t else 0
-            before = frame.select(
-                text.str.slice(skip, text.str.len_chars() - g["frest"].str.len_chars() - skip)
-            ).to_series()
-            stamp0 = (before + g["fst"]).alias("s")
+        if _rewrite(head, name)[0].null_count() == head.height:
+            continue
+        new, prefix, stamp0 = _rewrite(frame, name)
         frame = frame.with_columns(
             text=pl.coalesce(new, text),
             _dialect=pl.when(new.is_not_null()).then(pl.lit(name)).otherwise("_dialect"),
@@ -477,6 +481,8 @@ _DRBD_INSIDE = (
     r"(?:^|[\s:\]|>])(?P<dmsg>(?:drbd [^\s:]+(?: [^\s:]+)?(?: \S+?)?|block drbd[0-9]+"
     r"|drbd[0-9]+|d-con [^\s:]+): .*)$"
 )
+# The same without the rest of the line (for ``find``: the match's start is all it needs).
+_DRBD_INSIDE_HEAD = _DRBD_INSIDE.removesuffix(" .*)$") + " )"
 
 
 def _unknown_prefix(frame: pl.DataFrame) -> pl.DataFrame:
@@ -484,18 +490,41 @@ def _unknown_prefix(frame: pl.DataFrame) -> pl.DataFrame:
     header, a pasted prompt, a stamp in other digits): the text before the message is
     its ``_prefix`` and the message is read as a stamp-less DRBD line, never refused."""
     text = pl.col("text")
-    hit = (pl.col("_kind") == "unparsed") & text.str.contains(_DRBD_INSIDE)
-    if not frame.select(hit.any()).item():
+    unparsed = frame.select((pl.col("_kind") == "unparsed").arg_true()).to_series()
+    if unparsed.len() == 0:
         return frame
-    part = frame.filter(hit)
-    msg = part.select(text.str.extract(_DRBD_INSIDE, 1)).to_series()
-    part = part.with_columns(
+    # Every message the pattern finds holds one of these words: a literal search picks
+    # the few lines the regex need look at.
+    words = ["drbd", "d-con "]
+    part = frame[unparsed].filter(text.str.contains_any(words))
+    if part.height == 0:
+        return frame
+    # Where the message starts, from the match's start (``find``: no capture of the
+    # rest of the line): one past the character before it, unless the match is at the
+    # line's start itself (no delimiter there: the message's own first letter).
+    at = text.str.find(_DRBD_INSIDE_HEAD)
+    part = part.with_columns(_at=at).filter(pl.col("_at").is_not_null())
+    if part.height == 0:
+        return frame
+    ascii_ = part.select((text.str.len_bytes() == text.str.len_chars()).all()).item()
+    if ascii_:
+        start = pl.col("_at") + pl.when(
+            text.str.slice(pl.col("_at"), 5).str.contains(r"^(?:drbd|block|d-con)")
+            & (pl.col("_at") == 0)
+        ).then(0).otherwise(1)
+        msg = part.select(text.str.slice(start)).to_series()
+    else:
+        # ``find`` gives bytes and ``slice`` counts characters: the capture, as before.
+        msg = part.select(text.str.extract(_DRBD_INSIDE, 1)).to_series()
+    hit = part.get_column("line")
+    part = part.drop("_at").with_columns(
         _prefix=text.str.slice(0, text.str.len_chars() - msg.str.len_chars()).str.strip_chars_end(),
         text=msg,
         _dialect=pl.lit("prefix"),
         _kind=pl.lit("none"),
     )
-    return pl.concat([frame.filter(~hit), part]).sort("line")
+    rest = frame.filter(~pl.col("line").is_in(hit.implode()))
+    return pl.concat([rest, part]).sort("line")
 
 
 def _classify(frame: pl.DataFrame) -> pl.DataFrame:
