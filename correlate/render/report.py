@@ -180,8 +180,11 @@ def _timeline_table(analysis: Analysis) -> dict[str, Any]:
         # What a reader needs: protocol events (terminated status polls aside: they are
         # counted in summary.json, not records), warnings, errors, unparsed lines.
         event = pl.col("event").fill_null("")
-        poll = pl.col("_pos").is_in(_poll_positions(analysis, f).implode())
-        kept = f.filter(((event != "") & ~poll) | (pl.col("level_num").fill_null(6) <= 4))
+        warned = pl.col("level_num").fill_null(6) <= 4
+        # A poll's lines are event rows: they are looked for among those alone.
+        kept = f.filter((event != "") | warned)
+        polls = _poll_positions(analysis, kept.filter(event != ""))
+        kept = kept.filter(((event != "") & ~pl.col("_pos").is_in(polls.implode())) | warned)
         wanted = kept.height
         within = kept["message"].fill_null("").str.len_bytes().cum_sum() <= MESSAGE_BYTES
         kept = kept.head(min(REPORT_ROWS, int(within.sum())))
