@@ -153,6 +153,9 @@ def _facts(folder: Path, f: dict, a: Analysis | None) -> list[Fact]:
         for fl in n["files"]
     )
     facts.append(Fact("every line a row", lines, a.timeline.height if a else None))
+    if f.get("timed_rows") is not None:
+        timed = a.timeline.select(pl.col("local_time").is_not_null().sum()).item() if a else None
+        facts.append(Fact("rows with their own time", f["timed_rows"], timed))
     return facts
 
 

@@ -125,6 +125,42 @@ def test_wrapped_lines_cut_at_their_header_read_as_the_whole_pattern_reads_them(
     assert row["local_time"] == datetime(2024, 3, 5, 5, 16, 6)
 
 
+def test_a_known_format_behind_an_unknown_prefix_keeps_its_stamp() -> None:
+    """A mail's quote marker, a test driver's machine name, a terminal window's frame:
+    the format behind the prefix is read, its time from its own stamp."""
+    quoted = (
+        "> [Thu Feb 15 09:45:34 2024] drbd testres1 Node2: meta connection shut down by peer.\n"
+        "> [Thu Feb 15 09:45:35 2024] drbd testres1 Node2: conn( Connecting -> Disconnecting )"
+        " [del-peer]\n"
+        "> [Thu Feb 15 09:45:35 2024] systemd[1]: Started Session 4711 of user root.\n"
+    )
+    assert sniff(quoted.encode())
+    rows = _rows(quoted)
+    assert rows["format"].to_list() == ["prefix+dmesg-T"] * 3
+    assert rows["prefix"].to_list() == [">"] * 3
+    assert rows["local_time"].to_list() == [
+        datetime(2024, 2, 15, 9, 45, 34),
+        datetime(2024, 2, 15, 9, 45, 35),
+        datetime(2024, 2, 15, 9, 45, 35),
+    ]
+    assert rows["stamp"][0] == "Thu Feb 15 09:45:34 2024"
+    assert (rows["peer_host"][1], rows["cause"][1]) == ("Node2", "del-peer")
+    machine = "drbd2 # [   12.576189] drbd r0: Starting worker thread (from drbdsetup-84 [885])\n"
+    row = _rows(machine).row(0, named=True)
+    assert (row["format"], row["prefix"], row["mono_ns"]) == (
+        "prefix+dmesg",
+        "drbd2 #",
+        12576189000,
+    )
+    boxed = "│[   68.269440] drbd pvc-2 worker1: Terminating receiver thread        │\n"
+    row = _rows(boxed).row(0, named=True)
+    assert (row["prefix"], row["peer_host"]) == ("│", "worker1")
+    assert row["message"] == "Terminating receiver thread"
+    # A line that is its own format is not cut at a blank inside it.
+    plain = "Apr 26 00:00:34 px2 kernel: [172678.053420] drbd vm-1: role( Primary -> Secondary )\n"
+    assert _rows(plain)["format"].to_list() == ["syslog"]
+
+
 def test_a_syslog_year_never_puts_a_line_after_the_file_time(tmp_path) -> None:
     """A ``Dec 14`` line in a file last written on Dec 7 is of the year before."""
     import os

@@ -86,7 +86,10 @@ stamp and the blanks inside them; a wrapping form's as it wrote it, before the r
 Wrapping forms (:func:`_unwrap`) are rewritten to the format they hold before the layers
 read them, and ``format`` names both: ``grep+syslog``, ``talos+rfc3339``, ``wdrbd+bracket``,
 ``foreign-syslog+syslog`` (Russian, German, French month names), ``foreign-dmesg-T+dmesg-T``
-(any weekday), ``prefix+none`` (a DRBD message after text no format names).
+(any weekday), ``prefix+none`` (a DRBD message after text no format names), and a known
+format behind text no format names, ``prefix+dmesg-T`` and the like (a mail's or
+markdown's ``> `` quote marker, a test driver's ``machine # ``): the format is read and
+the text before it kept in ``prefix``.
 
 Clock: each line's ``local_time`` and ``time_res_ns`` come from the stamps by
 :mod:`correlate.read.kernclock` (years of syslog stamps, WinDRBD days, boots, the monotonic
@@ -300,8 +303,19 @@ def sniff(head: bytes) -> bool:
         return False  # BSR's own format: the BSR parser's job
     wrapped = [re.compile(p) for p in (_GREP, _TALOS, _WDRBD, _SYSLOG_FOREIGN, _DMESG_T_FOREIGN)]
     inside = re.compile(_DRBD_INSIDE)
+    before = re.compile(_BEFORE_FORMAT)
+
+    def prefixed(ln: str) -> bool:
+        m = before.match(ln)
+        return bool(m and _SNIFF.match(ln[m.end("head") :]))
+
     hits = sum(
-        bool(_SNIFF.match(ln) or any(w.match(ln) for w in wrapped) or inside.search(ln))
+        bool(
+            _SNIFF.match(ln)
+            or any(w.match(ln) for w in wrapped)
+            or inside.search(ln)
+            or prefixed(ln)
+        )
         for ln in lines
     )
     # Most lines, not just one: a BSR log pasted into a mail with one syslog line
@@ -517,9 +531,10 @@ def _unknown_prefix(frame: pl.DataFrame) -> pl.DataFrame:
         # ``find`` gives bytes and ``slice`` counts characters: the capture, as before.
         msg = part.select(text.str.extract(_DRBD_INSIDE, 1)).to_series()
     hit = part.get_column("line")
+    before = text.str.slice(0, text.str.len_chars() - msg.str.len_chars())
     part = part.drop("_at").with_columns(
-        _prefix=text.str.slice(0, text.str.len_chars() - msg.str.len_chars()).str.strip_chars_end(),
-        text=msg,
+        _prefix=before.str.strip_chars_end(),
+        text=_unboxed(pl.lit(msg), before),
         _dialect=pl.lit("prefix"),
         _kind=pl.lit("none"),
     )
@@ -527,19 +542,81 @@ def _unknown_prefix(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([rest, part]).sort("line")
 
 
+def _kind_of(text: pl.Expr) -> pl.Expr:
+    """The line format of ``text`` by the chain of anchored tests (``empty``, a format of
+    ``_IS``, ``none``: a stamp-less kernel message, else ``unparsed``)."""
+    chain = pl.when(text.str.strip_chars() == "").then(pl.lit("empty"))
+    for name, pattern in _IS.items():
+        chain = chain.when(text.str.contains(pattern)).then(pl.lit(name))
+    return (
+        chain.when(text.str.contains(_NONE_SHAPE))
+        .then(pl.lit("none"))
+        .otherwise(pl.lit("unparsed"))
+    )
+
+
+# A known line format behind text no format names: the shortest head (at most 64
+# characters) that ends in a blank or a quote, pipe, box or prompt character, followed by
+# the first characters of a stamped format (``[`` of dmesg, ``<N>``, an ISO date, a syslog
+# month and day, a journal weekday and year).
+_BEFORE_FORMAT = (
+    r"^(?P<head>.{0,64}?[\s>|\u2502\u2503#:])(?:\[|<[0-9]|[0-9]{4}-[0-9][0-9]-[0-9][0-9]T"
+    r"|[A-Z][a-z]{2} +[0-9]{1,2} [0-9][0-9]:|[A-Z][a-z]{2} [0-9]{4}-)"
+)
+# Formats a prefixed line may hold: every stamped one (a stamp-less message after a
+# prefix is _unknown_prefix's).
+_PREFIXED_KINDS = [k for k in _IS if k not in ("windrbd-cont", "journal-json")]
+
+
+def _unboxed(text: pl.Expr, prefix: pl.Expr) -> pl.Expr:
+    """``text`` without the frame a prefix opened: a line copied out of a terminal
+    window or a table (``│[ 68.269440] drbd ...      │``) ends in the blanks and the bar
+    that close it."""
+    boxed = prefix.str.strip_chars_end().str.contains(r"[|\u2502\u2503]$")
+    return pl.when(boxed).then(text.str.replace(r"\s*[|\u2502\u2503]\s*$", "")).otherwise(text)
+
+
+def _prefixed_format(frame: pl.DataFrame) -> pl.DataFrame:
+    """An ``unparsed`` line that holds a stamped format behind a prefix no format names
+    (``> [Thu Feb 15 09:45:34 2024] drbd ...``, ``drbd2 # [   12.576189] drbd ...``): the
+    line is read as that format, its time from its own stamp, the prefix kept in
+    ``_prefix`` (``prefix+dmesg-T``). The rows are few (``unparsed`` ones), so the
+    patterns run on them alone."""
+    text = pl.col("text")
+    unparsed = frame.select((pl.col("_kind") == "unparsed").arg_true()).to_series()
+    if unparsed.len() == 0:
+        return frame
+    part = frame[unparsed]
+    # As a wrapping form, a prefix that none of the first such lines has is not looked for
+    # in the rest (a quoted excerpt quotes every line; a collector's header before every
+    # message is no quote marker).
+    if not part.head(200).select(text.str.contains(_BEFORE_FORMAT).any()).item():
+        return frame
+    part = part.with_columns(_head=text.str.extract(_BEFORE_FORMAT, 1))
+    part = part.filter(pl.col("_head").is_not_null())
+    if part.height == 0:
+        return frame
+    rest = text.str.slice(pl.col("_head").str.len_chars())
+    part = part.with_columns(_k2=_kind_of(rest)).filter(pl.col("_k2").is_in(_PREFIXED_KINDS))
+    if part.height == 0:
+        return frame
+    hit = part.get_column("line")
+    part = part.with_columns(
+        text=_unboxed(rest, pl.col("_head")),
+        _prefix=pl.col("_head").str.strip_chars_end(),
+        _dialect=pl.lit("prefix"),
+        _kind=pl.col("_k2"),
+    ).drop("_head", "_k2")
+    keep = frame.filter(~pl.col("line").is_in(hit.implode()))
+    return pl.concat([keep, part]).sort("line")
+
+
 def _classify(frame: pl.DataFrame) -> pl.DataFrame:
     """The line format of each row, from anchored tests. The format of most of the
     file's first lines is tested over every row first; only the rows it misses (usually
     none) go through the whole chain of tests."""
     text = pl.col("text")
-    chain = pl.when(text.str.strip_chars() == "").then(pl.lit("empty"))
-    for name, pattern in _IS.items():
-        chain = chain.when(text.str.contains(pattern)).then(pl.lit(name))
-    chain = (
-        chain.when(text.str.contains(_NONE_SHAPE))
-        .then(pl.lit("none"))
-        .otherwise(pl.lit("unparsed"))
-    )
+    chain = _kind_of(text)
     head = frame.head(200).with_columns(_kind=chain)
     common = head["_kind"].mode().sort().to_list()
     common = [c for c in common if c in _IS][:1]
@@ -1492,7 +1569,7 @@ def _row_layers(frame: pl.DataFrame) -> pl.DataFrame:
     format's stamp, host and tag, a WinDRBD header inside syslog, the kernel message's
     priority and stamps. Each row gets the same result whatever other rows are read
     with it, so the fast path's rows and these can be merged."""
-    frame = _unknown_prefix(_classify(_unwrap(frame)))
+    frame = _unknown_prefix(_prefixed_format(_classify(_unwrap(frame))))
     wraps = frame.select("line", "_dialect", "_prefix", "_stamp0")
     kinds = set(frame["_kind"].unique().to_list())
     parts = []
