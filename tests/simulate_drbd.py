@@ -738,6 +738,14 @@ class DrbdRender:
                 out.append(Out(None, f"-- Boot {boot_ids[k.boot]} --", None))
             boot = k.boot
             serial = 1 if (k.key == "driver" and k.body.startswith("initialized")) else serial + 1
+            if st.format == "wdrbd+bracket" and serial == 1:
+                # WDRBD's first record after a load reads its registry settings: one
+                # message holding a newline, an entry on two lines (the second bare).
+                reg = KLine(node, k.true_ns, "kernel", _WDRBD_REGISTRY, func="initRegistry")
+                reg.boot, reg.receipt_ns = k.boot, k.receipt_ns
+                head, rest = self._line(node, st, reg, serial, boot_ids).split("\n", 1)
+                out += [Out(node, head, k.true_ns, reg), Out(node, rest, k.true_ns, reg)]
+                serial += 1
             if st.format == "dmesg-reltime":
                 text, last = self._reltime_line(node, k, last)
             else:
@@ -910,6 +918,13 @@ def _comm(k: KLine) -> str:
     return f"drbd_{'r' if kind in ('connection', 'peer_device') else 'w'}_{res}"
 
 
+# WDRBD's registry record at a driver load (as mantechnology/wdrbd#10 shows it): its
+# message holds a newline, so the entry is written on two lines.
+_WDRBD_REGISTRY = (
+    "[0xFFFFFA8018B46B50] registry_path[\\Registry\\Machine\\System\\CurrentControlSet"
+    "\\Services\\drbd]\nbypass_level=0, read_filter=0, use_volume_lock=1, "
+    "netlink_tcp_port=5678, daemon_tcp_port=5679, ver=va.9"
+)
 # WDRBD's level words (its WDRBD_INFO, WDRBD_ERRO, ... before the <n>).
 _WDRBD_LEVELS = {2: "CRIT", 3: "ERRO", 4: "WARN", 5: "NOTI", 6: "INFO", 7: "TRAC"}
 

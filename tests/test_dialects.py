@@ -78,6 +78,27 @@ def test_wdrbd_entry_reads_as_a_windows_prefix() -> None:
     assert (row["resource"], row["minor"], row["message"]) == ("r0", 1, "my node_id: 0")
 
 
+def test_a_wdrbd_entry_on_two_lines_is_one_record() -> None:
+    """WDRBD's registry record holds a newline (mantechnology/wdrbd#10): the bare second
+    line is the rest of its record, with the record's time, level and function."""
+    text = (
+        "00000001 08/25/2016 16:00:47.340 [initRegistry] WDRBD_INFO<6>[0xFFFFFA8018B46B50] "
+        "registry_path[\\Registry\\Machine\\System\\CurrentControlSet\\Services\\drbd]\n"
+        "bypass_level=0, read_filter=0, use_volume_lock=1, netlink_tcp_port=5678, "
+        "daemon_tcp_port=5679, ver=va.9\n"
+        "\n"
+        "00000050 08/25/2016 16:06:47.147 [get_max_agreeable_size] WDRBD_INFO<6>drbd r0/0 "
+        "minor 1, ds(Attaching), dvflag(0x0): my node_id: 0\n"
+    )
+    rows = _rows(text)
+    assert rows["format"].to_list() == ["wdrbd+bracket", "wdrbd+bracket", "empty", "wdrbd+bracket"]
+    cont = rows.row(1, named=True)
+    assert cont["local_time"] == datetime(2016, 8, 25, 16, 0, 47, 340000)
+    assert (cont["prefix"], cont["level"], cont["is_drbd"]) == ("initRegistry", "info", False)
+    assert cont["message"].startswith("bypass_level=0")
+    assert cont["stamp"] == "08/25/2016 16:00:47.340"
+
+
 def test_unknown_prefix_never_hides_a_drbd_line() -> None:
     text = (
         "node-7 | collector=k8s | drbd r0 peer-b: conn( Connected -> NetworkFailure )\n"

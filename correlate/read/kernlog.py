@@ -487,7 +487,38 @@ def _unwrap(frame: pl.DataFrame) -> pl.DataFrame:
             if stamp0 is not None
             else pl.col("_stamp0"),
         )
+        if name == "wdrbd":
+            frame = _wdrbd_continued(frame)
     return frame
+
+
+# The header a WDRBD record's rewrite starts with: ``[2016/08/25 16:00:47.340] kernel: <6>``.
+_WDRBD_HEAD = r"^(\[[0-9/]{10} [0-9:.]{12}\] kernel: <[0-7]>)"
+
+
+def _wdrbd_continued(frame: pl.DataFrame) -> pl.DataFrame:
+    """A WDRBD message that holds a newline is an entry on two lines, the second bare
+    (``bypass_level=0, ...`` after ``[initRegistry] ... registry_path[...]``): a
+    non-blank line that is no record, after a record, is the rest of that record's
+    message. It is read as its record's line: the same time, level and function."""
+    text = pl.col("text")
+    record = pl.col("_dialect") == "wdrbd"
+    last = [
+        pl.when(record).then(text.str.extract(_WDRBD_HEAD, 1)).forward_fill().alias("_whead"),
+        pl.when(record).then(pl.col("_prefix")).forward_fill().alias("_wfunc"),
+        pl.when(record).then(pl.col("_stamp0")).forward_fill().alias("_wstamp"),
+    ]
+    rest = pl.col("_dialect").is_null() & (text.str.strip_chars() != "")
+    frame = frame.with_columns(last).with_columns(_wcont=rest & pl.col("_whead").is_not_null())
+    if not frame.select(pl.col("_wcont").any()).item():
+        return frame.drop("_whead", "_wfunc", "_wstamp", "_wcont")
+    cont = pl.col("_wcont")
+    return frame.with_columns(
+        text=pl.when(cont).then(pl.col("_whead") + text).otherwise(text),
+        _dialect=pl.when(cont).then(pl.lit("wdrbd")).otherwise("_dialect"),
+        _prefix=pl.when(cont).then("_wfunc").otherwise("_prefix"),
+        _stamp0=pl.when(cont).then("_wstamp").otherwise("_stamp0"),
+    ).drop("_whead", "_wfunc", "_wstamp", "_wcont")
 
 
 # Where a DRBD message starts inside a line whose prefix no format names.
