@@ -495,3 +495,25 @@ def test_relayed_windrbd_lines_are_timed_by_their_own_stamp():
     assert times[5] == "20:15:27"
     assert tl["stamp"][0] == "Oct 15 20:15:27 U18:15:27.753"
     assert any("UTC+2 h" in n.text() for n in notices.items)
+
+
+def test_a_peer_id_is_named_only_for_the_resources_that_tie_it(tmp_path) -> None:
+    """Node ids are per resource: LINBIT/drbd#106's node names its peer's id 2 on the
+    pgsql connection only (``peer-node-id 2``), so the name is said for pgsql, not for
+    nfs; the samples' peers are named in their one resource."""
+    from correlate.pipeline import Options, analyse
+    from correlate.render.text import summary
+
+    root = Path(__file__).resolve().parent.parent
+    capture = root / "tests/data/real/drbd106-fqdn-peer-two-resources/node1.dmesg"
+    a = analyse([f"node1={capture}"], Options(out=tmp_path / "d", diagrams="none"), Notices())
+    node = next(ln for ln in summary(a).splitlines() if ln.startswith("  node "))
+    assert node.endswith("peers dmg28dbn1.mgmt.dmg28.dmg.net (node id 2 in pgsql)")
+    samples = analyse(
+        [str(root / "samples/node0"), str(root / "samples/node1")],
+        Options(out=tmp_path / "s", diagrams="none"),
+        Notices(),
+    )
+    nodes = [ln for ln in summary(samples).splitlines() if ln.startswith("  node ")]
+    assert nodes[0].endswith("peers node1 (node id 1)")
+    assert nodes[1].endswith("peers node0 (node id 0)")

@@ -262,11 +262,25 @@ def _who(analysis: Analysis, ident) -> str:
         word = _("resource {names}") if len(ident.resources) == 1 else _("resources {names}")
         who.append(word.format(names=", ".join(ident.resources)))
     if ident.peer_ids:
-        res = ident.resources[0] if len(ident.resources) == 1 else None
-        peers = [cl.name_of(res, p) or str(p) for p in ident.peer_ids]
-        named = ", ".join(f"{p} ({i})" for p, i in zip(peers, ident.peer_ids, strict=True))
+        named = ", ".join(_peer_label(cl, ident.resources, p) for p in ident.peer_ids)
         who.append(_("peers {peers}").format(peers=named))
     return ", ".join(who)
+
+
+def _peer_label(cl, resources: list[str], peer: int) -> str:
+    """A peer node id with the name the logs give it. Node ids are per resource: a
+    name is said for the resources whose lines tie it to the id, and only when they
+    agree (``px2 (node id 1)``, ``px2 (node id 1 in pgsql)``, else ``node id 1``)."""
+    fallback = f"node id {peer}"
+    by_res = {r: cl.name_of(r, peer) for r in resources or [None]}
+    named = {r: n for r, n in by_res.items() if n and n != fallback}
+    if len(set(named.values())) != 1:
+        return _("node id {id}").format(id=peer)
+    name = next(iter(named.values()))
+    if len(named) == len(by_res):
+        return _("{name} (node id {id})").format(name=name, id=peer)
+    where = ", ".join(r for r in named if r is not None)
+    return _("{name} (node id {id} in {resources})").format(name=name, id=peer, resources=where)
 
 
 def summary(analysis: Analysis, written: Bundle | None = None) -> str:
