@@ -517,3 +517,20 @@ def test_a_peer_id_is_named_only_for_the_resources_that_tie_it(tmp_path) -> None
     nodes = [ln for ln in summary(samples).splitlines() if ln.startswith("  node ")]
     assert nodes[0].endswith("peers node1 (node id 1)")
     assert nodes[1].endswith("peers node0 (node id 0)")
+
+
+def test_a_log_without_wall_clock_says_so_beside_its_local_range(tmp_path) -> None:
+    """Bare dmesg counts from 1970-01-01: the summary's local range says it is no date."""
+    from correlate.pipeline import Options, analyse
+    from correlate.render.text import summary
+
+    root = Path(__file__).resolve().parent.parent
+    capture = root / "tests/data/real/drbd106-fqdn-peer-two-resources/node1.dmesg"
+    a = analyse([f"node1={capture}"], Options(out=tmp_path / "d", diagrams="none"), Notices())
+    local = next(ln for ln in summary(a).splitlines() if ln.startswith("  local "))
+    assert local.endswith("(no wall-clock stamp: counted from 1970-01-01)")
+    samples = analyse(
+        [str(root / "samples/node0")], Options(out=tmp_path / "s", diagrams="none"), Notices()
+    )
+    local = next(ln for ln in summary(samples).splitlines() if ln.startswith("  local "))
+    assert "wall-clock" not in local

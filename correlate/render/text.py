@@ -24,6 +24,13 @@ if TYPE_CHECKING:
     from correlate.cluster.align import NodeAlignment
 
 
+_1971_NS = 365 * 86_400 * 1_000_000_000
+
+
+def _before_1971(ns: int | None) -> bool:
+    return ns is not None and 0 <= ns < _1971_NS
+
+
 def fmt_time(ns: int | None) -> str:
     return fmt_ns(ns, sep=" ") or "-"
 
@@ -321,9 +328,13 @@ def summary(analysis: Analysis, written: Bundle | None = None) -> str:
                     gaps=node.gap_lines, reported=node.missing_reported
                 )
             )
-        lines.append(
-            "  " + label("local") + f"{fmt_time(node.first_time)} .. {fmt_time(node.last_time)}"
-        )
+        local = f"{fmt_time(node.first_time)} .. {fmt_time(node.last_time)}"
+        if _before_1971(node.first_time) and _before_1971(node.last_time):
+            # A log with kernel uptime or dmesg deltas and no wall-clock stamp: its times
+            # count from 1970-01-01 (the read stage's note says so per file); the range
+            # must not read as a date.
+            local += "  " + _("(no wall-clock stamp: counted from 1970-01-01)")
+        lines.append("  " + label("local") + local)
         lines.append("  " + label("clock") + clock_line(na))
         if na.timezone:
             note = (
