@@ -497,40 +497,33 @@ def test_relayed_windrbd_lines_are_timed_by_their_own_stamp():
     assert any("UTC+2 h" in n.text() for n in notices.items)
 
 
+def _summary_lines(specs: list[str], out: Path, word: str) -> list[str]:
+    """The terminal summary's lines of one field (``node``, ``local``) for a run."""
+    from correlate.pipeline import Options, analyse
+    from correlate.render.text import summary
+
+    a = analyse(specs, Options(out=out, diagrams="none"), Notices())
+    return [ln for ln in summary(a).splitlines() if ln.startswith(f"  {word} ")]
+
+
+_ROOT = Path(__file__).resolve().parent.parent
+_DRBD106 = f"node1={_ROOT / 'tests/data/real/drbd106-fqdn-peer-two-resources/node1.dmesg'}"
+_SAMPLES = [str(_ROOT / "samples/node0"), str(_ROOT / "samples/node1")]
+
+
 def test_a_peer_id_is_named_only_for_the_resources_that_tie_it(tmp_path) -> None:
     """Node ids are per resource: LINBIT/drbd#106's node names its peer's id 2 on the
     pgsql connection only (``peer-node-id 2``), so the name is said for pgsql, not for
     nfs; the samples' peers are named in their one resource."""
-    from correlate.pipeline import Options, analyse
-    from correlate.render.text import summary
-
-    root = Path(__file__).resolve().parent.parent
-    capture = root / "tests/data/real/drbd106-fqdn-peer-two-resources/node1.dmesg"
-    a = analyse([f"node1={capture}"], Options(out=tmp_path / "d", diagrams="none"), Notices())
-    node = next(ln for ln in summary(a).splitlines() if ln.startswith("  node "))
+    node = _summary_lines([_DRBD106], tmp_path / "d", "node")[0]
     assert node.endswith("peers dmg28dbn1.mgmt.dmg28.dmg.net (node id 2 in pgsql)")
-    samples = analyse(
-        [str(root / "samples/node0"), str(root / "samples/node1")],
-        Options(out=tmp_path / "s", diagrams="none"),
-        Notices(),
-    )
-    nodes = [ln for ln in summary(samples).splitlines() if ln.startswith("  node ")]
+    nodes = _summary_lines(_SAMPLES, tmp_path / "s", "node")
     assert nodes[0].endswith("peers node1 (node id 1)")
     assert nodes[1].endswith("peers node0 (node id 0)")
 
 
 def test_a_log_without_wall_clock_says_so_beside_its_local_range(tmp_path) -> None:
     """Bare dmesg counts from 1970-01-01: the summary's local range says it is no date."""
-    from correlate.pipeline import Options, analyse
-    from correlate.render.text import summary
-
-    root = Path(__file__).resolve().parent.parent
-    capture = root / "tests/data/real/drbd106-fqdn-peer-two-resources/node1.dmesg"
-    a = analyse([f"node1={capture}"], Options(out=tmp_path / "d", diagrams="none"), Notices())
-    local = next(ln for ln in summary(a).splitlines() if ln.startswith("  local "))
+    local = _summary_lines([_DRBD106], tmp_path / "d", "local")[0]
     assert local.endswith("(no wall-clock stamp: counted from 1970-01-01)")
-    samples = analyse(
-        [str(root / "samples/node0")], Options(out=tmp_path / "s", diagrams="none"), Notices()
-    )
-    local = next(ln for ln in summary(samples).splitlines() if ln.startswith("  local "))
-    assert "wall-clock" not in local
+    assert not any("wall-clock" in ln for ln in _summary_lines(_SAMPLES, tmp_path / "s", "local"))
