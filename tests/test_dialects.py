@@ -527,3 +527,22 @@ def test_a_log_without_wall_clock_says_so_beside_its_local_range(tmp_path) -> No
     local = _summary_lines([_DRBD106], tmp_path / "d", "local")[0]
     assert local.endswith("(no wall-clock stamp: counted from 1970-01-01)")
     assert not any("wall-clock" in ln for ln in _summary_lines(_SAMPLES, tmp_path / "s", "local"))
+
+
+def test_no_resync_decided_while_a_bitmap_marks_blocks_is_a_finding(tmp_path) -> None:
+    """LINBIT/drbd#107: uuid_compare decides no-sync by rule both-off while the peer's
+    line reports bits:1309208; suse-jb154sapqe's no-sync handshakes report no bits."""
+    from correlate.pipeline import Options, analyse
+
+    capture = _ROOT / "tests/data/real/drbd107-reltime-attach-handshake/node.dmesg"
+    a = analyse([str(capture)], Options(out=tmp_path / "a", diagrams="none"), Notices())
+    (f,) = [f for f in a.findings if f.kind == "no_sync_with_bits"]
+    assert (f.severity, f.resource) == ("warning", "cs-1a8e83dc-a300-4191-b1ed-efd0adb70683")
+    assert "0 bit(s) here and 1,309,208 on the peer (5,236,832 KiB)" in f.message
+    assert "cstdsc1-1" in f.message
+    assert [r.line for r in f.lines] == [5, 8]
+    folder = _ROOT / "tests/data/real/suse-jb154sapqe"
+    specs = sorted(str(p) for p in folder.iterdir() if p.suffix == ".log")
+    b = analyse(specs, Options(out=tmp_path / "b", diagrams="none"), Notices())
+    assert any(d.result == 0 for ev in b.events for d in ev.decisions)
+    assert not [f for f in b.findings if f.kind == "no_sync_with_bits"]

@@ -93,6 +93,13 @@ KINDS: dict[str, FindingKind] = {
             "a command received and never terminated",
             N_("commands never terminated"),
             "warning (info when the log ends within 1 s)"),
+        FindingKind("no_sync_with_bits", "warning",
+            N_("a handshake decided no resync while a bitmap still marks blocks out of "
+               "sync"),
+            "a UUID handshake decided no resync (`uuid_compare` 0, `no-sync`) while its "
+            "`self` or `peer` line reports `bits:N` above 0: N x 4 KiB marked out of sync "
+            "that this handshake does not resync",
+            N_("handshakes")),
         FindingKind("resync_unfinished", "warning",
             N_("a resync was still running when the log ends"),
             "a resync still running when the log ends",
@@ -220,6 +227,7 @@ def find(
     out += _failed_changes(cluster, at)
     out += _twopc(cluster, at)
     out += _uuid(cluster, at)
+    out += _no_sync_with_bits(cluster, at)
     out += _split_brain(cluster, at)
     out += _netlink(cluster, nodes, at)
     out += _resyncs(cluster, at)
@@ -468,6 +476,41 @@ def _uuid(cluster: Cluster, at) -> list[Finding]:
                 p.resource,
             )
         )
+    return out
+
+
+def _no_sync_with_bits(cluster: Cluster, at) -> list[Finding]:
+    """A UUID handshake that decided no resync although a side's bitmap, as the handshake
+    itself reports it (``self``/``peer ... bits:N``), marks blocks out of sync: DRBD's
+    verdict (the same data) and the bitmap disagree, and this handshake resyncs none of
+    them. The
+    numbers are the logged ones; which side is right the lines do not say."""
+    out = []
+    for ev in cluster.nodes:
+        for d in ev.decisions:
+            if d.result != 0:
+                continue
+            mine = d.self_uuids.get("bits") or 0
+            theirs = d.peer_uuids.get("bits") or 0
+            if mine <= 0 and theirs <= 0:
+                continue
+            refs = [r for r in (d.start, d.rule_ref, d.compare) if r]
+            peer = cluster.name_of(d.resource, d.peer, d.peer_host) or UNNAMED_PEER
+            msg = Msg(
+                "{res}{node}: {result} with {peer}, yet the bitmaps mark {mine} bit(s) here "
+                "and {theirs} on the peer ({kib} KiB) out of sync: this handshake resyncs "
+                "none of them",
+                res=_res(d.resource),
+                node=ev.name,
+                result=d.label,
+                peer=peer,
+                mine=f"{mine:,}",
+                theirs=f"{theirs:,}",
+                kib=f"{4 * max(mine, theirs):,}",
+            )
+            out.append(
+                Finding.of("no_sync_with_bits", ev.name, _first(at, refs), msg, refs, d.resource)
+            )
     return out
 
 
