@@ -484,7 +484,9 @@ def _no_sync_with_bits(cluster: Cluster, at) -> list[Finding]:
     itself reports it (``self``/``peer ... bits:N``), marks blocks out of sync: DRBD's
     verdict (the same data) and the bitmap disagree, and this handshake resyncs none of
     them. The
-    numbers are the logged ones; which side is right the lines do not say."""
+    numbers are the logged ones; which side is right the lines do not say. DRBD's own
+    handshake code says the same of its local bitmap (``No resync, but N bits in
+    bitmap!``, drbd_sync_handshake); the handshake lines carry both sides' counts."""
     out = []
     for ev in cluster.nodes:
         for d in ev.decisions:
