@@ -381,3 +381,12 @@ def test_result_and_rule_tables_cover_the_docstring() -> None:
         assert name.rsplit("-", 1)[0] in doc
     for name in UUID_RULE_NUMBERS:
         assert name.split("-")[0] in doc
+
+
+def test_a_no_resync_handshake_beside_marked_bits_is_its_event() -> None:
+    """drbd_sync_handshake's two lines for a no-sync decision with a non-empty bitmap
+    (its templates in the DRBD 8.4, 9.0 and 9.1+ sources): each its event, its bits kept."""
+    kind, fields = kind_of("No resync, but 228 bits in bitmap!")
+    assert (kind, fields.get("bits")) == ("bitmap_bits_kept", "228")
+    kind, fields = kind_of("clearing bitmap UUID and bitmap content (1309208 bits)")
+    assert (kind, fields.get("bits")) == ("bitmap_cleared", "1309208")

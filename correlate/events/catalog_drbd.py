@@ -242,6 +242,15 @@ DRBD_KINDS: tuple[Kind, ...] = (
        N_("This node's UUIDs changed (a resync started or finished, a bitmap slot was "
        "cleared): the four are current, bitmap and two history generations.")),
     # -- bitmap exchange and resync -----------------------------------------------------
+    _d("bitmap_bits_kept", "bitmap", r"No resync, but (?P<bits>\d+) bits in bitmap!",
+       N_("The handshake decided no resync, yet this node's bitmap toward the peer marks "
+       "blocks out of sync (4 KiB a bit): they stay marked and are not copied now."),
+       r"No resync, but (?P<bits>\d+) bits in bitmap!"),
+    _d("bitmap_cleared", "bitmap",
+       r"clearing bitmap UUID and bitmap content \((?P<bits>\d+) bits\)",
+       N_("The handshake decided no resync and this node dropped its bitmap toward the peer "
+       "(its bitmap UUID and the marked blocks, 4 KiB a bit): they will not be resynced."),
+       r"clearing bitmap UUID and bitmap content \((?P<bits>\d+) bits\)"),
     _d("bitmap_stats", "bitmap", r"(?P<direction>send|receive) bitmap stats",
        N_("How large the bitmap transfer was, plain and run-length encoded; the sync source "
        "sends first, the target answers after it received."),
