@@ -266,3 +266,20 @@ def test_prefix_states_keep_their_lines_time():
     times = dict(zip(a.timeline["row"].to_list(), ns, strict=True))
     for p in ev.prefix_states:
         assert p.ref.local_ns == times[p.ref.row]
+
+
+def test_a_disk_its_own_command_took_away_is_information(tmp_path) -> None:
+    """The samples: node0's `bsradm down` takes its disk Diskless, which the operator
+    asked for; a detach without a command would stay a warning."""
+    from correlate.errors import Notices
+    from correlate.pipeline import Options, analyse
+
+    a = analyse(
+        [str(ROOT / "samples/node0"), str(ROOT / "samples/node1")],
+        Options(out=tmp_path, diagrams="none"),
+        Notices(),
+    )
+    (d,) = [d for d in a.diagnosis if d.kind == "detached"]
+    assert (d.severity, d.fields["cause"]) == ("info", "the DOWN command")
+    bare = dx.Diagnosis("detached", "r0", ["n0"], 5, dx.Msg("a"))
+    assert bare.severity == "warning"

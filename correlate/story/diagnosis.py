@@ -85,7 +85,8 @@ KINDS: dict[str, DiagnosisKind] = {
             N_("a disk went away (Detaching, Diskless or Failed)"),
             "a node's `disk( )` left a state with data for `Detaching`, `Diskless` or "
             "`Failed`, or a peer's `pdsk( )` says so: one entry per node and volume, with "
-            "the cause logged (a command, an I/O error, a peer's 2PC) or null",
+            "the cause logged (a command, an I/O error, a peer's 2PC) or null; info, not "
+            "a warning, when the node's own command (detach, down) took it away",
             ("volume", "disk", "cause")),
         DiagnosisKind("never_connected", "warning",
             N_("a connection never reached Connected in the capture"),
@@ -131,10 +132,12 @@ class Diagnosis:
     because: list[int] = field(default_factory=list)  # indexes of earlier entries
     episode: int | None = None  # the episode whose diagram shows it
     causes: list[Diagnosis] = field(default_factory=list)
+    # Where one entry is milder than its kind (a disk taken away by its own command).
+    level: str | None = None
 
     @property
     def severity(self) -> str:
-        return KINDS[self.kind].severity
+        return self.level or KINDS[self.kind].severity
 
     @property
     def text(self) -> str:
@@ -499,9 +502,12 @@ def _detached(cluster: Cluster, at) -> list[Diagnosis]:
             else Msg("{res}{holder}'s disk ({where}) went {old} -> {new}; no cause logged",
                      res=_res(resource), holder=holder, where=where, old=ch.old, new=last.new)
         )  # fmt: skip
+        # A disk that an administration command on its own node took away (detach,
+        # down) is what the operator asked for: said, as information, not a warning.
         out.append(Diagnosis("detached", resource, nodes, _first(at, refs), msg, refs,
                              {"volume": volume, "disk": last.new,
-                              "cause": str(cause) if cause is not None else None}))  # fmt: skip
+                              "cause": str(cause) if cause is not None else None},
+                             level="info" if cmd is not None else None))  # fmt: skip
     return out
 
 
