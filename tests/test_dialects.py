@@ -546,3 +546,15 @@ def test_no_resync_decided_while_a_bitmap_marks_blocks_is_a_finding(tmp_path) ->
     b = analyse(specs, Options(out=tmp_path / "b", diagrams="none"), Notices())
     assert any(d.result == 0 for ev in b.events for d in ev.decisions)
     assert not [f for f in b.findings if f.kind == "no_sync_with_bits"]
+
+
+def test_a_hand_saved_kernel_log_names_its_node_without_the_extension() -> None:
+    """``node.dmesg``, ``host.syslog``, ``host.journal.txt`` name node, host, host."""
+    from correlate.read.sources import _stem
+
+    assert [_stem(n) for n in ("node.dmesg", "px2.syslog", "px2.journal.txt", "a.b.log.gz")] == [
+        "node",
+        "px2",
+        "px2",
+        "a.b",
+    ]

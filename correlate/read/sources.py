@@ -282,6 +282,10 @@ def _stem(name: str) -> str:
             ".gz",
             ".log",
             ".txt",
+            # what collectors name a kernel log saved by hand (``host.dmesg``)
+            ".dmesg",
+            ".syslog",
+            ".journal",
         ):
             if name.lower().endswith(ext) and len(name) > len(ext):
                 name = name[: -len(ext)]
