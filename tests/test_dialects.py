@@ -558,3 +558,29 @@ def test_a_hand_saved_kernel_log_names_its_node_without_the_extension() -> None:
         "px2",
         "a.b",
     ]
+
+
+def test_the_timeline_listing_shows_a_local_stamp_with_its_own_digits(tmp_path) -> None:
+    """``--timeline``: a dmesg -T second has no fraction, WDRBD's millisecond three, BSR's
+    100 ns seven; the aligned time beside each keeps seven."""
+    import io
+
+    from correlate.pipeline import Options, analyse
+    from correlate.render.text import write_timeline
+
+    real = _ROOT / "tests/data/real"
+    cases = {
+        "linstor389-quoted-dmesg-T/node1.log": "2024-02-15 09:36:43  ",
+        "wdrbd10-attach-ioerror/wdrbd.log": "2016-08-25 16:06:47.147  ",
+    }
+    for k, (rel, local) in enumerate(cases.items()):
+        a = analyse([str(real / rel)], Options(out=tmp_path / str(k), diagrams="none"), Notices())
+        out = io.StringIO()
+        write_timeline(a.timeline, False, out)
+        first = out.getvalue().splitlines()[0]
+        assert first[:27].endswith(".0000000") or first[20:27].isdigit()
+        assert local in first, first
+    a = analyse(_SAMPLES, Options(out=tmp_path / "s", diagrams="none"), Notices())
+    out = io.StringIO()
+    write_timeline(a.timeline.head(1), False, out)
+    assert "  2020-10-26 16:24:42.7079617  " in out.getvalue()

@@ -729,7 +729,7 @@ def write_timeline(frame: pl.DataFrame, events_only: bool, stream: TextIO | None
                 _stamp("time")
                 + pl.when(pl.col("step").is_not_null()).then(pl.lit("~ ")).otherwise(pl.lit("  "))
                 + pl.col("node").str.pad_end(width),
-                _stamp("local_time"),
+                _local_stamp(),
                 pl.col("level").fill_null("-").str.pad_end(4),
                 (pl.col("category") + ":" + pl.col("index").cast(pl.String))
                 .fill_null("-")
@@ -749,3 +749,18 @@ def write_timeline(frame: pl.DataFrame, events_only: bool, stream: TextIO | None
 
 def _stamp(col: str) -> pl.Expr:
     return stamp(col, " ").fill_null("-" * 27)
+
+
+def _local_stamp() -> pl.Expr:
+    """The node's own time with the digits its stamp has (``time_res_ns``): a syslog or
+    CLI second shows no fraction, a millisecond stamp three digits; the column keeps its
+    width. The aligned time beside it keeps seven: it is computed, not written."""
+    res = pl.col("time_res_ns")
+    digits = pl.lit(7)
+    for n in range(6, -1, -1):
+        # 10^(9-n) ns and coarser leave n digits: 1 s -> 0, 1 ms -> 3, 1 us -> 6 (the
+        # coarsest test outermost, as it is built last).
+        digits = pl.when(res >= 10 ** (9 - n)).then(pl.lit(n)).otherwise(digits)
+    digits = pl.when(res.is_null()).then(pl.lit(7)).otherwise(digits)
+    cut = pl.when(digits == 0).then(pl.lit(19)).otherwise(20 + digits)
+    return stamp("local_time", " ").str.slice(0, cut).str.pad_end(27).fill_null("-" * 27)
