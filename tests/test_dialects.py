@@ -584,3 +584,24 @@ def test_the_timeline_listing_shows_a_local_stamp_with_its_own_digits(tmp_path) 
     out = io.StringIO()
     write_timeline(a.timeline.head(1), False, out)
     assert "  2020-10-26 16:24:42.7079617  " in out.getvalue()
+
+
+def test_a_wdrbd_module_line_is_a_drbd_line_of_the_windows_driver(tmp_path) -> None:
+    """WDRBD names its module's own messages by source file (mantechnology/wdrbd#10):
+    ``..\\drbd\\drbd_main.c: initialized. Version: 9.0.3-1`` is the driver load, the
+    version the node's, the line a Windows one."""
+    from correlate.pipeline import Options, analyse
+
+    log = tmp_path / "wd.log"
+    log.write_text(
+        "00000002 08/25/2016 16:00:47.340 [drbd_init] WDRBD_INFO<6>..\\drbd\\drbd_main.c: "
+        "initialized. Version: 9.0.3-1 (api:2/proto:86-111)\n"
+        "00000048 08/25/2016 16:06:47.147 [drbd_adm_attach] WDRBD_INFO<6>drbd r0/0 minor 1, "
+        "ds(Attaching), dvflag(0x0): Maximum number of peer devices = 1\n",
+        encoding="utf-8",
+    )
+    a = analyse([str(log)], Options(out=tmp_path / "o", diagrams="none"), Notices())
+    row = a.timeline.row(0, named=True)
+    assert (row["event"], row["object"], row["platform"]) == ("driver_loaded", "none", "windows")
+    (ev,) = a.events
+    assert (ev.identity.version, ev.identity.platform) == ("9.0.3-1", "windows")

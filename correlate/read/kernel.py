@@ -126,8 +126,12 @@ def _node(name: str, group: _Host, notices: Notices, source: NodeSource) -> Node
         )
     frame = pl.concat(frames, how="vertical_relaxed")
     structured = ~pl.col("format").is_in(["unparsed", "empty"])
-    windows = (pl.col("format") == "windrbd") | (
-        pl.col("object_state").is_not_null() & (pl.col("object_state") != "unregistered")
+    # A line of a Windows driver's own log (WinDRBD's, WDRBD's) is a Windows line, its
+    # module-level ones too (which carry no Windows-style states).
+    windows = (
+        (pl.col("format") == "windrbd")
+        | pl.col("format").str.starts_with("wdrbd")
+        | (pl.col("object_state").is_not_null() & (pl.col("object_state") != "unregistered"))
     )
     frame = frame.with_columns(
         node=pl.lit(name, pl.String).cast(pl.Categorical),

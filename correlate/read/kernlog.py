@@ -243,7 +243,8 @@ _DRBD_PREFIX = (
     r"^(drbd \S+?(?: minor [0-9]+)?(?: pnode-id:-?[0-9]+)?, "
     r"[a-z]+\([^)]*\)(?:, [a-z]+\([^)]*\))* ?: "
     r"|drbd [^\s:]+(?: [^\s:]+)?(?: \S+?)?: |drbd: |block drbd[0-9]+: |drbd[0-9]+: "
-    r"|d-con [^\s:]+: )"
+    # WDRBD names the module's own messages by their source file (``..\drbd\drbd_main.c: ``)
+    r"|d-con [^\s:]+: |\.\.\\drbd\\[\w.]+\.c: )"
 )
 # The tag after a state change's last ")"; the " -> " test picks the rows.
 _CAUSE = r"\) \[([^\[\]]+)\]$"
@@ -251,6 +252,8 @@ _CAUSE = r"\) \[([^\[\]]+)\]$"
 _P = prefix_patterns("drbd")
 # 8.4.0-8.4.3 named a connection's resource "d-con r0: ".
 _D_CON = re.compile(r"^d-con (\S+): ")
+# WDRBD's module-level prefix: the source file that logged (``..\drbd\drbd_main.c: ``).
+_WDRBD_MODULE = re.compile(r"\.\.\\drbd\\[\w.]+\.c: ")
 _L_MINOR = re.compile(r"^(?:block )?drbd([0-9]+): ")
 
 
@@ -1220,7 +1223,7 @@ def _res(name: str) -> tuple[str, str | None]:
 def _decode_prefix(cand: str) -> dict:
     """One distinct DRBD object prefix -> its object columns (Python, once per prefix)."""
     out: dict = {"_cand": cand, "_prefix_len": len(cand)}
-    if cand == "drbd: ":
+    if cand == "drbd: " or _WDRBD_MODULE.fullmatch(cand):
         return {**out, "object": "none"}
     if found := match_object(_P, cand, whole=True):
         kind, style, _end, fields = found
