@@ -235,6 +235,8 @@ _NONE_SHAPE = (
     r"^(?:<[0-9]+>)?(?:drbd[ :]|block drbd[0-9]+: |drbd[0-9]+: |d-con \S+: "
     r"|[A-Za-z][\w.-]*(?: \S+){0,2}: \S)|^-- .+ --$"
 )
+# WDRBD names the module's own messages by their source file (``..\drbd\drbd_main.c: ``).
+_WDRBD_MODULE_PREFIX = r"\.\.\\drbd\\[\w.]+\.c: "
 # DRBD object prefixes: Windows style (states in the prefix, as WinDRBD writes them)
 # first, then Linux style, 8.4's dev_printk form and 8.4.0-8.4.3's ``d-con``. Names hold
 # no ':' (resource, volume, minor, peer host), so the first ": " ends the prefix.
@@ -243,8 +245,7 @@ _DRBD_PREFIX = (
     r"^(drbd \S+?(?: minor [0-9]+)?(?: pnode-id:-?[0-9]+)?, "
     r"[a-z]+\([^)]*\)(?:, [a-z]+\([^)]*\))* ?: "
     r"|drbd [^\s:]+(?: [^\s:]+)?(?: \S+?)?: |drbd: |block drbd[0-9]+: |drbd[0-9]+: "
-    # WDRBD names the module's own messages by their source file (``..\drbd\drbd_main.c: ``)
-    r"|d-con [^\s:]+: |\.\.\\drbd\\[\w.]+\.c: )"
+    r"|d-con [^\s:]+: |" + _WDRBD_MODULE_PREFIX + ")"
 )
 # The tag after a state change's last ")"; the " -> " test picks the rows.
 _CAUSE = r"\) \[([^\[\]]+)\]$"
@@ -252,8 +253,7 @@ _CAUSE = r"\) \[([^\[\]]+)\]$"
 _P = prefix_patterns("drbd")
 # 8.4.0-8.4.3 named a connection's resource "d-con r0: ".
 _D_CON = re.compile(r"^d-con (\S+): ")
-# WDRBD's module-level prefix: the source file that logged (``..\drbd\drbd_main.c: ``).
-_WDRBD_MODULE = re.compile(r"\.\.\\drbd\\[\w.]+\.c: ")
+_WDRBD_MODULE = re.compile(_WDRBD_MODULE_PREFIX)
 _L_MINOR = re.compile(r"^(?:block )?drbd([0-9]+): ")
 
 
@@ -533,18 +533,29 @@ _DRBD_INSIDE = (
 _DRBD_INSIDE_HEAD = _DRBD_INSIDE.removesuffix(" .*)$") + " )"
 
 
+def _unparsed(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows no format claimed, which the prefix rules look into."""
+    return frame.filter(pl.col("_kind") == "unparsed")
+
+
+def _replace_rows(frame: pl.DataFrame, part: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its rows of ``part``'s lines replaced by ``part``'s, in line order."""
+    keep = frame.filter(~pl.col("line").is_in(part.get_column("line").implode()))
+    return pl.concat([keep, part]).sort("line")
+
+
 def _unknown_prefix(frame: pl.DataFrame) -> pl.DataFrame:
     """An ``unparsed`` line holding a DRBD message after some text (a collector's own
     header, a pasted prompt, a stamp in other digits): the text before the message is
     its ``_prefix`` and the message is read as a stamp-less DRBD line, never refused."""
     text = pl.col("text")
-    unparsed = frame.select((pl.col("_kind") == "unparsed").arg_true()).to_series()
-    if unparsed.len() == 0:
+    part = _unparsed(frame)
+    if part.height == 0:
         return frame
     # Every message the pattern finds holds one of these words: a literal search picks
     # the few lines the regex need look at.
     words = ["drbd", "d-con "]
-    part = frame[unparsed].filter(text.str.contains_any(words))
+    part = part.filter(text.str.contains_any(words))
     if part.height == 0:
         return frame
     # Where the message starts, from the match's start (``find``: no capture of the
@@ -564,7 +575,6 @@ def _unknown_prefix(frame: pl.DataFrame) -> pl.DataFrame:
     else:
         # ``find`` gives bytes and ``slice`` counts characters: the capture, as before.
         msg = part.select(text.str.extract(_DRBD_INSIDE, 1)).to_series()
-    hit = part.get_column("line")
     before = text.str.slice(0, text.str.len_chars() - msg.str.len_chars())
     part = part.drop("_at").with_columns(
         _prefix=before.str.strip_chars_end(),
@@ -572,8 +582,7 @@ def _unknown_prefix(frame: pl.DataFrame) -> pl.DataFrame:
         _dialect=pl.lit("prefix"),
         _kind=pl.lit("none"),
     )
-    rest = frame.filter(~pl.col("line").is_in(hit.implode()))
-    return pl.concat([rest, part]).sort("line")
+    return _replace_rows(frame, part)
 
 
 def _kind_of(text: pl.Expr) -> pl.Expr:
@@ -617,10 +626,9 @@ def _prefixed_format(frame: pl.DataFrame) -> pl.DataFrame:
     ``_prefix`` (``prefix+dmesg-T``). The rows are few (``unparsed`` ones), so the
     patterns run on them alone."""
     text = pl.col("text")
-    unparsed = frame.select((pl.col("_kind") == "unparsed").arg_true()).to_series()
-    if unparsed.len() == 0:
+    part = _unparsed(frame)
+    if part.height == 0:
         return frame
-    part = frame[unparsed]
     # As a wrapping form, a prefix that none of the first such lines has is not looked for
     # in the rest (a quoted excerpt quotes every line; a collector's header before every
     # message is no quote marker).
@@ -634,15 +642,13 @@ def _prefixed_format(frame: pl.DataFrame) -> pl.DataFrame:
     part = part.with_columns(_k2=_kind_of(rest)).filter(pl.col("_k2").is_in(_PREFIXED_KINDS))
     if part.height == 0:
         return frame
-    hit = part.get_column("line")
     part = part.with_columns(
         text=_unboxed(rest, pl.col("_head")),
         _prefix=pl.col("_head").str.strip_chars_end(),
         _dialect=pl.lit("prefix"),
         _kind=pl.col("_k2"),
     ).drop("_head", "_k2")
-    keep = frame.filter(~pl.col("line").is_in(hit.implode()))
-    return pl.concat([keep, part]).sort("line")
+    return _replace_rows(frame, part)
 
 
 def _classify(frame: pl.DataFrame) -> pl.DataFrame:

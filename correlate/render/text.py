@@ -332,7 +332,8 @@ def summary(analysis: Analysis, written: Bundle | None = None) -> str:
         if _before_1971(node.first_time) and _before_1971(node.last_time):
             # A log with kernel uptime or dmesg deltas and no wall-clock stamp: its times
             # count from 1970-01-01 (the read stage's note says so per file); the range
-            # must not read as a date.
+            # must not read as a date. (NodeRead.uptime_only says it for uptime alone,
+            # not for dmesg -H deltas without a minute stamp: the range says it for both.)
             local += "  " + _("(no wall-clock stamp: counted from 1970-01-01)")
         lines.append("  " + label("local") + local)
         lines.append("  " + label("clock") + clock_line(na))
@@ -755,12 +756,8 @@ def _local_stamp() -> pl.Expr:
     """The node's own time with the digits its stamp has (``time_res_ns``): a syslog or
     CLI second shows no fraction, a millisecond stamp three digits; the column keeps its
     width. The aligned time beside it keeps seven: it is computed, not written."""
-    res = pl.col("time_res_ns")
-    digits = pl.lit(7)
-    for n in range(6, -1, -1):
-        # 10^(9-n) ns and coarser leave n digits: 1 s -> 0, 1 ms -> 3, 1 us -> 6 (the
-        # coarsest test outermost, as it is built last).
-        digits = pl.when(res >= 10 ** (9 - n)).then(pl.lit(n)).otherwise(digits)
-    digits = pl.when(res.is_null()).then(pl.lit(7)).otherwise(digits)
+    # 1 s -> 0 digits, 1 ms -> 3, 100 ns -> 7 (no resolution known: 7).
+    res = pl.col("time_res_ns").cast(pl.Float64)
+    digits = (9 - res.log10().floor()).clip(0, 7).fill_null(7).cast(pl.Int64)
     cut = pl.when(digits == 0).then(pl.lit(19)).otherwise(20 + digits)
     return stamp("local_time", " ").str.slice(0, cut).str.pad_end(27).fill_null("-" * 27)
