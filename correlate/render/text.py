@@ -758,6 +758,7 @@ def _local_stamp() -> pl.Expr:
     width. The aligned time beside it keeps seven: it is computed, not written."""
     # 1 s -> 0 digits, 1 ms -> 3, 100 ns -> 7 (no resolution known: 7).
     res = pl.col("time_res_ns").cast(pl.Float64)
-    digits = (9 - res.log10().floor()).clip(0, 7).fill_null(7).cast(pl.Int64)
+    # (log10 of a power of ten may come out a hair below it: the nudge keeps 9 at 9)
+    digits = (9 - (res.log10() + 1e-9).floor()).clip(0, 7).fill_null(7).cast(pl.Int64)
     cut = pl.when(digits == 0).then(pl.lit(19)).otherwise(20 + digits)
     return stamp("local_time", " ").str.slice(0, cut).str.pad_end(27).fill_null("-" * 27)
