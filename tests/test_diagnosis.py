@@ -283,3 +283,24 @@ def test_a_disk_its_own_command_took_away_is_information(tmp_path) -> None:
     assert (d.severity, d.fields["cause"]) == ("info", "the DOWN command")
     bare = dx.Diagnosis("detached", "r0", ["n0"], 5, dx.Msg("a"))
     assert bare.severity == "warning"
+
+
+def test_io_left_suspended_is_diagnosed_and_a_resumed_one_is_not(tmp_path) -> None:
+    """LINBIT/drbd#27: nodeC's I/O is suspended (``susp-io( no -> no-disk)``, printed
+    without its closing blank) and no line resumes it; a resumed suspension says nothing."""
+    from correlate.errors import Notices
+    from correlate.pipeline import Options, analyse
+
+    log = ROOT / "tests/data/real/drbd27-pingack-two-peers/nodeC.log"
+    a = analyse([f"nodeC={log}"], Options(out=tmp_path / "a", diagrams="none"), Notices())
+    (d,) = [d for d in a.diagnosis if d.kind == "io_suspended"]
+    assert (d.resource, d.nodes, d.fields["reason"]) == ("u12215", ["nodeC"], "no-disk")
+    assert [r.line for r in d.evidence] == [17]
+    resumed = tmp_path / "n.log"
+    resumed.write_text(
+        "Feb 18 14:18:26 nodeC kernel: drbd u1: susp-io( no -> quorum )\n"
+        "Feb 18 14:18:29 nodeC kernel: drbd u1: susp-io( quorum -> no )\n",
+        encoding="utf-8",
+    )
+    b = analyse([f"nodeC={resumed}"], Options(out=tmp_path / "b", diagrams="none"), Notices())
+    assert not [d for d in b.diagnosis if d.kind == "io_suspended"]

@@ -107,7 +107,9 @@ def _d(name: str, family: str, pattern: str, explain: str, fields: str | None = 
 
 
 _HEXN = r"[0-9A-Fa-f]+"
-_STATE_WORD = r"[a-z][a-z_-]*\( [^()]* -> [^()]* \)"
+# (the blanks inside the parentheses as DRBD prints them; 9.1.6 writes ``susp-io( no ->
+# no-disk)`` without the closing one, which classify.CHANGE accepts too)
+_STATE_WORD = r"[a-z][a-z_-]*\( ?[^()]* -> [^()]* ?\)"
 
 # fmt: off
 DRBD_KINDS: tuple[Kind, ...] = (

@@ -88,6 +88,13 @@ KINDS: dict[str, DiagnosisKind] = {
             "the cause logged (a command, an I/O error, a peer's 2PC) or null; info, not "
             "a warning, when the node's own command (detach, down) took it away",
             ("volume", "disk", "cause")),
+        DiagnosisKind("io_suspended", "warning",
+            N_("a resource's I/O was suspended and no line resumes it"),
+            "a node's last `susp-io( )` (or `susp-nod( )`, `susp-fen( )`, `susp-quorum( )`) "
+            "change of a "
+            "resource leaves it suspended (`no-disk`, `quorum`, `user`, ...): applications "
+            "writing to it wait; one entry per node and resource, with the reason as logged",
+            ("reason",)),
         DiagnosisKind("never_connected", "warning",
             N_("a connection never reached Connected in the capture"),
             "a node logged a connection's states and none of them is `Connected` (nor a "
@@ -165,6 +172,7 @@ def diagnose(
     out += _timeouts(cluster, at, blocked)
     out += _failed(cluster, findings)
     out += _detached(cluster, at)
+    out += _suspended(cluster, at)
     out += _never_connected(cluster, at)
     out += _resyncs(cluster, findings)
     out += _deviations(episodes, deviations, at)
@@ -512,6 +520,42 @@ def _detached(cluster: Cluster, at) -> list[Diagnosis]:
 
 
 UP = {"Connected"} | REPL_STATES
+
+
+# The resource's I/O suspension states (a resync pause, resync-susp, is not one).
+SUSPEND = ("susp-io", "susp-nod", "susp-fen", "susp-quorum")
+
+
+def _suspended(cluster: Cluster, at) -> list[Diagnosis]:
+    """A resource whose last suspension change on a node leaves its I/O suspended: the
+    applications on it wait (for a disk, quorum, a fencing answer) past the log's end."""
+    out = []
+    for ev in cluster.nodes:
+        last: dict[str | None, Any] = {}
+        for ch in ev.state_changes:
+            if not ch.failed and ch.what in SUSPEND:
+                last[ch.resource] = ch
+        for resource, ch in last.items():
+            if ch.new == "no":
+                continue
+            msg = Msg(
+                "{res}{node}: I/O suspended ({reason}); no later line resumes it",
+                res=_res(resource),
+                node=ev.name,
+                reason=ch.new,
+            )
+            out.append(
+                Diagnosis(
+                    "io_suspended",
+                    resource,
+                    [ev.name],
+                    at(ch.ref),
+                    msg,
+                    [ch.ref],
+                    {"reason": ch.new},
+                )
+            )
+    return out
 
 
 def _never_connected(cluster: Cluster, at) -> list[Diagnosis]:
