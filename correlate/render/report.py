@@ -195,24 +195,33 @@ def _timeline_table(analysis: Analysis) -> dict[str, Any]:
     # Only the columns the page shows: a filter copies every column it is given, and on a
     # long capture the rows kept are a tenth of the timeline (the run's peak memory was
     # here, 140 MiB over the merged timeline on the 1 GB bench).
-    f = frame.select(_PAGE_COLUMNS).with_row_index("_pos")
-    kept = f
+    kept = frame.select(_PAGE_COLUMNS).with_row_index("_pos")
     wanted = total
     # Message text is most of the embedded data: past REPORT_ROWS rows or MESSAGE_BYTES of
     # text, the page keeps only what a reader needs.
-    text_bytes = f["message"].fill_null("").str.len_bytes().sum() or 0
+    # (Over the whole timeline: no filled copy of the column; a sum skips the nulls.)
+    text_bytes = frame["message"].str.len_bytes().sum() or 0
     if total > REPORT_ROWS or text_bytes > MESSAGE_BYTES:
         # What a reader needs: protocol events (terminated status polls aside: they are
-        # counted in summary.json, not records), warnings, errors, unparsed lines.
+        # counted in summary.json, not records), warnings, errors, unparsed lines. Which
+        # rows is found on four narrow columns, and only those rows of the page's columns
+        # are gathered (on a capture of many polls the event rows are a tenth of the
+        # timeline: filtering every page column to them was its peak memory).
         event = pl.col("event").fill_null("")
         warned = pl.col("level_num").fill_null(6) <= 4
+        keys = frame.select("event", "level_num", "node", "row").with_row_index("_pos")
+        # The first filter runs over the whole timeline: tests that fill no copy of a
+        # column (a null event or level is no event, no warning: the filter drops nulls).
+        keys = keys.filter((pl.col("event") != "") | (pl.col("level_num") <= 4))
         # A poll's lines are event rows: they are looked for among those alone.
-        kept = f.filter((event != "") | warned)
-        polls = _poll_positions(analysis, kept.filter(event != ""))
-        kept = kept.filter(((event != "") & ~pl.col("_pos").is_in(polls.implode())) | warned)
-        wanted = kept.height
-        within = kept["message"].fill_null("").str.len_bytes().cum_sum() <= MESSAGE_BYTES
-        kept = kept.head(min(REPORT_ROWS, int(within.sum())))
+        polls = _poll_positions(analysis, keys.filter(event != ""))
+        keys = keys.filter(((event != "") & ~pl.col("_pos").is_in(polls.implode())) | warned)
+        positions = keys.get_column("_pos")
+        del keys
+        wanted = positions.len()
+        sizes = frame.get_column("message").gather(positions).fill_null("").str.len_bytes()
+        within = sizes.cum_sum() <= MESSAGE_BYTES
+        kept = kept.gather(positions.head(min(REPORT_ROWS, int(within.sum()))))
     kept = kept.with_row_index("_i")
     ns = [x for c in ("time", "local_time") if (x := kept[c].cast(pl.Int64).min()) is not None]
     base_day = (min(ns) // (DAY_100NS * 100)) if ns else 0
@@ -277,21 +286,20 @@ def _timeline_table(analysis: Analysis) -> dict[str, Any]:
 
 def _poll_positions(analysis: Analysis, f: pl.DataFrame) -> pl.Series:
     """Where in ``f`` (``_pos``) the lines of terminated status polls are: the rows
-    :func:`correlate.events.netlink.pair` kept apart from the records."""
-    rows = [
-        ev.polls.select(
-            node=pl.lit(ev.name, pl.String), row=pl.concat_list("received_row", "done_row")
-        ).explode("row")
-        for ev in analysis.events
-        if ev.polls.height
-    ]
-    if not rows:
+    :func:`correlate.events.netlink.pair` kept apart from the records. Node by node, a
+    membership test of the node's own row numbers (a join on node and row built a hash
+    table of every event row: 95 MiB on the activity bench, the report's peak)."""
+    found = []
+    for ev in analysis.events:
+        if not ev.polls.height:
+            continue
+        rows = ev.polls.select(pl.concat_list("received_row", "done_row").explode())
+        rows = rows.to_series().drop_nulls()
+        mine = f.filter(pl.col("node") == ev.name)
+        found.append(mine.filter(pl.col("row").is_in(rows.implode())).get_column("_pos"))
+    if not found:
         return pl.Series("_pos", [], dtype=pl.UInt32)
-    return (
-        f.select("_pos", pl.col("node").cast(pl.String), "row")
-        .join(pl.concat(rows), on=["node", "row"], how="semi")
-        .get_column("_pos")
-    )
+    return pl.concat(found)
 
 
 def _deltas(values: pl.Series) -> list[int | None]:
