@@ -49,7 +49,11 @@ def prefix_states(node: str, frame: pl.DataFrame) -> list[StateChange]:
     # (a BSR Windows log writes a prefix on nearly every one of its millions of lines).
     obj = ["object", "resource", "volume", "minor", "peer_id"]
     code = pl.col("object_state").to_physical()
-    part = frame.filter(
+    # The rows are found on the narrow key columns and only they are gathered of the rest:
+    # a filter of the whole frame copied every column of nearly every row (0.47 s a node
+    # on the 1 GB activity bench).
+    part = frame.select(*obj, "object_state", _i=pl.int_range(pl.len(), dtype=pl.UInt32))
+    part = part.filter(
         pl.col("object_state").is_not_null() & pl.col("object").cast(pl.String).is_in(OBJECTS)
     )
     part = part.filter(
@@ -65,6 +69,7 @@ def prefix_states(node: str, frame: pl.DataFrame) -> list[StateChange]:
     ).filter(pl.col("object_state").cast(pl.String).str.contains(r"\("))
     if part.height == 0:
         return []
+    part = frame.select(*COPIED, "local_time", "object", "resource", "object_state")[part["_i"]]
     pairs = (
         part.select(
             *COPIED,
