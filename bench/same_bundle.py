@@ -26,6 +26,11 @@ import click
 import polars as pl
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# How a capture is given to bsrcorr, as the corpus test gives it (a central syslog once).
+from tests.corpus import specs as corpus_specs  # noqa: E402
+
 REAL = ROOT / "tests" / "data" / "real"
 
 
@@ -37,9 +42,7 @@ def inputs() -> dict[str, list[str]]:
         f = json.loads(facts.read_text(encoding="utf-8"))
         if f.get("schema") != 2:
             continue
-        out[facts.parent.name] = [
-            f"{name}={facts.parent / n['files'][0]}" for name, n in f["nodes"].items()
-        ]
+        out[facts.parent.name] = corpus_specs(facts.parent)[0]
     for path in sorted((REAL / "single").glob("*.log")):
         out[path.stem] = [str(path)]
     return out

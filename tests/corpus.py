@@ -51,20 +51,36 @@ def load(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "facts.json").read_text(encoding="utf-8"))
 
 
-def run(folder: Path, out: Path) -> tuple[Analysis | None, str | None]:
-    """bsrcorr on the capture, the reference first (``NAME=file`` for each node)."""
+def specs(folder: Path) -> tuple[list[str], str]:
+    """bsrcorr's arguments for the capture, the reference first (``NAME=file`` for each
+    node), and the reference's name. A file that several nodes list is one central
+    syslog: it is given once, unnamed, and bsrcorr names its nodes after the hosts its
+    lines name (the facts' node names are those hosts)."""
     f = load(folder)
     names = list(f["nodes"])
     ref = f.get("reference") or names[0]
     names = [ref, *[n for n in names if n != ref]]
-    specs = []
+    sharing: dict[str, int] = {}
     for name in names:
         files = f["nodes"][name]["files"]
         if len(files) != 1:
             raise ValueError(f"{folder.name}: {name} has {len(files)} files")
-        specs.append(f"{name}={folder / files[0]}")
+        sharing[files[0]] = sharing.get(files[0], 0) + 1
+    out: list[str] = []
+    for name in names:
+        file = f["nodes"][name]["files"][0]
+        spec = str(folder / file) if sharing[file] > 1 else f"{name}={folder / file}"
+        if spec not in out:
+            out.append(spec)
+    return out, ref
+
+
+def run(folder: Path, out: Path) -> tuple[Analysis | None, str | None]:
+    """bsrcorr on the capture (:func:`specs`), the reference by ``--reference``."""
+    args, ref = specs(folder)
+    options = Options(out=out, diagrams="none", reference=ref)
     try:
-        return analyse(specs, Options(out=out, diagrams="none"), Notices()), None
+        return analyse(args, options, Notices()), None
     except BsrcorrError as exc:
         return None, exc.text()
 
@@ -147,11 +163,8 @@ def _facts(folder: Path, f: dict, a: Analysis | None) -> list[Fact]:
         facts.append(Fact(f"not stated: {kind}", False, kind in kinds if a else None))
     facts.extend(_end_state(a, f.get("end_state", [])))
     facts.extend(_diagnosis(a, f.get("diagnosis", []), f.get("not_diagnosed", [])))
-    lines = sum(
-        len((folder / fl).read_bytes().splitlines())
-        for n in f["nodes"].values()
-        for fl in n["files"]
-    )
+    files = {fl for n in f["nodes"].values() for fl in n["files"]}  # a shared file once
+    lines = sum(len((folder / fl).read_bytes().splitlines()) for fl in files)
     facts.append(Fact("every line a row", lines, a.timeline.height if a else None))
     if f.get("timed_rows") is not None:
         timed = a.timeline.select(pl.col("local_time").is_not_null().sum()).item() if a else None

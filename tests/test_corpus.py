@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from .corpus import REAL, captures, check
+from .corpus import REAL, captures, check, specs
 
 # capture -> why some of its facts do not hold yet
 KNOWN: dict[str, str] = {
@@ -69,8 +69,7 @@ def test_no_none_question_marks_or_reprs_in_what_people_read(path, bsrcorr, tmp_
     None, a lone ?, a Python repr or an empty list, in the terminal summary, the
     report's text or a diagram's labels."""
     if path.is_dir():
-        f = json.loads((path / "facts.json").read_text(encoding="utf-8"))
-        args = [f"{name}={path / n['files'][0]}" for name, n in f["nodes"].items()]
+        args, _ = specs(path)
     else:
         args = [str(path)]
     run = bsrcorr(*args)

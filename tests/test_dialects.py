@@ -497,6 +497,48 @@ def test_relayed_windrbd_lines_are_timed_by_their_own_stamp():
     assert any("UTC+2 h" in n.text() for n in notices.items)
 
 
+def test_relayed_windrbd_lines_held_by_the_relay_keep_their_own_stamp(tmp_path):
+    """A relayed line arrives after it was written, but not always at once: WinDRBD holds
+    lines logged in interrupt context and sends them later ("[last 2 messages were in IRQ
+    context or recursive]"). LINBIT/windrbd#7's central syslog: two lines written at
+    U14:21:25.603 arrive at 16:21:33, one written at U14:21:33.494 arrives at 16:21:33.
+    The zone is the promptest line's (UTC+2), not the median's (a majority of held lines
+    refused the whole file before); the held lines take their own stamps, and a note says
+    they came 7.4 s late. A hand-made file whose every line arrives 39.75 s after it was
+    written keeps its zone."""
+    from correlate.pipeline import Options, analyse
+
+    log = _ROOT / "tests/data/real/windrbd7-central-syslog-two-hosts/central.log"
+    notices = Notices()
+    run = analyse([str(log)], Options(out=tmp_path / "a", diagrams="none", year=2020), notices)
+    win = run.timeline.filter(pl.col("node") == "192.168.56.103").sort("line")
+    assert [str(t)[11:] for t in win["local_time"]] == [
+        "16:21:25.603000", "16:21:25.603000", "16:21:33", "16:21:33.494000",
+    ]  # fmt: skip
+    said = [n.text() for n in notices.items]
+    assert any("UTC+2 h" in t for t in said)
+    assert any("2 of them arrived late, up to 7.4 s" in t for t in said)
+    assert not any("do not agree on one zone" in t for t in said)
+    held = tmp_path / "held.log"
+    line = (
+        "Oct 14 {arrival} 10.0.0.7  U{inner}|03441960(drbd_s_w0) #{n} print_state_change "
+        "<6>drbd w0 pnode-id:1, cs(Connecting), prole(Unknown), cflag(0x240e), scf(0xa1a): "
+        "conn( Connecting -> Connected ) peer( Unknown -> Secondary )\n"
+    )
+    held.write_text(
+        "".join(
+            line.format(arrival=f"17:31:{s + 40:02d}", inner=f"15:31:{s:02d}.250", n=n)
+            for n, s in enumerate((1, 5, 9))
+        ),
+        encoding="utf-8",
+    )
+    notices = Notices()
+    run = analyse([str(held)], Options(out=tmp_path / "b", diagrams="none", year=2020), notices)
+    times = [str(t)[11:] for t in run.timeline.sort("line")["local_time"]]
+    assert times == ["17:31:01.250000", "17:31:05.250000", "17:31:09.250000"]
+    assert any("3 of them arrived late, up to 39.8 s" in n.text() for n in notices.items)
+
+
 def _summary_lines(specs: list[str], out: Path, word: str) -> list[str]:
     """The terminal summary's lines of one field (``node``, ``local``) for a run."""
     from correlate.pipeline import Options, analyse

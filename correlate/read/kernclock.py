@@ -161,10 +161,15 @@ _YEAR_STAMP = "%Y %b %d %H:%M:%S"
 
 
 # A relayed WinDRBD line: its inner stamp (UTC, ms) was written when it was sent, the
-# syslog stamp (the relay's zone, s, cut to the second) when it arrived: the arrival may
-# lie up to 1 s before the inner stamp (the cut) and a little after (the relay's delay).
-RELAY_WINDOW_NS = (-1 * S, 3 * S)
+# syslog stamp (the relay's zone, s, cut to the second) when it arrived. A line arrives
+# after it was written: the arrival may lie up to 1 s before the inner stamp (the cut),
+# and after it by the relay's delay, which WinDRBD itself can stretch (lines logged in
+# interrupt context are held and sent later: "[last 2 messages were in IRQ context or
+# recursive]", 7.4 s late in LINBIT/windrbd#7). Any delay short of half a quarter hour
+# leaves the zone unambiguous; one past RELAY_PROMPT_NS is said in the note.
 QUARTER_NS = 15 * 60 * S
+RELAY_WINDOW_NS = (-1 * S, QUARTER_NS // 2)
+RELAY_PROMPT_NS = 3 * S
 DAY_NS = 86400 * S
 
 
@@ -172,11 +177,13 @@ def relayed_windrbd(frame: pl.DataFrame, notices: Notices, node: str, display: s
     """WinDRBD lines relayed to a syslog host carry two stamps: the syslog daemon's
     (arrival, the relay's zone, 1 s) and WinDRBD's own inside the message (``_itod``: the
     UTC time of day when it was written, 1 ms). The two zones differ by whole quarter hours
-    (the rule of every zone), so the relay's zone is the quarter hour nearest the median of
-    arrival minus inner time of day; a line whose arrival lies within
-    :data:`RELAY_WINDOW_NS` of its inner stamp under that zone takes the inner stamp as its
-    time, on the relay's clock (the file's other lines keep theirs), at 1 ms. A file whose
-    lines do not agree on one zone keeps the arrival stamps, and a note says so."""
+    (the rule of every zone), and a line arrives after it was written: the relay's zone is
+    the quarter hour nearest the smallest arrival minus inner time of day (the promptest
+    line's; a median would take a burst of held lines for the zone); a line whose arrival
+    lies within :data:`RELAY_WINDOW_NS` of its inner stamp under that zone takes the inner
+    stamp as its time, on the relay's clock (the file's other lines keep theirs), at 1 ms.
+    A file whose lines do not agree on one zone keeps the arrival stamps, and a note says
+    so."""
     if "_itod" not in frame.columns:
         return frame
     inner = pl.col("_itod").is_not_null() & pl.col("wall_ns").is_not_null()
@@ -185,10 +192,15 @@ def relayed_windrbd(frame: pl.DataFrame, notices: Notices, node: str, display: s
     # Arrival's time of day minus the inner one, wrapped into half a day either way.
     delta = ((pl.col("wall_ns") % DAY_NS) - pl.col("_itod") + DAY_NS // 2) % DAY_NS - DAY_NS // 2
     deltas = frame.filter(inner).select(delta.alias("d"))["d"]
-    zone = round(float(deltas.median()) / QUARTER_NS) * QUARTER_NS
+    zone = round(float(deltas.min()) / QUARTER_NS) * QUARTER_NS
     residual = delta - zone
     fits = inner & residual.is_between(*RELAY_WINDOW_NS)
-    shape = frame.select(n=inner.sum(), ok=fits.sum()).row(0, named=True)
+    shape = frame.select(
+        n=inner.sum(),
+        ok=fits.sum(),
+        late=(fits & (residual > RELAY_PROMPT_NS)).sum(),
+        most=pl.when(fits).then(residual).max(),
+    ).row(0, named=True)
     if shape["ok"] < shape["n"] / 2:
         notices.note(
             Msg(
@@ -210,6 +222,17 @@ def relayed_windrbd(frame: pl.DataFrame, notices: Notices, node: str, display: s
         ),
         node,
     )
+    if shape["late"]:
+        notices.note(
+            Msg(
+                "{display}: {count} of them arrived late, up to {seconds} s after they were "
+                "written (the relay or WinDRBD held them): their own stamp is their time",
+                display=display,
+                count=shape["late"],
+                seconds=f"{shape['most'] / S:.1f}",
+            ),
+            node,
+        )
     return frame.with_columns(
         wall_ns=pl.when(fits).then(pl.col("wall_ns") - residual).otherwise(pl.col("wall_ns")),
         wall_res_ns=pl.when(fits).then(pl.lit(1_000_000, pl.Int64)).otherwise("wall_res_ns"),
