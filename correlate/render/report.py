@@ -192,9 +192,7 @@ _PAGE_COLUMNS = (
 def _timeline_table(analysis: Analysis) -> dict[str, Any]:
     frame = analysis.timeline
     total = frame.height
-    # Only the columns the page shows: a filter copies every column it is given, and on a
-    # long capture the rows kept are a tenth of the timeline (the run's peak memory was
-    # here, 140 MiB over the merged timeline on the 1 GB bench).
+    # Only the columns the page shows, and of a long capture only the rows it keeps.
     kept = frame.select(_PAGE_COLUMNS).with_row_index("_pos")
     wanted = total
     # Message text is most of the embedded data: past REPORT_ROWS rows or MESSAGE_BYTES of
@@ -207,15 +205,15 @@ def _timeline_table(analysis: Analysis) -> dict[str, Any]:
         # rows is found on four narrow columns, and only those rows of the page's columns
         # are gathered (on a capture of many polls the event rows are a tenth of the
         # timeline: filtering every page column to them was its peak memory).
-        event = pl.col("event").fill_null("")
-        warned = pl.col("level_num").fill_null(6) <= 4
+        # Tests that fill no copy of a column: a null event or level is no event and no
+        # warning, and a filter drops the rows whose test is null.
+        event = pl.col("event") != ""
+        warned = pl.col("level_num") <= 4
         keys = frame.select("event", "level_num", "node", "row").with_row_index("_pos")
-        # The first filter runs over the whole timeline: tests that fill no copy of a
-        # column (a null event or level is no event, no warning: the filter drops nulls).
-        keys = keys.filter((pl.col("event") != "") | (pl.col("level_num") <= 4))
+        keys = keys.filter(event | warned)
         # A poll's lines are event rows: they are looked for among those alone.
-        polls = _poll_positions(analysis, keys.filter(event != ""))
-        keys = keys.filter(((event != "") & ~pl.col("_pos").is_in(polls.implode())) | warned)
+        polls = _poll_positions(analysis, keys.filter(event))
+        keys = keys.filter((event & ~pl.col("_pos").is_in(polls.implode())) | warned)
         positions = keys.get_column("_pos")
         del keys
         wanted = positions.len()
